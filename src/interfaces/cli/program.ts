@@ -1,0 +1,37 @@
+/**
+ * The `damon-ts` command tree, as damo's. Each command lives in its own module under commands/ and
+ * registers itself on the program. Exit codes: 0 ok, 1 failure, 2 usage error.
+ */
+import { Command, CommanderError } from 'commander';
+import { createRequire } from 'node:module';
+import { UsageError } from './errors.js';
+
+const require = createRequire(import.meta.url);
+const { version } = require('../../../package.json') as { version: string };
+
+export function buildProgram(): Command {
+  const program = new Command('damon-ts')
+    .description('DAMON data access monitoring: simulated machine, kernel backend, damo-compatible reports')
+    .version(version)
+    .showHelpAfterError()
+    .exitOverride();
+  // command registrations (one line per command module)
+  return program;
+}
+
+export async function runCli(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+    if (e instanceof UsageError) {
+      process.stderr.write(`damon-ts: ${e.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`damon-ts: ${e instanceof Error ? e.message : String(e)}\n`);
+    return 1;
+  }
+}
+
