@@ -5,6 +5,13 @@
 import { Command, CommanderError } from 'commander';
 import { createRequire } from 'node:module';
 import { UsageError } from './errors.js';
+import { register as registerArgs } from './commands/args.js';
+import { register as registerFeatures } from './commands/features.js';
+import { register as registerStart } from './commands/start.js';
+import { register as registerTune } from './commands/tune.js';
+import { register as registerStop } from './commands/stop.js';
+import { register as registerStatus } from './commands/status.js';
+import { register as registerTrace } from './commands/trace.js';
 
 const require = createRequire(import.meta.url);
 const { version } = require('../../../package.json') as { version: string };
@@ -16,6 +23,13 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   // command registrations (one line per command module)
+  registerArgs(program);
+  registerFeatures(program);
+  registerStart(program);
+  registerTune(program);
+  registerStop(program);
+  registerStatus(program);
+  registerTrace(program);
   return program;
 }
 

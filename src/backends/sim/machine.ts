@@ -1,0 +1,886 @@
+/**
+ * The simulated machine: physical frames on NUMA nodes, processes with threads, VMAs and page
+ * tables, per-CPU TLBs, demand paging, DAMON protection faults (MM_CP_DAMON) and ground truth.
+ * Workloads issue access batches; the machine applies them page by page, once per distinct page per
+ * batch (repeats inside a batch change nothing: young is idempotent and a protection fault restores
+ * the protection), so a batch costs O(distinct pages). The model and its defaults: docs/machine.md.
+ */
+import type { AccessReport } from '../../core/types.js';
+import { resolveMachineConfig, type MachineConfig } from './config.js';
+import { zeroCosts, type MachineCosts } from './costs.js';
+import { GroundTruth } from './ground-truth.js';
+import * as layout from './layout.js';
+import * as frame from './physical-memory.js';
+import { PhysicalMemory, type NodeStats } from './physical-memory.js';
+import * as pte from './page-tables.js';
+import { PageTablePool } from './page-tables.js';
+import { SimPrng } from './prng.js';
+import { Tlb, tlbKey } from './tlb.js';
+
+export interface Workload {
+  readonly name: string;
+  /** Create processes, threads and VMAs on the machine. Called once, by addWorkload. */
+  setup(m: Machine): void;
+  /** Emit the accesses of [fromUs, toUs) through m.access/m.accessRandom; false once finished. */
+  run(m: Machine, fromUs: number, toUs: number): boolean;
+  /** Total duration in µs if known (masim: sum of phase durations). */
+  readonly durationUs?: number;
+  /** The tgid DAMON vaddr should monitor by default. */
+  readonly mainPid?: number;
+}
+
+export interface MmapOptions {
+  /** Anonymous memory (THP-eligible). Default: true unless `shared` is given. */
+  anon?: boolean;
+  prot?: 'r' | 'rw';
+  /** Backing object key: every mapping of the same key maps the same frames (page i ↔ page i). */
+  shared?: string;
+}
+
+/** What a PTE (or the PMD of a THP) says about one virtual page; for tests and DAMOS actions. */
+export interface PteState {
+  present: boolean;
+  young: boolean;
+  dirty: boolean;
+  writable: boolean;
+  protection: 'none' | 'write' | null;
+  swapped: boolean;
+  /** Physical address of the page (frame start), -1 when not present. */
+  paddr: number;
+  folioSize: number;
+}
+
+interface SharedObject {
+  /** page index → pfn, or PAGED_OUT. */
+  readonly pages: Map<number, number>;
+}
+const PAGED_OUT = -2;
+
+interface Vma {
+  start: number;
+  end: number;
+  anon: boolean;
+  writable: boolean;
+  shared: SharedObject | null;
+}
+
+interface Proc {
+  tgid: number;
+  name: string;
+  asid: number;
+  alive: boolean;
+  vmas: Vma[];
+  /** floor(vpn / 512) → page table id. */
+  dir: Map<number, number>;
+  threads: number[];
+  /** CPUs that ran a thread of this process (the mm cpumask, for shootdown IPIs). */
+  cpus: Set<number>;
+}
+
+interface Thread {
+  tid: number;
+  proc: Proc;
+  cpu: number;
+  pinned: boolean;
+  /** Virtual time of this thread's next access inside the current span, µs (fractional). */
+  clock: number;
+  /** Ground-truth views this thread's accesses count in. */
+  views: Int32Array;
+}
+
+const MAX_ASID = 131072;
+
+// Module-local copies of the constants: the hot paths read them per page, and some loaders (tsx)
+// turn imported bindings into getter calls.
+const { HUGE_PAGE_SIZE, PAGE_SIZE, PTES_PER_TABLE, USER_ADDR_LIMIT } = layout;
+const { FRAME_ACTIVE, FRAME_ALLOCATED, FRAME_HUGE, FRAME_REFERENCED, FRAME_SHARED } = frame;
+const { PTE_DIRTY, PTE_PRESENT, PTE_PROT_NONE, PTE_PROT_WRITE, PTE_SWAPPED, PTE_WRITABLE, PTE_YOUNG } = pte;
+
+export class Machine {
+  readonly config: MachineConfig;
+  readonly costs: MachineCosts = zeroCosts();
+  private readonly phys: PhysicalMemory;
+  private readonly pt = new PageTablePool();
+  private readonly tlb: Tlb;
+  private readonly tlbOn: boolean;
+  private readonly prng: SimPrng;
+  private readonly gt: GroundTruth | null;
+  private readonly procs = new Map<number, Proc>();
+  private readonly asids: (Proc | undefined)[] = [];
+  private readonly threads = new Map<number, Thread>();
+  private readonly shared = new Map<string, SharedObject>();
+  /** Frame of a shared object → where the object holds it. */
+  private readonly sharedOwner = new Map<number, { obj: SharedObject; idx: number }>();
+  private readonly listeners: ((r: AccessReport) => void)[] = [];
+  private readonly workloads: { w: Workload; active: boolean }[] = [];
+  private nextPid = 100;
+  private nextCpu = 0;
+  private _now = 0;
+  private spanStart = 0;
+  private spanEnd = 0;
+  // Current batch: time of its access 0 and µs between accesses.
+  private bClock = 0;
+  private readonly dt: number;
+  // Last page-table lookup (batches walk tables in order).
+  private cProc: Proc | null = null;
+  private cKey = -1;
+  private cTable = -1;
+  private scratch = new Int32Array(0);
+
+  constructor(config: Partial<MachineConfig> = {}) {
+    this.config = resolveMachineConfig(config);
+    const c = this.config;
+    this.phys = new PhysicalMemory(c.memoryBytes, c.nodes);
+    this.tlb = new Tlb(c.cpus, c.tlbEntries);
+    this.tlbOn = this.tlb.enabled;
+    this.prng = new SimPrng(c.seed);
+    this.dt = 1e6 / c.accessesPerSecond;
+    this.gt = c.groundTruth ? new GroundTruth(c.groundTruth, c.cpus, this.pt, (asid) => this.asids[asid]?.tgid ?? -1) : null;
+  }
+
+  get now(): number {
+    return this._now;
+  }
+
+  get groundTruth(): GroundTruth | null {
+    return this.gt;
+  }
+
+  // ---------------------------------------------------------------- processes, threads, VMAs
+
+  createProcess(name = `proc${this.nextPid}`): number {
+    const asid = this.asids.length;
+    if (asid >= MAX_ASID) throw new Error(`machine: more than ${MAX_ASID} processes`);
+    const tgid = this.nextPid;
+    const p: Proc = { tgid, name, asid, alive: true, vmas: [], dir: new Map(), threads: [], cpus: new Set() };
+    this.procs.set(tgid, p);
+    this.asids.push(p);
+    this.addThread(p, tgid, undefined);
+    return tgid;
+  }
+
+  /** New thread; `cpu` pins it, otherwise it is placed round-robin over the CPUs. */
+  createThread(tgid: number, opts: { cpu?: number } = {}): number {
+    const p = this.liveProc(tgid, 'createThread');
+    const tid = this.nextPid;
+    this.addThread(p, tid, opts.cpu);
+    return tid;
+  }
+
+  private addThread(p: Proc, tid: number, cpu: number | undefined): void {
+    if (cpu !== undefined) this.checkCpu(cpu, 'cpu');
+    const placed = cpu ?? this.nextCpu++ % this.config.cpus;
+    const views = this.gt ? this.gt.viewsFor(tid, placed) : new Int32Array(0);
+    this.threads.set(tid, { tid, proc: p, cpu: placed, pinned: cpu !== undefined, clock: this.spanStart, views });
+    p.threads.push(tid);
+    p.cpus.add(placed);
+    this.nextPid = tid + 1;
+  }
+
+  /** Moves (and pins) a thread to a CPU, as sched_setaffinity would. */
+  setThreadCpu(tid: number, cpu: number): void {
+    const th = this.thread(tid, 'setThreadCpu');
+    this.checkCpu(cpu, 'cpu');
+    th.cpu = cpu;
+    th.pinned = true;
+    th.proc.cpus.add(cpu);
+    if (this.gt) th.views = this.gt.viewsFor(tid, cpu);
+  }
+
+  threadCpu(tid: number): number {
+    return this.thread(tid, 'threadCpu').cpu;
+  }
+
+  threadsOf(tgid: number): number[] {
+    return [...(this.procs.get(tgid)?.threads ?? [])];
+  }
+
+  cpuNode(cpu: number): number {
+    return Math.floor((cpu * this.config.nodes) / this.config.cpus);
+  }
+
+  processAlive(tgid: number): boolean {
+    return this.procs.get(tgid)?.alive === true;
+  }
+
+  exitProcess(tgid: number): void {
+    const p = this.liveProc(tgid, 'exitProcess');
+    const pool = this.pt;
+    for (const t of p.dir.values()) {
+      const base = t * PTES_PER_TABLE;
+      if (pool.tableHuge[t]) {
+        const pfn = pool.pfn[base]!;
+        for (let i = 0; i < PTES_PER_TABLE; i++) this.phys.removeMapping(pfn + i, p.tgid, pool.tableVpn[t]! + i);
+        this.phys.free(pfn, true);
+      } else {
+        for (let i = 0; i < PTES_PER_TABLE; i++) {
+          const pfn = pool.pfn[base + i]!;
+          if (pfn >= 0) this.releaseFrame(pfn, p.tgid, pool.tableVpn[t]! + i);
+        }
+      }
+      if (this.gt) this.gt.deferTableRelease(t);
+      else pool.releaseTable(t);
+    }
+    p.dir.clear();
+    if (this.tlbOn) this.tlb.invalidateAsid(p.asid);
+    for (const tid of p.threads) this.threads.delete(tid);
+    p.alive = false;
+    this.cProc = null;
+  }
+
+  mmap(tgid: number, start: number, length: number, opts: MmapOptions = {}): void {
+    const p = this.liveProc(tgid, 'mmap');
+    const where = `mmap(tgid ${tgid}, 0x${start.toString(16)}, ${length})`;
+    if (!Number.isInteger(start) || start < 0 || start % PAGE_SIZE !== 0) throw new Error(`${where}: start must be a page-aligned address`);
+    if (!Number.isInteger(length) || length <= 0 || length % PAGE_SIZE !== 0) throw new Error(`${where}: length must be a positive multiple of ${PAGE_SIZE}`);
+    const end = start + length;
+    if (end > USER_ADDR_LIMIT) throw new Error(`${where}: end beyond the 47-bit user address space`);
+    if (opts.prot !== undefined && opts.prot !== 'r' && opts.prot !== 'rw') throw new Error(`${where}: prot must be 'r' or 'rw'`);
+    if (opts.shared !== undefined && opts.anon === true) throw new Error(`${where}: a shared mapping is not anonymous`);
+    const i = p.vmas.findIndex((v) => v.end > start);
+    if (i >= 0 && p.vmas[i]!.start < end) throw new Error(`${where}: overlaps VMA [0x${p.vmas[i]!.start.toString(16)}, 0x${p.vmas[i]!.end.toString(16)})`);
+    let shared: SharedObject | null = null;
+    if (opts.shared !== undefined) {
+      shared = this.shared.get(opts.shared) ?? { pages: new Map() };
+      this.shared.set(opts.shared, shared);
+    }
+    const vma: Vma = { start, end, anon: opts.anon ?? shared === null, writable: opts.prot !== 'r', shared };
+    p.vmas.splice(i < 0 ? p.vmas.length : i, 0, vma);
+  }
+
+  vmas(tgid: number): { start: number; end: number; anon: boolean }[] {
+    const p = this.procs.get(tgid);
+    if (!p?.alive) return [];
+    return p.vmas.map((v) => ({ start: v.start, end: v.end, anon: v.anon }));
+  }
+
+  // ---------------------------------------------------------------- time and workloads
+
+  /** Adds a workload and runs its setup now, so its processes and VMAs exist before monitoring starts. */
+  addWorkload(w: Workload): void {
+    w.setup(this);
+    this.workloads.push({ w, active: true });
+  }
+
+  /** True once every added workload's run() returned false. */
+  get workloadsFinished(): boolean {
+    return this.workloads.every((x) => !x.active);
+  }
+
+  /**
+   * Runs the workloads over [fromUs, toUs). With ground truth on, the span is cut at interval
+   * boundaries so that every batch falls inside one interval.
+   */
+  advance(fromUs: number, toUs: number): void {
+    if (!(toUs >= fromUs)) throw new Error(`machine advance(${fromUs}, ${toUs}): end before start`);
+    if (fromUs < this._now) throw new Error(`machine advance(${fromUs}, ${toUs}): starts before machine time ${this._now}`);
+    let t = fromUs;
+    this._now = t;
+    this.gt?.advanceTo(t);
+    while (t < toUs) {
+      const end = this.gt ? Math.min(toUs, this.gt.nextBoundary(t)) : toUs;
+      this.beginSpan(t, end);
+      for (const x of this.workloads) if (x.active && !x.w.run(this, t, end)) x.active = false;
+      t = end;
+      this._now = t;
+      this.gt?.advanceTo(t);
+    }
+    this.beginSpan(toUs, toUs);
+  }
+
+  private beginSpan(from: number, to: number): void {
+    this.spanStart = from;
+    this.spanEnd = to;
+    for (const th of this.threads.values()) th.clock = from;
+  }
+
+  /** Time of access k of the current batch: integer µs inside the current span. */
+  private timeOf(k: number): number {
+    const t = Math.floor(this.bClock + k * this.dt);
+    const last = Math.max(this.spanStart, this.spanEnd - 1);
+    return t < this.spanStart ? this.spanStart : t > last ? last : t;
+  }
+
+  // ---------------------------------------------------------------- accesses
+
+  /** `count` accesses from `start`, stepping `stride` bytes, wrapping inside [start, start+length). */
+  access(tid: number, start: number, length: number, stride: number, count: number, isWrite: boolean): void {
+    const th = this.beginBatch('access', tid, start, length, stride, count);
+    if (count === 0) return;
+    const pageOf = (o: number): number => Math.floor((start + o) / PAGE_SIZE);
+    if (stride > PAGE_SIZE) {
+      // Every access of one pass is on its own page; later passes may reach other pages, so walk
+      // the orbit of (i*stride mod length), which repeats after length/gcd accesses.
+      const n = Math.min(count, length / gcd(stride, length));
+      for (let i = 0; i < n; i++) {
+        const o = (i * stride) % length;
+        this.touch(th, pageOf(o), start + o, i, isWrite);
+      }
+      return;
+    }
+    // stride ≤ page: each pass covers a contiguous run of pages; pass p starts at offset r < stride.
+    const lastVpn = pageOf(length - 1);
+    let r = 0;
+    let base = 0;
+    let done = pageOf(0) - 1;
+    for (let pass = 0; base < count && pass <= stride; pass++) {
+      const full = Math.ceil((length - r) / stride);
+      const n = Math.min(full, count - base);
+      const hi = pageOf(r + (n - 1) * stride);
+      for (let vpn = Math.max(done + 1, pageOf(r)); vpn <= hi; vpn++) {
+        const k = Math.max(0, Math.ceil((vpn * PAGE_SIZE - start - r) / stride));
+        this.touch(th, vpn, start + r + k * stride, base + k, isWrite);
+      }
+      if (hi > done) done = hi;
+      if (done >= lastVpn || n < full) break;
+      r = r + full * stride - length;
+      base += n;
+    }
+  }
+
+  /** `count` accesses at uniformly random strided offsets in [start, start+length). */
+  accessRandom(tid: number, start: number, length: number, stride: number, count: number, isWrite: boolean): void {
+    const th = this.beginBatch('accessRandom', tid, start, length, stride, count);
+    const slots = Math.max(1, Math.floor(length / stride));
+    const rng = this.prng;
+    const firstVpn = Math.floor(start / PAGE_SIZE);
+    // Units the batch can touch: slots when each is on its own page, else pages (taken as equally
+    // likely: exact when the stride divides the page size and the range is page-aligned).
+    const units = stride >= PAGE_SIZE ? slots : Math.floor((start + (slots - 1) * stride) / PAGE_SIZE) - firstVpn + 1;
+    if (count * 2 <= units || units > 1 << 24) {
+      for (let k = 0; k < count; k++) {
+        const a = start + rng.below(slots) * stride;
+        this.touch(th, Math.floor(a / PAGE_SIZE), a, k, isWrite);
+      }
+      return;
+    }
+    // Many repeats: draw only the distinct units, in first-touch order (partial Fisher-Yates over
+    // the units; the gap to the next new unit is geometric), which has the same distribution.
+    if (this.scratch.length < units) this.scratch = new Int32Array(Math.max(units, this.scratch.length * 2));
+    const perm = this.scratch;
+    for (let u = 0; u < units; u++) perm[u] = u;
+    let i = 0;
+    for (let seen = 0; i < count && seen < units; seen++) {
+      const j = seen + rng.below(units - seen);
+      const u = perm[j]!;
+      perm[j] = perm[seen]!;
+      perm[seen] = u;
+      let a: number;
+      if (stride >= PAGE_SIZE) a = start + u * stride;
+      else {
+        const pageStart = (firstVpn + u) * PAGE_SIZE;
+        a = pageStart <= start ? start : start + Math.ceil((pageStart - start) / stride) * stride;
+      }
+      this.touch(th, Math.floor(a / PAGE_SIZE), a, i, isWrite);
+      const q = (seen + 1) / units;
+      i += q < 1 ? 1 + Math.floor(Math.log(1 - rng.float()) / Math.log(q)) : 1;
+    }
+  }
+
+  private beginBatch(op: string, tid: number, start: number, length: number, stride: number, count: number): Thread {
+    const th = this.thread(tid, op);
+    if (!Number.isFinite(start) || start < 0) throw new Error(`${op}(tid ${tid}): bad start ${start}`);
+    if (!Number.isInteger(length) || length <= 0) throw new Error(`${op}(tid ${tid}): length must be a positive integer, got ${length}`);
+    if (!Number.isInteger(stride) || stride <= 0) throw new Error(`${op}(tid ${tid}): stride must be a positive integer, got ${stride}`);
+    if (!Number.isInteger(count) || count < 0) throw new Error(`${op}(tid ${tid}): count must be a non-negative integer, got ${count}`);
+    this.bClock = th.clock;
+    th.clock += count * this.dt;
+    this.costs.accesses += count;
+    return th;
+  }
+
+  /** One distinct page touch: TLB, page walk, faults, young/dirty, LRU mark, ground truth. */
+  private touch(th: Thread, vpn: number, addr: number, k: number, isWrite: boolean): void {
+    const proc = th.proc;
+    const key = Math.floor(vpn / PTES_PER_TABLE);
+    let t: number;
+    if (proc === this.cProc && key === this.cKey) t = this.cTable;
+    else {
+      t = proc.dir.get(key) ?? this.newTable(th, vpn, addr, isWrite);
+      this.cProc = proc;
+      this.cKey = key;
+      this.cTable = t;
+    }
+    const pool = this.pt;
+    const e = t * PTES_PER_TABLE + (vpn - key * PTES_PER_TABLE);
+    this.costs.pageTouches++;
+    let slot = -1;
+    if (this.tlbOn) {
+      slot =
+        pool.tableHuge[t] === 1
+          ? this.tlb.probe(th.cpu, tlbKey(proc.asid, key * PTES_PER_TABLE, true), key)
+          : this.tlb.probe(th.cpu, tlbKey(proc.asid, vpn, false), vpn);
+    }
+    if (slot >= 0 && (!isWrite || this.tlb.writeOk[slot] === 1)) this.costs.tlbHits++;
+    else this.walk(th, t, e, vpn, addr, k, isWrite, slot);
+    const pfn = this.pt.pfn[e]!;
+    this.phys.flags[pfn]! |= FRAME_REFERENCED;
+    if (this.gt) this.gt.record(e, pfn, th.tid, th.cpu, isWrite, th.views);
+  }
+
+  /** Page walk on a TLB miss: faults, then Accessed (and Dirty on a write), then cache the translation. */
+  private walk(th: Thread, t: number, e: number, vpn: number, addr: number, k: number, isWrite: boolean, slot: number): void {
+    this.costs.pageWalks++;
+    let pool = this.pt;
+    let h = pool.tableHuge[t] ? t * PTES_PER_TABLE : e;
+    let f = pool.flags[h]!;
+    let faulted = false;
+    if (!(f & PTE_PRESENT)) {
+      faulted = true;
+      this.demandFault(th, t, e, vpn, addr, isWrite);
+      pool = this.pt;
+      h = pool.tableHuge[t] ? t * PTES_PER_TABLE : e;
+      f = pool.flags[h]!;
+    } else if (f & PTE_PROT_NONE || (isWrite && f & PTE_PROT_WRITE)) {
+      f &= ~(PTE_PROT_NONE | PTE_PROT_WRITE);
+      pool.flags[h] = f;
+      faulted = true;
+      this.protectionFault(th, pool.pfn[h]!, addr, k, isWrite);
+      pool = this.pt;
+      f = pool.flags[h]!;
+    }
+    if (isWrite && !(f & PTE_WRITABLE)) {
+      throw new Error(`machine: tid ${th.tid} wrote to read-only address 0x${addr.toString(16)} (tgid ${th.proc.tgid})`);
+    }
+    f |= isWrite ? PTE_YOUNG | PTE_DIRTY : PTE_YOUNG;
+    pool.flags[h] = f;
+    if (this.tlbOn) {
+      // Re-probe unless this was a write through a cached read-only translation (slot known), or
+      // when the fault changed the mapping to a THP (another tag) or ran listeners.
+      const writeOk = (f & (PTE_WRITABLE | PTE_DIRTY | PTE_PROT_WRITE)) === (PTE_WRITABLE | PTE_DIRTY);
+      if (slot >= 0) this.tlb.writeOk[slot] = writeOk ? 1 : 0;
+      else {
+        const huge = pool.tableHuge[t] === 1;
+        const hv = Math.floor(vpn / PTES_PER_TABLE);
+        const key = huge ? tlbKey(th.proc.asid, hv * PTES_PER_TABLE, true) : tlbKey(th.proc.asid, vpn, false);
+        if (faulted) this.tlb.probe(th.cpu, key, huge ? hv : vpn);
+        this.tlb.fill(th.cpu, key, writeOk);
+      }
+    }
+  }
+
+  /** MM_CP_DAMON fault: the protection is already restored by the caller; count and report. */
+  private protectionFault(th: Thread, pfn: number, addr: number, k: number, isWrite: boolean): void {
+    if (this.config.numaBalancing) {
+      this.costs.numaHintingFaults++;
+      return;
+    }
+    this.costs.damonFaults++;
+    if (this.listeners.length === 0) return;
+    const r: AccessReport = {
+      vaddr: addr,
+      paddr: pfn * PAGE_SIZE,
+      size: 1,
+      cpu: th.cpu,
+      tid: th.tid,
+      tgid: th.proc.tgid,
+      isWrite,
+      time: this.timeOf(k),
+    };
+    for (const l of this.listeners) {
+      this.costs.reportsDelivered++;
+      l(r);
+    }
+  }
+
+  private findVma(p: Proc, addr: number): Vma | undefined {
+    const v = p.vmas;
+    let lo = 0;
+    let hi = v.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (v[mid]!.end <= addr) lo = mid + 1;
+      else hi = mid;
+    }
+    const x = v[lo];
+    return x && x.start <= addr ? x : undefined;
+  }
+
+  private vmaOrFault(th: Thread, addr: number, isWrite: boolean): Vma {
+    const vma = this.findVma(th.proc, addr);
+    if (!vma) throw new Error(`machine: segmentation fault: tid ${th.tid} accessed 0x${addr.toString(16)}, outside every VMA of tgid ${th.proc.tgid}`);
+    if (isWrite && !vma.writable) throw new Error(`machine: tid ${th.tid} wrote to read-only address 0x${addr.toString(16)} (tgid ${th.proc.tgid})`);
+    return vma;
+  }
+
+  private newTable(th: Thread, vpn: number, addr: number, isWrite: boolean): number {
+    this.vmaOrFault(th, addr, isWrite);
+    const key = Math.floor(vpn / PTES_PER_TABLE);
+    const t = this.pt.allocTable(th.proc.asid, key * PTES_PER_TABLE);
+    th.proc.dir.set(key, t);
+    return t;
+  }
+
+  /** First touch (minor fault) or touch of a paged-out page (major fault): map a frame. */
+  private demandFault(th: Thread, t: number, e: number, vpn: number, addr: number, isWrite: boolean): void {
+    const vma = this.vmaOrFault(th, addr, isWrite);
+    const pool = this.pt;
+    const p = th.proc;
+    const wflag = vma.writable ? PTE_WRITABLE : 0;
+    const wasSwapped = (pool.flags[e]! & PTE_SWAPPED) !== 0;
+    const node = this.cpuNode(th.cpu);
+    if (vma.shared) {
+      const idx = vpn - vma.start / PAGE_SIZE;
+      let pfn = vma.shared.pages.get(idx);
+      const major = pfn === PAGED_OUT;
+      if (pfn === undefined || pfn === PAGED_OUT) {
+        pfn = this.allocFrame(node, false, th, addr);
+        this.phys.flags[pfn]! |= FRAME_SHARED;
+        vma.shared.pages.set(idx, pfn);
+        this.sharedOwner.set(pfn, { obj: vma.shared, idx });
+      }
+      if (major) this.costs.majorFaults++;
+      else this.costs.minorFaults++;
+      this.mapEntry(p, t, e, pfn, vpn, wflag, wasSwapped);
+      return;
+    }
+    if (wasSwapped) this.costs.majorFaults++;
+    else this.costs.minorFaults++;
+    const tableStart = Math.floor(vpn / PTES_PER_TABLE) * HUGE_PAGE_SIZE;
+    if (this.config.thp && vma.anon && pool.tableUsed[t] === 0 && vma.start <= tableStart && tableStart + HUGE_PAGE_SIZE <= vma.end) {
+      const base = this.phys.alloc(node, true);
+      if (base >= 0) {
+        const e0 = t * PTES_PER_TABLE;
+        const v0 = pool.tableVpn[t]!;
+        for (let i = 0; i < PTES_PER_TABLE; i++) {
+          pool.pfn[e0 + i] = base + i;
+          pool.flags[e0 + i] = PTE_PRESENT | wflag;
+          this.phys.addMapping(base + i, p.tgid, v0 + i);
+        }
+        pool.tableHuge[t] = 1;
+        pool.tableUsed[t] = PTES_PER_TABLE;
+        return;
+      }
+    }
+    this.mapEntry(p, t, e, this.allocFrame(node, false, th, addr), vpn, wflag, wasSwapped);
+  }
+
+  private allocFrame(node: number, huge: boolean, th: Thread, addr: number): number {
+    const pfn = this.phys.alloc(node, huge);
+    if (pfn < 0) {
+      throw new Error(`machine: out of simulated memory (${this.config.memoryBytes} bytes) on tid ${th.tid}'s access to 0x${addr.toString(16)}`);
+    }
+    return pfn;
+  }
+
+  private mapEntry(p: Proc, t: number, e: number, pfn: number, vpn: number, wflag: number, wasSwapped: boolean): void {
+    const pool = this.pt;
+    pool.pfn[e] = pfn;
+    pool.flags[e] = PTE_PRESENT | wflag;
+    if (!wasSwapped) pool.tableUsed[t]!++;
+    this.phys.addMapping(pfn, p.tgid, vpn);
+  }
+
+  /** Drops one mapping of a frame; frees anonymous frames nobody maps any more. */
+  private releaseFrame(pfn: number, tgid: number, vpn: number): void {
+    const left = this.phys.removeMapping(pfn, tgid, vpn);
+    if (left === 0 && !(this.phys.flags[pfn]! & FRAME_SHARED)) this.phys.free(pfn, false);
+  }
+
+  // ---------------------------------------------------------------- page-table primitives (ops sets)
+
+  /** Locates the PTE (or PMD head entry) of a virtual page: [table, state index], or null. */
+  private entryOf(tgid: number, vaddr: number): [number, number, number] | null {
+    const p = this.procs.get(tgid);
+    if (!p?.alive || !(vaddr >= 0)) return null;
+    const vpn = Math.floor(vaddr / PAGE_SIZE);
+    const key = Math.floor(vpn / PTES_PER_TABLE);
+    const t = p.dir.get(key);
+    if (t === undefined) return null;
+    const e = t * PTES_PER_TABLE + (vpn - key * PTES_PER_TABLE);
+    return [t, e, this.pt.tableHuge[t] ? t * PTES_PER_TABLE : e];
+  }
+
+  translate(tgid: number, vaddr: number): number {
+    const x = this.entryOf(tgid, vaddr);
+    if (!x || !(this.pt.flags[x[1]]! & PTE_PRESENT)) return -1;
+    return this.pt.pfn[x[1]]! * PAGE_SIZE + (vaddr % PAGE_SIZE);
+  }
+
+  pte(tgid: number, vaddr: number): PteState | null {
+    const x = this.entryOf(tgid, vaddr);
+    if (!x) return null;
+    const [t, e, h] = x;
+    const f = this.pt.flags[h]!;
+    const present = (this.pt.flags[e]! & PTE_PRESENT) !== 0;
+    return {
+      present,
+      young: present && (f & PTE_YOUNG) !== 0,
+      dirty: present && (f & PTE_DIRTY) !== 0,
+      writable: (f & PTE_WRITABLE) !== 0,
+      protection: f & PTE_PROT_NONE ? 'none' : f & PTE_PROT_WRITE ? 'write' : null,
+      swapped: (this.pt.flags[e]! & PTE_SWAPPED) !== 0,
+      paddr: present ? this.pt.pfn[e]! * PAGE_SIZE : -1,
+      folioSize: this.pt.tableHuge[t] ? HUGE_PAGE_SIZE : PAGE_SIZE,
+    };
+  }
+
+  /** Clears the Accessed bit of the page's PTE/PMD, without a TLB flush (as DAMON's mkold). */
+  mkold(tgid: number, vaddr: number): void {
+    this.costs.mkold++;
+    const x = this.entryOf(tgid, vaddr);
+    if (x && this.pt.flags[x[2]]! & PTE_PRESENT) this.pt.flags[x[2]]! &= ~PTE_YOUNG;
+  }
+
+  young(tgid: number, vaddr: number): { young: boolean; folioSize: number } {
+    this.costs.youngChecks++;
+    const x = this.entryOf(tgid, vaddr);
+    if (!x) return { young: false, folioSize: PAGE_SIZE };
+    const f = this.pt.flags[x[2]]!;
+    return {
+      young: (f & (PTE_PRESENT | PTE_YOUNG)) === (PTE_PRESENT | PTE_YOUNG),
+      folioSize: this.pt.tableHuge[x[0]] ? HUGE_PAGE_SIZE : PAGE_SIZE,
+    };
+  }
+
+  /** The frame's folio head and its mappings (a THP folio is mapped through its head's PMD). */
+  private folioOf(paddr: number): { head: number; huge: boolean } | null {
+    if (!(paddr >= 0)) return null;
+    const pfn = Math.floor(paddr / PAGE_SIZE);
+    if (pfn >= this.phys.nrFrames) return null;
+    const fl = this.phys.flags[pfn]!;
+    if (!(fl & FRAME_ALLOCATED)) return null;
+    const huge = (fl & FRAME_HUGE) !== 0;
+    return { head: huge ? pfn - (pfn % PTES_PER_TABLE) : pfn, huge };
+  }
+
+  /** State-entry indices (PTE or PMD head) of every mapping of the frame at paddr. */
+  private rmapEntries(paddr: number): { tgid: number; vpn: number; h: number; p: Proc }[] {
+    const folio = this.folioOf(paddr);
+    if (!folio) return [];
+    const out: { tgid: number; vpn: number; h: number; p: Proc }[] = [];
+    const pfn = folio.huge ? folio.head : Math.floor(paddr / PAGE_SIZE);
+    for (const m of this.phys.mappings(pfn)) {
+      const p = this.procs.get(m.tgid);
+      const x = this.entryOf(m.tgid, m.vpn * PAGE_SIZE);
+      if (p && x) out.push({ tgid: m.tgid, vpn: m.vpn, h: x[2], p });
+    }
+    return out;
+  }
+
+  mkoldPhys(paddr: number): void {
+    for (const m of this.rmapEntries(paddr)) {
+      this.costs.mkold++;
+      this.pt.flags[m.h]! &= ~PTE_YOUNG;
+    }
+  }
+
+  youngPhys(paddr: number): { young: boolean; folioSize: number } {
+    this.costs.youngChecks++;
+    const folio = this.folioOf(paddr);
+    const folioSize = folio?.huge ? HUGE_PAGE_SIZE : PAGE_SIZE;
+    for (const m of this.rmapEntries(paddr)) {
+      if (this.pt.flags[m.h]! & PTE_YOUNG) return { young: true, folioSize };
+    }
+    return { young: false, folioSize };
+  }
+
+  /** Installs DAMON protection on the page's PTE/PMD and flushes it from every TLB. */
+  protect(tgid: number, vaddr: number, kind: 'none' | 'write'): void {
+    const x = this.entryOf(tgid, vaddr);
+    if (!x) return;
+    this.protectEntry(this.procs.get(tgid)!, x[2], Math.floor(vaddr / PAGE_SIZE), kind);
+  }
+
+  protectPhys(paddr: number, kind: 'none' | 'write'): void {
+    for (const m of this.rmapEntries(paddr)) this.protectEntry(m.p, m.h, m.vpn, kind);
+  }
+
+  private protectEntry(p: Proc, h: number, vpn: number, kind: 'none' | 'write'): void {
+    const f = this.pt.flags[h]!;
+    if (!(f & PTE_PRESENT)) return;
+    this.pt.flags[h] = (f & ~(PTE_PROT_NONE | PTE_PROT_WRITE)) | (kind === 'none' ? PTE_PROT_NONE : PTE_PROT_WRITE);
+    this.costs.protectionChanges++;
+    this.flush(p, vpn);
+  }
+
+  /** TLB flush of one translation in every CPU; counts IPIs to the mm's other CPUs. */
+  private flush(p: Proc, vpn: number): void {
+    this.costs.tlbFlushes++;
+    this.costs.tlbShootdownIpis += Math.max(0, p.cpus.size - 1);
+    if (!this.tlbOn) return;
+    const key = Math.floor(vpn / PTES_PER_TABLE);
+    const t = p.dir.get(key);
+    if (t !== undefined && this.pt.tableHuge[t]) this.tlb.invalidate(tlbKey(p.asid, key * PTES_PER_TABLE, true), key);
+    else this.tlb.invalidate(tlbKey(p.asid, vpn, false), vpn);
+  }
+
+  onDamonFault(listener: (r: AccessReport) => void): () => void {
+    this.listeners.push(listener);
+    return () => {
+      const i = this.listeners.indexOf(listener);
+      if (i >= 0) this.listeners.splice(i, 1);
+    };
+  }
+
+  // ---------------------------------------------------------------- memory-management hooks (DAMOS)
+
+  /** Physical RAM size and NUMA node of a physical address (-1 when outside RAM). */
+  get memoryBytes(): number {
+    return this.config.memoryBytes;
+  }
+
+  nodeOf(paddr: number): number {
+    const pfn = Math.floor(paddr / PAGE_SIZE);
+    return pfn >= 0 && pfn < this.phys.nrFrames ? this.phys.nodeOf(pfn) : -1;
+  }
+
+  nodeStats(): NodeStats[] {
+    return this.phys.nodeStats();
+  }
+
+  /** LRU aging: frames accessed since the previous scan become active, the rest inactive. */
+  lruScan(node?: number): number {
+    let n = 0;
+    for (let i = 0; i < this.config.nodes; i++) if (node === undefined || node === i) n += this.phys.lruScan(i);
+    return n;
+  }
+
+  lruList(node: number, list: 'active' | 'inactive'): number[] {
+    return this.phys.lruList(node, list).map((pfn) => pfn * PAGE_SIZE);
+  }
+
+  isActive(paddr: number): boolean {
+    const pfn = Math.floor(paddr / PAGE_SIZE);
+    return (this.phys.flags[pfn]! & (FRAME_ALLOCATED | FRAME_ACTIVE)) === (FRAME_ALLOCATED | FRAME_ACTIVE);
+  }
+
+  /** Moves the frame (whole folio) to the active or inactive list (lru_prio / lru_deprio). */
+  setLruActive(paddr: number, active: boolean): void {
+    const folio = this.folioOf(paddr);
+    if (!folio) return;
+    const n = folio.huge ? PTES_PER_TABLE : 1;
+    const first = folio.huge ? folio.head : Math.floor(paddr / PAGE_SIZE);
+    for (let i = 0; i < n; i++) this.phys.setActive(first + i, active);
+  }
+
+  /** Discards the process's mapping of a page (MADV_DONTNEED): the next access is a minor fault. */
+  unmap(tgid: number, vaddr: number): boolean {
+    const x = this.entryOf(tgid, vaddr);
+    if (!x || !(this.pt.flags[x[1]]! & PTE_PRESENT)) return false;
+    const p = this.procs.get(tgid)!;
+    const [t, e] = x;
+    this.costs.unmaps++;
+    if (this.pt.tableHuge[t]) {
+      this.dropHugeMapping(p, t, 0);
+    } else {
+      const vpn = Math.floor(vaddr / PAGE_SIZE);
+      this.releaseFrame(this.pt.pfn[e]!, tgid, vpn);
+      this.pt.pfn[e] = -1;
+      this.pt.flags[e] = 0;
+      this.pt.tableUsed[t]!--;
+      this.flush(p, vpn);
+    }
+    return true;
+  }
+
+  /** Pages out the page at vaddr of tgid (every mapping of its frame): the next access is a major fault. */
+  pageOut(tgid: number, vaddr: number): boolean {
+    const paddr = this.translate(tgid, vaddr);
+    return paddr >= 0 && this.pageOutPhys(paddr);
+  }
+
+  /** Pages out the frame's folio: all its mappings become swapped PTEs, the frame is freed. */
+  pageOutPhys(paddr: number): boolean {
+    const folio = this.folioOf(paddr);
+    const maps = this.rmapEntries(paddr);
+    if (!folio || maps.length === 0) return false;
+    this.costs.unmaps++;
+    if (folio.huge) {
+      for (const m of maps) this.dropHugeMapping(m.p, Math.floor(m.h / PTES_PER_TABLE), PTE_SWAPPED);
+      return true;
+    }
+    const pfn = Math.floor(paddr / PAGE_SIZE);
+    for (const m of maps) {
+      this.pt.pfn[m.h] = -1;
+      this.pt.flags[m.h] = PTE_SWAPPED | (this.pt.flags[m.h]! & PTE_WRITABLE);
+      this.phys.removeMapping(pfn, m.tgid, m.vpn);
+      this.flush(m.p, m.vpn);
+    }
+    const owner = this.sharedOwner.get(pfn);
+    if (owner) {
+      owner.obj.pages.set(owner.idx, PAGED_OUT);
+      this.sharedOwner.delete(pfn);
+    }
+    this.phys.free(pfn, false);
+    return true;
+  }
+
+  /** Unmaps a PMD-mapped THP: its 512 entries become empty (state 0) or swapped; the block is freed. */
+  private dropHugeMapping(p: Proc, t: number, state: number): void {
+    const pool = this.pt;
+    const e0 = t * PTES_PER_TABLE;
+    const base = pool.pfn[e0]!;
+    const w = pool.flags[e0]! & PTE_WRITABLE;
+    for (let i = 0; i < PTES_PER_TABLE; i++) {
+      this.phys.removeMapping(base + i, p.tgid, pool.tableVpn[t]! + i);
+      pool.pfn[e0 + i] = -1;
+      pool.flags[e0 + i] = state ? state | w : 0;
+    }
+    this.flush(p, pool.tableVpn[t]!);
+    pool.tableHuge[t] = 0;
+    pool.tableUsed[t] = state ? PTES_PER_TABLE : 0;
+    this.phys.free(base, true);
+  }
+
+  /**
+   * Migrates the frame's folio to `node`: a new frame there, every mapping repointed and flushed,
+   * the old frame freed. Returns the new physical address of paddr, or -1 if not possible.
+   */
+  migratePhys(paddr: number, node: number): number {
+    if (!Number.isInteger(node) || node < 0 || node >= this.config.nodes) throw new Error(`machine migratePhys: no node ${node}`);
+    const folio = this.folioOf(paddr);
+    if (!folio) return -1;
+    const len = folio.huge ? PTES_PER_TABLE : 1;
+    const old = folio.huge ? folio.head : Math.floor(paddr / PAGE_SIZE);
+    if (this.phys.nodeOf(old) === node) return paddr;
+    const maps = this.rmapEntries(paddr);
+    const nu = this.phys.allocOn(node, folio.huge);
+    if (nu < 0) return -1;
+    for (let i = 0; i < len; i++) {
+      this.phys.flags[nu + i] = this.phys.flags[old + i]!;
+      this.phys.moveMappings(old + i, nu + i);
+    }
+    for (const m of maps) {
+      const t = Math.floor(m.h / PTES_PER_TABLE);
+      if (folio.huge) for (let i = 0; i < len; i++) this.pt.pfn[t * PTES_PER_TABLE + i] = nu + i;
+      else this.pt.pfn[m.h] = nu;
+      this.flush(m.p, m.vpn);
+    }
+    const owner = this.sharedOwner.get(old);
+    if (owner) {
+      owner.obj.pages.set(owner.idx, nu);
+      this.sharedOwner.delete(old);
+      this.sharedOwner.set(nu, owner);
+    }
+    this.phys.free(old, folio.huge);
+    this.costs.migrations++;
+    return paddr - old * PAGE_SIZE + nu * PAGE_SIZE;
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private liveProc(tgid: number, op: string): Proc {
+    const p = this.procs.get(tgid);
+    if (!p) throw new Error(`machine ${op}: no process with tgid ${tgid}`);
+    if (!p.alive) throw new Error(`machine ${op}: process ${tgid} has exited`);
+    return p;
+  }
+
+  private thread(tid: number, op: string): Thread {
+    const th = this.threads.get(tid);
+    if (!th) throw new Error(`machine ${op}: no live thread with tid ${tid}`);
+    return th;
+  }
+
+  private checkCpu(cpu: number, what: string): void {
+    if (!Number.isInteger(cpu) || cpu < 0 || cpu >= this.config.cpus) {
+      throw new Error(`machine: ${what} ${cpu} is not a CPU of this machine (0..${this.config.cpus - 1})`);
+    }
+  }
+}
+
+function gcd(a: number, b: number): number {
+  while (b) [a, b] = [b, a % b];
+  return a;
+}

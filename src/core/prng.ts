@@ -1,0 +1,56 @@
+/**
+ * The per-context seeded PRNG (newest mainline seeds one per ctx): xoshiro128** seeded through
+ * splitmix32, so that the same seed gives the same sequence bit for bit on every platform.
+ */
+export class Prng {
+  private a: number;
+  private b: number;
+  private c: number;
+  private d: number;
+
+  constructor(seed: number) {
+    let s = seed >>> 0;
+    const next = (): number => {
+      s = (s + 0x9e3779b9) >>> 0;
+      let z = s;
+      z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
+      z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+      return (z ^ (z >>> 16)) >>> 0;
+    };
+    this.a = next();
+    this.b = next();
+    this.c = next();
+    this.d = next();
+    if ((this.a | this.b | this.c | this.d) === 0) this.a = 1;
+  }
+
+  /** Next 32-bit unsigned value. */
+  nextU32(): number {
+    const r = Math.imul(rotl(Math.imul(this.b, 5), 7), 9) >>> 0;
+    const t = this.b << 9;
+    this.c ^= this.a;
+    this.d ^= this.b;
+    this.b ^= this.c;
+    this.a ^= this.d;
+    this.c ^= t;
+    this.d = rotl(this.d, 11);
+    return r;
+  }
+
+  /**
+   * damon_rand(l, r): uniform integer in [lo, hi). The kernel draws a u32 (get_random_u32_below),
+   * which truncates spans above 4 GiB; we draw 53 bits for such spans instead so that large
+   * physical ranges are sampled uniformly (documented deviation). hi <= lo returns lo.
+   */
+  rand(lo: number, hi: number): number {
+    const span = hi - lo;
+    if (span <= 1) return lo;
+    if (span <= 0x100000000) return lo + Math.floor((this.nextU32() / 0x100000000) * span);
+    const x = (this.nextU32() >>> 6) * 0x8000000 + (this.nextU32() >>> 5);
+    return lo + Math.min(span - 1, Math.floor((x / 2 ** 53) * span));
+  }
+}
+
+function rotl(x: number, k: number): number {
+  return (x << k) | (x >>> (32 - k));
+}

@@ -1,0 +1,51 @@
+/**
+ * `damon-ts start`: starts DAMON with the given parameters and exits, leaving it running (damo's
+ * start). The kernel backend refuses to take over a kdamond it did not start unless --force.
+ * Backends are looked up in START_BACKENDS; the simulated daemon adds its entry next to the kernel's.
+ */
+import type { Command } from 'commander';
+import { defaultPaddrRegion } from '../../../backends/kernel/iomem.js';
+import type { KdamondsConfig } from '../../config/schema.js';
+import { type MonitoringOptions, addMonitoringOptions, deduceTarget, optionsToKdamonds } from '../../config/options.js';
+import { UsageError } from '../errors.js';
+import { type ControlOptions, addControlOptions, kernelOf } from './status.js';
+
+type StartOptions = MonitoringOptions & ControlOptions;
+
+/** Expands start/tune options into a configuration for the kernel (paddr default from iomem). */
+export function controlConfig(target: string | undefined, o: StartOptions): KdamondsConfig {
+  const deduced = deduceTarget(target);
+  if (deduced?.kind === 'cmd') throw new UsageError(`target "${target}": give paddr, a pid or kdamonds JSON (start a command yourself and pass its pid)`);
+  return optionsToKdamonds(o, deduced, { paddrRegions: () => [defaultPaddrRegion(o.iomem)] });
+}
+
+const START_BACKENDS: Record<string, (config: KdamondsConfig, o: StartOptions) => void> = {
+  kernel: (config, o) => {
+    const rec = kernelOf(o).start(config, { force: o.force });
+    for (const k of rec.kdamonds) process.stdout.write(`started kdamond ${k.index} (pid ${k.pid})\n`);
+    if (rec.tookOver.length) {
+      process.stdout.write(`took over ${rec.tookOver.map((k) => `kdamond ${k.index}`).join(', ')}: \`damon-ts stop\` restores and restarts it\n`);
+    }
+  },
+};
+
+export function register(program: Command): void {
+  const cmd = program
+    .command('start')
+    .description('start DAMON with the given parameters (it keeps running after this command exits)')
+    .argument('[target]', 'paddr, a pid, or a kdamonds JSON (file or inline)');
+  addMonitoringOptions(cmd);
+  addControlOptions(cmd, true);
+  cmd.addHelpText('after', `
+Examples:
+  damon-ts start                                   # paddr, System RAM span, damo's default intervals
+  damon-ts start paddr -s 10ms -a 200ms --monitoring_nr_regions_range 100 2000
+  damon-ts start --damos_action pageout --damos_access_rate 0 0 --damos_age 30s max --damos_quotas 10 128MiB 1000
+  damon-ts start config.json                       # damo's kdamonds JSON
+  damon-ts start --force                           # stop a kdamond damon-ts did not start (stop restores it)`);
+  cmd.action((target: string | undefined, o: StartOptions) => {
+    const run = START_BACKENDS[o.backend];
+    if (!run) throw new UsageError(`--backend: unknown backend "${o.backend}"`);
+    run(controlConfig(target, o), o);
+  });
+}

@@ -1,0 +1,407 @@
+/**
+ * damo's DAMON control options (damo:src/_damon_args.py), shared by record, start, tune and
+ * `args damon`, and their expansion into a validated kdamonds configuration.
+ *
+ * Repetition: options that configure one context (--ops, -s, -a, -u, -n, -m, --monitoring_*,
+ * --sample_primitives, --damon_addr_unit) may repeat, the i-th value going to the i-th context; a
+ * context without its own value takes the last one given. Each context gets its own kdamond (the
+ * kernel allows one context per kdamond; --nr_ctxs values other than 1 are refused).
+ * Multi-value options collect their words; repeated uses are split into groups:
+ * by fixed arity (--monitoring_intervals 3, --monitoring_nr_regions_range 2, --monitoring_intervals_goal
+ * 4, --damos_sz_region/--damos_access_rate/--damos_age 2, --damos_wmarks 5), at keywords
+ * (--damos_action at an action name, --damos_filter and --sample_filter at allow|reject,
+ * --damos_quota_goal at a metric name), and --damos_quotas by 3 or 6 values per scheme.
+ */
+import { type Command, Option } from 'commander';
+import { UsageError } from '../cli/errors.js';
+import { ConfigError, parseKdamondsConfig, parseSchemes, readJsonArgument } from './load.js';
+import {
+  DAMOS_ACTIONS, DAMOS_FILTER_TYPES, type DamosFilterConfigInput, type KdamondsConfig, OPS, QUOTA_GOAL_METRICS,
+  type SchemeConfig,
+} from './schema.js';
+import {
+  type NumberText, UnitError, textToBp, textToBytes, textToMs, textToNr, textToPercent, textToPermil, textToUs,
+} from './units.js';
+
+/** What commander gives for the options added by addMonitoringOptions. */
+export interface MonitoringOptions {
+  ops?: string[];
+  target_pid?: string[];
+  regions?: string[];
+  sample?: string[];
+  aggr?: string[];
+  updr?: string[];
+  minr?: string[];
+  maxr?: string[];
+  monitoring_intervals?: string[];
+  monitoring_nr_regions_range?: string[];
+  monitoring_intervals_goal?: string[];
+  monitoring_intervals_autotune?: boolean;
+  sample_primitives?: string[];
+  exp_ops_use_reports?: boolean;
+  exp_ops_write_only?: boolean;
+  exp_ops_cpus?: string[];
+  exp_ops_tids?: string[];
+  sample_filter?: string[];
+  damos_action?: string[];
+  damos_sz_region?: string[];
+  damos_access_rate?: string[];
+  damos_age?: string[];
+  damos_apply_interval?: string[];
+  damos_quotas?: string[];
+  damos_quota_goal?: string[];
+  damos_wmarks?: string[];
+  damos_filter?: string[];
+  damos_nr_filters?: string[];
+  damos_max_nr_snapshots?: string[];
+  schemes?: string;
+  kdamonds?: string;
+  damon_addr_unit?: string[];
+  nr_targets?: string[];
+  nr_ctxs?: string[];
+  nr_schemes?: string[];
+  refresh_stat?: string;
+  pause_ctx?: boolean;
+}
+
+const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
+
+/** Adds damo's DAMON control options to a command (record, start, tune, args damon). */
+export function addMonitoringOptions(cmd: Command): Command {
+  const many = (flags: string, desc: string) => cmd.addOption(new Option(flags, desc).argParser(collect));
+  many('--ops <ops>', `operations set (${OPS.join(', ')}, paddr_fault); default paddr, or vaddr with --target_pid`);
+  many('--target_pid <pid>', 'pid of a target process (repeat for more targets)');
+  many('-r, --regions <ranges>', 'monitoring regions of a target, "start-end ..." (repeat per target)');
+  many('-s, --sample <time>', 'sampling interval (µs or "5 ms"; default 5 ms)');
+  many('-a, --aggr <time>', 'aggregation interval (default 100 ms)');
+  many('-u, --updr <time>', 'operations update interval (default 1 s)');
+  many('-n, --minr <nr>', 'minimum number of regions (default 10)');
+  many('-m, --maxr <nr>', 'maximum number of regions (default 1000)');
+  many('--monitoring_intervals <sample_aggr_update...>', 'sample, aggregation and update intervals');
+  many('--monitoring_nr_regions_range <min_max...>', 'minimum and maximum number of regions');
+  many('--monitoring_intervals_goal <bp_aggrs_min_max...>', 'intervals auto-tuning goal: <access_bp> <aggrs> <min_sample_us> <max_sample_us>');
+  cmd.option('--monitoring_intervals_autotune', 'auto-tune intervals with the goal "4% 3 5ms 10s"');
+  many('--sample_primitives <primitive>', 'sample primitive of a context: page_table (Accessed bits) or page_fault');
+  cmd.option('--exp_ops_use_reports', 'feed the context from access reports (same as --sample_primitives page_fault)');
+  cmd.option('--exp_ops_write_only', 'monitor writes only (adds the sample filter "allow write")');
+  many('--exp_ops_cpus <cpus...>', 'monitor accesses of these CPUs only, e.g. 0-1,3 (adds "allow cpumask CPUS")');
+  many('--exp_ops_tids <tids...>', 'monitor accesses of these threads only (adds "allow threads TIDS")');
+  many('--sample_filter <words...>', 'sample filter: <allow|reject> [none] <cpumask CPUS | threads TIDS | write>; "none" inverts matching; first match decides');
+  many('--damos_action <action_node...>', `DAMOS action (${DAMOS_ACTIONS.join(', ')}), with a target node for migrate_*`);
+  many('--damos_sz_region <min_max...>', 'access pattern: region size range (bytes or "4 KiB")');
+  many('--damos_access_rate <min_max...>', 'access pattern: access rate range (percent)');
+  many('--damos_age <min_max...>', 'access pattern: age range (time)');
+  many('--damos_apply_interval <time>', 'scheme apply interval (0: the aggregation interval)');
+  many('--damos_quotas <quotas...>', 'quotas: <time (ms)> <size (bytes)> <reset interval (ms)> [<size weight> <access rate weight> <age weight> (permil)]');
+  many('--damos_quota_goal <goal...>', `quota goal: <metric> <target value> [<nid or memcg path>] (metrics: ${QUOTA_GOAL_METRICS.join(', ')})`);
+  many('--damos_wmarks <wmarks...>', 'watermarks: <metric (none|free_mem_rate)> <interval (time)> <high> <mid> <low> (permil)');
+  many('--damos_filter <words...>', `DAMOS filter: <allow|reject> [none] <type> [args] (types: ${DAMOS_FILTER_TYPES.join(', ')}; memcg PATH, addr START END, target IDX, hugepage_size MIN MAX)`);
+  many('--damos_nr_filters <nr>', 'number of --damos_filter entries of each scheme, in order (default: every scheme gets all)');
+  many('--damos_max_nr_snapshots <nr>', 'stop the scheme after this many snapshots (0: no limit)');
+  cmd.option('--schemes <json>', 'schemes as JSON (a file or inline), damo\'s format');
+  cmd.option('--kdamonds <json>', 'the whole kdamonds configuration as JSON (a file or inline)');
+  many('--damon_addr_unit <unit>', 'address unit of a context (paddr)');
+  many('--nr_targets <nr>', 'number of targets of each context, in order');
+  many('--nr_ctxs <nr>', 'number of contexts of each kdamond (the kernel allows only 1)');
+  many('--nr_schemes <nr>', 'number of schemes of each context, in order (default: every context gets all)');
+  cmd.option('--refresh_stat <ms>', 'let the kernel refresh stats files every this many ms (refresh_ms)');
+  cmd.option('--pause_ctx', 'start the contexts paused');
+  return cmd;
+}
+
+/** What the positional target resolved to; a command is launched by the caller, giving a pid. */
+export type DeducedTarget =
+  | { kind: 'paddr' }
+  | { kind: 'pid'; pid: number }
+  | { kind: 'kdamonds'; config: KdamondsConfig }
+  | { kind: 'cmd'; cmd: string };
+
+/** damo's "simple target argument": paddr, a pid, kdamonds JSON (inline or file), else a command. */
+export function deduceTarget(arg: string | undefined): DeducedTarget | undefined {
+  if (arg === undefined) return undefined;
+  if (arg === 'paddr') return { kind: 'paddr' };
+  if (/^\d+$/.test(arg)) return { kind: 'pid', pid: Number(arg) };
+  const t = arg.trim();
+  if (t.startsWith('{') || /\.json$/i.test(t)) {
+    const { value, source } = readJsonArgument(arg, 'target');
+    return { kind: 'kdamonds', config: parseKdamondsConfig(value, source) };
+  }
+  return { kind: 'cmd', cmd: arg };
+}
+
+export interface ExpandExtras {
+  /** Regions for paddr targets without -r (damo: the System RAM span of /proc/iomem). */
+  paddrRegions?: () => { start: number; end: number }[];
+}
+
+function value<T>(option: string, text: NumberText, parse: (t: NumberText) => T): T {
+  try {
+    return parse(text);
+  } catch (e) {
+    if (e instanceof UnitError) throw new UsageError(`${option}: ${e.message}`);
+    throw e;
+  }
+}
+
+function groupsOf(option: string, words: string[] | undefined, n: number): string[][] {
+  if (!words) return [];
+  if (words.length % n !== 0) throw new UsageError(`${option}: expected ${n} values per use, got ${words.length} in total`);
+  const out: string[][] = [];
+  for (let i = 0; i < words.length; i += n) out.push(words.slice(i, i + n));
+  return out;
+}
+
+function groupsAt(words: string[] | undefined, starts: (w: string) => boolean, option: string): string[][] {
+  const out: string[][] = [];
+  for (const w of words ?? []) {
+    if (starts(w)) out.push([w]);
+    else if (out.length === 0) throw new UsageError(`${option}: unexpected "${w}" before the first entry`);
+    else out[out.length - 1]!.push(w);
+  }
+  return out;
+}
+
+/** Value i of a per-context option, or the last one given. */
+function nth<T>(list: T[] | undefined, i: number): T | undefined {
+  if (!list || list.length === 0) return undefined;
+  return list[Math.min(i, list.length - 1)];
+}
+
+/** "0-3,6" → [0,1,2,3,6] */
+export function parseIdList(option: string, text: string): number[] {
+  const out: number[] = [];
+  for (const part of text.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const m = /^(\d+)(?:-(\d+))?$/.exec(part);
+    if (!m) throw new UsageError(`${option}: expected numbers or ranges like 0-3,6, got "${text}"`);
+    const a = Number(m[1]);
+    const b = m[2] === undefined ? a : Number(m[2]);
+    if (b < a) throw new UsageError(`${option}: range "${part}" ends before it starts`);
+    for (let x = a; x <= b; x++) out.push(x);
+  }
+  return out;
+}
+
+function parseRegions(option: string, text: string): { start: number; end: number }[] {
+  return text.split(/\s+/).filter(Boolean).map((r) => {
+    const m = /^([^-]+)-([^-]+)$/.exec(r);
+    if (!m) throw new UsageError(`${option}: expected "start-end", got "${r}"`);
+    return { start: value(option, m[1]!, textToBytes), end: value(option, m[2]!, textToBytes) };
+  });
+}
+
+function parseSampleFilter(option: string, words: string[]) {
+  const [verdict, ...rest] = words;
+  if (verdict !== 'allow' && verdict !== 'reject') throw new UsageError(`${option}: expected allow or reject, got "${verdict}"`);
+  const matching = rest[0] !== 'none';
+  if (!matching) rest.shift();
+  const [type, ...args] = rest;
+  const base = { matching, allow: verdict === 'allow' };
+  if (type === 'write' && args.length === 0) return { type, ...base };
+  if (type === 'cpumask' && args.length > 0) return { type, ...base, cpumask: parseIdList(option, args.join(',')) };
+  if (type === 'threads' && args.length > 0) return { type, ...base, tid_arr: parseIdList(option, args.join(',')) };
+  throw new UsageError(`${option}: expected "<allow|reject> [none] <cpumask CPUS | threads TIDS | write>", got "${words.join(' ')}"`);
+}
+
+function parseDamosFilter(option: string, words: string[]): DamosFilterConfigInput {
+  const [verdict, ...rest] = words;
+  if (verdict !== 'allow' && verdict !== 'reject') throw new UsageError(`${option}: expected allow or reject, got "${verdict}"`);
+  const matching = rest[0] !== 'none';
+  if (!matching) rest.shift();
+  const [type, ...args] = rest;
+  const base = { matching, allow: verdict === 'allow' };
+  const bad = () => new UsageError(`${option}: bad filter "${words.join(' ')}" (see --help)`);
+  switch (type) {
+    case 'anon': case 'active': case 'young': case 'unmapped':
+      if (args.length) throw bad();
+      return { type, ...base };
+    case 'memcg':
+      if (args.length !== 1) throw bad();
+      return { type, ...base, memcg_path: args[0]! };
+    case 'addr':
+      if (args.length !== 2) throw bad();
+      return { type, ...base, address_range: { start: value(option, args[0]!, textToBytes), end: value(option, args[1]!, textToBytes) } };
+    case 'target':
+      if (args.length !== 1) throw bad();
+      return { type, ...base, damon_target_idx: value(option, args[0]!, textToNr) };
+    case 'hugepage_size':
+      if (args.length !== 2) throw bad();
+      return { type, ...base, hugepage_size: { min: value(option, args[0]!, textToBytes), max: value(option, args[1]!, textToBytes) } };
+    default:
+      throw bad();
+  }
+}
+
+function intList(option: string, list: string[] | undefined): number[] | undefined {
+  return list?.map((v) => {
+    const n = value(option, v, textToNr);
+    if (!Number.isInteger(n) || n < 0) throw new UsageError(`${option}: expected a non-negative integer, got "${v}"`);
+    return n;
+  });
+}
+
+/** Splits `items` into consecutive chunks of the given sizes (or gives every owner all items). */
+function distribute<T>(option: string, items: T[], counts: number[] | undefined, owners: number): T[][] {
+  if (!counts) return Array.from({ length: owners }, () => items);
+  if (counts.length !== owners) throw new UsageError(`${option}: expected ${owners} values, got ${counts.length}`);
+  const total = counts.reduce((a, b) => a + b, 0);
+  if (total !== items.length) throw new UsageError(`${option}: the counts add up to ${total}, but ${items.length} were given`);
+  let at = 0;
+  return counts.map((c) => items.slice(at, (at += c)));
+}
+
+function cliSchemes(o: MonitoringOptions): SchemeConfig[] {
+  const actions = groupsAt(o.damos_action, (w) => (DAMOS_ACTIONS as readonly string[]).includes(w), '--damos_action');
+  const sz = groupsOf('--damos_sz_region', o.damos_sz_region, 2);
+  const rate = groupsOf('--damos_access_rate', o.damos_access_rate, 2);
+  const age = groupsOf('--damos_age', o.damos_age, 2);
+  const wmarks = groupsOf('--damos_wmarks', o.damos_wmarks, 5);
+  const count = Math.max(actions.length, sz.length, rate.length, age.length, wmarks.length,
+    o.damos_apply_interval?.length ?? 0, o.damos_quotas ? 1 : 0, o.damos_filter ? 1 : 0, o.damos_quota_goal ? 1 : 0);
+  if (count === 0) return [];
+  const quotaWords = o.damos_quotas ?? [];
+  const per = quotaWords.length === count * 6 ? 6 : quotaWords.length === count * 3 ? 3 : 0;
+  if (quotaWords.length && !per) throw new UsageError(`--damos_quotas: expected 3 or 6 values per scheme (${count} schemes), got ${quotaWords.length}`);
+  const filters = groupsAt(o.damos_filter, (w) => w === 'allow' || w === 'reject', '--damos_filter')
+    .map((g) => parseDamosFilter('--damos_filter', g));
+  const filtersOf = distribute('--damos_nr_filters', filters, intList('--damos_nr_filters', o.damos_nr_filters), count);
+  const goals = groupsAt(o.damos_quota_goal, (w) => (QUOTA_GOAL_METRICS as readonly string[]).includes(w), '--damos_quota_goal')
+    .map((g) => {
+      if (g.length < 2 || g.length > 3) throw new UsageError(`--damos_quota_goal: expected <metric> <target value> [nid|memcg path], got "${g.join(' ')}"`);
+      const extra = g[2];
+      return {
+        metric: g[0] as (typeof QUOTA_GOAL_METRICS)[number],
+        target_value: value('--damos_quota_goal', g[1]!, textToNr),
+        nid: extra !== undefined && /^\d+$/.test(extra) ? Number(extra) : null,
+        memcg_path: extra !== undefined && !/^\d+$/.test(extra) ? extra : null,
+      };
+    });
+  const raw = Array.from({ length: count }, (_, i) => {
+    const act = nth(actions, i);
+    const q = per ? quotaWords.slice(i * per, (i + 1) * per) : undefined;
+    const w = wmarks[i];
+    const s: Record<string, unknown> = {
+      action: act?.[0] ?? 'stat',
+      target_nid: act?.[1] !== undefined ? value('--damos_action', act[1], textToNr) : null,
+      access_pattern: {
+        sz_bytes: sz[i] ? { min: value('--damos_sz_region', sz[i]![0]!, textToBytes), max: value('--damos_sz_region', sz[i]![1]!, textToBytes) } : undefined,
+        nr_accesses: rate[i] ? { min: value('--damos_access_rate', rate[i]![0]!, textToPercent), max: value('--damos_access_rate', rate[i]![1]!, textToPercent) } : undefined,
+        age: age[i] ? { min: value('--damos_age', age[i]![0]!, textToUs), max: value('--damos_age', age[i]![1]!, textToUs) } : undefined,
+      },
+      apply_interval_us: o.damos_apply_interval?.[i] !== undefined ? value('--damos_apply_interval', o.damos_apply_interval[i]!, textToUs) : 0,
+      quotas: {
+        time_ms: q ? value('--damos_quotas', q[0]!, textToMs) : 0,
+        sz_bytes: q ? value('--damos_quotas', q[1]!, textToBytes) : 0,
+        reset_interval_ms: q ? value('--damos_quotas', q[2]!, textToMs) : 0,
+        goals,
+        weights: q && per === 6
+          ? { sz_permil: value('--damos_quotas', q[3]!, textToPermil), nr_accesses_permil: value('--damos_quotas', q[4]!, textToPermil), age_permil: value('--damos_quotas', q[5]!, textToPermil) }
+          : undefined,
+      },
+      watermarks: w
+        ? { metric: w[0], interval_us: value('--damos_wmarks', w[1]!, textToUs), high_permil: value('--damos_wmarks', w[2]!, textToPermil), mid_permil: value('--damos_wmarks', w[3]!, textToPermil), low_permil: value('--damos_wmarks', w[4]!, textToPermil) }
+        : undefined,
+      // addr and target are handled by the core, the rest by the operations set (kernel 6.14+ split).
+      core_filters: filtersOf[i]!.filter((f) => f.type === 'addr' || f.type === 'target'),
+      ops_filters: filtersOf[i]!.filter((f) => f.type !== 'addr' && f.type !== 'target'),
+      max_nr_snapshots: o.damos_max_nr_snapshots?.[i] !== undefined ? value('--damos_max_nr_snapshots', o.damos_max_nr_snapshots[i]!, textToNr) : 0,
+    };
+    return JSON.parse(JSON.stringify(s)) as unknown; // drops the undefined keys: defaults apply
+  });
+  try {
+    return parseSchemes(raw, 'DAMOS command-line options');
+  } catch (e) {
+    if (e instanceof ConfigError) throw new UsageError(e.message);
+    throw e;
+  }
+}
+
+/**
+ * Expands the options (and the deduced positional target) into a validated configuration, with
+ * damo's defaults. A kdamonds JSON (--kdamonds or the positional argument) is returned as is.
+ */
+export function optionsToKdamonds(o: MonitoringOptions, target?: DeducedTarget, extras: ExpandExtras = {}): KdamondsConfig {
+  if (o.kdamonds) return parseKdamondsConfig(readJsonArgument(o.kdamonds, '--kdamonds').value, o.kdamonds.trim().startsWith('{') ? '--kdamonds' : o.kdamonds);
+  if (target?.kind === 'kdamonds') return target.config;
+  if (target?.kind === 'cmd') throw new UsageError(`target "${target.cmd}": the command must be started by the caller and given as a pid`);
+
+  const pids = intList('--target_pid', o.target_pid) ?? [];
+  if (target?.kind === 'pid') pids.unshift(target.pid);
+  const regionLists = (o.regions ?? []).map((r) => parseRegions('-r/--regions', r));
+  const intervals = groupsOf('--monitoring_intervals', o.monitoring_intervals, 3);
+  const nrRange = groupsOf('--monitoring_nr_regions_range', o.monitoring_nr_regions_range, 2);
+  const goals = groupsOf('--monitoring_intervals_goal', o.monitoring_intervals_goal, 4);
+  for (const n of intList('--nr_ctxs', o.nr_ctxs) ?? []) if (n !== 1) throw new UsageError(`--nr_ctxs: the kernel allows one context per kdamond, got ${n}`);
+  const nrTargets = intList('--nr_targets', o.nr_targets);
+  const nctx = Math.max(1, o.ops?.length ?? 0, o.sample?.length ?? 0, o.aggr?.length ?? 0, o.updr?.length ?? 0,
+    o.minr?.length ?? 0, o.maxr?.length ?? 0, intervals.length, nrRange.length, goals.length,
+    o.sample_primitives?.length ?? 0, o.damon_addr_unit?.length ?? 0, nrTargets?.length ?? 0);
+
+  // Targets: pids first, then regions; one target per -r for paddr.
+  const nTargets = Math.max(pids.length, regionLists.length, nrTargets ? 0 : nctx);
+  const targets = Array.from({ length: nTargets }, (_, i) => ({ pid: pids[i] ?? null, regions: regionLists[i] }));
+  const targetsOf = nrTargets
+    ? distribute('--nr_targets', targets, nrTargets, nctx)
+    : nctx === 1 ? [targets] : targets.length === nctx ? targets.map((t) => [t]) : (() => {
+      throw new UsageError(`--nr_targets: ${nctx} contexts but ${targets.length} targets; say how many targets each context has`);
+    })();
+
+  const schemes = o.schemes ? parseSchemes(readJsonArgument(o.schemes, '--schemes').value, '--schemes') : cliSchemes(o);
+  const schemesOf = distribute('--nr_schemes', schemes, intList('--nr_schemes', o.nr_schemes), nctx);
+
+  const sampleFilters = [
+    ...(o.exp_ops_write_only ? [{ type: 'write', matching: true, allow: true }] : []),
+    ...(o.exp_ops_cpus ? [{ type: 'cpumask', matching: true, allow: true, cpumask: parseIdList('--exp_ops_cpus', o.exp_ops_cpus.join(',')) }] : []),
+    ...(o.exp_ops_tids ? [{ type: 'threads', matching: true, allow: true, tid_arr: parseIdList('--exp_ops_tids', o.exp_ops_tids.join(',')) }] : []),
+    ...groupsAt(o.sample_filter, (w) => w === 'allow' || w === 'reject', '--sample_filter').map((g) => parseSampleFilter('--sample_filter', g)),
+  ];
+
+  const contexts = Array.from({ length: nctx }, (_, c) => {
+    const ctxTargets = targetsOf[c]!;
+    let ops = nth(o.ops, c) ?? (ctxTargets.some((t) => t.pid !== null) ? 'vaddr' : 'paddr');
+    const prim = nth(o.sample_primitives, c);
+    if (prim !== undefined && prim !== 'page_table' && prim !== 'page_fault') throw new UsageError(`--sample_primitives: expected page_table or page_fault, got "${prim}"`);
+    const pageFault = prim === 'page_fault' || o.exp_ops_use_reports === true || ops === 'paddr_fault';
+    if (ops === 'paddr_fault') ops = 'paddr';
+    const iv = intervals[Math.min(c, intervals.length - 1)];
+    const time = (opt: string, list: string[] | undefined, k: number) => {
+      const v = nth(list, c) ?? iv?.[k];
+      return v === undefined ? undefined : value(opt, v, textToUs);
+    };
+    const nrr = nrRange[Math.min(c, nrRange.length - 1)];
+    const count = (opt: string, list: string[] | undefined, k: number, dflt: number) => {
+      const v = nth(list, c) ?? nrr?.[k];
+      return v === undefined ? dflt : value(opt, v, textToNr);
+    };
+    const goal = o.monitoring_intervals_autotune ? ['4%', '3', '5ms', '10s'] : goals[Math.min(c, goals.length - 1)];
+    const unit = nth(o.damon_addr_unit, c);
+    return {
+      ops,
+      addr_unit: unit === undefined ? null : value('--damon_addr_unit', unit, textToNr),
+      pause: o.pause_ctx === true,
+      targets: ctxTargets.map((t) => ({
+        pid: ops === 'paddr' ? null : t.pid,
+        regions: t.regions ?? (ops === 'paddr' && extras.paddrRegions ? extras.paddrRegions() : []),
+      })),
+      intervals: {
+        sample_us: time('-s/--sample', o.sample, 0) ?? 5000,
+        aggr_us: time('-a/--aggr', o.aggr, 1) ?? 100000,
+        ops_update_us: time('-u/--updr', o.updr, 2) ?? 1000000,
+        intervals_goal: goal
+          ? { access_bp: value('--monitoring_intervals_goal', goal[0]!, textToBp), aggrs: value('--monitoring_intervals_goal', goal[1]!, textToNr), min_sample_us: value('--monitoring_intervals_goal', goal[2]!, textToUs), max_sample_us: value('--monitoring_intervals_goal', goal[3]!, textToUs) }
+          : undefined,
+      },
+      nr_regions: { min: count('-n/--minr', o.minr, 0, 10), max: count('-m/--maxr', o.maxr, 1, 1000) },
+      sample: { primitives: { page_table: !pageFault, page_fault: pageFault }, filters: sampleFilters },
+      schemes: schemesOf[c]!,
+    };
+  });
+  const refresh = o.refresh_stat === undefined ? 0 : value('--refresh_stat', o.refresh_stat, textToMs);
+  const config = { kdamonds: contexts.map((ctx) => ({ refresh_ms: refresh, contexts: [ctx] })) };
+  try {
+    return parseKdamondsConfig(JSON.parse(JSON.stringify(config)), 'command-line options');
+  } catch (e) {
+    // Options that combine into an invalid configuration are a usage error (exit 2).
+    if (e instanceof ConfigError) throw new UsageError(e.message);
+    throw e;
+  }
+}

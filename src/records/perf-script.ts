@@ -1,0 +1,118 @@
+/**
+ * damo's reader of perf_script / trace-cmd text (damo-report-math.md §1.3), quirks included: the
+ * trace-cmd field rule, one global "open snapshot" flag, the float first start and the fake snapshot.
+ * Records have to be assembled whole (the first start depends on the last snapshot), so this reader
+ * holds the records in memory; the JSON formats are the streaming ones.
+ */
+import { pyInt } from './textnum.js';
+import type { DamonRecord, RecordRegion, Snapshot } from './types.js';
+import { recordHeader } from './types.js';
+
+export class PerfScriptParser {
+  readonly records: DamonRecord[] = [];
+  private readonly byTarget = new Map<string, DamonRecord>();
+  private open = false;
+  private lineNo = 0;
+
+  constructor(private readonly file: string) {}
+
+  private fail(msg: string): never {
+    throw new Error(`${this.file}:${this.lineNo}: ${msg}`);
+  }
+
+  private int(text: string | undefined, what: string): number | bigint {
+    const v = text === undefined ? null : pyInt(text);
+    if (v === null) this.fail(`invalid ${what} '${text ?? ''}'`);
+    return v;
+  }
+
+  private kv(field: string | undefined, what: string): number | bigint {
+    const eq = field?.indexOf('=') ?? -1;
+    if (field === undefined || eq < 0) this.fail(`expected ${what}=<n>, got '${field ?? ''}'`);
+    return this.int(field.slice(eq + 1), what);
+  }
+
+  line(line: string): void {
+    this.lineNo++;
+    const f = line.trim().split(/\s+/);
+    if (f.length < 4) return;
+    const ti = f[2]!.endsWith(':') ? 2 : 3;
+    if (f.length < ti + 2) this.fail('too few fields for a trace line');
+    const ts = f[ti]!.slice(0, -1);
+    const event = f[ti + 1]!.slice(0, -1);
+    const tf = f.slice(ti + 2);
+    let targetId: number | bigint;
+    let nrRegions: number;
+    let addr: string;
+    let nr: string;
+    let age: string | undefined;
+    if (event === 'damon:damon_aggregated' || event === 'damon_aggregated') {
+      if (tf.length !== 4 && tf.length !== 5) return;
+      targetId = this.kv(tf[0], 'target_id');
+      nrRegions = Number(this.kv(tf[1], 'nr_regions'));
+      [addr, nr, age] = [tf[2]!, tf[3]!, tf[4]];
+    } else if (event === 'damon:damos_before_apply' || event === 'damos_before_apply') {
+      if (tf.length !== 7) return;
+      targetId = this.kv(tf[2], 'target_idx');
+      nrRegions = Number(this.kv(tf[3], 'nr_regions'));
+      [addr, nr, age] = [tf[4]!, tf[5]!, tf[6]];
+    } else return;
+    const sec = Number(ts);
+    if (!Number.isFinite(sec)) this.fail(`invalid timestamp '${ts}'`);
+    const endTime = Math.trunc(sec * 1e9);
+    const range = addr.endsWith(':') ? addr.slice(0, -1).split('-') : [];
+    if (range.length !== 2) this.fail(`invalid address range '${addr}'`);
+    const region: RecordRegion = {
+      start: Number(this.int(range[0], 'region start')),
+      end: Number(this.int(range[1], 'region end')),
+      nr_accesses: { samples: Number(this.int(nr, 'nr_accesses')), percent: null },
+      age: { usec: null, aggr_intervals: age === undefined ? null : Number(this.int(age, 'age')) },
+      sz_filter_passed: 0,
+    };
+    const key = targetId.toString();
+    let rec = this.byTarget.get(key);
+    if (!rec) {
+      rec = { ...recordHeader({ target_id: targetId }), snapshots: [] };
+      this.byTarget.set(key, rec);
+      this.records.push(rec);
+    }
+    const lastSnap = rec.snapshots[rec.snapshots.length - 1];
+    const st = lastSnap ? lastSnap.end_time : null;
+    if (st !== null && st > endTime) this.fail('trace is not time-sorted');
+    if (!this.open) {
+      rec.snapshots.push({ start_time: st, end_time: endTime, regions: [] });
+      this.open = true;
+    }
+    const snap = rec.snapshots[rec.snapshots.length - 1]!;
+    snap.regions.push(region);
+    if (snap.regions.length === nrRegions) this.open = false;
+  }
+
+  /** The first-start and fake-snapshot pass; returns the records. */
+  finish(): DamonRecord[] {
+    for (const rec of this.records) {
+      const snaps = rec.snapshots;
+      if (snaps.length < 2) break; // damo stops the pass here (`break`), leaving later records as they are
+      const first = snaps[0]!;
+      const last = snaps[snaps.length - 1]!;
+      first.start_time = first.end_time - (last.end_time - first.end_time) / (snaps.length - 1);
+      first.start_is_float = true;
+      if (isFake(last)) snaps.pop();
+    }
+    for (const rec of this.records) for (const s of rec.snapshots) s.total_bytes = sumSizes(s);
+    return this.records;
+  }
+}
+
+function isFake(s: Snapshot): boolean {
+  const r = s.regions[0];
+  return (
+    s.regions.length === 1 && r!.start === 0 && r!.end === 0 && r!.nr_accesses.samples === -1 && r!.age.aggr_intervals === -1
+  );
+}
+
+function sumSizes(s: Snapshot): number {
+  let t = 0;
+  for (const r of s.regions) t += r.end - r.start;
+  return t;
+}

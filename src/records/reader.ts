@@ -1,0 +1,335 @@
+/**
+ * Record readers. The file type is sniffed from the content whatever the file name: a zlib header →
+ * inflate → JSON; a first non-space `[` → JSON; anything else → perf_script text. (damo asks `file -b`
+ * instead, which makes it reject plain JSON with file ≥ 5.44; we accept it.)
+ *
+ * streamRecords() delivers snapshots one at a time for JSON files (memory does not grow with the number
+ * of snapshots); perf_script text is assembled whole first (see perf-script.ts). Malformed input throws
+ * an Error naming the file and the record/snapshot/region (or line); a truncated file is read up to its
+ * last complete snapshot, with a warning on stderr.
+ */
+import { createReadStream, openSync, readSync, closeSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { createInflate } from 'node:zlib';
+import { JsonRecordScanner } from './json-stream.js';
+import { PerfScriptParser } from './perf-script.js';
+import { normInt, textToBytes, textToNr, textToNs, textToPercent, textToUs } from './textnum.js';
+import type { DamonRecord, RecordHeader, RecordIntervals, RecordRegion, Snapshot, TargetId } from './types.js';
+import { recordHeader } from './types.js';
+
+export type SniffedType = 'json_compressed' | 'json' | 'perf_script';
+
+/** The record type of a file from its first bytes. */
+export function sniffRecordFile(path: string): SniffedType {
+  const fd = openSync(path, 'r');
+  const head = Buffer.alloc(256);
+  let n: number;
+  try {
+    n = readSync(fd, head, 0, head.length, 0);
+  } finally {
+    closeSync(fd);
+  }
+  if (n >= 2 && (head[0]! & 0x0f) === 8 && ((head[0]! << 8) | head[1]!) % 31 === 0) return 'json_compressed';
+  const text = head.toString('latin1', 0, n).trimStart();
+  return text.startsWith('[') ? 'json' : 'perf_script';
+}
+
+export interface RecordStreamHandler {
+  /** Called before the record's first snapshot with every key seen so far (damo files put data_source last). */
+  recordStart?(header: RecordHeader, recordIndex: number): void;
+  snapshot?(snapshot: Snapshot, header: RecordHeader, recordIndex: number, snapshotIndex: number): void;
+  /** The complete header. */
+  recordEnd?(header: RecordHeader, recordIndex: number, nrSnapshots: number): void;
+}
+
+export interface StreamResult {
+  type: SniffedType;
+  truncated: boolean;
+}
+
+interface Ctx {
+  file: string;
+  rec: number;
+  snap: number;
+  /** Time base shared by the whole file, set by the first time above 2^53 (see types.ts). */
+  base: bigint | undefined;
+  baseChosen: boolean;
+}
+
+function where(ctx: Ctx, region?: number, key?: string): string {
+  return `${ctx.file}: record ${ctx.rec} snapshot ${ctx.snap}${region !== undefined ? ` region ${region}` : ''}${key ? ` (${key})` : ''}`;
+}
+
+function relTime(ctx: Ctx, v: unknown, key: string): number {
+  let t: number | bigint;
+  try {
+    t = textToNs(v);
+  } catch (e) {
+    throw new Error(`${where(ctx, undefined, key)}: ${(e as Error).message}`);
+  }
+  if (!ctx.baseChosen) {
+    ctx.baseChosen = true;
+    if (typeof t === 'bigint') ctx.base = t;
+  }
+  const base = ctx.base;
+  if (base === undefined) return Number(t);
+  if (typeof t === 'bigint') return Number(t - base);
+  return Number.isInteger(t) ? Number(BigInt(t) - base) : t - Number(base);
+}
+
+function obj(v: unknown, what: string): Record<string, unknown> {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new Error(`${what}: expected an object`);
+  return v as Record<string, unknown>;
+}
+
+function field<T>(o: Record<string, unknown>, key: string, what: string, conv: (v: unknown) => T): T {
+  if (!(key in o)) throw new Error(`${what}: missing '${key}'`);
+  try {
+    return conv(o[key]);
+  } catch (e) {
+    throw new Error(`${what} (${key}): ${(e as Error).message}`);
+  }
+}
+
+const num = (f: (v: unknown) => number | bigint) => (v: unknown) => Number(f(v));
+const nullable =
+  <T>(f: (v: unknown) => T) =>
+  (v: unknown): T | null =>
+    v === null ? null : f(v);
+
+function toRegion(ctx: Ctx, v: unknown, i: number): RecordRegion {
+  const what = where(ctx, i);
+  const o = obj(v, what);
+  // fast path for the numbers our writer and damo's kernel records hold
+  const na = obj(o['nr_accesses'], `${what} (nr_accesses)`);
+  const age = obj(o['age'], `${what} (age)`);
+  const region: RecordRegion = {
+    start: typeof o['start'] === 'number' ? o['start'] : field(o, 'start', what, textToBytes),
+    end: typeof o['end'] === 'number' ? o['end'] : field(o, 'end', what, textToBytes),
+    nr_accesses: {
+      samples: typeof na['samples'] === 'number' ? na['samples'] : field(na, 'samples', what, num(textToNr)),
+      percent: na['percent'] === null || na['percent'] === undefined ? null : field(na, 'percent', what, textToPercent),
+    },
+    age: {
+      usec: age['usec'] === null || typeof age['usec'] === 'number' ? age['usec'] : field(age, 'usec', what, textToUs),
+      aggr_intervals:
+        age['aggr_intervals'] === null || typeof age['aggr_intervals'] === 'number'
+          ? age['aggr_intervals']
+          : field(age, 'aggr_intervals', what, num(textToNr)),
+    },
+    sz_filter_passed: o['sz_filter_passed'] === undefined || o['sz_filter_passed'] === null ? 0 : field(o, 'sz_filter_passed', what, textToBytes),
+  };
+  if (!('usec' in age) || !('aggr_intervals' in age)) throw new Error(`${what}: age needs 'usec' and 'aggr_intervals'`);
+  const b = o['damon_ts'];
+  if (b !== undefined && b !== null) {
+    const bo = obj(b, `${what} (damon_ts)`);
+    region.damon_ts = {
+      writes: Number(bo['writes'] ?? 0),
+      cpus: (bo['cpus'] ?? {}) as Record<string, number>,
+      tids: (bo['tids'] ?? {}) as Record<string, number>,
+    };
+  }
+  return region;
+}
+
+function toSnapshot(ctx: Ctx, v: unknown): Snapshot {
+  const what = where(ctx);
+  const o = obj(v, what);
+  if (!('start_time' in o)) throw new Error(`${what}: missing 'start_time'`);
+  const regionsV = o['regions'];
+  if (!Array.isArray(regionsV)) throw new Error(`${what}: 'regions' must be a list`);
+  const snap: Snapshot = {
+    start_time: o['start_time'] === null || o['start_time'] === undefined ? null : relTime(ctx, o['start_time'], 'start_time'),
+    end_time: relTime(ctx, field(o, 'end_time', what, (x) => x), 'end_time'),
+    regions: regionsV.map((r, i) => toRegion(ctx, r, i)),
+  };
+  if (o['total_bytes'] !== undefined && o['total_bytes'] !== null) snap.total_bytes = field(o, 'total_bytes', what, textToBytes);
+  const siu = o['sample_interval_us'];
+  if (siu !== undefined && siu !== null) snap.sample_interval_us = field(o, 'sample_interval_us', what, textToUs);
+  return snap;
+}
+
+function toTargetId(v: unknown): TargetId {
+  if (v === null) return null;
+  const n = textToNr(v);
+  if (typeof n === 'bigint') return normInt(n);
+  return n;
+}
+
+function toIntervals(v: unknown, what: string): RecordIntervals | null {
+  if (v === null || v === undefined) return null;
+  const o = obj(v, what);
+  const iv: RecordIntervals = {
+    sample_us: field(o, 'sample_us', what, textToUs),
+    aggr_us: field(o, 'aggr_us', what, textToUs),
+    ops_update_us: field(o, 'ops_update_us', what, textToUs),
+  };
+  const g = o['intervals_goal'];
+  if (g !== undefined && g !== null) {
+    const go = obj(g, `${what} (intervals_goal)`);
+    iv.intervals_goal = {
+      access_bp: field(go, 'access_bp', what, num(textToNr)),
+      aggrs: field(go, 'aggrs', what, num(textToNr)),
+      min_sample_us: field(go, 'min_sample_us', what, textToUs),
+      max_sample_us: field(go, 'max_sample_us', what, textToUs),
+    };
+  }
+  return iv;
+}
+
+function setHeaderKey(h: RecordHeader & { _hasTarget?: boolean }, key: string, v: unknown, what: string): void {
+  const nullableInt = nullable(num(textToNr));
+  try {
+    switch (key) {
+      case 'kdamond_idx':
+        h.kdamond_idx = nullableInt(v);
+        break;
+      case 'context_idx':
+        h.context_idx = nullableInt(v);
+        break;
+      case 'scheme_idx':
+        h.scheme_idx = nullableInt(v);
+        break;
+      case 'intervals':
+        h.intervals = toIntervals(v, `${what} (intervals)`);
+        break;
+      case 'target_id':
+        h.target_id = toTargetId(v);
+        h._hasTarget = true;
+        break;
+      case 'scheme_filters':
+        h.scheme_filters = Array.isArray(v) ? v : [];
+        break;
+      case 'data_source':
+        h.data_source = v === null ? 'unknown' : String(v);
+        break;
+      default:
+        // unknown keys (future damo fields) are ignored, as damo does
+        break;
+    }
+  } catch (e) {
+    throw new Error(`${what} (${key}): ${(e as Error).message}`);
+  }
+}
+
+async function streamJson(
+  path: string,
+  compressed: boolean,
+  handler: RecordStreamHandler,
+  parseSnapshots = true,
+): Promise<boolean> {
+  const ctx: Ctx = { file: path, rec: -1, snap: 0, base: undefined, baseChosen: false };
+  let header: (RecordHeader & { _hasTarget?: boolean }) | null = null;
+  let started = false;
+  const startIfNeeded = (): void => {
+    if (started || !header) return;
+    started = true;
+    handler.recordStart?.(clean(header), ctx.rec);
+  };
+  const clean = (h: RecordHeader & { _hasTarget?: boolean }): RecordHeader => {
+    const { _hasTarget, ...rest } = h;
+    void _hasTarget;
+    if (ctx.base !== undefined) rest.time_base_ns = ctx.base;
+    return rest;
+  };
+  const finishRecord = (nr: number): void => {
+    if (!header) return;
+    if (!header._hasTarget) throw new Error(`${path}: record ${ctx.rec}: missing 'target_id'`);
+    startIfNeeded();
+    handler.recordEnd?.(clean(header), ctx.rec, nr);
+    header = null;
+  };
+  const scanner = new JsonRecordScanner(path, {
+    recordStart(i) {
+      ctx.rec = i;
+      ctx.snap = 0;
+      started = false;
+      header = recordHeader({ target_id: null });
+    },
+    recordKey(i, key, value) {
+      setHeaderKey(header!, key, value, `${path}: record ${i}`);
+    },
+    snapshot(_i, si, value) {
+      ctx.snap = si;
+      if (!parseSnapshots) return;
+      const snap = toSnapshot(ctx, value);
+      startIfNeeded();
+      handler.snapshot?.(snap, clean(header!), ctx.rec, si);
+    },
+    recordEnd(_i, nr) {
+      finishRecord(nr);
+    },
+  }, parseSnapshots);
+  let source: NodeJS.ReadableStream = createReadStream(path, { highWaterMark: 1 << 20 });
+  if (compressed) source = source.pipe(createInflate());
+  let truncatedByZlib = false;
+  try {
+    for await (const chunk of source) scanner.push(chunk as Buffer);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== 'Z_BUF_ERROR') throw new Error(`${path}: ${(e as Error).message}`);
+    truncatedByZlib = true;
+  }
+  const end = scanner.end();
+  if (end.complete && !truncatedByZlib) return false;
+  const at = end.recordIndex < 0 ? 'before the first record' : `in record ${end.recordIndex} after ${end.snapshotIndex} complete snapshots`;
+  process.stderr.write(`warning: ${path} is truncated ${at}; reading the complete part\n`);
+  if (header) finishRecord(end.snapshotIndex);
+  return true;
+}
+
+async function readPerfScript(path: string): Promise<DamonRecord[]> {
+  const parser = new PerfScriptParser(path);
+  const rl = createInterface({ input: createReadStream(path), crlfDelay: Infinity });
+  for await (const line of rl) parser.line(line);
+  return parser.finish();
+}
+
+/** Reads a record file snapshot by snapshot. */
+export async function streamRecords(path: string, handler: RecordStreamHandler): Promise<StreamResult> {
+  const type = sniffRecordFile(path);
+  if (type !== 'perf_script') return { type, truncated: await streamJson(path, type === 'json_compressed', handler) };
+  const records = await readPerfScript(path);
+  records.forEach((rec, ri) => {
+    const { snapshots, ...header } = rec;
+    handler.recordStart?.(header, ri);
+    snapshots.forEach((s, si) => handler.snapshot?.(s, header, ri, si));
+    handler.recordEnd?.(header, ri, snapshots.length);
+  });
+  return { type, truncated: false };
+}
+
+/** Reads a whole record file into memory. */
+export async function readRecords(path: string): Promise<DamonRecord[]> {
+  const records: DamonRecord[] = [];
+  let current: Snapshot[] = [];
+  await streamRecords(path, {
+    recordStart() {
+      current = [];
+    },
+    snapshot(s) {
+      current.push(s);
+    },
+    recordEnd(h) {
+      records.push({ ...h, snapshots: current });
+    },
+  });
+  return records;
+}
+
+/**
+ * The complete headers and snapshot counts of a file's records. JSON snapshots are skipped unparsed, so
+ * `time_base_ns` is not known here.
+ */
+export async function readRecordHeaders(path: string): Promise<{ header: RecordHeader; nrSnapshots: number }[]> {
+  const out: { header: RecordHeader; nrSnapshots: number }[] = [];
+  const handler: RecordStreamHandler = {
+    recordEnd(header, _i, nr) {
+      out.push({ header, nrSnapshots: nr });
+    },
+  };
+  const type = sniffRecordFile(path);
+  if (type === 'perf_script') await streamRecords(path, handler);
+  else await streamJson(path, type === 'json_compressed', handler, false);
+  return out;
+}

@@ -1,0 +1,176 @@
+/**
+ * Record → text. Two JSON layouts:
+ * - compact (what RecordWriter writes while recording): plain JSON numbers, no indentation; damo reads
+ *   it since its text_to_* rules accept numbers;
+ * - damo's own (`adjust`, `convert_record_format`): `json.dumps(to_kvpairs, indent=4)` with formatted
+ *   strings (damo-report-math.md §6), byte-identical to what damo writes once decompressed.
+ * and damo's perf_script text (§1.3).
+ */
+import { fmtNr, fmtSz, fmtTimeNsExact, pyD, pyF, pyFloatRepr } from './pyformat.js';
+import type { DamonRecord, RecordHeader, RecordRegion, Snapshot } from './types.js';
+import { snapshotTotalBytes } from './types.js';
+
+/** An absolute ns time: base + relative, exact. */
+export function absTime(t: number, base: bigint | undefined): number | bigint {
+  if (base === undefined || base === 0n) return t;
+  return Number.isInteger(t) ? base + BigInt(t) : Number(base) + t;
+}
+
+function jsonNum(v: number | bigint | null | undefined): string {
+  if (v === null || v === undefined) return 'null';
+  if (typeof v === 'bigint') return v.toString();
+  if (!Number.isFinite(v)) throw new Error(`cannot write ${v} to a JSON record`);
+  return Number.isInteger(v) && Math.abs(v) >= 1e21 ? BigInt(v).toString() : String(v);
+}
+
+function breakdownJson(r: RecordRegion): string {
+  const b = r.damon_ts;
+  if (!b) return '';
+  return `,"damon_ts":{"writes":${b.writes},"cpus":${JSON.stringify(b.cpus)},"tids":${JSON.stringify(b.tids)}}`;
+}
+
+/** One snapshot as compact JSON. */
+export function snapshotToJson(s: Snapshot, base?: bigint): string {
+  const parts: string[] = [];
+  for (const r of s.regions) {
+    parts.push(
+      `{"start":${jsonNum(r.start)},"end":${jsonNum(r.end)},"nr_accesses":{"samples":${jsonNum(r.nr_accesses.samples)},` +
+        `"percent":${jsonNum(r.nr_accesses.percent)}},"age":{"usec":${jsonNum(r.age.usec)},` +
+        `"aggr_intervals":${jsonNum(r.age.aggr_intervals)}},"sz_filter_passed":${jsonNum(r.sz_filter_passed)}` +
+        `${breakdownJson(r)}}`,
+    );
+  }
+  const start = s.start_time === null ? null : absTime(s.start_time, base);
+  return (
+    `{"start_time":${jsonNum(start)},"end_time":${jsonNum(absTime(s.end_time, base))},` +
+    `"regions":[${parts.join(',')}],"total_bytes":${jsonNum(snapshotTotalBytes(s))},"damos_stats":null,` +
+    `"sample_interval_us":${jsonNum(s.sample_interval_us ?? null)}}`
+  );
+}
+
+function intervalsJson(h: RecordHeader): string {
+  const i = h.intervals;
+  if (!i) return 'null';
+  const g = i.intervals_goal;
+  const goal = g
+    ? `,"intervals_goal":{"access_bp":${jsonNum(g.access_bp)},"aggrs":${jsonNum(g.aggrs)},` +
+      `"min_sample_us":${jsonNum(g.min_sample_us)},"max_sample_us":${jsonNum(g.max_sample_us)}}`
+    : '';
+  return `{"sample_us":${jsonNum(i.sample_us)},"aggr_us":${jsonNum(i.aggr_us)},"ops_update_us":${jsonNum(i.ops_update_us)}${goal}}`;
+}
+
+/** The compact JSON of a record up to the opening of its snapshots array, and the text closing it. */
+export function recordJsonFrame(h: RecordHeader): { head: string; tail: string } {
+  return {
+    head:
+      `{"kdamond_idx":${jsonNum(h.kdamond_idx)},"context_idx":${jsonNum(h.context_idx)},"intervals":${intervalsJson(h)},` +
+      `"scheme_idx":${jsonNum(h.scheme_idx)},"target_id":${jsonNum(h.target_id)},` +
+      `"scheme_filters":${JSON.stringify(h.scheme_filters)},"snapshots":[`,
+    tail: `],"data_source":${JSON.stringify(h.data_source)}}`,
+  };
+}
+
+/** Python json.dumps(v, indent=4) of a tree of plain values; non-integral numbers print as Python floats. */
+type PyValue = null | string | number | bigint | boolean | PyValue[] | { [k: string]: PyValue };
+
+function pyDumps(v: PyValue, indent: string): string {
+  if (v === null) return 'null';
+  if (typeof v === 'boolean') return v ? 'true' : 'false';
+  if (typeof v === 'bigint') return v.toString();
+  if (typeof v === 'number') return Number.isInteger(v) ? BigInt(v).toString() : pyFloatRepr(v);
+  if (typeof v === 'string') return JSON.stringify(v).replace(/[\u007f-\uffff]/g, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
+  const inner = indent + '    ';
+  if (Array.isArray(v)) {
+    if (v.length === 0) return '[]';
+    return `[\n${v.map((x) => inner + pyDumps(x, inner)).join(',\n')}\n${indent}]`;
+  }
+  const keys = Object.keys(v);
+  if (keys.length === 0) return '{}';
+  return `{\n${keys.map((k) => `${inner}${JSON.stringify(k)}: ${pyDumps(v[k]!, inner)}`).join(',\n')}\n${indent}}`;
+}
+
+function regionKv(r: RecordRegion): PyValue {
+  const kv: { [k: string]: PyValue } = {
+    start: fmtNr(r.start, false),
+    end: fmtNr(r.end, false),
+    nr_accesses: { samples: r.nr_accesses.samples, percent: r.nr_accesses.percent },
+    age: {
+      usec: r.age.usec === null ? null : fmtTimeNsExact(r.age.usec * 1000, false),
+      aggr_intervals: r.age.aggr_intervals === null ? null : fmtNr(r.age.aggr_intervals, false),
+    },
+    probe_hits: [],
+    sz_filter_passed: fmtSz(r.sz_filter_passed, false),
+  };
+  if (r.damon_ts) kv['damon_ts'] = { writes: r.damon_ts.writes, cpus: r.damon_ts.cpus, tids: r.damon_ts.tids };
+  return kv;
+}
+
+function recordKv(rec: DamonRecord): PyValue {
+  const base = rec.time_base_ns;
+  const i = rec.intervals;
+  const g = i?.intervals_goal;
+  return {
+    kdamond_idx: rec.kdamond_idx,
+    context_idx: rec.context_idx,
+    intervals: i
+      ? {
+          sample_us: pyD(i.sample_us),
+          aggr_us: pyD(i.aggr_us),
+          ops_update_us: pyD(i.ops_update_us),
+          intervals_goal: {
+            access_bp: pyF(g?.access_bp ?? 0, 6),
+            aggrs: pyD(g?.aggrs ?? 0),
+            min_sample_us: pyD(g?.min_sample_us ?? 0),
+            max_sample_us: pyD(g?.max_sample_us ?? 0),
+          },
+        }
+      : null,
+    scheme_idx: rec.scheme_idx,
+    target_id: rec.target_id,
+    scheme_filters: rec.scheme_filters as PyValue[],
+    snapshots: rec.snapshots.map((s) => ({
+      start_time: s.start_time === null ? null : pyD(absTime(s.start_time, base)),
+      end_time: pyD(absTime(s.end_time, base)),
+      regions: s.regions.map(regionKv),
+      total_bytes: pyD(snapshotTotalBytes(s)),
+      damos_stats: null,
+      sample_interval_us: s.sample_interval_us ?? null,
+    })),
+    data_source: rec.data_source,
+  };
+}
+
+/** damo's JSON text of a record list (json.dumps(..., indent=4) of to_kvpairs). */
+export function recordsToDamoJson(records: DamonRecord[]): string {
+  return pyDumps(records.map(recordKv), '');
+}
+
+/** damo's perf_script line of one region. */
+function perfLine(targetId: string, nrRegions: number, endSec: string, r: RecordRegion): string {
+  const age = r.age.aggr_intervals === null ? 'None' : pyD(r.age.aggr_intervals);
+  return (
+    `kdamond.x xxxx xxxx ${endSec}: damon:damon_aggregated: target_id=${targetId} nr_regions=${nrRegions} ` +
+    `${pyD(r.start)}-${pyD(r.end)}: ${pyD(r.nr_accesses.samples)} ${age}\n`
+  );
+}
+
+function secText(t: number | bigint): string {
+  return pyF(Number(t) / 1e9, 6);
+}
+
+/** perf_script lines of one snapshot. */
+export function snapshotToPerfScript(h: RecordHeader, s: Snapshot): string {
+  const tid = h.target_id === null ? 'None' : h.target_id.toString();
+  const sec = secText(absTime(s.end_time, h.time_base_ns));
+  let out = '';
+  for (const r of s.regions) out += perfLine(tid, s.regions.length, sec, r);
+  return out;
+}
+
+/** damo's fake snapshot for a single-snapshot record, so that readers can infer its start (§1.3). */
+export function perfScriptFakeSnapshot(h: RecordHeader, only: Snapshot): string {
+  const tid = h.target_id === null ? 'None' : h.target_id.toString();
+  const dur = only.start_time === null ? 0 : only.end_time - only.start_time;
+  const sec = secText(absTime(only.end_time + dur, h.time_base_ns));
+  return `kdamond.x xxxx xxxx ${sec}: damon:damon_aggregated: target_id=${tid} nr_regions=1 0-0: -1 -1\n`;
+}

@@ -1,0 +1,335 @@
+/**
+ * `report heatmap` (damo-report-math.md §7): the grid, the heat accumulation with damo's exact order
+ * of floating-point operations, and the raw and terminal renderings. Images are in heatmap-image.ts.
+ * The record file is streamed: one or two passes for the guide, one for the heats.
+ */
+import { streamRecords } from '../records/reader.js';
+import { absTime } from '../records/serialize.js';
+import { fmtSz, fmtSzAccurate, fmtTimeNs, pyD, pyF, pyFloatRepr } from '../records/pyformat.js';
+import { textToBytes, textToNs } from '../records/textnum.js';
+import type { RecordHeader, RecordRegion, Snapshot } from '../records/types.js';
+import { computeGuides, guideKey, hottestRegion, type Guide } from './guide.js';
+import type { TextSink } from './output.js';
+
+/** A breakdown of the samples of report-fed records (the damon_ts region field). */
+export type BreakdownBy = 'cpu' | 'thread' | 'write';
+
+export interface HeatmapOptions {
+  /** [time rows, address columns]; default [40, 80] for the terminal, [500, 500] otherwise. */
+  resol: [number, number];
+  /** text_to_ns values and an optional base: 'guided', 'guided_end' or a number. */
+  timeRange?: [string, string, string?];
+  /** text_to_bytes values and an optional base: 'guided' or a number. */
+  addressRanges?: [string, string, string?][];
+  drawRange: 'hottest' | 'all';
+  kdamondIdx?: number | null;
+  contextIdx?: number | null;
+  schemeIdx?: number | null;
+  tid?: string;
+  dfPassed?: boolean;
+  by?: BreakdownBy;
+}
+
+export interface Heatmap {
+  /** Label of a breakdown map ('cpu 0', 'write', ...), empty otherwise. */
+  label: string;
+  T: number;
+  A: number;
+  t0: number;
+  /** t0 is a Python float (trace input, float ranges): relative times print as floats. */
+  t0IsFloat: boolean;
+  tu: number;
+  au: number;
+  a0: number;
+  timeBase: bigint | undefined;
+  /** Row-major [T][A]; NaN = no data (damo's None). */
+  heats: Float64Array;
+  unit: 'hz' | 'samples';
+}
+
+interface Grid {
+  T: number;
+  A: number;
+  t0: number;
+  t0IsFloat: boolean;
+  tu: number;
+  au: number;
+  a0: number;
+  pts: number;
+  exactTime: boolean;
+  times: Float64Array;
+  addrs: Float64Array;
+}
+
+/** Python floor division of (b - a) by n, int or float. */
+function floorDiv(x: number, n: number): number {
+  return Math.floor(x / n);
+}
+
+function makeGrid(t0: number, t1: number, t0IsFloat: boolean, a0: number, a1: number, T: number, A: number): Grid {
+  const tu = floorDiv(t1 - t0, T);
+  const au = floorDiv(a1 - a0, A);
+  const exactTime = Number.isInteger(t0) && Number.isInteger(t1) && !t0IsFloat;
+  const pts = exactTime ? Number(BigInt(tu) * BigInt(au)) : tu * au;
+  const times = new Float64Array(T);
+  for (let i = 0; i < T; i++) times[i] = Math.trunc(t0 + i * tu);
+  const addrs = new Float64Array(A);
+  for (let j = 0; j < A; j++) addrs[j] = Math.trunc(a0 + j * au);
+  return { T, A, t0, t0IsFloat, tu, au, a0, pts, exactTime, times, addrs };
+}
+
+const TWO53 = 2 ** 53;
+
+/** The per-map sample count of a region: the whole samples, or one breakdown key's. */
+type SampleOf = (r: RecordRegion) => number | undefined;
+
+function breakdownLabels(r: RecordRegion, by: BreakdownBy): [string, number][] {
+  const b = r.damon_ts;
+  if (!b) return [];
+  if (by === 'write') return [['write', b.writes], ['read', Math.max(0, r.nr_accesses.samples - b.writes)]];
+  const m = by === 'cpu' ? b.cpus : b.tids;
+  return Object.entries(m).map(([k, v]) => [`${by} ${k}`, v]);
+}
+
+class Accumulator {
+  readonly heats: Float64Array;
+  constructor(readonly g: Grid) {
+    this.heats = new Float64Array(g.T * g.A).fill(NaN);
+  }
+
+  add(S: Snapshot, os: number, rowFrom: number, rowTo: number, r: RecordRegion, hv: number, hvIsInt: boolean): void {
+    const g = this.g;
+    if (r.end < g.a0 || g.a0 + g.au * g.A < r.start) return;
+    const idxA = (x: number): number => Math.trunc((x - g.a0) / g.au);
+    const colFrom = Math.max(0, idxA(r.start));
+    const colTo = Math.min(g.A - 1, idxA(r.end));
+    const exact = hvIsInt && g.exactTime && Number.isInteger(os) && Number.isInteger(S.end_time);
+    for (let i = rowFrom; i <= rowTo; i++) {
+      const pt = g.times[i]!;
+      const at = Math.min(S.end_time, pt + g.tu) - Math.max(os, pt);
+      const rowOff = i * g.A;
+      for (let j = colFrom; j <= colTo; j++) {
+        const pa = g.addrs[j]!;
+        const az = Math.min(r.end, pa + g.au) - Math.max(r.start, pa);
+        let c = hv * at * az;
+        if (exact && Math.abs(c) >= TWO53) c = Number(BigInt(hv) * BigInt(at) * BigInt(az));
+        const old = this.heats[rowOff + j]!;
+        this.heats[rowOff + j] = (c + (Number.isNaN(old) ? 0 : old) * g.pts) / g.pts;
+      }
+    }
+  }
+}
+
+function parseIdOpt(v: number | null | undefined, fallback: number | null): number | null {
+  return v === undefined ? fallback : v;
+}
+
+function addBase(v: number | bigint, base: number | bigint): number | bigint {
+  if (typeof v === 'bigint' || typeof base === 'bigint') {
+    if (Number.isInteger(Number(v)) && Number.isInteger(Number(base)))
+      return BigInt(typeof v === 'bigint' ? v : Math.trunc(v)) + BigInt(typeof base === 'bigint' ? base : Math.trunc(base));
+    return Number(v) + Number(base);
+  }
+  return v + base;
+}
+
+/** An absolute time from the user into the file's relative time. */
+function toRel(v: number | bigint, timeBase: bigint | undefined): number {
+  if (timeBase === undefined) return Number(v);
+  if (typeof v === 'bigint') return Number(v - timeBase);
+  return Number.isInteger(v) ? Number(BigInt(v) - timeBase) : v - Number(timeBase);
+}
+
+/** Computes the heatmaps of a record file: one per address range (and per breakdown key with `by`). */
+export async function computeHeatmaps(path: string, o: HeatmapOptions): Promise<Heatmap[]> {
+  const needHeats = o.drawRange === 'hottest' && !o.addressRanges?.length;
+  const guides = await computeGuides(path, needHeats);
+  const first = guides[0];
+  if (!first) throw new Error(`${path}: no snapshot to draw`);
+  const kd = parseIdOpt(o.kdamondIdx, first.kdamond_idx);
+  const cx = parseIdOpt(o.contextIdx, first.context_idx);
+  const sc = parseIdOpt(o.schemeIdx, first.scheme_idx);
+  const tid = o.tid ?? (first.target_id === null ? 'None' : first.target_id.toString());
+  const key = `${kd === null ? 'None' : kd} ${cx === null ? 'None' : cx} ${sc === null ? 'None' : sc} ${tid}`;
+  const guide: Guide | undefined = guides.find((g) => g.key === key);
+  if (!guide) throw new Error(`${path}: no record with kdamond ${kd}, context ${cx}, scheme ${sc}, target ${tid}`);
+  const base = guide.timeBase;
+
+  let t0 = guide.start;
+  let t1 = guide.end;
+  let t0IsFloat = guide.startIsFloat;
+  if (o.timeRange) {
+    const [a, b, baseText] = o.timeRange;
+    let va = textToNs(a);
+    let vb = textToNs(b);
+    let relBase = false;
+    if (baseText !== undefined) {
+      if (baseText === 'guided' || baseText === 'guided_end') {
+        const gb = baseText === 'guided' ? guide.start : guide.end;
+        va = Number(va) + gb;
+        vb = Number(vb) + gb;
+        relBase = true;
+      } else {
+        const bb = textToNs(baseText);
+        va = addBase(va, bb);
+        vb = addBase(vb, bb);
+      }
+    }
+    t0 = relBase ? Number(va) : toRel(va, base);
+    t1 = relBase ? Number(vb) : toRel(vb, base);
+    t0IsFloat = !Number.isInteger(t0) || (relBase && guide.startIsFloat) || (typeof va === 'number' && !Number.isInteger(va));
+  }
+  const [T, A] = o.resol;
+  if (!(T >= 1 && A >= 1)) throw new Error(`invalid resolution ${T} ${A}`);
+  const ranges: [number, number][] = [];
+  const guidedRanges = needHeats ? [hottestRegion(guide)] : guide.regions;
+  if (o.addressRanges?.length) {
+    o.addressRanges.forEach(([a, b, baseText], i) => {
+      let off = 0;
+      if (baseText === 'guided') off = guide.regions[i]?.start ?? 0;
+      else if (baseText !== undefined) off = textToBytes(baseText);
+      ranges.push([textToBytes(a) + off, textToBytes(b) + off]);
+    });
+  } else for (const c of guidedRanges) ranges.push([c.start, c.end]);
+
+  const grids = ranges.map(([a0, a1]) => makeGrid(t0, t1, t0IsFloat, a0, a1, T, A));
+  // maps per (range index, label)
+  const accs = new Map<string, { range: number; label: string; acc: Accumulator }>();
+  const accFor = (ri: number, label: string): Accumulator => {
+    const k = `${ri}\u0000${label}`;
+    let e = accs.get(k);
+    if (!e) {
+      e = { range: ri, label, acc: new Accumulator(grids[ri]!) };
+      accs.set(k, e);
+    }
+    return e.acc;
+  };
+  if (!o.by) grids.forEach((_, ri) => accFor(ri, ''));
+  let anyIntervals = false;
+  let last: Snapshot | null = null;
+  const whole: SampleOf = (r) => r.nr_accesses.samples;
+
+  await streamRecords(path, {
+    snapshot(S: Snapshot, h: RecordHeader, ri, si) {
+      if (guideKey(h) !== key) return;
+      if (S.start_time === null) throw new Error(`${path}: record ${ri} snapshot ${si} has no start time`);
+      const iv = h.intervals;
+      if (iv) anyIntervals = true;
+      let aggr = iv ? iv.aggr_us : 0;
+      if (iv && iv.intervals_goal && iv.intervals_goal.aggrs !== 0) {
+        if (S.sample_interval_us != null) aggr = (S.sample_interval_us * iv.aggr_us) / iv.sample_us;
+        else {
+          const d = (S.end_time - S.start_time) / 1000;
+          if (Math.abs(d - iv.aggr_us) > iv.aggr_us * 0.1) aggr = d;
+        }
+      }
+      for (const [gi, g] of grids.entries()) {
+        const idxT = (x: number): number => Math.trunc((x - g.t0) / g.tu);
+        for (const r of S.regions) {
+          const os = iv ? S.start_time - (r.age.aggr_intervals ?? 0) * iv.aggr_us * 1000 : S.start_time;
+          let ts = os;
+          if (last && ts < last.end_time) ts = last.end_time;
+          const rowFrom = Math.max(0, idxT(ts));
+          const rowTo = Math.min(g.T - 1, idxT(S.end_time));
+          if (rowFrom > rowTo) continue;
+          const size = r.end - r.start;
+          const parts: [string, number | undefined][] = o.by ? breakdownLabels(r, o.by) : [['', whole(r)]];
+          for (const [label, samples] of parts) {
+            if (samples === undefined) continue;
+            let hv = iv ? samples / (aggr / 1e6) : samples;
+            let hvIsInt = !iv;
+            if (o.dfPassed) {
+              hv = (hv * r.sz_filter_passed) / size;
+              hvIsInt = false;
+            }
+            accFor(gi, label).add(S, os, rowFrom, rowTo, r, hv, hvIsInt);
+          }
+        }
+      }
+      last = S;
+    },
+  });
+  const unit = anyIntervals ? 'hz' : 'samples';
+  return [...accs.values()]
+    .sort((a, b) => a.range - b.range || a.label.localeCompare(b.label, 'en', { numeric: true }))
+    .map(({ label, acc }) => {
+      const g = acc.g;
+      return { label, T: g.T, A: g.A, t0: g.t0, t0IsFloat: g.t0IsFloat, tu: g.tu, au: g.au, a0: g.a0, timeBase: base, heats: acc.heats, unit };
+    });
+}
+
+/** `--output raw`: one `time\taddr\theat` line per pixel, as damo prints it. */
+export function formatHeatmapRaw(m: Heatmap, absTimeOut: boolean, absAddr: boolean, out: TextSink): void {
+  const lines: string[] = [];
+  for (let i = 0; i < m.T; i++) {
+    const pt = Math.trunc(m.t0 + i * m.tu);
+    let ts: string;
+    if (absTimeOut) ts = pyD(absTime(pt, m.timeBase));
+    else ts = m.t0IsFloat ? pyFloatRepr(pt - m.t0) : pyD(pt - m.t0);
+    for (let j = 0; j < m.A; j++) {
+      const pa = Math.trunc(m.a0 + j * m.au);
+      const h = m.heats[i * m.A + j]!;
+      lines.push(`${ts}\t${absAddr ? pyD(pa) : pyD(pa - m.a0)}\t${Number.isNaN(h) ? 'NaN' : pyFloatRepr(h)}`);
+      if (lines.length >= 4096) {
+        out.write(lines.join('\n') + '\n');
+        lines.length = 0;
+      }
+    }
+  }
+  out.write(lines.length ? lines.join('\n') + '\n' : '');
+}
+
+const COLORSETS = {
+  gray: { bg: Array(10).fill(232) as number[], fg: [237, 239, 241, 243, 245, 247, 249, 251, 253, 255] },
+  flame: { bg: [232, 1, 1, 2, 3, 3, 20, 21, 26, 27], fg: [239, 235, 237, 239, 243, 245, 247, 249, 251, 255] },
+  emotion: { bg: [232, 234, 20, 21, 26, 2, 3, 1, 1, 1], fg: [239, 235, 237, 239, 243, 245, 247, 249, 251, 255] },
+} as const;
+export type Colorset = keyof typeof COLORSETS;
+export const COLORSET_NAMES = Object.keys(COLORSETS) as Colorset[];
+
+/** damo's colour codes, background then foreground, with no separator (damo's `colored()`). */
+function colored(text: string, cs: Colorset, level: number): string {
+  return `\x1b[48;5;${COLORSETS[cs].bg[level]}m\x1b[38;5;${COLORSETS[cs].fg[level]}m${text}`;
+}
+
+/** The terminal map of digits with colours, and damo's footer. */
+export function formatHeatmapAscii(m: Heatmap, cs: Colorset, skipColorsetExample: boolean): string {
+  let hi = -Infinity;
+  let lo = Infinity;
+  for (const h of m.heats) {
+    if (Number.isNaN(h)) continue;
+    if (h > hi) hi = h;
+    if (h < lo) lo = h;
+  }
+  if (hi === -Infinity) throw new Error('the heatmap has no pixel with data (try another --time_range/--address_range)');
+  const unit = (hi + 1 - lo) / 9;
+  const lines: string[] = [];
+  for (let i = 0; i < m.T; i++) {
+    let row = '';
+    for (let j = 0; j < m.A; j++) {
+      const h = m.heats[i * m.A + j]!;
+      if (Number.isNaN(h)) row += colored(' ', cs, 4);
+      else {
+        const lvl = Math.min(Math.trunc((h - lo) / unit), 9);
+        row += colored(String(lvl), cs, lvl);
+      }
+    }
+    lines.push(row + '\x1b[0m');
+  }
+  if (!skipColorsetExample) {
+    let ex = '';
+    for (let l = 0; l < 10; l++) ex += colored(String(l), cs, l);
+    lines.push(`# access_frequency: ${ex}\x1b[0m (${pyF(lo, 3)}-${pyF(hi, 3)} ${m.unit})`);
+  }
+  const spanA = m.au * m.A;
+  const spanT = m.tu * m.T;
+  lines.push(`# x-axis: space [${fmtSzAccurate(m.a0, false)}, ${fmtSzAccurate(m.a0 + spanA, false)}) (${fmtSz(spanA, false)})`);
+  lines.push(
+    `# y-axis: time [${fmtTimeNs(absTime(m.t0, m.timeBase), false)}, ${fmtTimeNs(absTime(m.t0 + spanT, m.timeBase), false)}) ` +
+      `(${fmtTimeNs(spanT, false)})`,
+  );
+  lines.push(
+    `# resolution: ${m.A}x${m.T} (${fmtSz(spanA / m.A, false)} and ${fmtTimeNs(spanT / m.T, false)} for each character)`,
+  );
+  return lines.join('\n') + '\n';
+}

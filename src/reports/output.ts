@@ -1,0 +1,45 @@
+/** Text output of the reports: buffered, so that 250,000-line heatmaps are not 250,000 writes. */
+import { writeSync } from 'node:fs';
+
+export type WriteFn = (text: string) => void;
+
+export class TextSink {
+  private parts: string[] = [];
+  private size = 0;
+
+  constructor(private readonly target: WriteFn) {}
+
+  write(text: string): void {
+    this.parts.push(text);
+    this.size += text.length;
+    if (this.size >= 1 << 16) this.flush();
+  }
+
+  flush(): void {
+    if (this.parts.length === 0) return;
+    this.target(this.parts.join(''));
+    this.parts = [];
+    this.size = 0;
+  }
+}
+
+/** A sink on a file descriptor (stdout = 1), written synchronously as damo's print does. */
+export function fdSink(fd = 1): TextSink {
+  return new TextSink((t) => {
+    const buf = Buffer.from(t, 'utf8');
+    for (let off = 0; off < buf.length; ) off += writeSync(fd, buf, off);
+  });
+}
+
+/** A sink that collects the text (for tests and the dashboard). */
+export function stringSink(): { sink: TextSink; text: () => string } {
+  const chunks: string[] = [];
+  const sink = new TextSink((t) => chunks.push(t));
+  return {
+    sink,
+    text: () => {
+      sink.flush();
+      return chunks.join('');
+    },
+  };
+}

@@ -1,0 +1,169 @@
+/**
+ * Images drawn by us (damo calls gnuplot): the heatmap and the WSS plot as SVG, and PNG by rendering
+ * that SVG with resvg. The heatmap pixels are a PNG raster (pngjs) embedded in the SVG, so a 500×500
+ * map stays a small file; axes, units and the colour scale are SVG text.
+ */
+import { Resvg } from '@resvg/resvg-js';
+import { writeFileSync } from 'node:fs';
+import { PNG } from 'pngjs';
+import { absTime } from '../records/serialize.js';
+import { fmtSz, fmtTimeNs, pyF } from '../records/pyformat.js';
+import type { Heatmap } from './heatmap.js';
+
+/** Colour stops of the heat scale (dark → bright), an inferno-like ramp readable in print. */
+const STOPS: [number, number, number][] = [
+  [0, 0, 4],
+  [40, 11, 84],
+  [101, 21, 110],
+  [159, 42, 99],
+  [212, 72, 66],
+  [245, 125, 21],
+  [250, 193, 39],
+  [252, 255, 164],
+];
+const NO_DATA: [number, number, number] = [225, 225, 225];
+
+export function heatColor(f: number): [number, number, number] {
+  const x = Math.min(1, Math.max(0, f)) * (STOPS.length - 1);
+  const i = Math.min(STOPS.length - 2, Math.floor(x));
+  const t = x - i;
+  const a = STOPS[i]!;
+  const b = STOPS[i + 1]!;
+  return [0, 1, 2].map((k) => Math.round(a[k]! + (b[k]! - a[k]!) * t)) as [number, number, number];
+}
+
+function esc(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+function heatRange(m: Heatmap): [number, number] {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const h of m.heats) {
+    if (Number.isNaN(h)) continue;
+    lo = Math.min(lo, h);
+    hi = Math.max(hi, h);
+  }
+  return lo === Infinity ? [0, 0] : [lo, hi];
+}
+
+/** The heat raster: x = time (rows of the map), y = address growing upwards, as damo's gnuplot image. */
+function rasterDataUri(m: Heatmap, lo: number, hi: number): string {
+  const png = new PNG({ width: m.T, height: m.A });
+  for (let i = 0; i < m.T; i++) {
+    for (let j = 0; j < m.A; j++) {
+      const h = m.heats[i * m.A + j]!;
+      const c = Number.isNaN(h) ? NO_DATA : heatColor(hi > lo ? (h - lo) / (hi - lo) : 0);
+      const o = ((m.A - 1 - j) * m.T + i) * 4;
+      png.data[o] = c[0];
+      png.data[o + 1] = c[1];
+      png.data[o + 2] = c[2];
+      png.data[o + 3] = 255;
+    }
+  }
+  return 'data:image/png;base64,' + PNG.sync.write(png).toString('base64');
+}
+
+export function heatmapSvg(m: Heatmap, title: string): string {
+  const W = 900;
+  const H = 640;
+  const L = 120;
+  const R = 130;
+  const Tm = 50;
+  const B = 70;
+  const pw = W - L - R;
+  const ph = H - Tm - B;
+  const [lo, hi] = heatRange(m);
+  const spanT = m.tu * m.T;
+  const spanA = m.au * m.A;
+  const parts: string[] = [];
+  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="DejaVu Sans" font-size="12">`);
+  parts.push(`<rect width="${W}" height="${H}" fill="white"/>`);
+  parts.push(`<text x="${W / 2}" y="28" text-anchor="middle" font-size="16">${esc(title)}</text>`);
+  parts.push(
+    `<image x="${L}" y="${Tm}" width="${pw}" height="${ph}" preserveAspectRatio="none" style="image-rendering:pixelated" href="${rasterDataUri(m, lo, hi)}"/>`,
+  );
+  parts.push(`<rect x="${L}" y="${Tm}" width="${pw}" height="${ph}" fill="none" stroke="black"/>`);
+  for (let k = 0; k <= 5; k++) {
+    const x = L + (pw * k) / 5;
+    const y = Tm + ph - (ph * k) / 5;
+    parts.push(`<line x1="${x}" y1="${Tm + ph}" x2="${x}" y2="${Tm + ph + 5}" stroke="black"/>`);
+    parts.push(`<text x="${x}" y="${Tm + ph + 20}" text-anchor="middle">${esc(fmtTimeNs((spanT * k) / 5, false))}</text>`);
+    parts.push(`<line x1="${L - 5}" y1="${y}" x2="${L}" y2="${y}" stroke="black"/>`);
+    parts.push(`<text x="${L - 8}" y="${y + 4}" text-anchor="end">${esc(fmtSz((spanA * k) / 5, false))}</text>`);
+  }
+  const t0 = fmtTimeNs(absTime(m.t0, m.timeBase), false);
+  parts.push(`<text x="${L + pw / 2}" y="${H - 22}" text-anchor="middle">time since ${esc(t0)}</text>`);
+  parts.push(
+    `<text transform="translate(24 ${Tm + ph / 2}) rotate(-90)" text-anchor="middle">address − ${esc(fmtSz(m.a0, false))} (${m.a0.toString(16)})</text>`,
+  );
+  // colour scale
+  const cx = L + pw + 30;
+  const steps = 50;
+  for (let k = 0; k < steps; k++) {
+    const [r, g, b] = heatColor(k / (steps - 1));
+    const y = Tm + ph - ((k + 1) * ph) / steps;
+    parts.push(`<rect x="${cx}" y="${y}" width="22" height="${ph / steps + 0.5}" fill="rgb(${r},${g},${b})"/>`);
+  }
+  parts.push(`<rect x="${cx}" y="${Tm}" width="22" height="${ph}" fill="none" stroke="black"/>`);
+  for (let k = 0; k <= 4; k++) {
+    const y = Tm + ph - (ph * k) / 4;
+    parts.push(`<text x="${cx + 28}" y="${y + 4}">${pyF(lo + ((hi - lo) * k) / 4, 1)}</text>`);
+  }
+  parts.push(`<text transform="translate(${W - 14} ${Tm + ph / 2}) rotate(90)" text-anchor="middle">access frequency (${m.unit})</text>`);
+  parts.push(`<rect x="${cx}" y="${Tm + ph + 30}" width="22" height="12" fill="rgb(${NO_DATA.join(',')})" stroke="black"/>`);
+  parts.push(`<text x="${cx + 28}" y="${Tm + ph + 40}">no data</text>`);
+  parts.push('</svg>');
+  return parts.join('\n');
+}
+
+export function svgToPng(svg: string): Buffer {
+  const r = new Resvg(svg, { font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' } });
+  return r.render().asPng();
+}
+
+/** Writes an SVG or, for any other extension, a PNG. */
+export function writeImage(path: string, svg: string): void {
+  writeFileSync(path, path.toLowerCase().endsWith('.svg') ? svg : svgToPng(svg));
+}
+
+/** The WSS distribution plot: wss (y) against percentile or time order (x), with points. */
+export function wssPlotSvg(series: { key: string; values: number[] }[], xLabel: string): string {
+  const W = 800;
+  const H = 500;
+  const L = 110;
+  const R = 30;
+  const Tm = 40;
+  const B = 60;
+  const pw = W - L - R;
+  const ph = H - Tm - B;
+  const max = Math.max(1, ...series.flatMap((s) => s.values));
+  const colors = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd'];
+  const parts = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="DejaVu Sans" font-size="12">`,
+    `<rect width="${W}" height="${H}" fill="white"/>`,
+    `<rect x="${L}" y="${Tm}" width="${pw}" height="${ph}" fill="none" stroke="black"/>`,
+  ];
+  for (let k = 0; k <= 5; k++) {
+    const y = Tm + ph - (ph * k) / 5;
+    parts.push(`<line x1="${L}" y1="${y}" x2="${L + pw}" y2="${y}" stroke="#ddd"/>`);
+    parts.push(`<text x="${L - 8}" y="${y + 4}" text-anchor="end">${esc(fmtSz((max * k) / 5, false))}</text>`);
+    const x = L + (pw * k) / 5;
+    parts.push(`<text x="${x}" y="${Tm + ph + 18}" text-anchor="middle">${k * 20}</text>`);
+  }
+  series.forEach((s, si) => {
+    const n = s.values.length;
+    const pts = s.values.map((v, i) => `${L + (n > 1 ? (pw * i) / (n - 1) : pw / 2)},${Tm + ph - (ph * v) / max}`);
+    const c = colors[si % colors.length]!;
+    parts.push(`<polyline fill="none" stroke="${c}" stroke-width="1.5" points="${pts.join(' ')}"/>`);
+    for (const p of pts) {
+      const [x, y] = p.split(',');
+      parts.push(`<circle cx="${x}" cy="${y}" r="2.5" fill="${c}"/>`);
+    }
+    parts.push(`<text x="${L + 10}" y="${Tm + 18 + si * 16}" fill="${c}">target ${esc(s.key)}</text>`);
+  });
+  parts.push(`<text x="${L + pw / 2}" y="${H - 18}" text-anchor="middle">${esc(xLabel)}</text>`);
+  parts.push(`<text transform="translate(20 ${Tm + ph / 2}) rotate(-90)" text-anchor="middle">working set size</text>`);
+  parts.push('</svg>');
+  return parts.join('\n');
+}

@@ -1,0 +1,62 @@
+/**
+ * Built-in workloads by name, and masim files by path. Each call returns a fresh workload instance
+ * (workloads keep run state).
+ */
+import { readFileSync } from 'node:fs';
+import { BUILTIN_CONFIGS } from './builtin-configs.js';
+import { CombinedWorkload } from './combined-workload.js';
+import { MachineWorkload } from './machine-view.js';
+import { parseMasimConfig } from './masim-config.js';
+import { MasimWorkload } from './masim-workload.js';
+
+export interface WorkloadInfo {
+  name: string;
+  description: string;
+  durationUs: number;
+}
+
+const DESCRIPTIONS: Readonly<Record<string, string>> = {
+  stairs: "masim's stairs: ten 10 MB regions hot one after another",
+  zigzag: "masim's zigzag: two 100 MB regions hot in turn",
+  demo: "masim's demo: zigzag with three rounds",
+  'hot-cold': 'a 2 MiB hot set in 512 MiB of cold memory (TLB-resident hot set)',
+  'per-cpu': 'two threads pinned to CPUs 0 and 1 on private data and one shared region',
+  'write-mostly': 'nine writes per read, on separate regions',
+  'read-mostly': 'nine reads per write, on separate regions',
+  'phase-change': 'small sequential, large random, write burst, then mixed, 5 s each',
+  'multi-process': 'two processes sharing one 64 MiB mapping (A reads it, B writes it), for paddr',
+};
+
+const SHARED_KEY = 'multi-process:shared';
+
+function builtinMasim(name: string, configName = name): MasimWorkload {
+  return new MasimWorkload(parseMasimConfig(BUILTIN_CONFIGS[configName]!, `builtin:${configName}`), {
+    name,
+    ...(configName.startsWith('multi-process') ? { sharedRegions: { shared: SHARED_KEY } } : {}),
+  });
+}
+
+/** Names and descriptions of the built-in workloads. */
+export function listWorkloads(): WorkloadInfo[] {
+  return Object.keys(DESCRIPTIONS).map((name) => ({ name, description: DESCRIPTIONS[name]!, durationUs: getWorkload(name).durationUs! }));
+}
+
+/** A fresh instance of the built-in workload `name`; an Error lists the known names otherwise. */
+export function getWorkload(name: string): MachineWorkload {
+  if (name === 'multi-process') {
+    return new CombinedWorkload(name, [builtinMasim('multi-process-a'), builtinMasim('multi-process-b')]);
+  }
+  if (!(name in DESCRIPTIONS)) throw new Error(`unknown workload '${name}' (known: ${Object.keys(DESCRIPTIONS).join(', ')})`);
+  return builtinMasim(name);
+}
+
+/** A masim configuration file as a workload (named after the file). */
+export function loadMasimWorkload(path: string): MasimWorkload {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new Error(`${path}: cannot read masim configuration: ${(e as Error).message}`);
+  }
+  return new MasimWorkload(parseMasimConfig(text, path), { name: path });
+}
