@@ -1,13 +1,26 @@
 /** damon-ts: the package's public exports. */
 export * from './core/types.js';
 export { DamonContext, Target } from './core/context.js';
-export type { AggregationListener, AggregationWindow, ContextOptions, ReportHitListener, TargetSpec } from './core/context.js';
+export type {
+  AggregationListener,
+  AggregationWindow,
+  ContextOptions,
+  ReportHitListener,
+  TargetSpec,
+} from './core/context.js';
 export { runVirtual, runWallClock, wallClockUs } from './core/drivers.js';
 export type { VirtualEnv } from './core/drivers.js';
 export { registerOps, unregisterOps, getOps, hasOps, registeredOps } from './core/ops-registry.js';
 export { RegionList } from './core/region-list.js';
 export type { RegionRecord } from './core/region-list.js';
-export { alignDown, alignUp, resetSharedSplitState, setRegions, threeRegionsOfVmas, validateRanges } from './core/region-ops.js';
+export {
+  alignDown,
+  alignUp,
+  resetSharedSplitState,
+  setRegions,
+  threeRegionsOfVmas,
+  validateRanges,
+} from './core/region-ops.js';
 export type { Range } from './core/region-ops.js';
 export { defaultAttrs, samplesPerAggr } from './core/attrs.js';
 export { einval } from './core/errors.js';
@@ -17,7 +30,7 @@ export { DEFAULT_REPORT_CAPACITY, findRegion } from './core/report-intake.js';
 export type { ReportStats } from './core/report-intake.js';
 export { compileSampleFilters, samplePasses } from './core/sample-filters.js';
 export * as primitives from './core/primitives.js';
-export { getWorkload, listWorkloads, loadMasimWorkload } from './workloads/builtins.js';
+export { getWorkload, listWorkloads, loadMasimWorkload, resolveWorkload } from './workloads/builtins.js';
 export type { WorkloadInfo } from './workloads/builtins.js';
 export { parseMasimConfig } from './workloads/masim-config.js';
 export type { MasimConfig, MasimPattern, MasimPhase, MasimRegion, RwMode } from './workloads/masim-config.js';
@@ -30,7 +43,58 @@ export { traceReports } from './backends/trace/trace-reports.js';
 export type { TraceReportOptions } from './backends/trace/trace-reports.js';
 export { openTrace, openTraceSync, convertToBinary } from './backends/trace/trace-file.js';
 export type { TraceReader, TraceReadOptions } from './backends/trace/trace-file.js';
-export { BinaryTraceWriter, BINARY_TRACE_MAGIC, BINARY_TRACE_VERSION } from './backends/trace/binary-trace.js';
+export {
+  BinaryTraceWriter,
+  BINARY_TRACE_MAGIC,
+  BINARY_TRACE_VERSION,
+} from './backends/trace/binary-trace.js';
 export { LackeyDecoder, DEFAULT_INSTRUCTIONS_PER_SECOND } from './backends/trace/lackey-decoder.js';
 export type { TraceBatch, TraceInfo } from './backends/trace/trace-batch.js';
 export { captureTrace } from './backends/trace/capture.js';
+export * from './interfaces/config/schema.js';
+export { ConfigError, parseKdamondsConfig, loadKdamondsConfig, parseSchemes } from './interfaces/config/load.js';
+export { addMonitoringOptions, optionsToKdamonds, deduceTarget } from './interfaces/config/options.js';
+export type { MonitoringOptions, DeducedTarget } from './interfaces/config/options.js';
+export { kdamondsToJson } from './interfaces/config/serialize.js';
+export { accessPatternInKernelUnits } from './interfaces/config/access-pattern.js';
+export { KernelDamon, KdamondBusyError, NotOwnerError } from './backends/kernel/control.js';
+export type { KernelDamonOptions } from './backends/kernel/control.js';
+export { detectFeatures, DamonAbsentError } from './backends/kernel/features.js';
+export type { KernelFeatures } from './backends/kernel/features.js';
+export { recordKernel, recordOngoing } from './backends/kernel/recorder.js';
+export type { RecordKernelOptions, RecordStats, SnapshotSink } from './backends/kernel/recorder.js';
+export { readStatus, readTriedRegions } from './backends/kernel/status.js';
+export { DamonSysfs, SysfsError } from './backends/kernel/sysfs.js';
+export { defaultPaddrRegion } from './backends/kernel/iomem.js';
+export { contextAttrs, contextPrimitives, contextSampleFilters } from './interfaces/config/core-attrs.js';
+export { TraceInstance } from './backends/kernel/tracefs/instance.js';
+export type { TraceInstanceOptions } from './backends/kernel/tracefs/instance.js';
+export { RawTraceReader } from './backends/kernel/tracefs/raw-reader.js';
+export type { CpuEventHandler, LostEvents, RawReaderOptions } from './backends/kernel/tracefs/raw-reader.js';
+export { decodeSubbuffer } from './backends/kernel/tracefs/ring-buffer.js';
+export { eventField, parseEventFormat, readField } from './backends/kernel/tracefs/format.js';
+export type { EventField, EventFormat } from './backends/kernel/tracefs/format.js';
+export { registerExitCleanup } from './backends/kernel/tracefs/exit-cleanup.js';
+export { monotonicUs, ReportBatcher, wallClockTimeBaseUs } from './backends/live/source.js';
+export type { ReportSink, ReportSource, SourceStats } from './backends/live/source.js';
+export { PageFaultSource } from './backends/live/fault-source.js';
+export type { PageFaultSourceOptions } from './backends/live/fault-source.js';
+export { WriteOnlySource } from './backends/live/write-only-source.js';
+export type { WriteOnlySourceOptions } from './backends/live/write-only-source.js';
+export { ReferencedBytesSource, parseSmapsReferenced } from './backends/live/referenced-source.js';
+export type { WssSample, VmaReferenced } from './backends/live/referenced-source.js';
+export { PerfSource, readPerfScriptFile } from './backends/live/perf-source.js';
+export { PerfScriptParser } from './backends/live/perf-script.js';
+export { LackeySource, readLackeyLog } from './backends/live/lackey-source.js';
+export { launchWithUffdHelper, uffdHelperPath } from './backends/live/uffd-helper.js';
+export { monitorReferencedBytes, recordLivePageFaults, recordLiveWriteOnly, samplingAddressesOf } from './backends/live/live-record.js';
+export type { LiveRun, LivePageFaultOptions, LiveWriteOnlyOptions } from './backends/live/live-record.js';
+export { Machine } from './backends/sim/machine.js';
+export type { FrameInfo, MmapOptions, PteState, Workload } from './backends/sim/machine.js';
+export { DEFAULT_MACHINE_CONFIG, resolveMachineConfig } from './backends/sim/config.js';
+export type { GroundTruthConfig, GroundTruthView, MachineConfig } from './backends/sim/config.js';
+export { DEFAULT_COST_MODEL, estimateOverhead, zeroCosts } from './backends/sim/costs.js';
+export type { CostModel, MachineCosts, OverheadEstimate } from './backends/sim/costs.js';
+export { GroundTruth } from './backends/sim/ground-truth.js';
+export type { GroundTruthInterval, GroundTruthWindow, ViewCounts } from './backends/sim/ground-truth.js';
+export type { NodeStats } from './backends/sim/physical-memory.js';

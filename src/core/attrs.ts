@@ -49,13 +49,21 @@ export function validateAttrs(attrs: {
   maxNrRegions: number;
   intervalsGoal?: Attrs['intervalsGoal'];
 }): void {
-  for (const k of ['sampleInterval', 'aggrInterval', 'opsUpdateInterval', 'minNrRegions', 'maxNrRegions'] as const) {
-    if (!isNonNegInt(attrs[k])) throw einval(`attrs.${k}: must be a non-negative integer, got ${String(attrs[k])}`);
+  for (const k of [
+    'sampleInterval',
+    'aggrInterval',
+    'opsUpdateInterval',
+    'minNrRegions',
+    'maxNrRegions',
+  ] as const) {
+    if (!isNonNegInt(attrs[k]))
+      throw einval(`attrs.${k}: must be a non-negative integer, got ${String(attrs[k])}`);
   }
   const g = attrs.intervalsGoal;
   if (g) {
     for (const k of ['accessBp', 'aggrs', 'minSampleUs', 'maxSampleUs'] as const) {
-      if (!isNonNegInt(g[k])) throw einval(`attrs.intervalsGoal.${k}: must be a non-negative integer, got ${String(g[k])}`);
+      if (!isNonNegInt(g[k]))
+        throw einval(`attrs.intervalsGoal.${k}: must be a non-negative integer, got ${String(g[k])}`);
     }
     if (g.aggrs !== 0) {
       if (g.minSampleUs > g.maxSampleUs)

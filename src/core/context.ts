@@ -3,7 +3,14 @@
  * (spec §2.1, §2.2): beginSample() runs what precedes the sleep, endSample() what follows it. The
  * drivers (drivers.ts) run the environment in between.
  */
-import { defaultAttrs, samplesPerAggr, validateAttrs, mvsum, windowLeftBp, type IntervalPair } from './attrs.js';
+import {
+  defaultAttrs,
+  samplesPerAggr,
+  validateAttrs,
+  mvsum,
+  windowLeftBp,
+  type IntervalPair,
+} from './attrs.js';
 import { einval } from './errors.js';
 import { getOps, hasOps } from './ops-registry.js';
 import { Prng } from './prng.js';
@@ -63,7 +70,13 @@ export interface AggregationWindow {
 export type AggregationListener = (w: AggregationWindow) => void;
 
 /** Called for the report that produced a region's hit of the current sample (report-fed only). */
-export type ReportHitListener = (target: Target, regionIndex: number, cpu: number, tid: number, isWrite: boolean) => void;
+export type ReportHitListener = (
+  target: Target,
+  regionIndex: number,
+  cpu: number,
+  tid: number,
+  isWrite: boolean,
+) => void;
 
 export interface ContextOptions {
   /** Operations set, or its registered name. `paddr_fault` (seed name) = paddr + page_fault. */
@@ -115,6 +128,11 @@ export class DamonContext implements OpsContext {
   /** Called after attrs changed (set_attrs or tuning), e.g. to recompute schemes' next_apply_sis. */
   onAttrsChanged?: (ctx: DamonContext) => void;
   onReportHit?: ReportHitListener;
+  /**
+   * Called at the start of endSample, before this sample's accesses are checked: a live source that
+   * polls (e.g. a PAGEMAP_SCAN round) pushes the sample's reports here, aligned with the sample.
+   */
+  onBeforeCheck?: (ctx: DamonContext, nowUs: number) => void;
 
   private readonly rng: Prng;
   private readonly listeners: AggregationListener[] = [];
@@ -147,14 +165,16 @@ export class DamonContext implements OpsContext {
     validateAttrs(this.attrs);
     this.aggrSamples = samplesPerAggr(this.attrs);
     this.minRegionSz = opts.minRegionSz ?? 4096;
-    if (!isPowerOfTwo(this.minRegionSz)) throw einval(`minRegionSz: ${this.minRegionSz} is not a power of two`);
+    if (!isPowerOfTwo(this.minRegionSz))
+      throw einval(`minRegionSz: ${this.minRegionSz} is not a power of two`);
     this.addrUnit = opts.addrUnit ?? 1;
     if (!Number.isSafeInteger(this.addrUnit) || this.addrUnit < 1)
       throw einval(`addrUnit: must be a positive integer, got ${this.addrUnit}`);
     this.sampleFilters = opts.sampleFilters ?? [];
     this.compiledFilters = compileSampleFilters(this.sampleFilters);
     const cap = opts.reportCapacity ?? DEFAULT_REPORT_CAPACITY;
-    if (!Number.isSafeInteger(cap) || cap < 1) throw einval(`reportCapacity: must be a positive integer, got ${cap}`);
+    if (!Number.isSafeInteger(cap) || cap < 1)
+      throw einval(`reportCapacity: must be a positive integer, got ${cap}`);
     this.reportBuffer = new ReportBuffer(cap);
     this.rng = new Prng(opts.seed ?? 0);
     (opts.targets ?? []).forEach((t, i) => this.addTarget(t, `targets[${i}]`));
@@ -180,7 +200,8 @@ export class DamonContext implements OpsContext {
 
   addTarget(spec: TargetSpec = {}, where = 'target'): Target {
     const pid = spec.pid ?? null;
-    if (pid !== null && !Number.isSafeInteger(pid)) throw einval(`${where}.pid: must be an integer, got ${pid}`);
+    if (pid !== null && !Number.isSafeInteger(pid))
+      throw einval(`${where}.pid: must be an integer, got ${pid}`);
     const t = new Target(pid);
     if (spec.regions?.length) {
       try {
@@ -263,7 +284,8 @@ export class DamonContext implements OpsContext {
       this.nextOpsUpdateSis = this.passedSampleIntervals + Math.floor(next.opsUpdateInterval / si);
       const oldA: IntervalPair = this.attrs;
       for (const t of this.targets)
-        for (let i = 0; i < t.regions.length; i++) updateMonitoringResult(t.regions, i, oldA, next, aggregating);
+        for (let i = 0; i < t.regions.length; i++)
+          updateMonitoringResult(t.regions, i, oldA, next, aggregating);
     }
     this.attrs = next;
     this.onAttrsChanged?.(this);
@@ -342,6 +364,7 @@ export class DamonContext implements OpsContext {
     if (!this.sampling) throw new Error('endSample: no sample in progress (call beginSample first)');
     this.sampling = false;
     this.now = nowUs;
+    this.onBeforeCheck?.(this, nowUs);
     const passed = ++this.passedSampleIntervals;
     const lists = this.regionLists();
     const maxScore = this.reportFed

@@ -8,7 +8,8 @@ import type { OperationsSet } from './types.js';
 const registry = new Map<string, OperationsSet<never>>();
 
 export function registerOps<S>(ops: OperationsSet<S>): void {
-  if (typeof ops.id !== 'string' || ops.id === '') throw einval('registerOps: ops.id must be a non-empty string');
+  if (typeof ops.id !== 'string' || ops.id === '')
+    throw einval('registerOps: ops.id must be a non-empty string');
   if (registry.has(ops.id)) throw einval(`registerOps: operations set '${ops.id}' is already registered`);
   registry.set(ops.id, ops as OperationsSet<never>);
 }
@@ -22,7 +23,9 @@ export function getOps<S = unknown>(id: string): OperationsSet<S> {
   const ops = registry.get(id);
   if (!ops) {
     const known = [...registry.keys()].sort();
-    throw einval(`unknown operations set '${id}' (known: ${known.length ? known.join(', ') : 'none registered'})`);
+    throw einval(
+      `unknown operations set '${id}' (known: ${known.length ? known.join(', ') : 'none registered'})`,
+    );
   }
   return ops as OperationsSet<S>;
 }

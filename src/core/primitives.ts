@@ -40,7 +40,12 @@ export function mergeRegionsOf(
   return l.toRecords();
 }
 
-export function splitRegionsOf(regions: RegionRecord[], nrSubs: number, minRegionSz: number, seed = 0): RegionRecord[] {
+export function splitRegionsOf(
+  regions: RegionRecord[],
+  nrSubs: number,
+  minRegionSz: number,
+  seed = 0,
+): RegionRecord[] {
   const l = RegionList.fromRecords(regions);
   ops.splitRegionsOf(l, nrSubs, minRegionSz, new Prng(seed));
   return l.toRecords();

@@ -15,7 +15,12 @@ export interface RegionRecord {
 }
 
 export class RegionList implements RegionArrays {
-  length = 0;
+  private n = 0;
+  /**
+   * Bumped by every structural change made through this class (length, insert, remove, adopt,
+   * moves); caches keyed on it (the report lookup table) rebuild when it changes.
+   */
+  version = 0;
   start: Float64Array;
   end: Float64Array;
   samplingAddr: Float64Array;
@@ -52,6 +57,15 @@ export class RegionList implements RegionArrays {
       l.age[i] = r.age;
     }
     return l;
+  }
+
+  get length(): number {
+    return this.n;
+  }
+
+  set length(v: number) {
+    this.n = v;
+    this.version++;
   }
 
   get capacity(): number {
@@ -104,8 +118,9 @@ export class RegionList implements RegionArrays {
 
   /** Appends a new region [start, end) with all counters 0; returns its index. */
   push(start: number, end: number): number {
-    if (this.length === this.capacity) this.reserve(this.length + 1);
-    const i = this.length++;
+    if (this.n === this.capacity) this.reserve(this.n + 1);
+    const i = this.n++;
+    this.version++;
     this.init(i, start, end);
     return i;
   }
@@ -124,11 +139,13 @@ export class RegionList implements RegionArrays {
 
   /** Appends [start, end) carrying the counters of region i of `src` (a split piece). */
   pushPiece(src: RegionList, i: number, start: number, end: number): void {
-    if (this.length === this.capacity) this.reserve(this.length + 1);
-    const j = this.length++;
+    if (this.n === this.capacity) this.reserve(this.n + 1);
+    const j = this.n++;
+    this.version++;
     this.start[j] = start;
     this.end[j] = end;
-    this.samplingAddr[j] = src.samplingAddr[i]! >= start && src.samplingAddr[i]! < end ? src.samplingAddr[i]! : start;
+    this.samplingAddr[j] =
+      src.samplingAddr[i]! >= start && src.samplingAddr[i]! < end ? src.samplingAddr[i]! : start;
     this.nrAccesses[j] = src.nrAccesses[i]!;
     this.lastNrAccesses[j] = src.lastNrAccesses[i]!;
     this.age[j] = src.age[i]!;
@@ -139,6 +156,7 @@ export class RegionList implements RegionArrays {
 
   /** Copies region i into slot j (j <= i; used by in-place compaction). */
   moveTo(i: number, j: number): void {
+    this.version++;
     this.start[j] = this.start[i]!;
     this.end[j] = this.end[i]!;
     this.samplingAddr[j] = this.samplingAddr[i]!;
@@ -150,18 +168,18 @@ export class RegionList implements RegionArrays {
     this.writeStamp[j] = this.writeStamp[i]!;
   }
 
-  /** Inserts a new, zeroed region at index i (shifting the rest right). O(n): not for hot paths. */
-  insertAt(i: number, start: number, end: number): void {
-    this.reserve(this.length + 1);
-    this.length++;
-    for (let k = this.length - 1; k > i; k--) this.moveTo(k - 1, k);
-    this.init(i, start, end);
+  /** Inserts a new, zeroed region [start, end) right after region i (i = -1: first). O(n). */
+  insertAfter(i: number, start: number, end: number): void {
+    this.reserve(this.n + 1);
+    this.length = this.n + 1;
+    for (let k = this.n - 1; k > i + 1; k--) this.moveTo(k - 1, k);
+    this.init(i + 1, start, end);
   }
 
   /** Removes region i (shifting the rest left). O(n): not for hot paths. */
   removeAt(i: number): void {
-    for (let k = i + 1; k < this.length; k++) this.moveTo(k, k - 1);
-    this.length--;
+    for (let k = i + 1; k < this.n; k++) this.moveTo(k, k - 1);
+    this.length = this.n - 1;
   }
 
   /** An empty list with this one's capacity, reused across bulk rewrites. */
@@ -182,6 +200,8 @@ export class RegionList implements RegionArrays {
     [this.nrWriteSamples, other.nrWriteSamples] = [other.nrWriteSamples, this.nrWriteSamples];
     [this.hitStamp, other.hitStamp] = [other.hitStamp, this.hitStamp];
     [this.writeStamp, other.writeStamp] = [other.writeStamp, this.writeStamp];
-    [this.length, other.length] = [other.length, this.length];
+    const n = this.n;
+    this.length = other.n;
+    other.length = n;
   }
 }

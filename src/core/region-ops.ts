@@ -46,7 +46,7 @@ export function resetSharedSplitState(): void {
 
 /** damon_split_region_at: region i keeps [start, start+sizeOfLeft); a copy holds the rest. */
 export function splitRegionAt(l: RegionList, i: number, sizeOfLeft: number): void {
-  l.insertAt(i + 1, 0, 0);
+  l.insertAfter(i, 0, 0);
   l.moveTo(i, i + 1);
   const cut = l.start[i]! + sizeOfLeft;
   l.start[i + 1] = cut;
@@ -66,6 +66,7 @@ export function mergeInto(dl: RegionList, d: number, sl: RegionList, s: number):
   dl.age[d] = weightedAvg(dl.age[d]!, szL, sl.age[s]!, szR);
   dl.nrWriteSamples[d] = weightedAvg(dl.nrWriteSamples[d]!, szL, sl.nrWriteSamples[s]!, szR);
   dl.end[d] = sl.end[s]!;
+  dl.version++;
 }
 
 /** damon_merge_regions_of (spec §2.5), aging included; one in-place compaction pass. */
@@ -138,7 +139,12 @@ export function splitRegionsOf(l: RegionList, nrSubs: number, minRegionSz: numbe
  * split_some_regions (spec §2.6, 7.3+): with a global index over all targets' regions, split once
  * every region whose index % step equals the rotating offset and whose size is >= 2*min.
  */
-export function splitSomeRegions(lists: readonly RegionList[], step: number, minRegionSz: number, rng: Prng): void {
+export function splitSomeRegions(
+  lists: readonly RegionList[],
+  step: number,
+  minRegionSz: number,
+  rng: Prng,
+): void {
   const offset = sharedSplitState.rotation++ % step;
   let gi = 0;
   for (const l of lists) {
@@ -147,7 +153,8 @@ export function splitSomeRegions(lists: readonly RegionList[], step: number, min
     for (let i = 0; i < l.length; i++, gi++) {
       const s = l.start[i]!;
       const e = l.end[i]!;
-      const sub = gi % step === offset && e - s >= 2 * minRegionSz ? randomSplitSize(rng, e - s, minRegionSz) : 0;
+      const sub =
+        gi % step === offset && e - s >= 2 * minRegionSz ? randomSplitSize(rng, e - s, minRegionSz) : 0;
       if (sub !== 0) {
         out.pushPiece(l, i, s, s + sub);
         out.pushPiece(l, i, s + sub, e);
@@ -160,7 +167,12 @@ export function splitSomeRegions(lists: readonly RegionList[], step: number, min
 }
 
 /** kdamond_split_regions (spec §2.6) over all targets of a context. */
-export function splitRegions(lists: readonly RegionList[], maxNrRegions: number, minRegionSz: number, rng: Prng): void {
+export function splitRegions(
+  lists: readonly RegionList[],
+  maxNrRegions: number,
+  minRegionSz: number,
+  rng: Prng,
+): void {
   let n = 0;
   for (const l of lists) n += l.length;
   if (n < maxNrRegions) {
@@ -178,7 +190,11 @@ export function splitRegions(lists: readonly RegionList[], maxNrRegions: number,
  * damon_apply_min_nr_regions (spec §2.7): max_sz = ALIGN(region_sz_limit, min_region_sz); every
  * larger region is cut into max_sz pieces plus a remainder. Returns max_sz (the merge size limit).
  */
-export function applyMinNrRegions(lists: readonly RegionList[], minNrRegions: number, minRegionSz: number): number {
+export function applyMinNrRegions(
+  lists: readonly RegionList[],
+  minNrRegions: number,
+  minRegionSz: number,
+): number {
   let total = 0;
   for (const l of lists) total += l.totalSize();
   let limit = minNrRegions ? Math.floor(total / minNrRegions) : total;
@@ -216,7 +232,9 @@ export function validateRanges(ranges: readonly Range[], minRegionSz: number, wh
     if (alignDown(r.start, minRegionSz) >= alignUp(r.end, minRegionSz))
       throw einval(`${what}[${i}]: empty range [${r.start}, ${r.end}) after alignment to ${minRegionSz}`);
     if (i > 0 && alignUp(ranges[i - 1]!.end, minRegionSz) > alignDown(r.start, minRegionSz))
-      throw einval(`${what}[${i}]: [${r.start}, ${r.end}) overlaps or precedes ${what}[${i - 1}] after alignment`);
+      throw einval(
+        `${what}[${i}]: [${r.start}, ${r.end}) overlaps or precedes ${what}[${i - 1}] after alignment`,
+      );
   }
 }
 

@@ -110,10 +110,13 @@ export class ReportBuffer implements ReportBatch {
 
 /** Index of the region of `l` holding addr, or -1 (binary search over sorted starts). */
 export function findRegion(l: RegionList, addr: number): number {
-  const start = l.start;
-  let lo = 0;
-  let hi = l.length - 1;
-  let ans = -1;
+  const i = searchLast(l.start, 0, l.length - 1, addr);
+  return i >= 0 && addr < l.end[i]! ? i : -1;
+}
+
+/** Largest i in [lo, hi] with start[i] <= addr, or lo - 1 when there is none. */
+function searchLast(start: Float64Array, lo: number, hi: number, addr: number): number {
+  let ans = lo - 1;
   while (lo <= hi) {
     const mid = (lo + hi) >>> 1;
     if (start[mid]! <= addr) {
@@ -123,109 +126,201 @@ export function findRegion(l: RegionList, addr: number): number {
       hi = mid - 1;
     }
   }
-  return ans >= 0 && addr < l.end[ans]! ? ans : -1;
+  return ans;
 }
 
+/**
+ * A bucket table over a target's address span: first[k] is the region holding (or following) the
+ * start of bucket k, so a lookup is one table read and usually one comparison; the binary search
+ * only runs within a bucket that holds several region boundaries. Rebuilt (O(buckets + regions))
+ * when the list's version changes, i.e. about once per aggregation. Every result is checked for
+ * containment and a failed check falls back to a full binary search, so a table made stale by a
+ * direct array write can only cost time, never give a wrong region. Spans with huge gaps (vaddr)
+ * degrade gracefully to the binary search within a bucket.
+ */
+class RegionLookup {
+  first = new Int32Array(0);
+  base = 0;
+  scale = 0;
+  buckets = 0;
+  version = -1;
+
+  build(l: RegionList): void {
+    this.version = l.version;
+    const n = l.length;
+    let b = 64;
+    while (b < 4 * n) b *= 2;
+    if (this.first.length < b + 1) this.first = new Int32Array(b + 1);
+    this.buckets = b;
+    if (n === 0) return;
+    const lo = l.start[0]!;
+    const span = l.end[n - 1]! - lo;
+    this.base = lo;
+    this.scale = b / span;
+    const first = this.first;
+    const end = l.end;
+    const width = span / b;
+    let i = 0;
+    for (let k = 0; k <= b; k++) {
+      const at = lo + k * width;
+      while (i < n - 1 && end[i]! <= at) i++;
+      first[k] = i;
+    }
+  }
+}
+
+const lookups = new WeakMap<RegionList, RegionLookup>();
+
 /** Reused report object for ops.eligibleReport (no allocation per report; do not retain it). */
-const scratchReport: AccessReport = { paddr: 0, vaddr: 0, size: 0, cpu: 0, tid: 0, tgid: 0, isWrite: false, time: 0 };
+const scratchReport: AccessReport = {
+  paddr: 0,
+  vaddr: 0,
+  size: 0,
+  cpu: 0,
+  tid: 0,
+  tgid: 0,
+  isWrite: false,
+  time: 0,
+};
+
+/** Per-report state of one application pass: 0 skip, 1 to apply, 2 applied somewhere, 3 rejected. */
+let state = new Uint8Array(0);
 
 /**
  * check_reported_accesses (spec §3.2/§3.4), for the sample ending at ctx.now whose window is
  * (windowStartUs, now]: reports older than the window are stale, newer ones stay buffered for
  * their own sample. Each report passes the sample filters, then ops.eligibleReport; vaddr targets
  * (with a pid) take reports whose tgid is the pid, by vaddr; paddr targets take every report, by
- * paddr / addrUnit. A negative or NaN address means "unknown" for that kind. The report counts
- * for the region holding its start, at most one hit per region per sample; regions without a
- * report stay as not accessed. Returns the max nr_accesses over all regions.
+ * floor(paddr / addrUnit). A negative or NaN address means "unknown" for that kind. The report
+ * counts for the region holding its start, at most one hit per region per sample; regions without
+ * a report stay as not accessed. Returns the max nr_accesses over all regions.
  */
 export function checkReportedAccesses(ctx: DamonContext, windowStartUs: number): number {
   const buf = ctx.reportBuffer;
   const stats = ctx.stats;
   const now = ctx.now;
-  const stamp = ctx.passedSampleIntervals >>> 0 || 1;
+  const n = buf.length;
+  if (state.length < n) state = new Uint8Array(buf.capacity);
+  const st = state;
+  const { time, paddr, vaddr, cpu, tid, tgid, isWrite } = buf;
+  // Pass 1: time window and sample filters.
   const filters = ctx.compiledFilters;
   const useFilters = filters.count > 0;
-  const eligible = ctx.ops.eligibleReport;
-  const onHit = ctx.onReportHit;
-  const targets = ctx.targets;
-  const nt = targets.length;
-  const addrUnit = ctx.addrUnit;
-  const { time, paddr, vaddr, cpu, tid, tgid, isWrite } = buf;
-  const n = buf.length;
-  let kept = 0;
   let stale = 0;
   let filtered = 0;
-  let applied = 0;
-  let unmatched = 0;
+  let pending = 0;
   for (let k = 0; k < n; k++) {
     const t = time[k]!;
-    if (t > now) {
-      buf.keep(k, kept++);
-      continue;
+    st[k] = 0;
+    if (t > now) continue;
+    if (!(t > windowStartUs)) stale++;
+    else if (useFilters && !samplePasses(filters, cpu[k]!, tid[k]!, isWrite[k] === 1)) filtered++;
+    else {
+      st[k] = 1;
+      pending++;
     }
-    if (!(t > windowStartUs)) {
-      stale++;
-      continue;
-    }
-    const w = isWrite[k] === 1;
-    if (useFilters && !samplePasses(filters, cpu[k]!, tid[k]!, w)) {
-      filtered++;
-      continue;
-    }
-    let matched = false;
-    let rejected = false;
-    for (let ti = 0; ti < nt; ti++) {
-      const tg: Target = targets[ti]!;
-      let addr: number;
-      if (tg.pid !== null) {
-        if (tgid[k] !== tg.pid) continue;
-        addr = vaddr[k]!;
-      } else {
-        addr = addrUnit === 1 ? paddr[k]! : Math.floor(paddr[k]! / addrUnit);
-      }
+  }
+  // Pass 2: per target, region lookup and hit accounting.
+  const targets = ctx.targets;
+  const stamp = ctx.passedSampleIntervals >>> 0 || 1;
+  const eligible = ctx.ops.eligibleReport;
+  const onHit = ctx.onReportHit;
+  const addrUnit = ctx.addrUnit;
+  for (let ti = 0; pending > 0 && ti < targets.length; ti++) {
+    const tg: Target = targets[ti]!;
+    const l = tg.regions;
+    if (l.length === 0) continue;
+    let lookup = lookups.get(l);
+    if (!lookup) lookups.set(l, (lookup = new RegionLookup()));
+    if (lookup.version !== l.version) lookup.build(l);
+    const len = l.length;
+    const pid = tg.pid;
+    const addrs = pid !== null ? vaddr : paddr;
+    const unit = pid !== null ? 1 : addrUnit;
+    const nr = l.nrAccesses;
+    const hitStamp = l.hitStamp;
+    const writeStamp = l.writeStamp;
+    const nrWrites = l.nrWriteSamples;
+    const starts = l.start;
+    const ends = l.end;
+    // lookup.find() inlined: this loop is the report hot path.
+    const first = lookup.first;
+    const base = lookup.base;
+    const scale = lookup.scale;
+    const buckets = lookup.buckets;
+    for (let k = 0; k < n; k++) {
+      const s = st[k]!;
+      if (s === 0) continue;
+      if (pid !== null && tgid[k] !== pid) continue;
+      const addr = unit === 1 ? addrs[k]! : Math.floor(addrs[k]! / unit);
       if (!(addr >= 0)) continue;
-      if (eligible !== undefined) {
-        scratchReport.paddr = paddr[k]!;
-        scratchReport.vaddr = vaddr[k]!;
-        scratchReport.size = buf.size[k]!;
-        scratchReport.cpu = cpu[k]!;
-        scratchReport.tid = tid[k]!;
-        scratchReport.tgid = tgid[k]!;
-        scratchReport.isWrite = w;
-        scratchReport.time = t;
-        if (!eligible(scratchReport, tg)) {
-          rejected = true;
-          continue;
-        }
+      if (eligible !== undefined && !isEligible(eligible, buf, k, tg)) {
+        if (s === 1) st[k] = 3;
+        continue;
       }
-      const l = tg.regions;
-      const i = findRegion(l, addr);
-      if (i < 0) continue;
-      matched = true;
-      if (l.hitStamp[i] !== stamp) {
-        l.hitStamp[i] = stamp;
-        l.nrAccesses[i]++;
+      // Truncation is safe: a wrong bucket only fails the containment check below.
+      const b = ((addr - base) * scale) | 0;
+      let i = -1;
+      if (b >= 0 && b < buckets) {
+        i = first[b]!;
+        if (ends[i]! <= addr) i = searchLast(starts, i + 1, first[b + 1]!, addr);
+      }
+      if (!(i >= 0 && i < len && starts[i]! <= addr && addr < ends[i]!)) {
+        i = searchLast(starts, 0, len - 1, addr);
+        if (i < 0 || addr >= ends[i]!) continue;
+      }
+      st[k] = 2;
+      const w = isWrite[k] === 1;
+      if (hitStamp[i] !== stamp) {
+        hitStamp[i] = stamp;
+        nr[i]++;
         if (onHit !== undefined) onHit(tg, i, cpu[k]!, tid[k]!, w);
       }
-      if (w && l.writeStamp[i] !== stamp) {
-        l.writeStamp[i] = stamp;
-        l.nrWriteSamples[i]++;
+      if (w && writeStamp[i] !== stamp) {
+        writeStamp[i] = stamp;
+        nrWrites[i]++;
       }
     }
-    if (matched) applied++;
-    else if (rejected) filtered++;
-    else unmatched++;
+  }
+  // Pass 3: outcome counters, and keep the reports of future samples.
+  let applied = 0;
+  let rejected = 0;
+  let unmatched = 0;
+  let kept = 0;
+  for (let k = 0; k < n; k++) {
+    const s = st[k]!;
+    if (s === 2) applied++;
+    else if (s === 3) rejected++;
+    else if (s === 1) unmatched++;
+    else if (time[k]! > now) buf.keep(k, kept++);
   }
   buf.length = kept;
   stats.reportsStale += stale;
-  stats.reportsFiltered += filtered;
+  stats.reportsFiltered += filtered + rejected;
   stats.reportsApplied += applied;
   stats.reportsUnmatched += unmatched;
   let max = 0;
-  for (let ti = 0; ti < nt; ti++) {
+  for (let ti = 0; ti < targets.length; ti++) {
     const l = targets[ti]!.regions;
     const nr = l.nrAccesses;
     for (let i = 0; i < l.length; i++) if (nr[i]! > max) max = nr[i]!;
   }
   return max;
+}
+
+function isEligible(
+  eligible: (r: AccessReport, t: Target) => boolean,
+  buf: ReportBuffer,
+  k: number,
+  tg: Target,
+): boolean {
+  scratchReport.paddr = buf.paddr[k]!;
+  scratchReport.vaddr = buf.vaddr[k]!;
+  scratchReport.size = buf.size[k]!;
+  scratchReport.cpu = buf.cpu[k]!;
+  scratchReport.tid = buf.tid[k]!;
+  scratchReport.tgid = buf.tgid[k]!;
+  scratchReport.isWrite = buf.isWrite[k] === 1;
+  scratchReport.time = buf.time[k]!;
+  return eligible(scratchReport, tg);
 }

@@ -32,7 +32,10 @@ function checkIds(ids: unknown, where: string, what: string): readonly number[] 
   return ids as number[];
 }
 
-export function compileSampleFilters(filters: readonly SampleFilter[], where = 'sampleFilters'): CompiledFilters {
+export function compileSampleFilters(
+  filters: readonly SampleFilter[],
+  where = 'sampleFilters',
+): CompiledFilters {
   const n = filters.length;
   const c = {
     count: n,
@@ -68,7 +71,9 @@ export function compileSampleFilters(filters: readonly SampleFilter[], where = '
         c.type[i] = TYPE_WRITE;
         break;
       default:
-        throw einval(`${at}.type: unknown sample filter type '${String((f as { type: unknown }).type)}' (cpumask, threads, write)`);
+        throw einval(
+          `${at}.type: unknown sample filter type '${String((f as { type: unknown }).type)}' (cpumask, threads, write)`,
+        );
     }
   });
   return c;

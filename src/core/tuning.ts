@@ -37,6 +37,9 @@ export function tuneIntervals(ctx: DamonContext): void {
   if (bp === 10000) return;
   const a = ctx.attrs;
   const g = a.intervalsGoal;
-  const sample = Math.max(g.minSampleUs, Math.min(g.maxSampleUs, Math.floor((a.sampleInterval * bp) / 10000)));
+  const sample = Math.max(
+    g.minSampleUs,
+    Math.min(g.maxSampleUs, Math.floor((a.sampleInterval * bp) / 10000)),
+  );
   ctx.applyAttrs({ ...a, sampleInterval: sample, aggrInterval: sample * ctx.aggrSamples }, ctx.aggrSamples);
 }

@@ -14,6 +14,18 @@ export interface JsonRecordEvents {
   recordEnd(recordIndex: number, nrSnapshots: number): void;
 }
 
+const START_TIME_KEY = Buffer.from('"start_time"');
+
+function unsafeTime(v: unknown): boolean {
+  if (v === null || typeof v !== 'object') return false;
+  const o = v as Record<string, unknown>;
+  for (const k of ['start_time', 'end_time']) {
+    const t = o[k];
+    if (typeof t === 'number' && Number.isInteger(t) && !Number.isSafeInteger(t)) return true;
+  }
+  return false;
+}
+
 const enum St {
   TopStart,
   TopElem,
@@ -92,6 +104,10 @@ export class JsonRecordScanner {
   private capScalar = false;
   private capBig = false;
   private capRun = 0;
+  /** The byte scanner runs for the current value (the fast path did not apply). */
+  private capScanning = false;
+  /** end() was called: no more input will come. */
+  private ending = false;
 
   /** With `parseSnapshots` false, snapshots are skipped (reported as undefined) without parsing. */
   constructor(
@@ -122,6 +138,8 @@ export class JsonRecordScanner {
 
   /** Ends the input; returns whether the document was complete. */
   end(): ScanEnd {
+    this.ending = true;
+    if (this.capStart >= 0) this.run();
     return { complete: this.st === St.Done, recordIndex: this.recordIndex, snapshotIndex: this.snapshotIndex };
   }
 
@@ -185,6 +203,7 @@ export class JsonRecordScanner {
 
   private beginCapture(): void {
     const c = this.buf[this.pos]!;
+    this.capScanning = false;
     this.capStart = this.pos;
     this.capDepth = 0;
     this.capInStr = false;
@@ -197,8 +216,43 @@ export class JsonRecordScanner {
     }
   }
 
+  /**
+   * Fast path for a snapshot: its end is the last '}' before the next `"start_time"` key. If that slice
+   * parses, it is exactly the snapshot (a JSON text is one complete value), found with native searches
+   * instead of a byte loop. Anything unusual (no next key yet, other key orders, the last snapshot of
+   * a record) falls back to the byte scanner.
+   */
+  private fastSnapshot(): { ok: true; value: unknown } | { ok: false; wait: boolean } {
+    const next = this.buf.indexOf(START_TIME_KEY, this.capStart + 2); // past this snapshot's own key
+    if (next < 0) return { ok: false, wait: !this.ending };
+    const close = this.buf.lastIndexOf(0x7d, next);
+    if (close <= this.capStart) return { ok: false, wait: false };
+    if (!this.parseSnapshots) {
+      // without parsing, only a cheap check that the slice is balanced is possible: scan it instead
+      return { ok: false, wait: false };
+    }
+    const text = this.buf.toString('utf8', this.capStart, close + 1);
+    try {
+      let value: unknown = JSON.parse(text);
+      // times above 2^53 (epoch ns) lost precision: parse again with big integers kept as strings.
+      // Addresses are JS numbers by design, so only the times are checked.
+      if (unsafeTime(value)) value = JSON.parse(quoteBigInts(text));
+      this.pos = close + 1;
+      this.capStart = -1;
+      return { ok: true, value };
+    } catch {
+      return { ok: false, wait: false };
+    }
+  }
+
   /** Parses the captured slice, or returns undefined when more input is needed. */
   private captured(): { ok: true; value: unknown } | { ok: false } {
+    if (this.st === St.SnapsElem && !this.capScanning) {
+      const f = this.fastSnapshot();
+      if (f.ok) return f;
+      if (f.wait) return { ok: false };
+      this.capScanning = true;
+    }
     const end = this.capture();
     if (end < 0) return { ok: false };
     if (!this.parseSnapshots && this.st === St.SnapsElem) {

@@ -8,7 +8,9 @@
 export function pyD(x: number | bigint): string {
   if (typeof x === 'bigint') return x.toString();
   if (!Number.isFinite(x)) throw new Error(`cannot format ${x} with %d`);
-  return BigInt(Math.trunc(x)).toString();
+  const t = Math.trunc(x);
+  // String() is exact below 2^53 (and prints -0 as 0, as Python's int does); BigInt above
+  return Math.abs(t) <= Number.MAX_SAFE_INTEGER ? String(t) : BigInt(t).toString();
 }
 
 /** Python `'%.Nf' % x`: rounds the exact binary value half to even (JS toFixed rounds ties up). */
@@ -18,6 +20,9 @@ export function pyF(x: number | bigint, digits = 6): string {
   if (!Number.isFinite(x)) return x > 0 ? 'inf' : '-inf';
   const neg = x < 0 || Object.is(x, -0);
   const abs = Math.abs(x);
+  // toFixed rounds correctly except on exact ties; a scaled value whose fraction is far from .5 is no tie
+  const scaled = abs * 10 ** digits;
+  if (scaled < 1e9 && Math.abs(scaled - Math.floor(scaled) - 0.5) > 1e-6) return (neg ? '-' : '') + abs.toFixed(digits);
   // toFixed(100) is the exact decimal expansion for the magnitudes damo prints (< 1e21).
   const exact = abs < 1e21 ? abs.toFixed(100) : BigInt(abs).toString() + '.' + '0'.repeat(100);
   const dot = exact.indexOf('.');

@@ -97,7 +97,31 @@ const nullable =
   (v: unknown): T | null =>
     v === null ? null : f(v);
 
+const isNum = (x: unknown): boolean => typeof x === 'number';
+const isNumOrNull = (x: unknown): boolean => x === null || typeof x === 'number';
+
+/**
+ * The region as parsed, when it already holds plain numbers (our writer's and damo's kernel records):
+ * no copy, no conversion. Extra keys (probe_hits) are left in place; nothing downstream reads them.
+ */
+function plainRegion(v: unknown): RecordRegion | null {
+  if (v === null || typeof v !== 'object') return null;
+  const o = v as Record<string, unknown>;
+  const na = o['nr_accesses'] as Record<string, unknown> | null | undefined;
+  const age = o['age'] as Record<string, unknown> | null | undefined;
+  if (!isNum(o['start']) || !isNum(o['end']) || typeof na !== 'object' || na === null || typeof age !== 'object' || age === null)
+    return null;
+  if (!isNum(na['samples']) || !isNumOrNull(na['percent']) || !isNumOrNull(age['usec']) || !isNumOrNull(age['aggr_intervals'])) return null;
+  const szf = o['sz_filter_passed'];
+  const b = o['damon_ts'];
+  if (!(szf === undefined || isNumOrNull(szf)) || !(b === undefined || (typeof b === 'object' && b !== null))) return null;
+  if (szf === undefined || szf === null) o['sz_filter_passed'] = 0;
+  return o as unknown as RecordRegion;
+}
+
 function toRegion(ctx: Ctx, v: unknown, i: number): RecordRegion {
+  const plain = plainRegion(v);
+  if (plain) return plain;
   const what = where(ctx, i);
   const o = obj(v, what);
   // fast path for the numbers our writer and damo's kernel records hold
@@ -261,7 +285,7 @@ async function streamJson(
     },
   }, parseSnapshots);
   let source: NodeJS.ReadableStream = createReadStream(path, { highWaterMark: 1 << 20 });
-  if (compressed) source = source.pipe(createInflate());
+  if (compressed) source = source.pipe(createInflate({ chunkSize: 1 << 20 }));
   let truncatedByZlib = false;
   try {
     for await (const chunk of source) scanner.push(chunk as Buffer);
@@ -274,7 +298,8 @@ async function streamJson(
   if (end.complete && !truncatedByZlib) return false;
   const at = end.recordIndex < 0 ? 'before the first record' : `in record ${end.recordIndex} after ${end.snapshotIndex} complete snapshots`;
   process.stderr.write(`warning: ${path} is truncated ${at}; reading the complete part\n`);
-  if (header) finishRecord(end.snapshotIndex);
+  // a record cut before its target_id has no snapshot to keep
+  if (header && (header as { _hasTarget?: boolean })._hasTarget) finishRecord(end.snapshotIndex);
   return true;
 }
 

@@ -31,6 +31,8 @@ export interface RecordWriterOptions {
   flushIntervalMs?: number;
   /** File mode of the output (damo's --output_permission). Default 0o600. */
   mode?: number;
+  /** zlib level for json_compressed (damo uses the default, 6). Lower is faster for long recordings. */
+  compressionLevel?: number;
 }
 
 interface SpoolRecord {
@@ -54,6 +56,7 @@ export class RecordWriter {
   readonly path: string;
   readonly format: RecordFormat;
   private readonly mode: number;
+  private readonly level: number;
   private readonly spoolDir: string;
   private readonly records: SpoolRecord[] = [];
   private readonly byKey = new Map<string, SpoolRecord>();
@@ -66,6 +69,7 @@ export class RecordWriter {
     this.path = path;
     this.format = format;
     this.mode = opts.mode ?? 0o600;
+    this.level = opts.compressionLevel ?? constants.Z_DEFAULT_COMPRESSION;
     this.spoolDir = mkdtempSync(join(tmpdir(), 'damon-ts-record-'));
     const every = opts.flushIntervalMs ?? 10_000;
     if (every > 0) {
@@ -132,7 +136,7 @@ export class RecordWriter {
     if (this.format === 'json_compressed') {
       rec.adler = adler32Combine(rec.adler, adler32(buf), buf.length);
       rec.length += buf.length;
-      writeSync(rec.fd, deflateRawSync(buf, { finishFlush: constants.Z_SYNC_FLUSH }));
+      writeSync(rec.fd, deflateRawSync(buf, { finishFlush: constants.Z_SYNC_FLUSH, level: this.level }));
     } else {
       writeSync(rec.fd, buf);
     }

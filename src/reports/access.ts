@@ -7,7 +7,7 @@
 import { absTime } from '../records/serialize.js';
 import { fmtNr, fmtSz, fmtTimeNs, pyF } from '../records/pyformat.js';
 import type { DamonRecord, RecordRegion, Snapshot } from '../records/types.js';
-import type { BreakdownBy } from './heatmap.js';
+import { breakdownSamples, compareLabels, type BreakdownBy } from './breakdown.js';
 
 export const ACCESS_STYLES = [
   'detailed',
@@ -90,13 +90,6 @@ function temperatureLine(s: Snapshot, w: [number, number, number], raw: boolean)
   return [`heatmap: ${line}`, `# min/max temperatures: ${fmtNr(tmin, raw)}, ${fmtNr(tmax, raw)}, column size: ${fmtSz(colSz, raw)}`];
 }
 
-function breakdownSamples(r: RecordRegion, by: BreakdownBy): [string, number][] {
-  const b = r.damon_ts;
-  if (!b) return [];
-  if (by === 'write') return [['write', b.writes], ['read', Math.max(0, r.nr_accesses.samples - b.writes)]];
-  return Object.entries(by === 'cpu' ? b.cpus : b.tids).map(([k, v]) => [`${by} ${k}`, v]);
-}
-
 function sizeWeightedPercentiles(values: number[], sizes: number[], ps: number[]): number[] {
   const order = values.map((_, i) => i).sort((a, b) => values[a]! - values[b]!);
   const total = sizes.reduce((a, b) => a + b, 0);
@@ -174,7 +167,7 @@ function snapshotBody(rec: DamonRecord, s: Snapshot, o: AccessOptions): string[]
         groups.get(label)!.push(regionLine(i, r, n, iv.aggr_us, raw));
       }
     });
-    const labels = [...groups.keys()].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+    const labels = [...groups.keys()].sort(compareLabels);
     if (labels.length === 0) lines.push(`# by ${o.by}: no breakdown in this record (not a report-fed context)`);
     for (const l of labels) lines.push(`# by ${l}`, ...groups.get(l)!);
   }

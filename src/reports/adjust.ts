@@ -68,8 +68,22 @@ function piece(g: RecordRegion, start: number, end: number): RecordRegion {
   };
 }
 
+/** Regions sorted and pairwise disjoint: damo's merge of such a single snapshot keeps them as they are. */
+function sortedDisjoint(s: Snapshot): boolean {
+  const rs = s.regions;
+  for (let i = 1; i < rs.length; i++) if (rs[i]!.start < rs[i - 1]!.end) return false;
+  return true;
+}
+
 /** damo's merge of a window of snapshots. */
 export function mergeSnapshots(snaps: Snapshot[]): Snapshot {
+  if (snaps.length === 1 && sortedDisjoint(snaps[0]!)) {
+    const s = snaps[0]!;
+    let total = 0;
+    for (const r of s.regions) total += r.end - r.start;
+    // nothing is added to a lone snapshot's regions, so they are shared, not copied
+    return { start_time: s.start_time, end_time: s.end_time, regions: s.regions, total_bytes: total, sample_interval_us: null };
+  }
   const out = new MergedRegions();
   for (const snap of snaps) {
     const add = new Map<RecordRegion, number>();

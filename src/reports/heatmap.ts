@@ -8,11 +8,9 @@ import { absTime } from '../records/serialize.js';
 import { fmtSz, fmtSzAccurate, fmtTimeNs, pyD, pyF, pyFloatRepr } from '../records/pyformat.js';
 import { textToBytes, textToNs } from '../records/textnum.js';
 import type { RecordHeader, RecordRegion, Snapshot } from '../records/types.js';
+import { breakdownSamples, compareLabels, type BreakdownBy } from './breakdown.js';
 import { computeGuides, guideKey, hottestRegion, type Guide } from './guide.js';
 import type { TextSink } from './output.js';
-
-/** A breakdown of the samples of report-fed records (the damon_ts region field). */
-export type BreakdownBy = 'cpu' | 'thread' | 'write';
 
 export interface HeatmapOptions {
   /** [time rows, address columns]; default [40, 80] for the terminal, [500, 500] otherwise. */
@@ -80,17 +78,6 @@ function makeGrid(t0: number, t1: number, t0IsFloat: boolean, a0: number, a1: nu
 
 const TWO53 = 2 ** 53;
 
-/** The per-map sample count of a region: the whole samples, or one breakdown key's. */
-type SampleOf = (r: RecordRegion) => number | undefined;
-
-function breakdownLabels(r: RecordRegion, by: BreakdownBy): [string, number][] {
-  const b = r.damon_ts;
-  if (!b) return [];
-  if (by === 'write') return [['write', b.writes], ['read', Math.max(0, r.nr_accesses.samples - b.writes)]];
-  const m = by === 'cpu' ? b.cpus : b.tids;
-  return Object.entries(m).map(([k, v]) => [`${by} ${k}`, v]);
-}
-
 class Accumulator {
   readonly heats: Float64Array;
   constructor(readonly g: Grid) {
@@ -100,9 +87,8 @@ class Accumulator {
   add(S: Snapshot, os: number, rowFrom: number, rowTo: number, r: RecordRegion, hv: number, hvIsInt: boolean): void {
     const g = this.g;
     if (r.end < g.a0 || g.a0 + g.au * g.A < r.start) return;
-    const idxA = (x: number): number => Math.trunc((x - g.a0) / g.au);
-    const colFrom = Math.max(0, idxA(r.start));
-    const colTo = Math.min(g.A - 1, idxA(r.end));
+    const colFrom = Math.max(0, Math.trunc((r.start - g.a0) / g.au));
+    const colTo = Math.min(g.A - 1, Math.trunc((r.end - g.a0) / g.au));
     const exact = hvIsInt && g.exactTime && Number.isInteger(os) && Number.isInteger(S.end_time);
     for (let i = rowFrom; i <= rowTo; i++) {
       const pt = g.times[i]!;
@@ -193,21 +179,21 @@ export async function computeHeatmaps(path: string, o: HeatmapOptions): Promise<
   } else for (const c of guidedRanges) ranges.push([c.start, c.end]);
 
   const grids = ranges.map(([a0, a1]) => makeGrid(t0, t1, t0IsFloat, a0, a1, T, A));
-  // maps per (range index, label)
-  const accs = new Map<string, { range: number; label: string; acc: Accumulator }>();
+  // maps per range index and label ('' without a breakdown)
+  const accs: { range: number; label: string; acc: Accumulator }[] = [];
+  const byLabel = grids.map(() => new Map<string, Accumulator>());
   const accFor = (ri: number, label: string): Accumulator => {
-    const k = `${ri}\u0000${label}`;
-    let e = accs.get(k);
-    if (!e) {
-      e = { range: ri, label, acc: new Accumulator(grids[ri]!) };
-      accs.set(k, e);
+    let acc = byLabel[ri]!.get(label);
+    if (!acc) {
+      acc = new Accumulator(grids[ri]!);
+      byLabel[ri]!.set(label, acc);
+      accs.push({ range: ri, label, acc });
     }
-    return e.acc;
+    return acc;
   };
   if (!o.by) grids.forEach((_, ri) => accFor(ri, ''));
   let anyIntervals = false;
   let last: Snapshot | null = null;
-  const whole: SampleOf = (r) => r.nr_accesses.samples;
 
   await streamRecords(path, {
     snapshot(S: Snapshot, h: RecordHeader, ri, si) {
@@ -223,35 +209,36 @@ export async function computeHeatmaps(path: string, o: HeatmapOptions): Promise<
           if (Math.abs(d - iv.aggr_us) > iv.aggr_us * 0.1) aggr = d;
         }
       }
-      for (const [gi, g] of grids.entries()) {
-        const idxT = (x: number): number => Math.trunc((x - g.t0) / g.tu);
+      const lastEnd = last ? last.end_time : -Infinity;
+      for (let gi = 0; gi < grids.length; gi++) {
+        const g = grids[gi]!;
+        const whole = o.by ? null : accFor(gi, '');
+        const rowTo = Math.min(g.T - 1, Math.trunc((S.end_time - g.t0) / g.tu));
         for (const r of S.regions) {
           const os = iv ? S.start_time - (r.age.aggr_intervals ?? 0) * iv.aggr_us * 1000 : S.start_time;
-          let ts = os;
-          if (last && ts < last.end_time) ts = last.end_time;
-          const rowFrom = Math.max(0, idxT(ts));
-          const rowTo = Math.min(g.T - 1, idxT(S.end_time));
+          const ts = os < lastEnd ? lastEnd : os;
+          const rowFrom = Math.max(0, Math.trunc((ts - g.t0) / g.tu));
           if (rowFrom > rowTo) continue;
           const size = r.end - r.start;
-          const parts: [string, number | undefined][] = o.by ? breakdownLabels(r, o.by) : [['', whole(r)]];
-          for (const [label, samples] of parts) {
-            if (samples === undefined) continue;
+          const contribute = (acc: Accumulator, samples: number): void => {
             let hv = iv ? samples / (aggr / 1e6) : samples;
             let hvIsInt = !iv;
             if (o.dfPassed) {
               hv = (hv * r.sz_filter_passed) / size;
               hvIsInt = false;
             }
-            accFor(gi, label).add(S, os, rowFrom, rowTo, r, hv, hvIsInt);
-          }
+            acc.add(S, os, rowFrom, rowTo, r, hv, hvIsInt);
+          };
+          if (whole) contribute(whole, r.nr_accesses.samples);
+          else for (const [label, samples] of breakdownSamples(r, o.by!)) contribute(accFor(gi, label), samples);
         }
       }
       last = S;
     },
   });
   const unit = anyIntervals ? 'hz' : 'samples';
-  return [...accs.values()]
-    .sort((a, b) => a.range - b.range || a.label.localeCompare(b.label, 'en', { numeric: true }))
+  return accs
+    .sort((a, b) => a.range - b.range || compareLabels(a.label, b.label))
     .map(({ label, acc }) => {
       const g = acc.g;
       return { label, T: g.T, A: g.A, t0: g.t0, t0IsFloat: g.t0IsFloat, tu: g.tu, au: g.au, a0: g.a0, timeBase: base, heats: acc.heats, unit };

@@ -23,11 +23,29 @@ export class TextSink {
   }
 }
 
-/** A sink on a file descriptor (stdout = 1), written synchronously as damo's print does. */
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * A sink on a file descriptor (stdout = 1), written synchronously as damo's print does. A non-blocking
+ * pipe that is full (EAGAIN) is waited for; a closed one (EPIPE, e.g. `| head`) ends the output quietly.
+ */
 export function fdSink(fd = 1): TextSink {
+  let closed = false;
   return new TextSink((t) => {
+    if (closed) return;
     const buf = Buffer.from(t, 'utf8');
-    for (let off = 0; off < buf.length; ) off += writeSync(fd, buf, off);
+    for (let off = 0; off < buf.length; ) {
+      try {
+        off += writeSync(fd, buf, off);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === 'EAGAIN') Atomics.wait(pause, 0, 0, 1);
+        else if (code === 'EPIPE') {
+          closed = true;
+          return;
+        } else throw e;
+      }
+    }
   });
 }
 

@@ -64,21 +64,24 @@ function rasterDataUri(m: Heatmap, lo: number, hi: number): string {
   return 'data:image/png;base64,' + PNG.sync.write(png).toString('base64');
 }
 
+/** An SVG canvas with a white background and a plot area inside the margins (left, right, top, bottom). */
+function svgCanvas(W: number, H: number, L: number, R: number, Tm: number, B: number): { pw: number; ph: number; parts: string[] } {
+  return {
+    pw: W - L - R,
+    ph: H - Tm - B,
+    parts: [
+      `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="DejaVu Sans" font-size="12">`,
+      `<rect width="${W}" height="${H}" fill="white"/>`,
+    ],
+  };
+}
+
 export function heatmapSvg(m: Heatmap, title: string): string {
-  const W = 900;
-  const H = 640;
-  const L = 120;
-  const R = 130;
-  const Tm = 50;
-  const B = 70;
-  const pw = W - L - R;
-  const ph = H - Tm - B;
+  const [W, H, L, R, Tm, B] = [900, 640, 120, 130, 50, 70];
+  const { pw, ph, parts } = svgCanvas(W, H, L, R, Tm, B);
   const [lo, hi] = heatRange(m);
   const spanT = m.tu * m.T;
   const spanA = m.au * m.A;
-  const parts: string[] = [];
-  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="DejaVu Sans" font-size="12">`);
-  parts.push(`<rect width="${W}" height="${H}" fill="white"/>`);
   parts.push(`<text x="${W / 2}" y="28" text-anchor="middle" font-size="16">${esc(title)}</text>`);
   parts.push(
     `<image x="${L}" y="${Tm}" width="${pw}" height="${ph}" preserveAspectRatio="none" style="image-rendering:pixelated" href="${rasterDataUri(m, lo, hi)}"/>`,
@@ -129,21 +132,11 @@ export function writeImage(path: string, svg: string): void {
 
 /** The WSS distribution plot: wss (y) against percentile or time order (x), with points. */
 export function wssPlotSvg(series: { key: string; values: number[] }[], xLabel: string): string {
-  const W = 800;
-  const H = 500;
-  const L = 110;
-  const R = 30;
-  const Tm = 40;
-  const B = 60;
-  const pw = W - L - R;
-  const ph = H - Tm - B;
+  const [W, H, L, R, Tm, B] = [800, 500, 110, 30, 40, 60];
+  const { pw, ph, parts } = svgCanvas(W, H, L, R, Tm, B);
   const max = Math.max(1, ...series.flatMap((s) => s.values));
   const colors = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd'];
-  const parts = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="DejaVu Sans" font-size="12">`,
-    `<rect width="${W}" height="${H}" fill="white"/>`,
-    `<rect x="${L}" y="${Tm}" width="${pw}" height="${ph}" fill="none" stroke="black"/>`,
-  ];
+  parts.push(`<rect x="${L}" y="${Tm}" width="${pw}" height="${ph}" fill="none" stroke="black"/>`);
   for (let k = 0; k <= 5; k++) {
     const y = Tm + ph - (ph * k) / 5;
     parts.push(`<line x1="${L}" y1="${y}" x2="${L + pw}" y2="${y}" stroke="#ddd"/>`);

@@ -3,7 +3,7 @@
  * and demo are copies of shared/workloads/masim/*.cfg; the others use the thread extension).
  */
 export const BUILTIN_CONFIGS: Readonly<Record<string, string>> = {
-  'stairs': `#regions
+  stairs: `#regions
 s0, 10000000
 s1, 10000000
 s2, 10000000
@@ -69,7 +69,7 @@ phase 9
 5000
 s9, 0, 4096, 50
 `,
-  'zigzag': `#regions
+  zigzag: `#regions
 a, 100000000
 b, 100000000
 
@@ -127,7 +127,7 @@ high phase 5
 5000
 b, 0, 4096, 50
 `,
-  'demo': `#regions
+  demo: `#regions
 a, 100000000
 b, 100000000
 

@@ -2,7 +2,7 @@
  * Built-in workloads by name, and masim files by path. Each call returns a fresh workload instance
  * (workloads keep run state).
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { BUILTIN_CONFIGS } from './builtin-configs.js';
 import { CombinedWorkload } from './combined-workload.js';
 import { MachineWorkload } from './machine-view.js';
@@ -38,7 +38,11 @@ function builtinMasim(name: string, configName = name): MasimWorkload {
 
 /** Names and descriptions of the built-in workloads. */
 export function listWorkloads(): WorkloadInfo[] {
-  return Object.keys(DESCRIPTIONS).map((name) => ({ name, description: DESCRIPTIONS[name]!, durationUs: getWorkload(name).durationUs! }));
+  return Object.keys(DESCRIPTIONS).map((name) => ({
+    name,
+    description: DESCRIPTIONS[name]!,
+    durationUs: getWorkload(name).durationUs!,
+  }));
 }
 
 /** A fresh instance of the built-in workload `name`; an Error lists the known names otherwise. */
@@ -46,7 +50,8 @@ export function getWorkload(name: string): MachineWorkload {
   if (name === 'multi-process') {
     return new CombinedWorkload(name, [builtinMasim('multi-process-a'), builtinMasim('multi-process-b')]);
   }
-  if (!(name in DESCRIPTIONS)) throw new Error(`unknown workload '${name}' (known: ${Object.keys(DESCRIPTIONS).join(', ')})`);
+  if (!(name in DESCRIPTIONS))
+    throw new Error(`unknown workload '${name}' (known: ${Object.keys(DESCRIPTIONS).join(', ')})`);
   return builtinMasim(name);
 }
 
@@ -59,4 +64,11 @@ export function loadMasimWorkload(path: string): MasimWorkload {
     throw new Error(`${path}: cannot read masim configuration: ${(e as Error).message}`);
   }
   return new MasimWorkload(parseMasimConfig(text, path), { name: path });
+}
+
+/** A workload from a command-line spec: a built-in name, else a path to a masim configuration file. */
+export function resolveWorkload(spec: string): MachineWorkload {
+  if (spec in DESCRIPTIONS) return getWorkload(spec);
+  if (spec.endsWith('.cfg') || existsSync(spec)) return loadMasimWorkload(spec);
+  return getWorkload(spec);
 }

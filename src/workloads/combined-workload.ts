@@ -14,7 +14,9 @@ export class CombinedWorkload implements MachineWorkload {
   ) {
     if (parts.length === 0) throw new Error(`workload ${name}: no parts`);
     const durations = parts.map((p) => p.durationUs);
-    this.durationUs = durations.every((d) => d !== undefined) ? Math.max(...(durations as number[])) : undefined;
+    this.durationUs = durations.every((d) => d !== undefined)
+      ? Math.max(...(durations as number[]))
+      : undefined;
     this.active = parts.map(() => true);
   }
 

@@ -11,9 +11,21 @@ export interface MachineView {
   /** Pins a thread to a CPU (the main thread exists before any pin can be given). */
   setThreadCpu(tid: number, cpu: number): void;
   exitProcess(tgid: number): void;
-  mmap(tgid: number, start: number, length: number, opts?: { anon?: boolean; prot?: 'r' | 'rw'; shared?: string }): void;
+  mmap(
+    tgid: number,
+    start: number,
+    length: number,
+    opts?: { anon?: boolean; prot?: 'r' | 'rw'; shared?: string },
+  ): void;
   access(tid: number, start: number, length: number, stride: number, count: number, isWrite: boolean): void;
-  accessRandom(tid: number, start: number, length: number, stride: number, count: number, isWrite: boolean): void;
+  accessRandom(
+    tid: number,
+    start: number,
+    length: number,
+    stride: number,
+    count: number,
+    isWrite: boolean,
+  ): void;
 }
 
 /** The machine's Workload contract (machine-api.md), typed against the view above. */

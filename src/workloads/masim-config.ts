@@ -64,7 +64,8 @@ function fail(source: string, line: Line | number, what: string): never {
 function parseCount(source: string, line: Line, field: string, what: string, min: number): number {
   if (!/^\d+$/.test(field)) fail(source, line, `${what} must be an integer, got '${field}'`);
   const v = Number(field);
-  if (!Number.isSafeInteger(v) || v < min) fail(source, line, `${what} must be an integer >= ${min}, got '${field}'`);
+  if (!Number.isSafeInteger(v) || v < min)
+    fail(source, line, `${what} must be an integer >= ${min}, got '${field}'`);
   return v;
 }
 
@@ -86,12 +87,18 @@ function paragraphs(text: string): Line[][] {
   return out;
 }
 
-function parsePattern(source: string, line: Line, regions: Map<string, MasimRegion>, cfg: MasimConfig): MasimPattern {
+function parsePattern(
+  source: string,
+  line: Line,
+  regions: Map<string, MasimRegion>,
+  cfg: MasimConfig,
+): MasimPattern {
   const fields = line.text.split(',').map((f) => f.trim());
   if (fields.length < 4) fail(source, line, 'access pattern needs "region, random, stride, probability"');
   const [region, rnd, stride, prob] = fields as [string, string, string, string];
   if (!regions.has(region)) fail(source, line, `unknown region '${region}'`);
-  if (rnd !== '0' && rnd !== '1') fail(source, line, `randomness must be 0 (sequential) or 1 (random), got '${rnd}'`);
+  if (rnd !== '0' && rnd !== '1')
+    fail(source, line, `randomness must be 0 (sequential) or 1 (random), got '${rnd}'`);
   const p: MasimPattern = {
     region,
     random: rnd === '1',
@@ -117,7 +124,8 @@ function parsePattern(source: string, line: Line, regions: Map<string, MasimRegi
   }
   if (cpu !== undefined) {
     const prev = cfg.threadCpus.get(p.thread);
-    if (prev !== undefined && prev !== cpu) fail(source, line, `thread ${p.thread} is already pinned to cpu ${prev}`);
+    if (prev !== undefined && prev !== cpu)
+      fail(source, line, `thread ${p.thread} is already pinned to cpu ${prev}`);
     cfg.threadCpus.set(p.thread, cpu);
   }
   cfg.nrThreads = Math.max(cfg.nrThreads, p.thread + 1);

@@ -83,15 +83,19 @@ export class MasimWorkload implements MachineWorkload {
     this.name = opts.name ?? config.source;
     let addr: number = MASIM_LAYOUT.regionsStart;
     for (const r of config.regions) {
-      // A sequential pass may step up to one stride past `size`: map enough for the widest stride.
-      const maxStride = Math.max(1, ...config.phases.flatMap((p) => p.patterns.filter((q) => q.region === r.name).map((q) => q.stride)));
-      const bytes = pageAlignUp(Math.ceil(r.size / maxStride) * maxStride);
+      // A sequential pass spans ceil(size / stride) strides, which may end past `size`: map all of it.
+      const passBytes = config.phases.flatMap((p) =>
+        p.patterns.filter((q) => q.region === r.name).map((q) => Math.ceil(r.size / q.stride) * q.stride),
+      );
+      const bytes = pageAlignUp(Math.max(r.size, ...passBytes));
       this.regionStarts.set(r.name, addr);
       this.vmaBytes.set(r.name, bytes);
       addr += bytes + PAGE_SIZE;
     }
     if (addr > MASIM_LAYOUT.stackEnd - MASIM_LAYOUT.stackBytes) {
-      throw new Error(`${config.source}: regions total ${addr - MASIM_LAYOUT.regionsStart} bytes, more than the address space layout holds`);
+      throw new Error(
+        `${config.source}: regions total ${addr - MASIM_LAYOUT.regionsStart} bytes, more than the address space layout holds`,
+      );
     }
     let t = 0;
     for (const ph of config.phases) {
@@ -100,7 +104,14 @@ export class MasimWorkload implements MachineWorkload {
         let g = groups.get(p.thread);
         if (!g) groups.set(p.thread, (g = { thread: p.thread, total: 0, items: [] }));
         const size = config.regions.find((r) => r.name === p.region)!.size;
-        g.items.push({ pattern: p, start: this.regionStarts.get(p.region)!, size, perPass: Math.ceil(size / p.stride), cursor: 0, cumBefore: g.total });
+        g.items.push({
+          pattern: p,
+          start: this.regionStarts.get(p.region)!,
+          size,
+          perPass: Math.ceil(size / p.stride),
+          cursor: 0,
+          cumBefore: g.total,
+        });
         g.total += p.weight;
       }
       const durUs = ph.durationMs * 1000;
@@ -123,7 +134,12 @@ export class MasimWorkload implements MachineWorkload {
     m.mmap(pid, L.heapStart, L.heapBytes, { anon: true, prot: 'rw' });
     for (const r of this.config.regions) {
       const shared = this.opts.sharedRegions?.[r.name];
-      m.mmap(pid, this.regionStarts.get(r.name)!, this.vmaBytes.get(r.name)!, shared ? { prot: 'rw', shared } : { anon: true, prot: 'rw' });
+      m.mmap(
+        pid,
+        this.regionStarts.get(r.name)!,
+        this.vmaBytes.get(r.name)!,
+        shared ? { prot: 'rw', shared } : { anon: true, prot: 'rw' },
+      );
     }
     m.mmap(pid, L.stackEnd - L.stackBytes, L.stackBytes, { anon: true, prot: 'rw' });
     this.tids = [pid];
@@ -177,7 +193,14 @@ export class MasimWorkload implements MachineWorkload {
   }
 
   /** n accesses of one pattern; `advance` moves the sequential cursor (false for rw's read half). */
-  private issue(m: MachineView, tid: number, it: PatternState, n: number, isWrite: boolean, advance: boolean): void {
+  private issue(
+    m: MachineView,
+    tid: number,
+    it: PatternState,
+    n: number,
+    isWrite: boolean,
+    advance: boolean,
+  ): void {
     if (n <= 0) return;
     const { stride } = it.pattern;
     if (it.pattern.random) {

@@ -30,7 +30,18 @@ describe('runVirtual', () => {
     for (const [i, c] of [a, b].entries()) c.schemesHook = (x) => samples.push(`${i}@${x.now}`);
     const { spans, events, env } = recorder([a, b]);
     runVirtual([a, b], env, 6000);
-    expect(samples).toEqual(['0@1000', '1@1500', '0@2000', '0@3000', '1@3000', '0@4000', '1@4500', '0@5000', '0@6000', '1@6000']);
+    expect(samples).toEqual([
+      '0@1000',
+      '1@1500',
+      '0@2000',
+      '0@3000',
+      '1@3000',
+      '0@4000',
+      '1@4500',
+      '0@5000',
+      '0@6000',
+      '1@6000',
+    ]);
     expect(events).toEqual(['0@4000', '1@6000']);
     // Contiguous, strictly increasing spans covering [0, 6000]: each instant is simulated once.
     expect(spans[0]![0]).toBe(0);
@@ -81,7 +92,16 @@ describe('runWallClock', () => {
     c.onAggregated(() => aggregations++);
     const ac = new AbortController();
     const feeder = setInterval(() => {
-      c.reportAccess({ paddr: 100, vaddr: 0, size: 1, cpu: 0, tid: 1, tgid: 1, isWrite: false, time: wallClockUs() });
+      c.reportAccess({
+        paddr: 100,
+        vaddr: 0,
+        size: 1,
+        cpu: 0,
+        tid: 1,
+        tgid: 1,
+        isWrite: false,
+        time: wallClockUs(),
+      });
     }, 1);
     setTimeout(() => ac.abort(), 60);
     const t0 = Date.now();

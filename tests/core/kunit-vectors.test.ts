@@ -28,9 +28,21 @@ describe('core-kunit vectors', () => {
   });
 
   it('3 aggregate: reset_aggregated zeroes nr_accesses, keeps regions and targets', () => {
-    const starts = [[10, 20, 30], [5, 42, 49], [13, 33, 55]];
-    const ends = [[15, 27, 40], [31, 45, 55], [23, 44, 66]];
-    const nrs = [[42, 95, 84], [10, 20, 30], [0, 1, 2]];
+    const starts = [
+      [10, 20, 30],
+      [5, 42, 49],
+      [13, 33, 55],
+    ];
+    const ends = [
+      [15, 27, 40],
+      [31, 45, 55],
+      [23, 44, 66],
+    ];
+    const nrs = [
+      [42, 95, 84],
+      [10, 20, 30],
+      [0, 1, 2],
+    ];
     const ctx = new DamonContext({
       ops: REPORT_OPS,
       minRegionSz: 1,
@@ -39,7 +51,9 @@ describe('core-kunit vectors', () => {
     });
     ctx.targets.forEach((t, ti) => t.regions.nrAccesses.set(nrs[ti]!));
     let seen: number[] = [];
-    ctx.onAggregated((w) => (seen = w.targets.flatMap((t) => Array.from(t.regions.nrAccesses.subarray(0, 3)))));
+    ctx.onAggregated(
+      (w) => (seen = w.targets.flatMap((t) => Array.from(t.regions.nrAccesses.subarray(0, 3)))),
+    );
     // maxNrRegions 3 < 9 regions: no split; regions are not adjacent across targets, merge keeps them.
     ctx.schemesHook = (c) => c.targets.forEach((t, ti) => t.regions.nrAccesses.set(nrs[ti]!));
     ctx.beginSample(0);
@@ -60,14 +74,21 @@ describe('core-kunit vectors', () => {
   });
 
   it('5 merge_two size-weights nr_accesses and age', () => {
-    expect(primitives.mergeTwoRegions(rec(0, 100, 10, 0, 9), rec(100, 300, 20, 0, 21))).toEqual(rec(0, 300, 16, 0, 17));
+    expect(primitives.mergeTwoRegions(rec(0, 100, 10, 0, 9), rec(100, 300, 20, 0, 21))).toEqual(
+      rec(0, 300, 16, 0, 17),
+    );
   });
 
   it('6 merge_regions_of', () => {
     const s = [0, 100, 114, 122, 130, 156, 170, 184, 230];
     const e = [100, 112, 122, 130, 156, 170, 184, 230, 10170];
     const nr = [0, 0, 10, 10, 20, 30, 1, 2, 5];
-    const out = primitives.mergeRegionsOf(s.map((x, i) => rec(x, e[i]!, nr[i]!)), 9, 9999, true);
+    const out = primitives.mergeRegionsOf(
+      s.map((x, i) => rec(x, e[i]!, nr[i]!)),
+      9,
+      9999,
+      true,
+    );
     expect(out.map((r) => [r.start, r.end])).toEqual([
       [0, 112],
       [114, 130],
@@ -119,7 +140,9 @@ describe('core-kunit vectors', () => {
     registerOps(a);
     expect(getOps('kunit-ops')).toBe(a);
     expect(einvalMessage(() => registerOps({ id: 'kunit-ops' }))).toMatch(/already registered/);
-    expect(einvalMessage(() => getOps('no-such-ops'))).toMatch(/unknown operations set 'no-such-ops'.*kunit-ops/);
+    expect(einvalMessage(() => getOps('no-such-ops'))).toMatch(
+      /unknown operations set 'no-such-ops'.*kunit-ops/,
+    );
     expect(unregisterOps('kunit-ops')).toBe(true);
     registerOps(a);
     expect(einvalMessage(() => registerOps(a))).toMatch(/kunit-ops/);
@@ -148,11 +171,19 @@ describe('core-kunit vectors', () => {
   });
 
   it('12 set_attrs validation', () => {
-    const ok = { minNrRegions: 10, maxNrRegions: 1000, sampleInterval: 5000, aggrInterval: 100000, opsUpdateInterval: 0 };
+    const ok = {
+      minNrRegions: 10,
+      maxNrRegions: 1000,
+      sampleInterval: 5000,
+      aggrInterval: 100000,
+      opsUpdateInterval: 0,
+    };
     expect(() => primitives.validateAttrs(ok)).not.toThrow();
     expect(einvalMessage(() => primitives.validateAttrs({ ...ok, minNrRegions: 1 }))).toMatch(/minNrRegions/);
     expect(einvalMessage(() => primitives.validateAttrs({ ...ok, maxNrRegions: 9 }))).toMatch(/maxNrRegions/);
-    expect(einvalMessage(() => primitives.validateAttrs({ ...ok, aggrInterval: 4999 }))).toMatch(/aggrInterval/);
+    expect(einvalMessage(() => primitives.validateAttrs({ ...ok, aggrInterval: 4999 }))).toMatch(
+      /aggrInterval/,
+    );
   });
 
   it('13 mvsum', () => {
@@ -197,7 +228,9 @@ describe('core-kunit vectors', () => {
 
   it('18 commit: min_region_sz 4096 ok, 4095 EINVAL', () => {
     expect(new DamonContext({ ops: REPORT_OPS, minRegionSz: 4096 }).minRegionSz).toBe(4096);
-    expect(einvalMessage(() => new DamonContext({ ops: REPORT_OPS, minRegionSz: 4095 }))).toMatch(/minRegionSz/);
+    expect(einvalMessage(() => new DamonContext({ ops: REPORT_OPS, minRegionSz: 4095 }))).toMatch(
+      /minRegionSz/,
+    );
   });
 
   it('20 feed_loop_next_input', () => {
@@ -275,8 +308,28 @@ describe('vaddr-kunit three regions (spec §2.11)', () => {
   });
 
   it('fewer than two gaps is EINVAL', () => {
-    expect(einvalMessage(() => primitives.threeRegionsOfVmas([{ start: 0, end: 10 }, { start: 10, end: 20 }], 1))).toMatch(/gaps/);
-    expect(einvalMessage(() => primitives.threeRegionsOfVmas([{ start: 0, end: 10 }, { start: 20, end: 30 }], 1))).toMatch(/gaps/);
+    expect(
+      einvalMessage(() =>
+        primitives.threeRegionsOfVmas(
+          [
+            { start: 0, end: 10 },
+            { start: 10, end: 20 },
+          ],
+          1,
+        ),
+      ),
+    ).toMatch(/gaps/);
+    expect(
+      einvalMessage(() =>
+        primitives.threeRegionsOfVmas(
+          [
+            { start: 0, end: 10 },
+            { start: 20, end: 30 },
+          ],
+          1,
+        ),
+      ),
+    ).toMatch(/gaps/);
   });
 
   const before = [10, 20, 20, 30, 50, 55, 55, 57, 57, 59, 70, 80, 80, 90, 90, 100];

@@ -9,7 +9,11 @@ import { einvalMessage, ensureOps, REPORT_OPS } from './helpers.js';
 const SI = 1000;
 
 /** An ops set logging its callbacks; check marks every region accessed when `hot` says so. */
-function loggingOps(id: string, log: string[], hot: (ctx: DamonContext) => boolean = () => true): OperationsSet<never> {
+function loggingOps(
+  id: string,
+  log: string[],
+  hot: (ctx: DamonContext) => boolean = () => true,
+): OperationsSet<never> {
   return {
     id,
     init: () => log.push('init'),
@@ -33,7 +37,13 @@ function mk(ops: OperationsSet<never> | string, over: Partial<ContextOptions> = 
   return new DamonContext({
     ops,
     minRegionSz: 1,
-    attrs: { sampleInterval: SI, aggrInterval: 5 * SI, opsUpdateInterval: 10 * SI, minNrRegions: 3, maxNrRegions: 30 },
+    attrs: {
+      sampleInterval: SI,
+      aggrInterval: 5 * SI,
+      opsUpdateInterval: 10 * SI,
+      minNrRegions: 3,
+      maxNrRegions: 30,
+    },
     targets: [{ regions: [{ start: 0, end: 3000 }] }],
     ...over,
   });
@@ -43,8 +53,13 @@ describe('kdamond step', () => {
   it('runs in the kernel order: check, merge, schemes, aggregated, reset, split, update', () => {
     const log: string[] = [];
     const c = mk(loggingOps('log-order', log));
-    c.schemesHook = (x) => log.push(`schemes@${x.passedSampleIntervals}:${x.targets[0]!.regions.nrAccesses[0]}`);
-    c.onAggregated((w) => log.push(`aggr@${w.passedSampleIntervals}:${w.targets[0]!.regions.nrAccesses[0]}:${w.startUs}-${w.endUs}`));
+    c.schemesHook = (x) =>
+      log.push(`schemes@${x.passedSampleIntervals}:${x.targets[0]!.regions.nrAccesses[0]}`);
+    c.onAggregated((w) =>
+      log.push(
+        `aggr@${w.passedSampleIntervals}:${w.targets[0]!.regions.nrAccesses[0]}:${w.startUs}-${w.endUs}`,
+      ),
+    );
     runVirtual([c], { advance: () => {} }, 10 * SI);
     expect(log[0]).toBe('init');
     expect(log.filter((e) => e.startsWith('aggr@'))).toEqual(['aggr@5:5:0-5000', 'aggr@10:5:5000-10000']);
@@ -105,9 +120,9 @@ describe('kdamond step', () => {
 
   it('names unknown ops and bad targets', () => {
     expect(einvalMessage(() => mk('nope'))).toMatch(/unknown operations set 'nope' \(known: .*test-reports/);
-    expect(einvalMessage(() => mk(REPORT_OPS, { targets: [{}, { regions: [{ start: 10, end: 5 }] }] }))).toMatch(
-      /^targets\[1\]\.regions: ranges\[0\]/,
-    );
+    expect(
+      einvalMessage(() => mk(REPORT_OPS, { targets: [{}, { regions: [{ start: 10, end: 5 }] }] })),
+    ).toMatch(/^targets\[1\]\.regions: ranges\[0\]/);
   });
 });
 
@@ -133,14 +148,27 @@ describe('set_attrs on a running context', () => {
     expect(einvalMessage(() => c.setAttrs({ ...before, minNrRegions: 2 }))).toMatch(/minNrRegions/);
     expect(c.attrs).toBe(before);
     const goal = { accessBp: 400, aggrs: 3, minSampleUs: 2000, maxSampleUs: 10000 };
-    expect(einvalMessage(() => c.setAttrs({ ...before, intervalsGoal: goal }))).toMatch(/outside intervalsGoal/);
+    expect(einvalMessage(() => c.setAttrs({ ...before, intervalsGoal: goal }))).toMatch(
+      /outside intervalsGoal/,
+    );
   });
 });
 
 describe('intervals auto-tuning', () => {
   const goal = { accessBp: 400, aggrs: 2, minSampleUs: 100, maxSampleUs: 100_000 };
   function tuned(hot: boolean): number[] {
-    const c = mk(loggingOps(`tune-${hot}`, [], () => hot), { attrs: { sampleInterval: SI, aggrInterval: 5 * SI, minNrRegions: 3, maxNrRegions: 30, intervalsGoal: goal } });
+    const c = mk(
+      loggingOps(`tune-${hot}`, [], () => hot),
+      {
+        attrs: {
+          sampleInterval: SI,
+          aggrInterval: 5 * SI,
+          minNrRegions: 3,
+          maxNrRegions: 30,
+          intervalsGoal: goal,
+        },
+      },
+    );
     const seen: number[] = [];
     c.onAttrsChanged = (x) => seen.push(x.attrs.sampleInterval);
     runVirtual([c], { advance: () => {} }, 200 * SI);

@@ -44,7 +44,12 @@ function run(s: Scenario, check: boolean): number[] {
   const c = new DamonContext({
     ops: REPORT_OPS,
     seed: s.seed,
-    attrs: { sampleInterval: si, aggrInterval: si * s.samplesPerAggr, minNrRegions: s.minNr, maxNrRegions: maxNr },
+    attrs: {
+      sampleInterval: si,
+      aggrInterval: si * s.samplesPerAggr,
+      minNrRegions: s.minNr,
+      maxNrRegions: maxNr,
+    },
     targets: [{ regions: [{ start: 4 * PAGE, end: (4 + s.pages) * PAGE }] }],
   });
   const span: [number, number] = [4 * PAGE, (4 + s.pages) * PAGE];
@@ -66,7 +71,16 @@ function run(s: Scenario, check: boolean): number[] {
         const hot = Math.max(1, Math.floor((s.pages * s.hotFrac[k++ % s.hotFrac.length]!) / 100));
         for (let j = 0; j < 20; j++) {
           x = (Math.imul(x, 1103515245) + 12345) >>> 0;
-          c.reportAccess({ paddr: span[0] + (x % hot) * PAGE + (x % 97), vaddr: 0, size: 8, cpu: 0, tid: 1, tgid: 1, isWrite: false, time: from + 1 });
+          c.reportAccess({
+            paddr: span[0] + (x % hot) * PAGE + (x % 97),
+            vaddr: 0,
+            size: 8,
+            cpu: 0,
+            tid: 1,
+            tgid: 1,
+            isWrite: false,
+            time: from + 1,
+          });
         }
       },
     },
@@ -78,22 +92,35 @@ function run(s: Scenario, check: boolean): number[] {
 
 describe('loop properties', () => {
   it('regions stay sorted, non-overlapping, aligned, covering the span; nr_accesses <= samples; nr_regions <= max at aggregation', () => {
-    fc.assert(fc.property(scenario, (s) => void run(s, true)), { seed: SEED, numRuns: 60 });
+    fc.assert(
+      fc.property(scenario, (s) => void run(s, true)),
+      { seed: SEED, numRuns: 60 },
+    );
   });
 
   it('same seed and input give the same results', () => {
-    fc.assert(fc.property(scenario, (s) => {
-      expect(run(s, false)).toEqual(run(s, false));
-    }), { seed: SEED, numRuns: 25 });
+    fc.assert(
+      fc.property(scenario, (s) => {
+        expect(run(s, false)).toEqual(run(s, false));
+      }),
+      { seed: SEED, numRuns: 25 },
+    );
   });
 });
 
 describe('primitive properties', () => {
   const regions = fc
-    .array(fc.record({ len: fc.integer({ min: 1, max: 200 }), nr: fc.integer({ min: 0, max: 20 }), age: fc.integer({ min: 0, max: 50 }) }), {
-      minLength: 1,
-      maxLength: 40,
-    })
+    .array(
+      fc.record({
+        len: fc.integer({ min: 1, max: 200 }),
+        nr: fc.integer({ min: 0, max: 20 }),
+        age: fc.integer({ min: 0, max: 50 }),
+      }),
+      {
+        minLength: 1,
+        maxLength: 40,
+      },
+    )
     .map((a) => {
       let at = 0;
       return a.map((r) => rec(at, (at += r.len), r.nr, r.nr, r.age));
@@ -101,19 +128,25 @@ describe('primitive properties', () => {
 
   it('splitRegionsOf and mergeRegionsOf keep the covered span, alignment and order; inputs untouched', () => {
     fc.assert(
-      fc.property(regions, fc.integer({ min: 2, max: 4 }), fc.integer({ min: 0, max: 30 }), fc.nat(), (rs, subs, thr, seed) => {
-        const copy = structuredClone(rs);
-        const span: [number, number] = [rs[0]!.start, rs.at(-1)!.end];
-        const split = primitives.splitRegionsOf(rs, subs, 1, seed);
-        expect(split.length).toBeLessThanOrEqual(rs.length * subs);
-        const merged = primitives.mergeRegionsOf(split, thr, 1000, true);
-        expect(merged.length).toBeLessThanOrEqual(split.length);
-        for (const out of [split, merged]) {
-          const l = { length: out.length, start: out.map((r) => r.start), end: out.map((r) => r.end) };
-          checkInvariants(l as unknown as RegionArrays, 1, span);
-        }
-        expect(rs).toEqual(copy);
-      }),
+      fc.property(
+        regions,
+        fc.integer({ min: 2, max: 4 }),
+        fc.integer({ min: 0, max: 30 }),
+        fc.nat(),
+        (rs, subs, thr, seed) => {
+          const copy = structuredClone(rs);
+          const span: [number, number] = [rs[0]!.start, rs.at(-1)!.end];
+          const split = primitives.splitRegionsOf(rs, subs, 1, seed);
+          expect(split.length).toBeLessThanOrEqual(rs.length * subs);
+          const merged = primitives.mergeRegionsOf(split, thr, 1000, true);
+          expect(merged.length).toBeLessThanOrEqual(split.length);
+          for (const out of [split, merged]) {
+            const l = { length: out.length, start: out.map((r) => r.start), end: out.map((r) => r.end) };
+            checkInvariants(l as unknown as RegionArrays, 1, span);
+          }
+          expect(rs).toEqual(copy);
+        },
+      ),
       { seed: SEED, numRuns: 200 },
     );
   });
@@ -122,7 +155,10 @@ describe('primitive properties', () => {
     fc.assert(
       fc.property(
         regions,
-        fc.array(fc.tuple(fc.integer({ min: 1, max: 50 }), fc.integer({ min: 1, max: 100 })), { minLength: 1, maxLength: 5 }),
+        fc.array(fc.tuple(fc.integer({ min: 1, max: 50 }), fc.integer({ min: 1, max: 100 })), {
+          minLength: 1,
+          maxLength: 5,
+        }),
         (rs, gaps) => {
           let at = 0;
           const ranges = gaps.map(([g, len]) => ({ start: (at += g), end: (at += len) }));

@@ -1,6 +1,8 @@
 /** Report-based monitoring semantics (spec §3, design.md "Report intake"). */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DamonContext, type ContextOptions } from '../../src/core/context.js';
+import { findRegion } from '../../src/core/report-intake.js';
 import { compileSampleFilters, samplePasses } from '../../src/core/sample-filters.js';
 import type { AccessReport, ReportBatch, SampleFilter } from '../../src/core/types.js';
 import { einvalMessage, ensureOps, REPORT_OPS } from './helpers.js';
@@ -132,7 +134,11 @@ describe('report application', () => {
       },
     });
     const c = ctx10({ ops, sampleFilters: [{ type: 'cpumask', matching: true, allow: false, cpus: [2] }] });
-    sample(c, 0, [{ paddr: 1, cpu: 2 }, { paddr: PAGE, cpu: 3 }, { paddr: 2 * PAGE, cpu: 4 }]);
+    sample(c, 0, [
+      { paddr: 1, cpu: 2 },
+      { paddr: PAGE, cpu: 3 },
+      { paddr: 2 * PAGE, cpu: 4 },
+    ]);
     expect(seen).toEqual([3, 4]);
     expect(nr(c).slice(0, 3)).toEqual([0, 0, 1]);
     expect(c.stats).toMatchObject({ reportsFiltered: 2, reportsApplied: 1 });
@@ -208,8 +214,18 @@ function batch(n: number, f: (i: number) => Partial<AccessReport>): ReportBatch 
 
 describe('sample filter verdicts (first match decides; none matches → !last.allow; none → accept)', () => {
   const W = (matching: boolean, allow: boolean): SampleFilter => ({ type: 'write', matching, allow });
-  const C = (cpus: number[], matching: boolean, allow: boolean): SampleFilter => ({ type: 'cpumask', cpus, matching, allow });
-  const T = (tids: number[], matching: boolean, allow: boolean): SampleFilter => ({ type: 'threads', tids, matching, allow });
+  const C = (cpus: number[], matching: boolean, allow: boolean): SampleFilter => ({
+    type: 'cpumask',
+    cpus,
+    matching,
+    allow,
+  });
+  const T = (tids: number[], matching: boolean, allow: boolean): SampleFilter => ({
+    type: 'threads',
+    tids,
+    matching,
+    allow,
+  });
   const table: [string, SampleFilter[], { cpu: number; tid: number; w: boolean }, boolean][] = [
     ['no filters accept', [], { cpu: 0, tid: 1, w: false }, true],
     ['write-only: write', [W(true, true)], { cpu: 0, tid: 1, w: true }, true],
@@ -222,14 +238,44 @@ describe('sample filter verdicts (first match decides; none matches → !last.al
     ['cpus 0,1 allowed: cpu 2', [C([0, 1], true, true)], { cpu: 2, tid: 1, w: false }, false],
     ['not cpu 0 rejected: cpu 1', [C([0], false, false)], { cpu: 1, tid: 1, w: false }, false],
     ['not cpu 0 rejected: cpu 0', [C([0], false, false)], { cpu: 0, tid: 1, w: false }, true],
-    ['tid 5 rejected first, cpu 0 allowed: tid 5 cpu 0', [T([5], true, false), C([0], true, true)], { cpu: 0, tid: 5, w: false }, false],
-    ['tid 5 rejected first, cpu 0 allowed: tid 6 cpu 0', [T([5], true, false), C([0], true, true)], { cpu: 0, tid: 6, w: false }, true],
-    ['tid 5 rejected first, cpu 0 allowed: tid 6 cpu 1', [T([5], true, false), C([0], true, true)], { cpu: 1, tid: 6, w: false }, false],
+    [
+      'tid 5 rejected first, cpu 0 allowed: tid 5 cpu 0',
+      [T([5], true, false), C([0], true, true)],
+      { cpu: 0, tid: 5, w: false },
+      false,
+    ],
+    [
+      'tid 5 rejected first, cpu 0 allowed: tid 6 cpu 0',
+      [T([5], true, false), C([0], true, true)],
+      { cpu: 0, tid: 6, w: false },
+      true,
+    ],
+    [
+      'tid 5 rejected first, cpu 0 allowed: tid 6 cpu 1',
+      [T([5], true, false), C([0], true, true)],
+      { cpu: 1, tid: 6, w: false },
+      false,
+    ],
     ['threads 9,3,7 allowed: tid 7', [T([9, 3, 7], true, true)], { cpu: 0, tid: 7, w: false }, true],
     ['threads 9,3,7 allowed: tid 4', [T([9, 3, 7], true, true)], { cpu: 0, tid: 4, w: false }, false],
-    ['allow cpu 1 then reject writes: write on cpu 1', [C([1], true, true), W(true, false)], { cpu: 1, tid: 1, w: true }, true],
-    ['allow cpu 1 then reject writes: read on cpu 2', [C([1], true, true), W(true, false)], { cpu: 2, tid: 1, w: false }, true],
-    ['allow cpu 1 then reject writes: write on cpu 2', [C([1], true, true), W(true, false)], { cpu: 2, tid: 1, w: true }, false],
+    [
+      'allow cpu 1 then reject writes: write on cpu 1',
+      [C([1], true, true), W(true, false)],
+      { cpu: 1, tid: 1, w: true },
+      true,
+    ],
+    [
+      'allow cpu 1 then reject writes: read on cpu 2',
+      [C([1], true, true), W(true, false)],
+      { cpu: 2, tid: 1, w: false },
+      true,
+    ],
+    [
+      'allow cpu 1 then reject writes: write on cpu 2',
+      [C([1], true, true), W(true, false)],
+      { cpu: 2, tid: 1, w: true },
+      false,
+    ],
   ];
   for (const [name, filters, r, verdict] of table) {
     it(name, () => {
@@ -243,9 +289,90 @@ describe('sample filter verdicts (first match decides; none matches → !last.al
   }
 
   it('names the bad filter in errors', () => {
-    expect(einvalMessage(() => compileSampleFilters([W(true, true), { type: 'cpus' } as unknown as SampleFilter]))).toMatch(
-      /sampleFilters\[1\]\.matching|sampleFilters\[1\]\.type/,
+    expect(
+      einvalMessage(() => compileSampleFilters([W(true, true), { type: 'cpus' } as unknown as SampleFilter])),
+    ).toMatch(/sampleFilters\[1\]\.matching|sampleFilters\[1\]\.type/);
+    expect(einvalMessage(() => compileSampleFilters([C([0, -1], true, true)]))).toMatch(
+      /sampleFilters\[0\]\.cpus\[1\]/,
     );
-    expect(einvalMessage(() => compileSampleFilters([C([0, -1], true, true)]))).toMatch(/sampleFilters\[0\]\.cpus\[1\]/);
+  });
+});
+
+describe('region lookup', () => {
+  it('finds the same region as a linear scan, for any layout with gaps (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 40 }), fc.integer({ min: 1, max: 40 })), {
+          minLength: 1,
+          maxLength: 30,
+        }),
+        fc.array(fc.integer({ min: 0, max: 3000 }), { minLength: 1, maxLength: 200 }),
+        fc.integer({ min: 3, max: 50 }),
+        (layout, addrs, minNr) => {
+          let at = 0;
+          const ranges = layout.map(([gap, len]) => ({ start: (at += gap), end: (at += len) }));
+          const c = new DamonContext({
+            ops: REPORT_OPS,
+            minRegionSz: 1,
+            attrs: { sampleInterval: SI, aggrInterval: 100 * SI, minNrRegions: minNr, maxNrRegions: 1000 },
+            targets: [{ regions: ranges }],
+          });
+          c.start(0);
+          sample(
+            c,
+            0,
+            addrs.map((a) => ({ paddr: a })),
+          );
+          const r = c.targets[0]!.regions;
+          const expected: number[] = [];
+          for (let i = 0; i < r.length; i++)
+            expected.push(addrs.some((a) => r.start[i]! <= a && a < r.end[i]!) ? 1 : 0);
+          expect(nr(c)).toEqual(expected);
+          const inside = addrs.filter((a) => ranges.some((g) => g.start <= a && a < g.end)).length;
+          expect(c.stats.reportsApplied).toBe(inside);
+          expect(c.stats.reportsUnmatched).toBe(addrs.length - inside);
+        },
+      ),
+      { seed: 7, numRuns: 150 },
+    );
+  });
+
+  it('stays correct when region bounds are written directly (stale lookup table)', () => {
+    const c = ctx10();
+    sample(c, 0, [{ paddr: 1 }]); // builds the table
+    const r = c.targets[0]!.regions;
+    // Move the boundary between regions 0 and 1 without going through RegionList methods.
+    r.end[0] = PAGE / 2;
+    r.start[1] = PAGE / 2;
+    sample(c, SI, [{ paddr: PAGE / 2 + 10 }, { paddr: 10 * PAGE - 1 }]);
+    expect(nr(c).slice(0, 2)).toEqual([1, 1]);
+    expect(nr(c)[9]).toBe(1);
+  });
+
+  it('handles vaddr targets with huge gaps between regions', () => {
+    const hi = 2 ** 47;
+    const c = ctx10({
+      targets: [
+        {
+          pid: 5,
+          regions: [
+            { start: 0x400000, end: 0x800000 },
+            { start: hi - 2 ** 33, end: hi - 2 ** 32 },
+            { start: hi - 2 ** 20, end: hi },
+          ],
+        },
+      ],
+    });
+    sample(c, 0, [
+      { tgid: 5, vaddr: 0x400000 + 5 },
+      { tgid: 5, vaddr: hi - 2 ** 32 - 1 },
+      { tgid: 5, vaddr: hi - 1 },
+      { tgid: 5, vaddr: 2 ** 40 },
+    ]);
+    const r = c.targets[0]!.regions;
+    const holding = [0x400005, hi - 2 ** 32 - 1, hi - 1].map((a) => findRegion(r, a));
+    expect(holding.every((i) => i >= 0 && r.nrAccesses[i] === 1)).toBe(true);
+    expect(nr(c).reduce((x, y) => x + y, 0)).toBe(3);
+    expect(c.stats).toMatchObject({ reportsApplied: 3, reportsUnmatched: 1 });
   });
 });

@@ -39,22 +39,36 @@ describe('binary trace', () => {
   it('write then read gives the same records and header (property, random chunking)', () => {
     let k = 0;
     fc.assert(
-      fc.property(recordsArb, fc.uniqueArray(fc.nat(), { maxLength: 6 }), fc.string(), (recs, cutSeeds, cmd) => {
-        const path = join(dir, `p${k++}.trace`);
-        write(path, recs, { pid: 42, source: 'test', command: [cmd] });
-        const bytes = readFileSync(path);
-        const cuts = [...new Set(cutSeeds.map((c) => c % bytes.length))].filter((c) => c > 0).sort((a, b) => a - b);
-        const info: TraceInfo = {};
-        expect(decodeAll(new BinaryTraceDecoder(path, info), bytes, cuts)).toEqual(recs);
-        expect(info).toEqual({ pid: 42, source: 'test', command: [cmd] });
-        rmSync(path);
-      }),
+      fc.property(
+        recordsArb,
+        fc.uniqueArray(fc.nat(), { maxLength: 6 }),
+        fc.string(),
+        (recs, cutSeeds, cmd) => {
+          const path = join(dir, `p${k++}.trace`);
+          write(path, recs, { pid: 42, source: 'test', command: [cmd] });
+          const bytes = readFileSync(path);
+          const cuts = [...new Set(cutSeeds.map((c) => c % bytes.length))]
+            .filter((c) => c > 0)
+            .sort((a, b) => a - b);
+          const info: TraceInfo = {};
+          expect(decodeAll(new BinaryTraceDecoder(path, info), bytes, cuts)).toEqual(recs);
+          expect(info).toEqual({ pid: 42, source: 'test', command: [cmd] });
+          rmSync(path);
+        },
+      ),
       { numRuns: 150, seed: 11 },
     );
   });
 
   it('reads synchronously and asynchronously through the file readers, in batches', async () => {
-    const recs: Rec[] = Array.from({ length: 70_000 }, (_, i) => [i * 3, 0x7f0000000000 + i * 64, 8, 1000 + (i % 3), i % 2, i % 5 === 0 ? 1 : 0]);
+    const recs: Rec[] = Array.from({ length: 70_000 }, (_, i) => [
+      i * 3,
+      0x7f0000000000 + i * 64,
+      8,
+      1000 + (i % 3),
+      i % 2,
+      i % 5 === 0 ? 1 : 0,
+    ]);
     const path = join(dir, 'big.trace');
     write(path, recs, { pid: 1000 });
     const sync: Rec[] = [];
@@ -72,7 +86,9 @@ describe('binary trace', () => {
     write(path, [[5, 4096, 8, 1, -1, 0]], {});
     const good = readFileSync(path);
     const dec = (b: Uint8Array) => decodeAll(new BinaryTraceDecoder('x.trace', {}), b);
-    expect(() => dec(good.subarray(0, good.length - 3))).toThrow(/^x\.trace: truncated record 0 \(21 of 24 bytes/);
+    expect(() => dec(good.subarray(0, good.length - 3))).toThrow(
+      /^x\.trace: truncated record 0 \(21 of 24 bytes/,
+    );
     const v2 = Buffer.from(good);
     v2.writeUInt32LE(2, 8);
     expect(() => dec(v2)).toThrow(/^x\.trace: binary trace version 2 is not supported/);
@@ -85,7 +101,9 @@ describe('binary trace', () => {
   it('rejects records that go back in time or do not fit', () => {
     const w = new BinaryTraceWriter(join(dir, 'w.trace'), {});
     w.append(10, 0, 1, 1, -1, false);
-    expect(() => w.append(9, 0, 1, 1, -1, false)).toThrow(/record 1: time 9 ns is not an integer at or after 10/);
+    expect(() => w.append(9, 0, 1, 1, -1, false)).toThrow(
+      /record 1: time 9 ns is not an integer at or after 10/,
+    );
     expect(() => w.append(11, 0, 70000, 1, -1, false)).toThrow(/size 70000 out of 0\.\.65535/);
     w.close();
   });

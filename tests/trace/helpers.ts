@@ -5,7 +5,8 @@ export type Rec = [timeNs: number, addr: number, size: number, tid: number, cpu:
 
 export function batchRecords(b: TraceBatch): Rec[] {
   const out: Rec[] = [];
-  for (let i = 0; i < b.length; i++) out.push([b.timeNs[i]!, b.addr[i]!, b.size[i]!, b.tid[i]!, b.cpu[i]!, b.isWrite[i]!]);
+  for (let i = 0; i < b.length; i++)
+    out.push([b.timeNs[i]!, b.addr[i]!, b.size[i]!, b.tid[i]!, b.cpu[i]!, b.isWrite[i]!]);
   return out;
 }
 

@@ -4,13 +4,26 @@ import { LackeyDecoder } from '../../src/backends/trace/lackey-decoder.js';
 import type { TraceInfo } from '../../src/backends/trace/trace-batch.js';
 import { decodeAll } from './helpers.js';
 
-function decode(text: string, cuts: number[] = [], ips?: number): { recs: ReturnType<typeof decodeAll>; info: TraceInfo } {
+function decode(
+  text: string,
+  cuts: number[] = [],
+  ips?: number,
+): { recs: ReturnType<typeof decodeAll>; info: TraceInfo } {
   const info: TraceInfo = {};
   const dec = new LackeyDecoder('t.log', info, ips === undefined ? {} : { instructionsPerSecond: ips });
   return { recs: decodeAll(dec, Buffer.from(text, 'latin1'), cuts), info };
 }
 
-const BASIC = ['==77== Lackey, an example Valgrind tool', 'I  04000000,3', ' L 1fff000778,8', 'I  04000003,5', 'I  04000008,2', ' S 0000aBcD,4', ' M 04a18de0,16', ''].join('\n');
+const BASIC = [
+  '==77== Lackey, an example Valgrind tool',
+  'I  04000000,3',
+  ' L 1fff000778,8',
+  'I  04000003,5',
+  'I  04000008,2',
+  ' S 0000aBcD,4',
+  ' M 04a18de0,16',
+  '',
+].join('\n');
 
 // Modelled on a real valgrind 3.19 log (platform-notes B.3): SCHED text glued to a clone line,
 // a blank line after it, an exited ThreadId reused, async syscall and ni_syscall continuation lines.
@@ -75,17 +88,40 @@ describe('lackey decoder', () => {
     ]);
   });
 
+  it('without SCHED lines, follows threads through their SYSCALL lines', () => {
+    const log = [
+      'SYSCALL[9,1](56) sys_clone ( 3d0f00, 0x1 ) --> [pre-success] Success(0x10)',
+      ' L 100,8',
+      'SYSCALL[9,2](273) sys_set_robust_list ( 0x1, 24 )[sync] --> Success(0x0) ',
+      ' S 200,8',
+      'SYSCALL[9,1](61) sys_wait4 ( 1 ) --> [async] ... ',
+      ' L 300,8',
+      '',
+    ].join('\n');
+    expect(decode(log).recs.map((r) => r[3])).toEqual([9, 0x10, 9]);
+  });
+
   it('gives the same records whatever the chunk boundaries (property)', () => {
     const whole = decode(THREADS + BASIC.replace('==77==', '==500==')).recs;
     const len = Buffer.byteLength(THREADS + BASIC);
     fc.assert(
       fc.property(fc.uniqueArray(fc.integer({ min: 1, max: len - 1 }), { maxLength: 12 }), (cuts) => {
-        expect(decode(THREADS + BASIC.replace('==77==', '==500=='), cuts.sort((a, b) => a - b)).recs).toEqual(whole);
+        expect(
+          decode(
+            THREADS + BASIC.replace('==77==', '==500=='),
+            cuts.sort((a, b) => a - b),
+          ).recs,
+        ).toEqual(whole);
       }),
       { numRuns: 200, seed: 7 },
     );
     // Every single cut position, including inside records and right after newlines.
     for (let c = 1; c < BASIC.length; c++) expect(decode(BASIC, [c], 1e6).recs).toHaveLength(4);
+  });
+
+  it('counts I lines of every length (the 14-byte fast path and the others)', () => {
+    const log = 'I  0401ab70,15\nI  1fff00077800,3\nI  0401ab70,3\n L 10,8\n';
+    expect(decode(log, [], 1e9).recs).toEqual([[3, 16, 8, -1, -1, 0]]);
   });
 
   it('accepts a last line without a newline', () => {

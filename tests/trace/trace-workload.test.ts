@@ -30,7 +30,7 @@ const LOG = [
 ].join('\n');
 
 describe('trace replay workload', () => {
-  it('replays a lackey log span by span: threads, VMA windows, coalesced batches', () => {
+  it('replays a lackey log span by span: threads, VMA windows, grouped batches', () => {
     const path = join(dir, 'a.log');
     writeFileSync(path, LOG);
     const m = new FakeMachine();
@@ -58,7 +58,8 @@ describe('trace replay workload', () => {
   it('runs on the simulated machine and follows record CPUs', () => {
     const path = join(dir, 'b.trace');
     const bw = new BinaryTraceWriter(path, { pid: 7 });
-    for (let i = 0; i < 1000; i++) bw.append(i * 10_000, 0x10000000 + (i % 50) * 4096, 8, i % 2 ? 7 : 8, i % 2, i % 3 === 0);
+    for (let i = 0; i < 1000; i++)
+      bw.append(i * 10_000, 0x10000000 + (i % 50) * 4096, 8, i % 2 ? 7 : 8, i % 2, i % 3 === 0);
     bw.close();
     const m = new Machine({ accessesPerSecond: 1e8, seed: 1 });
     const w = new TraceWorkload(path);
@@ -69,8 +70,28 @@ describe('trace replay workload', () => {
     expect(m.processAlive(w.mainPid!)).toBe(false);
   });
 
+  it('groups a span by (thread, page, kind) in first-touch order', () => {
+    const path = join(dir, 'g.trace');
+    const bw = new BinaryTraceWriter(path, { pid: 1 });
+    const pages = [5, 9, 5, 5, 9, 7];
+    pages.forEach((p, i) => bw.append(i, p * 4096 + i, 4, 1, -1, i === 3));
+    bw.close();
+    const m = new FakeMachine();
+    const w = new TraceWorkload(path);
+    w.setup(m);
+    expect(w.run(m, 0, 1)).toBe(false);
+    expect(m.calls.map((c) => [c.start, c.count, c.isWrite])).toEqual([
+      [5 * 4096, 2, false],
+      [9 * 4096 + 1, 2, false],
+      [5 * 4096 + 3, 1, true],
+      [7 * 4096 + 5, 1, false],
+    ]);
+  });
+
   it('rejects a VMA window that is not whole pages', () => {
-    expect(() => new TraceWorkload('x', { vmaWindowBytes: 1000 })).toThrow(/vmaWindowBytes must be a positive multiple of 4096/);
+    expect(() => new TraceWorkload('x', { vmaWindowBytes: 1000 })).toThrow(
+      /vmaWindowBytes must be a positive multiple of 4096/,
+    );
   });
 });
 
@@ -80,7 +101,8 @@ describe('trace report stream', () => {
     writeFileSync(path, LOG);
     const got: unknown[] = [];
     for await (const b of traceReports(path, { instructionsPerSecond: 1e6, startUs: 50 })) {
-      for (let i = 0; i < b.length; i++) got.push([b.time[i], b.vaddr[i], b.paddr[i], b.tid[i], b.tgid[i], b.isWrite[i]]);
+      for (let i = 0; i < b.length; i++)
+        got.push([b.time[i], b.vaddr[i], b.paddr[i], b.tid[i], b.tgid[i], b.isWrite[i]]);
     }
     expect(got).toEqual([
       [51, 0x7f0000001008, -1, 300, 300, 0],
@@ -92,6 +114,8 @@ describe('trace report stream', () => {
   });
 
   it('names the file when it cannot be read', async () => {
-    await expect(traceReports(join(dir, 'missing.log')).next()).rejects.toThrow(/missing\.log: cannot read trace/);
+    await expect(traceReports(join(dir, 'missing.log')).next()).rejects.toThrow(
+      /missing\.log: cannot read trace/,
+    );
   });
 });

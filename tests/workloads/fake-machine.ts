@@ -46,7 +46,14 @@ export class FakeMachine implements MachineView {
   access(tid: number, start: number, length: number, stride: number, count: number, isWrite: boolean): void {
     this.calls.push({ kind: 'seq', tid, start, length, stride, count, isWrite });
   }
-  accessRandom(tid: number, start: number, length: number, stride: number, count: number, isWrite: boolean): void {
+  accessRandom(
+    tid: number,
+    start: number,
+    length: number,
+    stride: number,
+    count: number,
+    isWrite: boolean,
+  ): void {
     this.calls.push({ kind: 'random', tid, start, length, stride, count, isWrite });
   }
   /** Sum of counts of the calls matching `f`. */

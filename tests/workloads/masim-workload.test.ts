@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { getWorkload, listWorkloads } from '../../src/workloads/builtins.js';
+import { getWorkload, listWorkloads, resolveWorkload } from '../../src/workloads/builtins.js';
 import { CombinedWorkload } from '../../src/workloads/combined-workload.js';
 import { parseMasimConfig } from '../../src/workloads/masim-config.js';
 import { MASIM_LAYOUT, MasimWorkload } from '../../src/workloads/masim-workload.js';
@@ -10,7 +10,19 @@ function workload(lines: string[]): MasimWorkload {
   return new MasimWorkload(parseMasimConfig(lines.join('\n'), 't.cfg'));
 }
 
-const TWO = ['a, 40960', 'b, 8192', '', 'p0', '1000', 'a, 0, 4096, 3, ro', 'b, 1, 4096, 1, wo', '', 'p1', '500', 'b, 0, 4096, 1'];
+const TWO = [
+  'a, 40960',
+  'b, 8192',
+  '',
+  'p0',
+  '1000',
+  'a, 0, 4096, 3, ro',
+  'b, 1, 4096, 1, wo',
+  '',
+  'p1',
+  '500',
+  'b, 0, 4096, 1',
+];
 
 describe('masim workload', () => {
   it('lays out text, heap, page-aligned regions with one-page holes, and the stack', () => {
@@ -42,26 +54,32 @@ describe('masim workload', () => {
 
   it('budgets of any span partition add up exactly (property)', () => {
     fc.assert(
-      fc.property(fc.array(fc.integer({ min: 1, max: 400_000 }), { minLength: 1, maxLength: 20 }), fc.integer({ min: 1, max: 5_000_000 }), (cuts, rate) => {
-        const m = new FakeMachine(rate);
-        const w = workload(TWO);
-        w.setup(m);
-        let t = 0;
-        for (const c of cuts) {
-          w.run(m, t, t + c);
-          t += c;
-        }
-        const end = Math.min(t, 1_500_000);
-        const p0 = Math.min(end, 1_000_000);
-        const b0 = Math.floor((p0 * rate) / 1e6);
-        const b1 = Math.floor(((end - p0) * rate) / 1e6);
-        const bStart = w.regionStarts.get('b')!;
-        expect(m.total((c) => c.start < bStart)).toBe(Math.floor((b0 * 3) / 4));
-        expect(m.total((c) => c.kind === 'random')).toBe(b0 - Math.floor((b0 * 3) / 4));
-        // p1 is rw: floor(b1/2) reads and as many writes.
-        expect(m.total((c) => c.start >= bStart && c.kind === 'seq' && c.isWrite)).toBe(Math.floor(b1 / 2));
-        expect(m.total((c) => c.start >= bStart && c.kind === 'seq' && !c.isWrite)).toBe(Math.floor(b1 / 2));
-      }),
+      fc.property(
+        fc.array(fc.integer({ min: 1, max: 400_000 }), { minLength: 1, maxLength: 20 }),
+        fc.integer({ min: 1, max: 5_000_000 }),
+        (cuts, rate) => {
+          const m = new FakeMachine(rate);
+          const w = workload(TWO);
+          w.setup(m);
+          let t = 0;
+          for (const c of cuts) {
+            w.run(m, t, t + c);
+            t += c;
+          }
+          const end = Math.min(t, 1_500_000);
+          const p0 = Math.min(end, 1_000_000);
+          const b0 = Math.floor((p0 * rate) / 1e6);
+          const b1 = Math.floor(((end - p0) * rate) / 1e6);
+          const bStart = w.regionStarts.get('b')!;
+          expect(m.total((c) => c.start < bStart)).toBe(Math.floor((b0 * 3) / 4));
+          expect(m.total((c) => c.kind === 'random')).toBe(b0 - Math.floor((b0 * 3) / 4));
+          // p1 is rw: floor(b1/2) reads and as many writes.
+          expect(m.total((c) => c.start >= bStart && c.kind === 'seq' && c.isWrite)).toBe(Math.floor(b1 / 2));
+          expect(m.total((c) => c.start >= bStart && c.kind === 'seq' && !c.isWrite)).toBe(
+            Math.floor(b1 / 2),
+          );
+        },
+      ),
       { numRuns: 60, seed: 42 },
     );
   });
@@ -106,7 +124,15 @@ describe('masim workload', () => {
 
   it('creates pinned threads, each with its own budget', () => {
     const m = new FakeMachine(1e6);
-    const w = workload(['a, 4096', 'b, 4096', '', 'p', '10', 'a, 0, 4096, 1, cpu=1', 'b, 0, 4096, 1, thread=2, cpu=0']);
+    const w = workload([
+      'a, 4096',
+      'b, 4096',
+      '',
+      'p',
+      '10',
+      'a, 0, 4096, 1, cpu=1',
+      'b, 0, 4096, 1, thread=2, cpu=0',
+    ]);
     w.setup(m);
     expect(m.threads.map((t) => t.cpu)).toEqual([undefined, undefined, 0]);
     expect(m.pins.get(w.mainPid!)).toBe(1);
@@ -121,12 +147,30 @@ describe('masim workload', () => {
 describe('built-in workloads', () => {
   it('lists every built-in with a duration of tens of seconds at most', () => {
     const names = listWorkloads().map((w) => w.name);
-    expect(names).toEqual(['stairs', 'zigzag', 'demo', 'hot-cold', 'per-cpu', 'write-mostly', 'read-mostly', 'phase-change', 'multi-process']);
+    expect(names).toEqual([
+      'stairs',
+      'zigzag',
+      'demo',
+      'hot-cold',
+      'per-cpu',
+      'write-mostly',
+      'read-mostly',
+      'phase-change',
+      'multi-process',
+    ]);
     for (const w of listWorkloads()) expect(w.durationUs).toBeLessThanOrEqual(70e6);
   });
 
   it('rejects unknown names, listing the known ones', () => {
     expect(() => getWorkload('nope')).toThrow(/unknown workload 'nope' \(known: stairs, zigzag/);
+    expect(() => resolveWorkload('nope')).toThrow(/unknown workload 'nope'/);
+  });
+
+  it('resolves names and masim file paths; a missing file is named in the error', () => {
+    expect(resolveWorkload('zigzag').name).toBe('zigzag');
+    expect(() => resolveWorkload('/nonexistent/x.cfg')).toThrow(
+      /^\/nonexistent\/x\.cfg: cannot read masim configuration/,
+    );
   });
 
   it('per-cpu runs two pinned threads on private and shared data', () => {
@@ -136,12 +180,18 @@ describe('built-in workloads', () => {
     w.run(m, 0, 1000);
     const workers = m.threads.filter((t) => t.cpu !== undefined);
     expect(workers.map((t) => t.cpu)).toEqual([0, 1]);
-    for (const t of workers) expect(new Set(m.calls.filter((c) => c.tid === t.tid).map((c) => c.kind))).toEqual(new Set(['seq', 'random']));
+    for (const t of workers)
+      expect(new Set(m.calls.filter((c) => c.tid === t.tid).map((c) => c.kind))).toEqual(
+        new Set(['seq', 'random']),
+      );
     expect(m.total((c) => c.tid === w.mainPid)).toBe(0);
   });
 
   it('write-mostly writes nine times as much as it reads; read-mostly the reverse', () => {
-    for (const [name, writes] of [['write-mostly', 9000], ['read-mostly', 1000]] as const) {
+    for (const [name, writes] of [
+      ['write-mostly', 9000],
+      ['read-mostly', 1000],
+    ] as const) {
       const m = new FakeMachine(1e6);
       const w = getWorkload(name);
       w.setup(m);

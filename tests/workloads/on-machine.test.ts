@@ -1,7 +1,7 @@
 /** Built-in workloads on the real simulated machine (src/backends/sim). */
 import { describe, expect, it } from 'vitest';
 import { Machine } from '../../src/backends/sim/machine.js';
-import { getWorkload } from '../../src/workloads/builtins.js';
+import { getWorkload, listWorkloads } from '../../src/workloads/builtins.js';
 
 describe('workloads on the simulated machine', () => {
   it('stairs: sets up its VMAs and issues exactly its access budget', () => {
@@ -29,5 +29,19 @@ describe('workloads on the simulated machine', () => {
       if (pa >= 0 && pa === m.translate(b, sharedB.start + off)) same++;
     }
     expect(same).toBeGreaterThan(100);
+  });
+
+  it("every built-in runs on the machine, issuing its threads' budgets", () => {
+    for (const { name } of listWorkloads()) {
+      const m = new Machine({ accessesPerSecond: 1e6, seed: 5 });
+      const w = getWorkload(name);
+      m.addWorkload(w);
+      for (let t = 0; t < 100_000; t += 5000) m.advance(t, t + 5000);
+      // Busy threads: per-cpu's two workers, multi-process's two main threads, otherwise one.
+      const busy = name === 'per-cpu' || name === 'multi-process' ? 2 : 1;
+      // rw patterns issue floor(share / 2) read-write pairs per span: allow one access per pattern-span.
+      expect(m.costs.accesses, name).toBeLessThanOrEqual(busy * 100_000);
+      expect(m.costs.accesses, name).toBeGreaterThanOrEqual(busy * 100_000 - 3 * 20);
+    }
   });
 });

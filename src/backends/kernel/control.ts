@@ -89,6 +89,8 @@ export class KernelDamon {
     if (prev && this.owned()) {
       throw new KdamondBusyError(`damon-ts already runs ${describe(prev.kdamonds)} (started ${prev.startedAt} by pid ${prev.startedBy}); use tune or stop`);
     }
+    // What this kernel cannot run is the first thing to say, whoever runs kdamonds now.
+    const full = this.prepare(config);
     const running = runningKdamonds(this.fs);
     if (running.length > 0 && !opts.force) {
       throw new KdamondBusyError(
@@ -96,7 +98,6 @@ export class KernelDamon {
           '(pass --force to stop it; `damon-ts stop` then restores and restarts it as found)',
       );
     }
-    const full = this.prepare(config);
     // A stale state file (our kdamonds ended by themselves) still holds the tree found originally.
     const found = prev?.found ?? readTree(this.fs);
     const tookOver = [...(prev?.tookOver ?? []), ...running];

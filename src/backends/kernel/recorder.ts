@@ -1,7 +1,7 @@
 /**
  * Recording the kernel's DAMON without perf, into the records layer:
  * - trace mode: damon:damon_aggregated (and damon_monitor_intervals_tune) read from the binary
- *   per-CPU ring buffers of a private tracefs instance;
+ *   per-CPU ring buffers of a private tracefs instance, polled every 50 ms;
  * - snapshot mode: tried regions of a `stat` scheme that matches everything, applied every sample
  *   interval, read every `delayMs` (damo's `record --snapshot DELAY COUNT`, damo-interop §1.5).
  * `recordKernel` starts kdamonds for a configuration and stops them (restoring the tree) at the end,
@@ -11,13 +11,13 @@ import { parseSchemes } from '../../interfaces/config/load.js';
 import type { IntervalsConfig, KdamondsConfig } from '../../interfaces/config/schema.js';
 import { U32_MAX } from '../../interfaces/config/units.js';
 import { type RecordHeader, type Snapshot, recordHeader } from '../../records/types.js';
-import { AggregatedAssembler } from './aggregated.js';
+import { DamonEventDecoder } from './aggregated.js';
 import { writeScheme } from './config-writer.js';
 import { KernelDamon, type KernelDamonOptions, NotOwnerError } from './control.js';
 import { readTriedRegions, sysfsInt } from './status.js';
 import type { DamonSysfs } from './sysfs.js';
 import { registerExitCleanup } from './tracefs/exit-cleanup.js';
-import { eventField, readField } from './tracefs/format.js';
+import type { EventFormat } from './tracefs/format.js';
 import { type LostEvents, RawTraceReader } from './tracefs/raw-reader.js';
 import { TraceInstance } from './tracefs/instance.js';
 import { readTree, restoreTree, runningKdamonds } from './tree.js';
@@ -49,7 +49,6 @@ interface Attached {
   index: number;
   pid: number;
   intervals: IntervalsConfig;
-  nrTargets: number;
   /** Scheme index of the stat scheme in snapshot mode. */
   statScheme: number;
 }
@@ -102,30 +101,19 @@ async function recordTrace(attached: Attached[], sink: SnapshotSink, opts: Recor
   const inst = TraceInstance.open();
   let snapshots = 0;
   try {
-    const agg = inst.eventFormat('damon', 'damon_aggregated');
-    const f = {
-      pid: eventField(agg, 'common_pid'), target: eventField(agg, 'target_id'), nr: eventField(agg, 'nr_regions'),
-      start: eventField(agg, 'start'), end: eventField(agg, 'end'), acc: eventField(agg, 'nr_accesses'), age: eventField(agg, 'age'),
-    };
-    let tuneId = -1;
-    let tuneSample: ReturnType<typeof eventField> | null = null;
-    let tunePid: ReturnType<typeof eventField> | null = null;
+    const aggregated = inst.eventFormat('damon', 'damon_aggregated');
+    let tune: EventFormat | null = null;
     try {
-      const tune = inst.eventFormat('damon', 'damon_monitor_intervals_tune');
-      tuneId = tune.id;
-      tuneSample = eventField(tune, 'sample_us');
-      tunePid = eventField(tune, 'common_pid');
+      tune = inst.eventFormat('damon', 'damon_monitor_intervals_tune');
       inst.enableEvent('damon', 'damon_monitor_intervals_tune');
     } catch {
       // Kernels before intervals auto-tuning have no such event; intervals then never change.
     }
-    const byPid = new Map(attached.map((a) => [a.pid, a]));
     const byIndex = new Map(attached.map((a) => [a.index, a]));
-    // Auto-tuning keeps the aggr/sample ratio (spec §2.8).
-    const ratio = new Map(attached.map((a) => [a.index, a.intervals.aggr_us / a.intervals.sample_us]));
-    const current = new Map(attached.map((a) => [a.index, { sample_us: a.intervals.sample_us, aggr_us: a.intervals.aggr_us }]));
-    const asm = new AggregatedAssembler(
-      (k) => current.get(k)!,
+    const decoder = new DamonEventDecoder(
+      aggregated,
+      tune,
+      attached.map((a) => ({ index: a.index, pid: a.pid, sample_us: a.intervals.sample_us, aggr_us: a.intervals.aggr_us })),
       (k, targetId, snap) => {
         sink.addSnapshot(headerOf(byIndex.get(k)!, targetId, 'kernel damon_aggregated (tracefs)'), snap);
         snapshots++;
@@ -135,29 +123,18 @@ async function recordTrace(attached: Attached[], sink: SnapshotSink, opts: Recor
     inst.enableEvent('damon', 'damon_aggregated');
     let failure: Error | null = null;
     const abort = new AbortController();
-    const reader = new RawTraceReader(inst, (_cpu, buf, off, _len, timeNs) => {
-      const type = buf.readUInt16LE(off);
-      if (type === agg.id) {
-        const a = byPid.get(readField(buf, off, f.pid));
-        if (!a) return; // another kdamond's events
-        asm.push({
-          kdamond: a.index, targetId: readField(buf, off, f.target), nrRegions: readField(buf, off, f.nr),
-          start: readField(buf, off, f.start), end: readField(buf, off, f.end), nrAccesses: readField(buf, off, f.acc),
-          age: readField(buf, off, f.age), timeNs,
-        });
-      } else if (type === tuneId && tuneSample && tunePid) {
-        const a = byPid.get(readField(buf, off, tunePid));
-        if (!a) return;
-        const sample = readField(buf, off, tuneSample);
-        current.set(a.index, { sample_us: sample, aggr_us: Math.round(sample * ratio.get(a.index)!) });
-      }
-    }, { onError: (e) => { failure = e; abort.abort(); } });
+    const reader = new RawTraceReader(inst, (_cpu, buf, off, _len, timeNs) => decoder.onRecord(buf, off, timeNs), {
+      // damon_aggregated comes in one burst per aggregation (at most nr_regions events, ~48 bytes
+      // each): a 50 ms poll keeps far below the per-CPU buffer and costs a tenth of the 5 ms default.
+      pollMs: 50,
+      onError: (e) => { failure = e; abort.abort(); },
+    });
     reader.start();
     const stop = AbortSignal.any([abort.signal, ...(opts.signal ? [opts.signal] : [])]);
     await waitFor(opts.timeoutMs, stop);
     const lost = reader.stop();
     if (failure) throw failure;
-    return { mode: 'trace', snapshots, lost, incompleteAggregations: asm.incomplete };
+    return { mode: 'trace', snapshots, lost, incompleteAggregations: decoder.assembler.incomplete };
   } finally {
     inst.close();
   }
@@ -209,7 +186,6 @@ export async function recordKernel(config: KdamondsConfig, sink: SnapshotSink, o
       index: i,
       pid: rec.kdamonds[i]!.pid,
       intervals: k.contexts[0]!.intervals,
-      nrTargets: k.contexts[0]!.targets.length,
       statScheme: k.contexts[0]!.schemes.length - 1,
     }));
     return opts.snapshot ? await recordSnapshots(damon.fs, attached, sink, opts) : await recordTrace(attached, sink, opts);
@@ -233,7 +209,6 @@ export async function recordOngoing(sink: SnapshotSink, opts: RecordKernelOption
     index: r.index,
     pid: r.pid,
     intervals: readIntervals(fs, r.index),
-    nrTargets: sysfsInt(fs.read(`kdamonds/${r.index}/contexts/0/targets/nr_targets`)),
     statScheme: sysfsInt(fs.read(`kdamonds/${r.index}/contexts/0/schemes/nr_schemes`)),
   }));
   if (!opts.snapshot) return recordTrace(attached, sink, opts);

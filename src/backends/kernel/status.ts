@@ -49,7 +49,12 @@ export function sysfsInt(text: string): number {
 }
 
 function readInt(fs: DamonSysfs, rel: string): number {
-  return sysfsInt(fs.read(rel));
+  const text = fs.read(rel);
+  try {
+    return sysfsInt(text);
+  } catch (e) {
+    throw new Error(`${fs.path(rel)}: ${(e as Error).message}`);
+  }
 }
 
 function numericEntries(fs: DamonSysfs, rel: string): number[] {

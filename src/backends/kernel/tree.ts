@@ -4,7 +4,8 @@
  * each directory's nr_* files first (they recreate the children), then `operations` (the context's
  * other values are interpreted against it), then the other writable files, then the children; the
  * `state` of kdamonds found running is written `on` last, once the whole tree is back.
- * Read-only files (pid, stats, tried regions, effective quotas) are listed but not restored.
+ * Read-only files (pid, stats, effective quotas) are listed but not restored; the tried regions
+ * themselves are not even listed.
  */
 import type { DamonSysfs } from './sysfs.js';
 
@@ -28,6 +29,8 @@ export function readTree(fs: DamonSysfs, rel = 'kdamonds'): TreeFile[] {
       if (!(mode & 0o444)) continue;
       out.push({ path: p, value: fs.read(p), writable: (mode & 0o222) !== 0 });
     }
+    // Tried regions are the kernel's output (possibly thousands of directories), not configuration.
+    if (dir.endsWith('/tried_regions')) return;
     for (const d of entries.filter((e) => fs.isDir(`${dir}/${e}`))) walk(`${dir}/${d}`);
   };
   walk(rel);

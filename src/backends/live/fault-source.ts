@@ -16,7 +16,13 @@ import { eventField, readField, readU64, type EventField } from '../kernel/trace
 import { TraceInstance } from '../kernel/tracefs/instance.js';
 import { RawTraceReader, type LostEvents } from '../kernel/tracefs/raw-reader.js';
 import { processTids } from './proc-maps.js';
-import { ReportBatcher, type ReportSink, type ReportSource, type SourceStats } from './source.js';
+import {
+  monotonicUs,
+  ReportBatcher,
+  type ReportSink,
+  type ReportSource,
+  type SourceStats,
+} from './source.js';
 import { TgidCache } from './thread-groups.js';
 import { join } from 'node:path';
 
@@ -32,6 +38,13 @@ export interface PageFaultSourceOptions {
   pollMs?: number;
   /** Subtracted from CLOCK_MONOTONIC µs to give report times (default 0). */
   timeBaseUs?: number;
+  /**
+   * Stamp reports with the time the reader got them instead of the fault time. A wall-clock context
+   * treats reports older than its current sample as stale; the reader polls every few ms, so
+   * event times would make the faults of a sample's last milliseconds stale. Arrival times move a
+   * fault by at most one poll period and lose none.
+   */
+  stampArrival?: boolean;
   /** Called when a poll found newly lost events. */
   onLost?: (lost: LostEvents) => void;
 }
@@ -66,7 +79,10 @@ export class PageFaultSource implements ReportSource {
       const ids = new Set(fmts.map((f) => f.id));
       // Both events share one layout (platform-notes B.2); check rather than assume.
       for (const f of fmts.slice(1)) {
-        if (eventField(f, 'address').offset !== fAddr.offset || eventField(f, 'error_code').offset !== fErr.offset)
+        if (
+          eventField(f, 'address').offset !== fAddr.offset ||
+          eventField(f, 'error_code').offset !== fErr.offset
+        )
           throw new Error(`page_fault source: exceptions:${f.name} layout differs from page_fault_user`);
       }
       const batcher = new ReportBatcher(sink);
@@ -80,6 +96,7 @@ export class PageFaultSource implements ReportSource {
       inst.setOption('event-fork', o.followForks ?? true);
       inst.setOption('record-tgid', true);
       inst.setEventPids(tids);
+      const arrival = o.stampArrival ?? false;
       const aoff = fAddr.offset;
       const eoff = fErr.offset;
       const reader = new RawTraceReader(
@@ -90,7 +107,16 @@ export class PageFaultSource implements ReportSource {
           const write = (buf.readUInt32LE(off + eoff) & WRITE_BIT) !== 0;
           counts.events++;
           if (write) counts.writes++;
-          batcher.push(readU64(buf, off + aoff), 1, cpu, tid, tgids.tgidOf(tid), write, Math.floor(ns / 1000) - base);
+          if (arrival && this.arrivalUs < 0) this.arrivalUs = monotonicUs() - base;
+          batcher.push(
+            readU64(buf, off + aoff),
+            1,
+            cpu,
+            tid,
+            tgids.tgidOf(tid),
+            write,
+            arrival ? this.arrivalUs : Math.floor(ns / 1000) - base,
+          );
         },
         { pollMs: o.pollMs, onPollEnd: () => this.afterPoll(), onError: (e) => this.fail(e) },
       );
@@ -104,8 +130,11 @@ export class PageFaultSource implements ReportSource {
   }
 
   private lastLost = 0;
+  /** Arrival time of the current poll's events (-1: not taken yet). */
+  private arrivalUs = -1;
 
   private afterPoll(): void {
+    this.arrivalUs = -1;
     this.batcher?.flush();
     const r = this.reader;
     if (!r || r.pagesFlaggedMissed === this.lastLost) return;

@@ -14,7 +14,13 @@ import type { Readable } from 'node:stream';
 import { readChunks } from '../trace/chunk-reader.js';
 import { LackeyDecoder } from '../trace/lackey-decoder.js';
 import type { TraceInfo } from '../trace/trace-batch.js';
-import { monotonicUs, ReportBatcher, type ReportSink, type ReportSource, type SourceStats } from './source.js';
+import {
+  monotonicUs,
+  ReportBatcher,
+  type ReportSink,
+  type ReportSource,
+  type SourceStats,
+} from './source.js';
 
 export interface LackeySourceOptions {
   cmd: string;
@@ -30,7 +36,15 @@ export interface LackeySourceOptions {
 
 /** The valgrind command line of a live lackey run: the log goes to fd 3. */
 export function lackeyCommand(o: LackeySourceOptions): string[] {
-  return ['--tool=lackey', '--trace-mem=yes', '--trace-sched=yes', '--trace-syscalls=yes', '--log-fd=3', o.cmd, ...(o.args ?? [])];
+  return [
+    '--tool=lackey',
+    '--trace-mem=yes',
+    '--trace-sched=yes',
+    '--trace-syscalls=yes',
+    '--log-fd=3',
+    o.cmd,
+    ...(o.args ?? []),
+  ];
 }
 
 /** Feeds a lackey stream into reports. */
@@ -87,12 +101,21 @@ export class LackeySource implements ReportSource {
 
   start(sink: ReportSink): void {
     const o = this.opts;
-    const feed = new LackeyReports(`valgrind lackey of ${o.cmd}`, sink, o.clock ?? 'arrival', o.timeBaseUs ?? 0, o.instructionsPerSecond);
+    const feed = new LackeyReports(
+      `valgrind lackey of ${o.cmd}`,
+      sink,
+      o.clock ?? 'arrival',
+      o.timeBaseUs ?? 0,
+      o.instructionsPerSecond,
+    );
     this.feed = feed;
     const io = o.stdio ?? 'inherit';
     const child = spawn(o.valgrind ?? 'valgrind', lackeyCommand(o), { stdio: [io, io, io, 'pipe'] });
     this.child = child;
-    child.once('error', (e) => (this.error ??= new Error(`lackey source: cannot run valgrind: ${e.message}`)));
+    child.once(
+      'error',
+      (e) => (this.error ??= new Error(`lackey source: cannot run valgrind: ${e.message}`)),
+    );
     const log = child.stdio[3] as Readable;
     log.on('data', (d: Buffer) => {
       if (this.error) return;

@@ -37,7 +37,18 @@ function load(): Ffi {
   return ffi;
 }
 
-const ERRNO_NAMES: Record<number, string> = { 1: 'EPERM', 2: 'ENOENT', 3: 'ESRCH', 9: 'EBADF', 12: 'ENOMEM', 14: 'EFAULT', 16: 'EBUSY', 22: 'EINVAL', 25: 'ENOTTY', 38: 'ENOSYS' };
+const ERRNO_NAMES: Record<number, string> = {
+  1: 'EPERM',
+  2: 'ENOENT',
+  3: 'ESRCH',
+  9: 'EBADF',
+  12: 'ENOMEM',
+  14: 'EFAULT',
+  16: 'EBUSY',
+  22: 'EINVAL',
+  25: 'ENOTTY',
+  38: 'ENOSYS',
+};
 
 /** "EINVAL (22)" style name of an errno. */
 export function errnoName(errno: number): string {
@@ -83,6 +94,6 @@ export function copyProcessFd(pid: number, targetFd: number): number {
 
 /** Writes a u64 as two u32 (values below 2^53: addresses, lengths, flags). */
 export function writeU64(buf: Buffer, off: number, v: number): void {
-  buf.writeUInt32LE(v % 4294967296 >>> 0, off);
+  buf.writeUInt32LE((v % 4294967296) >>> 0, off);
   buf.writeUInt32LE(Math.floor(v / 4294967296) >>> 0, off + 4);
 }

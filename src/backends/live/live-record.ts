@@ -3,19 +3,25 @@
  * or a running process, with reports going to a sink (normally `ctx.reportAccesses` of a report-fed
  * context). Programs are held before their first instruction until monitoring is set up.
  *
+ * Report times default to the core's wall clock (wallClockTimeBaseUs), for runWallClock contexts.
+ *
  * Sample filters (--exp_ops_cpus, --exp_ops_tids, --sample_filter) are not applied here: they are the
  * context's sample filters (src/core), applied to these reports like to any others.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Writable } from 'node:stream';
+import { registerExitCleanup } from '../kernel/tracefs/exit-cleanup.js';
 import { PageFaultSource } from './fault-source.js';
 import { ReferencedBytesSource, type WssSample } from './referenced-source.js';
-import type { ReportSink, ReportSource, SourceStats } from './source.js';
+import { wallClockTimeBaseUs, type ReportSink, type ReportSource, type SourceStats } from './source.js';
+import type { TargetView } from '../../core/types.js';
 import { launchWithUffdHelper } from './uffd-helper.js';
 import { WriteOnlySource } from './write-only-source.js';
 
 export interface LiveRun<S = SourceStats> {
   pid: number;
+  /** The launched program (null when attached to a running process). */
+  child: ChildProcess | null;
   /** Resolves with the program's exit code or signal name (never, for an attached process, until it ends). */
   exited: Promise<number | string>;
   /** Stops monitoring (and with `killProgram`, sends the launched program SIGTERM); returns the counters. */
@@ -28,9 +34,17 @@ type Stdio = 'inherit' | 'ignore' | 'pipe';
  * Spawns `cmd args` held in a shell that waits for a byte on fd 3 and then execs the program in
  * place (same pid), so tracing can be limited to the pid before the program runs.
  */
-function spawnHeld(cmd: string, args: readonly string[], stdio: Stdio): { child: ChildProcess; go: () => void; exited: Promise<number | string> } {
-  const child = spawn('/bin/sh', ['-c', 'read _ <&3; exec 3<&-; exec "$@"', 'sh', cmd, ...args], { stdio: [stdio, stdio, stdio, 'pipe'] });
-  const exited = new Promise<number | string>((resolve) => child.once('exit', (code, sig) => resolve(code ?? sig ?? -1)));
+function spawnHeld(
+  cmd: string,
+  args: readonly string[],
+  stdio: Stdio,
+): { child: ChildProcess; go: () => void; exited: Promise<number | string> } {
+  const child = spawn('/bin/sh', ['-c', 'read _ <&3; exec 3<&-; exec "$@"', 'sh', cmd, ...args], {
+    stdio: [stdio, stdio, stdio, 'pipe'],
+  });
+  const exited = new Promise<number | string>((resolve) =>
+    child.once('exit', (code, sig) => resolve(code ?? sig ?? -1)),
+  );
   return { child, exited, go: () => (child.stdio[3] as Writable).end('\n') };
 }
 
@@ -48,9 +62,25 @@ function untilExit(pid: number): Promise<number | string> {
   });
 }
 
-function runOf(pid: number, source: ReportSource, exited: Promise<number | string>, child: ChildProcess | null): LiveRun {
+/**
+ * A launched program must not outlive its monitor (it would keep running registered, or held in
+ * its shell): on exit or a terminating signal of this process it gets SIGKILL.
+ */
+function runOf(
+  pid: number,
+  source: ReportSource,
+  exited: Promise<number | string>,
+  child: ChildProcess | null,
+): LiveRun {
+  const unregister = child
+    ? registerExitCleanup(() => {
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      })
+    : () => undefined;
+  void exited.then(() => unregister());
   return {
     pid,
+    child,
     exited,
     async stop(killProgram = false) {
       const s = await source.stop();
@@ -68,22 +98,37 @@ export interface LiveWriteOnlyOptions {
   /** Every written page instead of DAMON's sampling semantics. */
   exact?: boolean;
   /** Sampling mode: the report-fed context's sampling addresses for the target. */
-  samplingAddresses?: () => ArrayLike<number>;
+  samplingAddresses?: (pid: number) => ArrayLike<number>;
   /** Drive scans from the context (call `source.sample()` before each check) instead of a timer. */
   selfTimed?: boolean;
   timeBaseUs?: number;
   stdio?: Stdio;
+  /** Called with the pid while the program is still held (e.g. to add the context's target). */
+  onLaunched?: (pid: number) => void;
 }
 
 /**
  * `record --sample_primitives page_fault --exp_ops_write_only y -- CMD`: launches CMD with the
  * uffd-wp helper and reports its writes. Returns the run and the source (for `sample()`).
  */
-export async function recordLiveWriteOnly(o: LiveWriteOnlyOptions, sink: ReportSink): Promise<LiveRun & { source: WriteOnlySource }> {
-  const prog = await launchWithUffdHelper(o.cmd, o.args ?? [], { stdio: [o.stdio ?? 'inherit', o.stdio ?? 'inherit', o.stdio ?? 'inherit'] });
+export async function recordLiveWriteOnly(
+  o: LiveWriteOnlyOptions,
+  sink: ReportSink,
+): Promise<LiveRun & { source: WriteOnlySource }> {
+  const prog = await launchWithUffdHelper(o.cmd, o.args ?? [], {
+    stdio: [o.stdio ?? 'inherit', o.stdio ?? 'inherit', o.stdio ?? 'inherit'],
+  });
   let source: WriteOnlySource;
   try {
-    source = new WriteOnlySource({ pid: prog.pid, sampleUs: o.sampleUs, exact: o.exact, samplingAddresses: o.samplingAddresses, selfTimed: o.selfTimed, timeBaseUs: o.timeBaseUs });
+    o.onLaunched?.(prog.pid);
+    source = new WriteOnlySource({
+      pid: prog.pid,
+      sampleUs: o.sampleUs,
+      exact: o.exact,
+      samplingAddresses: o.samplingAddresses,
+      selfTimed: o.selfTimed,
+      timeBaseUs: o.timeBaseUs ?? wallClockTimeBaseUs(),
+    });
     source.start(sink);
   } catch (e) {
     prog.child.kill('SIGKILL');
@@ -103,13 +148,22 @@ export interface LivePageFaultOptions {
   timeBaseUs?: number;
   stdio?: Stdio;
   onLost?: (lost: number) => void;
+  /** Called with the pid while a launched command is still held. */
+  onLaunched?: (pid: number) => void;
 }
 
 /** Page-fault reports of a process or a launched command (natural faults: see fault-source.ts). */
 export async function recordLivePageFaults(o: LivePageFaultOptions, sink: ReportSink): Promise<LiveRun> {
-  const onLost = o.onLost ?? ((n: number) => process.stderr.write(`damon-ts: page_fault source: ${n} events lost\n`));
+  const onLost =
+    o.onLost ?? ((n: number) => process.stderr.write(`damon-ts: page_fault source: ${n} events lost\n`));
   const mk = (pid: number): PageFaultSource =>
-    new PageFaultSource({ pid, kernel: o.kernel, timeBaseUs: o.timeBaseUs, onLost: (l) => onLost(Math.max(l.overrun + l.dropped, l.missedStored)) });
+    new PageFaultSource({
+      pid,
+      kernel: o.kernel,
+      timeBaseUs: o.timeBaseUs ?? wallClockTimeBaseUs(),
+      stampArrival: true,
+      onLost: (l) => onLost(Math.max(l.overrun + l.dropped, l.missedStored)),
+    });
   if (o.pid !== undefined) {
     const source = mk(o.pid);
     source.start(sink);
@@ -117,8 +171,10 @@ export async function recordLivePageFaults(o: LivePageFaultOptions, sink: Report
   }
   if (!o.cmd) throw new Error('page_fault source: give a pid or a command');
   const held = spawnHeld(o.cmd, o.args ?? [], o.stdio ?? 'inherit');
-  const source = mk(held.child.pid!);
+  let source: PageFaultSource;
   try {
+    o.onLaunched?.(held.child.pid!);
+    source = mk(held.child.pid!);
     source.start(sink);
   } catch (e) {
     held.child.kill('SIGKILL');
@@ -126,6 +182,15 @@ export async function recordLivePageFaults(o: LivePageFaultOptions, sink: Report
   }
   held.go();
   return runOf(held.child.pid!, source, held.exited, held.child);
+}
+
+/**
+ * The sampling addresses of the target monitoring `pid` (vaddr), for the write-only source's
+ * sampling mode: `samplingAddresses: (pid) => samplingAddressesOf(ctx.targets, pid)`.
+ */
+export function samplingAddressesOf(targets: readonly TargetView[], pid: number): Float64Array {
+  const t = targets.find((x) => x.pid === pid);
+  return t ? t.regions.samplingAddr.subarray(0, t.regions.length) : new Float64Array(0);
 }
 
 /** Working-set samples of a process every `intervalUs` from clear_refs + smaps (no helper). */

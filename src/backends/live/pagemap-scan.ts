@@ -66,7 +66,10 @@ export class WrittenPageScanner {
     vecLen = 16384,
   ) {
     const ufd = findUserfaultfd(pid);
-    if (ufd < 0) throw new Error(`write-only monitoring: process ${pid} has no userfaultfd: the preload helper was not loaded or failed (see its stderr)`);
+    if (ufd < 0)
+      throw new Error(
+        `write-only monitoring: process ${pid} has no userfaultfd: the preload helper was not loaded or failed (see its stderr)`,
+      );
     this.uffd = copyProcessFd(pid, ufd);
     try {
       this.pagemapFd = openSync(`/proc/${pid}/pagemap`, 'r');
@@ -115,7 +118,12 @@ export class WrittenPageScanner {
     writeU64(a, 8, end - start);
     writeU64(a, 16, mode);
     try {
-      ioctlBuf(this.uffd, req, size === 32 ? a : a.subarray(0, size), `userfaultfd ioctl 0x${req.toString(16)} on ${start.toString(16)}-${end.toString(16)} of ${this.pid}`);
+      ioctlBuf(
+        this.uffd,
+        req,
+        size === 32 ? a : a.subarray(0, size),
+        `userfaultfd ioctl 0x${req.toString(16)} on ${start.toString(16)}-${end.toString(16)} of ${this.pid}`,
+      );
       return true;
     } catch (e) {
       // EINVAL: a mapping userfaultfd cannot take (skipped, as the helper does); ENOENT/ESRCH: unmapped meanwhile or exited.

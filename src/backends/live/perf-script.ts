@@ -74,7 +74,10 @@ export class PerfScriptParser {
       kind = (parseInt(tf[2]!, 16) & 2) !== 0 ? 2 : 1;
     } else {
       const h = HEX_ADDR.exec(rest!);
-      if (!h) throw new Error(`${this.source}:${lineNo}: no data address in '${line}' (record with -d, script with -F ...,addr)`);
+      if (!h)
+        throw new Error(
+          `${this.source}:${lineNo}: no data address in '${line}' (record with -d, script with -F ...,addr)`,
+        );
       addr = parseInt(h[1]!, 16);
       if (/load/i.test(event!) || rest!.includes('|OP LOAD')) kind = 1;
       else if (/store/i.test(event!) || rest!.includes('|OP STORE')) kind = 2;
@@ -85,6 +88,14 @@ export class PerfScriptParser {
     else if (kind === 2) s.stores++;
     else s.unknownKind++;
     const tid = Number(tidS);
-    this.out.push(addr, 1, cpuS === undefined ? -1 : Number(cpuS), tid, pidS === undefined ? -1 : Number(pidS), kind === 2, timeUs(sec!, frac!) - this.timeBaseUs);
+    this.out.push(
+      addr,
+      1,
+      cpuS === undefined ? -1 : Number(cpuS),
+      tid,
+      pidS === undefined ? -1 : Number(pidS),
+      kind === 2,
+      timeUs(sec!, frac!) - this.timeBaseUs,
+    );
   }
 }

@@ -36,7 +36,8 @@ const SCRIPT_FIELDS: Record<PerfMode, string> = {
 /** The perf record and perf script command lines for the options (exported for docs and tests). */
 export function perfCommands(o: PerfSourceOptions): { record: string[]; script: string[] } {
   const mode = o.mode ?? 'tracepoint';
-  const target = o.pid !== undefined ? ['-p', String(o.pid)] : o.cmd ? ['--', o.cmd, ...(o.args ?? [])] : null;
+  const target =
+    o.pid !== undefined ? ['-p', String(o.pid)] : o.cmd ? ['--', o.cmd, ...(o.args ?? [])] : null;
   if (!target) throw new Error('perf source: give a pid or a command');
   const common = ['--sample-cpu', '-k', 'CLOCK_MONOTONIC', '-o', '-'];
   const record =
@@ -94,7 +95,13 @@ export class PerfSource implements ReportSource {
   }
 
   stats(): SourceStats {
-    const s: PerfScriptStats = this.parser?.stats ?? { lines: 0, samples: 0, loads: 0, stores: 0, unknownKind: 0 };
+    const s: PerfScriptStats = this.parser?.stats ?? {
+      lines: 0,
+      samples: 0,
+      loads: 0,
+      stores: 0,
+      unknownKind: 0,
+    };
     return { reports: this.batcher?.delivered ?? 0, lost: perfLostFromStderr(this.stderr), ...s };
   }
 
@@ -105,14 +112,20 @@ export class PerfSource implements ReportSource {
     this.parser?.end();
     const rc = this.record?.exitCode;
     if (!this.error && this.parser && this.parser.stats.samples === 0 && rc !== 0 && rc !== null)
-      this.error = new Error(`perf source: perf record failed (exit ${rc}): ${this.stderr.trim().split('\n').slice(-3).join(' / ')}`);
+      this.error = new Error(
+        `perf source: perf record failed (exit ${rc}): ${this.stderr.trim().split('\n').slice(-3).join(' / ')}`,
+      );
     if (this.error) throw this.error;
     return this.stats();
   }
 }
 
 /** Parses a saved `perf script` text file into reports; returns the parse counters. */
-export async function readPerfScriptFile(path: string, sink: ReportSink, timeBaseUs = 0): Promise<PerfScriptStats> {
+export async function readPerfScriptFile(
+  path: string,
+  sink: ReportSink,
+  timeBaseUs = 0,
+): Promise<PerfScriptStats> {
   const batcher = new ReportBatcher(sink);
   const parser = new PerfScriptParser(path, batcher, timeBaseUs);
   for await (const chunk of readChunks(path)) parser.feed(Buffer.from(chunk));

@@ -18,14 +18,25 @@ export function parseMaps(text: string, where: string): MapsEntry[] {
     if (line === '') continue;
     const m = /^([0-9a-f]+)-([0-9a-f]+)\s+(\S+)\s+\S+\s+\S+\s+(\d+)\s*(.*)$/.exec(line);
     if (!m) throw new Error(`${where}:${i + 1}: not a maps line: ${line}`);
-    out.push({ start: parseInt(m[1]!, 16), end: parseInt(m[2]!, 16), perms: m[3]!, inode: Number(m[4]), path: m[5]! });
+    out.push({
+      start: parseInt(m[1]!, 16),
+      end: parseInt(m[2]!, 16),
+      perms: m[3]!,
+      inode: Number(m[4]),
+      path: m[5]!,
+    });
   }
   return out;
 }
 
 /** Anonymous private writable mappings: what the uffd-wp helper registers (heap, stack, anon mmaps). */
 export function isAnonPrivateWritable(e: MapsEntry): boolean {
-  return e.perms[1] === 'w' && e.perms[3] === 'p' && e.inode === 0 && (e.path === '' || e.path === '[heap]' || e.path === '[stack]');
+  return (
+    e.perms[1] === 'w' &&
+    e.perms[3] === 'p' &&
+    e.inode === 0 &&
+    (e.path === '' || e.path === '[heap]' || e.path === '[stack]')
+  );
 }
 
 export function readMaps(pid: number): MapsEntry[] {
@@ -36,7 +47,9 @@ export function readMaps(pid: number): MapsEntry[] {
 /** Thread ids of a process (empty when it is gone). */
 export function processTids(pid: number): number[] {
   try {
-    return readdirSync(`/proc/${pid}/task`).map(Number).sort((a, b) => a - b);
+    return readdirSync(`/proc/${pid}/task`)
+      .map(Number)
+      .sort((a, b) => a - b);
   } catch {
     return [];
   }

@@ -40,7 +40,13 @@ export function parseSmapsReferenced(text: string, where: string): VmaReferenced
     const line = lines[i]!;
     const head = /^([0-9a-f]+)-([0-9a-f]+) \S+ \S+ \S+ \d+\s*(.*)$/.exec(line);
     if (head) {
-      cur = { start: parseInt(head[1]!, 16), end: parseInt(head[2]!, 16), path: head[3]!, referenced: 0, rss: 0 };
+      cur = {
+        start: parseInt(head[1]!, 16),
+        end: parseInt(head[2]!, 16),
+        path: head[3]!,
+        referenced: 0,
+        rss: 0,
+      };
       out.push(cur);
       continue;
     }

@@ -7,6 +7,7 @@
  * (so a context whose clock starts at 0 passes its start time); `paddr` is -1 (unknown: user-space
  * sources see virtual addresses); `cpu` is -1 and `tid` -1 when the source cannot tell them.
  */
+import { wallClockUs } from '../../core/drivers.js';
 import type { ReportBatch } from '../../core/types.js';
 
 export type ReportSink = (batch: ReportBatch) => void;
@@ -30,6 +31,14 @@ export interface ReportSource {
 /** Current CLOCK_MONOTONIC time in µs (the clock of trace_clock=mono and of Node's hrtime). */
 export function monotonicUs(): number {
   return Math.floor(Number(process.hrtime.bigint() / 1000n));
+}
+
+/**
+ * The timeBaseUs that puts live report times on the core's wall clock (runWallClock, wallClockUs:
+ * epoch µs): CLOCK_MONOTONIC µs − this = wall-clock µs.
+ */
+export function wallClockTimeBaseUs(): number {
+  return monotonicUs() - wallClockUs();
 }
 
 export function newReportBatch(capacity: number): ReportBatch {
@@ -59,7 +68,15 @@ export class ReportBatcher {
     this.batch = newReportBatch(capacity);
   }
 
-  push(vaddr: number, size: number, cpu: number, tid: number, tgid: number, isWrite: boolean, time: number): void {
+  push(
+    vaddr: number,
+    size: number,
+    cpu: number,
+    tid: number,
+    tgid: number,
+    isWrite: boolean,
+    time: number,
+  ): void {
     const b = this.batch;
     const i = b.length;
     b.paddr[i] = -1;

@@ -14,7 +14,10 @@ export const HELPER_ENV = 'DAMON_TS_UFFD_HELPER';
 /** Path of the built helper: $DAMON_TS_UFFD_HELPER, else <package>/native/build/libdamon-ts-uffd-wp.so. */
 export function uffdHelperPath(): string {
   // src/backends/live and dist/backends/live are both three levels below the package root.
-  return process.env[HELPER_ENV] ?? fileURLToPath(new URL('../../../native/build/libdamon-ts-uffd-wp.so', import.meta.url));
+  return (
+    process.env[HELPER_ENV] ??
+    fileURLToPath(new URL('../../../native/build/libdamon-ts-uffd-wp.so', import.meta.url))
+  );
 }
 
 export interface LaunchedProgram {
@@ -28,7 +31,9 @@ export interface LaunchedProgram {
 
 export interface LaunchOptions {
   /** stdin, stdout, stderr of the program (default: inherit all three). */
-  stdio?: [StdioOptions, StdioOptions, StdioOptions] | ['pipe' | 'inherit' | 'ignore', 'pipe' | 'inherit' | 'ignore', 'pipe' | 'inherit' | 'ignore'];
+  stdio?:
+    | [StdioOptions, StdioOptions, StdioOptions]
+    | ['pipe' | 'inherit' | 'ignore', 'pipe' | 'inherit' | 'ignore', 'pipe' | 'inherit' | 'ignore'];
   env?: NodeJS.ProcessEnv;
   /** How long to wait for the helper's answer (default 10 s). */
   timeoutMs?: number;
@@ -38,18 +43,29 @@ export interface LaunchOptions {
  * Starts `cmd args` with the helper preloaded and waits until the helper has registered its memory.
  * Throws an Error naming the helper file when it is not built, and the helper's message when it fails.
  */
-export async function launchWithUffdHelper(cmd: string, args: readonly string[], opts: LaunchOptions = {}): Promise<LaunchedProgram> {
+export async function launchWithUffdHelper(
+  cmd: string,
+  args: readonly string[],
+  opts: LaunchOptions = {},
+): Promise<LaunchedProgram> {
   const helper = uffdHelperPath();
   if (!existsSync(helper))
-    throw new Error(`write-only monitoring needs the preload helper ${helper}: build it with 'bash scripts/build-native.sh' (needs a C compiler)`);
+    throw new Error(
+      `write-only monitoring needs the preload helper ${helper}: build it with 'bash scripts/build-native.sh' (needs a C compiler)`,
+    );
   const stdio = [...(opts.stdio ?? ['inherit', 'inherit', 'inherit']), 'pipe'] as StdioOptions;
   const env = { ...(opts.env ?? process.env), LD_PRELOAD: helper, DAMON_TS_UFFD_SYNC_FD: '3' };
   const child = spawn(cmd, [...args], { stdio, env });
-  const exited = new Promise<number | string>((resolve) => child.once('exit', (code, sig) => resolve(code ?? sig ?? -1)));
+  const exited = new Promise<number | string>((resolve) =>
+    child.once('exit', (code, sig) => resolve(code ?? sig ?? -1)),
+  );
   const sync = child.stdio[3] as Duplex;
   const answer = await new Promise<string>((resolve, reject) => {
     let got = '';
-    const timer = setTimeout(() => reject(new Error(`${cmd}: no answer from the uffd helper within ${opts.timeoutMs ?? 10000} ms`)), opts.timeoutMs ?? 10000);
+    const timer = setTimeout(
+      () => reject(new Error(`${cmd}: no answer from the uffd helper within ${opts.timeoutMs ?? 10000} ms`)),
+      opts.timeoutMs ?? 10000,
+    );
     const done = (f: () => void): void => {
       clearTimeout(timer);
       sync.removeAllListeners('data');
@@ -61,7 +77,13 @@ export async function launchWithUffdHelper(cmd: string, args: readonly string[],
     });
     child.once('error', (e) => done(() => reject(new Error(`${cmd}: cannot start: ${e.message}`))));
     child.once('exit', (code, sig) =>
-      done(() => reject(new Error(`${cmd}: exited (${code ?? sig}) before the uffd helper answered (is ${cmd} a static binary, or setuid? LD_PRELOAD does not apply then)`))),
+      done(() =>
+        reject(
+          new Error(
+            `${cmd}: exited (${code ?? sig}) before the uffd helper answered (is ${cmd} a static binary, or setuid? LD_PRELOAD does not apply then)`,
+          ),
+        ),
+      ),
     );
   }).catch((e: Error) => {
     child.kill('SIGKILL');

@@ -18,6 +18,10 @@
  *   reported is the same.)
  * - exact: every written page is reported, one report per page (size 4096).
  *
+ * Report times are the scan's time (or the `nowUs` given to sample()), not the fault times: a
+ * wall-clock context drops reports older than its current sample, and every written page of the
+ * interval must count in the sample the scan closes. The faults only give CPU and thread.
+ *
  * A written page whose fault was not seen (lost event, or written in the microseconds between the
  * scan and reprotection) is reported with cpu -1 and tid -1 and counted in stats().unattributed.
  * Only the launched process (its tgid) is monitored: children get no registration.
@@ -27,7 +31,13 @@ import { RawTraceReader } from '../kernel/tracefs/raw-reader.js';
 import { eventField, readField, readU64 } from '../kernel/tracefs/format.js';
 import { PAGE_SIZE, WrittenPageScanner, type WrittenRanges } from './pagemap-scan.js';
 import { processRunning, processTids } from './proc-maps.js';
-import { monotonicUs, ReportBatcher, type ReportSink, type ReportSource, type SourceStats } from './source.js';
+import {
+  monotonicUs,
+  ReportBatcher,
+  type ReportSink,
+  type ReportSource,
+  type SourceStats,
+} from './source.js';
 import { join } from 'node:path';
 import { TgidCache } from './thread-groups.js';
 
@@ -39,7 +49,7 @@ export interface WriteOnlySourceOptions {
   /** Report every written page instead of DAMON's sampling semantics. */
   exact?: boolean;
   /** Sampling mode: the context's current sampling addresses of this target (called once per scan). */
-  samplingAddresses?: () => ArrayLike<number>;
+  samplingAddresses?: (pid: number) => ArrayLike<number>;
   /** Scan on an own timer every sampleUs (default true). With false, call sample() yourself. */
   selfTimed?: boolean;
   /** Attribute writes to CPU and thread via the fault tracepoint (default true). */
@@ -79,12 +89,21 @@ export class WriteOnlySource implements ReportSource {
   /** First write fault per page (page number → who/when) not yet matched with a scan. */
   private readonly faults = new Map<number, Attribution>();
   private tgids: TgidCache;
-  private readonly counters = { samples: 0, pagesWritten: 0, unattributed: 0, scanUs: 0, mappingsRegistered: 0, lost: 0 };
+  private readonly counters = {
+    samples: 0,
+    pagesWritten: 0,
+    unattributed: 0,
+    scanUs: 0,
+    mappingsRegistered: 0,
+    lost: 0,
+  };
   private final: SourceStats | null = null;
 
   constructor(private readonly opts: WriteOnlySourceOptions) {
     if (!opts.exact && !opts.samplingAddresses)
-      throw new Error('write-only source: the sampling mode needs samplingAddresses (the report-fed context\'s sampling addresses); use exact: true to report every written page');
+      throw new Error(
+        "write-only source: the sampling mode needs samplingAddresses (the report-fed context's sampling addresses); use exact: true to report every written page",
+      );
     this.name = opts.exact ? 'write_only_exact' : 'write_only';
     this.tgids = new TgidCache(opts.pid);
   }
@@ -136,7 +155,8 @@ export class WriteOnlySource implements ReportSource {
     this.reader = new RawTraceReader(inst, (cpu, buf, off, _len, ns) => {
       if (buf.readUInt16LE(off) !== fmt.id || (buf.readUInt32LE(off + eoff) & WRITE_BIT) === 0) return;
       const page = Math.floor(readU64(buf, off + aoff) / PAGE_SIZE);
-      if (!faults.has(page)) faults.set(page, { cpu, tid: readField(buf, off, fPid), time: Math.floor(ns / 1000) - base });
+      if (!faults.has(page))
+        faults.set(page, { cpu, tid: readField(buf, off, fPid), time: Math.floor(ns / 1000) - base });
     });
     inst.enableEvent('exceptions', 'page_fault_user');
     this.reader.start(true);
@@ -145,9 +165,10 @@ export class WriteOnlySource implements ReportSource {
   /**
    * Ends one sample interval: scans written pages (re-protecting them), matches them with the write
    * faults read so far and pushes the reports. Call it right before the context checks the sample's
-   * reports when not self-timed.
+   * reports when not self-timed, with that sample's `nowUs` (the reports then carry that time, so
+   * they count in that sample).
    */
-  sample(): void {
+  sample(nowUs?: number): void {
     const scanner = this.scanner;
     const batcher = this.batcher;
     if (!scanner || !batcher) return;
@@ -164,12 +185,12 @@ export class WriteOnlySource implements ReportSource {
     scanner.registerNewMappings();
     this.reader?.poll();
     this.counters.samples++;
-    const now = t1 - (this.opts.timeBaseUs ?? 0);
+    const now = nowUs ?? t1 - (this.opts.timeBaseUs ?? 0);
     const pid = this.opts.pid;
     let pages = 0;
     const report = (vaddr: number, size: number): void => {
       const a = this.faults.get(Math.floor(vaddr / PAGE_SIZE));
-      if (a) batcher.push(vaddr, size, a.cpu, a.tid, this.tgids.tgidOf(a.tid), true, Math.min(a.time, now));
+      if (a) batcher.push(vaddr, size, a.cpu, a.tid, this.tgids.tgidOf(a.tid), true, now);
       else {
         this.counters.unattributed++;
         batcher.push(vaddr, size, -1, -1, pid, true, now);
@@ -180,12 +201,13 @@ export class WriteOnlySource implements ReportSource {
       for (let i = 0; i < written.length; i++)
         for (let a = written.start[i]!; a < written.end[i]!; a += PAGE_SIZE) report(a, PAGE_SIZE);
     } else {
-      const addrs = this.opts.samplingAddresses!();
+      const addrs = this.opts.samplingAddresses!(this.opts.pid);
       for (let k = 0; k < addrs.length; k++) if (findRange(written, addrs[k]!) >= 0) report(addrs[k]!, 1);
     }
     this.counters.pagesWritten += pages;
     // Faults after the scan belong to the next interval; older ones are matched or stale.
-    for (const [page, a] of this.faults) if (a.time <= now) this.faults.delete(page);
+    const scanEnd = t1 - (this.opts.timeBaseUs ?? 0);
+    for (const [page, a] of this.faults) if (a.time <= scanEnd) this.faults.delete(page);
     batcher.flush();
   }
 

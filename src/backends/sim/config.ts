@@ -72,31 +72,46 @@ export function resolveMachineConfig(partial: Partial<MachineConfig> = {}): Mach
   intIn('cpus', c.cpus, 1, 1024);
   intIn('memoryBytes', c.memoryBytes, HUGE_PAGE_SIZE * c.nodes, 2 ** 31 * PAGE_SIZE);
   if (c.memoryBytes % (HUGE_PAGE_SIZE * c.nodes) !== 0) {
-    throw new Error(`machine config memoryBytes: ${c.memoryBytes} is not a multiple of 2 MiB per node (${c.nodes} nodes)`);
+    throw new Error(
+      `machine config memoryBytes: ${c.memoryBytes} is not a multiple of 2 MiB per node (${c.nodes} nodes)`,
+    );
   }
   if (c.cpus < c.nodes) throw new Error(`machine config cpus: ${c.cpus} CPUs cannot cover ${c.nodes} nodes`);
   intIn('tlbEntries', c.tlbEntries, 0, 1 << 20);
-  if (typeof c.accessesPerSecond !== 'number' || !(c.accessesPerSecond > 0) || !Number.isFinite(c.accessesPerSecond)) {
-    throw new Error(`machine config accessesPerSecond: expected a positive number, got ${String(c.accessesPerSecond)}`);
+  if (
+    typeof c.accessesPerSecond !== 'number' ||
+    !(c.accessesPerSecond > 0) ||
+    !Number.isFinite(c.accessesPerSecond)
+  ) {
+    throw new Error(
+      `machine config accessesPerSecond: expected a positive number, got ${String(c.accessesPerSecond)}`,
+    );
   }
   if (typeof c.thp !== 'boolean') throw new Error(`machine config thp: expected a boolean`);
-  if (typeof c.numaBalancing !== 'boolean') throw new Error(`machine config numaBalancing: expected a boolean`);
+  if (typeof c.numaBalancing !== 'boolean')
+    throw new Error(`machine config numaBalancing: expected a boolean`);
   intIn('seed', c.seed, 0, 2 ** 32 - 1);
   const gt = c.groundTruth;
   if (gt !== false) {
-    if (typeof gt !== 'object' || gt === null) throw new Error('machine config groundTruth: expected false or an object');
+    if (typeof gt !== 'object' || gt === null)
+      throw new Error('machine config groundTruth: expected false or an object');
     intIn('groundTruth.intervalUs', gt.intervalUs, 1, 2 ** 40);
     intIn('groundTruth.windowUs', gt.windowUs, gt.intervalUs, 2 ** 40);
     if (gt.windowUs % gt.intervalUs !== 0) {
-      throw new Error(`machine config groundTruth.windowUs: ${gt.windowUs} is not a multiple of intervalUs ${gt.intervalUs}`);
+      throw new Error(
+        `machine config groundTruth.windowUs: ${gt.windowUs} is not a multiple of intervalUs ${gt.intervalUs}`,
+      );
     }
     if (gt.windowUs / gt.intervalUs > 65535) {
-      throw new Error('machine config groundTruth.windowUs: more than 65535 intervals per window (counts are 16-bit)');
+      throw new Error(
+        'machine config groundTruth.windowUs: more than 65535 intervals per window (counts are 16-bit)',
+      );
     }
     const names = new Set<string>(['all']);
     (gt.views ?? []).forEach((v, i) => {
-      const at = `machine config groundTruth.views[${i}]`;
-      if (typeof v.name !== 'string' || v.name === '' || names.has(v.name)) throw new Error(`${at}.name: missing or duplicate name`);
+      const at = `groundTruth.views[${i}]`;
+      if (typeof v.name !== 'string' || v.name === '' || names.has(v.name))
+        throw new Error(`machine config ${at}.name: missing or duplicate name`);
       names.add(v.name);
       v.cpus?.forEach((cpu, j) => intIn(`${at}.cpus[${j}]`, cpu, 0, c.cpus - 1));
       v.tids?.forEach((tid, j) => intIn(`${at}.tids[${j}]`, tid, 1, 2 ** 31 - 1));

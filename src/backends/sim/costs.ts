@@ -99,7 +99,10 @@ export interface OverheadEstimate {
   totalNs: number;
 }
 
-export function estimateOverhead(c: MachineCosts, model: Readonly<CostModel> = DEFAULT_COST_MODEL): OverheadEstimate {
+export function estimateOverhead(
+  c: MachineCosts,
+  model: Readonly<CostModel> = DEFAULT_COST_MODEL,
+): OverheadEstimate {
   const byKind: Record<keyof CostModel, number> = {
     minorFault: c.minorFaults * model.minorFault,
     majorFault: c.majorFaults * model.majorFault,

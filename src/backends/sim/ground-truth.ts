@@ -9,9 +9,8 @@
  * memory was touched) and by pfn up to the highest frame touched.
  */
 import type { GroundTruthConfig, GroundTruthView } from './config.js';
-import * as layout from './layout.js';
-
-const { PTES_PER_TABLE } = layout;
+import { PTES_PER_TABLE } from './layout.js';
+import { grown } from './typed-arrays.js';
 import type { PageTablePool } from './page-tables.js';
 
 /** Per-view counts of one window, aligned with the window's page list. */
@@ -73,22 +72,12 @@ class PageCounters {
     if (pages <= this.cap) return;
     const cap = Math.max(pages, this.cap * 2, 1024);
     const n = cap * this.nViews;
-    const grow32 = (a: Int32Array): Int32Array<ArrayBuffer> => {
-      const b = new Int32Array(n).fill(-1);
-      b.set(a);
-      return b;
-    };
-    const grow16 = (a: Uint16Array): Uint16Array<ArrayBuffer> => {
-      const b = new Uint16Array(n);
-      b.set(a);
-      return b;
-    };
-    this.lastAny = grow32(this.lastAny);
-    this.lastRead = grow32(this.lastRead);
-    this.lastWrite = grow32(this.lastWrite);
-    this.acc = grow16(this.acc);
-    this.rd = grow16(this.rd);
-    this.wr = grow16(this.wr);
+    this.lastAny = grown(this.lastAny, n, -1);
+    this.lastRead = grown(this.lastRead, n, -1);
+    this.lastWrite = grown(this.lastWrite, n, -1);
+    this.acc = grown(this.acc, n);
+    this.rd = grown(this.rd, n);
+    this.wr = grown(this.wr, n);
     this.cap = cap;
   }
 
@@ -119,11 +108,7 @@ class PageCounters {
   }
 
   private push(idx: number): void {
-    if (this.nTouched === this.touched.length) {
-      const b = new Int32Array(this.touched.length * 2);
-      b.set(this.touched);
-      this.touched = b;
-    }
+    if (this.nTouched === this.touched.length) this.touched = grown(this.touched, this.touched.length * 2);
     this.touched[this.nTouched++] = idx;
   }
 
@@ -169,16 +154,12 @@ class IntervalEvents {
 
   push(entry: number, pfn: number, tid: number, cpu: number, isWrite: boolean): void {
     if (this.n === this.entry.length) {
-      const g = <T extends Int32Array | Float64Array | Uint8Array>(a: T): T => {
-        const b = new (a.constructor as new (n: number) => T)(a.length * 2);
-        b.set(a);
-        return b;
-      };
-      this.entry = g(this.entry);
-      this.pfn = g(this.pfn);
-      this.tid = g(this.tid);
-      this.cpu = g(this.cpu);
-      this.isWrite = g(this.isWrite);
+      const n = this.n * 2;
+      this.entry = grown(this.entry, n);
+      this.pfn = grown(this.pfn, n);
+      this.tid = grown(this.tid, n);
+      this.cpu = grown(this.cpu, n);
+      this.isWrite = grown(this.isWrite, n);
     }
     const i = this.n++;
     this.entry[i] = entry;
@@ -221,11 +202,7 @@ export class GroundTruth {
     this.phys = new PageCounters(this.viewNames.length);
     pool.onGrow = (entries) => {
       this.virt.ensure(entries);
-      if (this.lastEventTid.length < entries) {
-        const b = new Int32Array(entries).fill(-1);
-        b.set(this.lastEventTid);
-        this.lastEventTid = b;
-      }
+      if (this.lastEventTid.length < entries) this.lastEventTid = grown(this.lastEventTid, entries, -1);
     };
   }
 
@@ -233,7 +210,8 @@ export class GroundTruth {
   viewsFor(tid: number, cpu: number): Int32Array {
     const out = [0];
     this.views.forEach((v, i) => {
-      if ((v.cpus === undefined || v.cpus.includes(cpu)) && (v.tids === undefined || v.tids.includes(tid))) out.push(i + 1);
+      if ((v.cpus === undefined || v.cpus.includes(cpu)) && (v.tids === undefined || v.tids.includes(tid)))
+        out.push(i + 1);
     });
     return Int32Array.from(out);
   }
@@ -335,16 +313,19 @@ export class GroundTruth {
     const tableKeys = new Map<number, number>();
     for (let k = 0; k < touched.length; k++) {
       const t = Math.floor(touched[k]! / PTES_PER_TABLE);
-      if (!tableKeys.has(t)) tableKeys.set(t, this.pool.tableAsid[t]! * 2 ** 26 + this.pool.tableVpn[t]! / PTES_PER_TABLE);
+      if (!tableKeys.has(t))
+        tableKeys.set(t, this.pool.tableAsid[t]! * 2 ** 26 + this.pool.tableVpn[t]! / PTES_PER_TABLE);
     }
     const tables = [...tableKeys.keys()].sort((a, b) => tableKeys.get(a)! - tableKeys.get(b)!);
     const rank = new Map(tables.map((t, i) => [t, i]));
     const starts = new Int32Array(tables.length + 1);
-    for (let k = 0; k < touched.length; k++) starts[rank.get(Math.floor(touched[k]! / PTES_PER_TABLE))! + 1]!++;
+    for (let k = 0; k < touched.length; k++)
+      starts[rank.get(Math.floor(touched[k]! / PTES_PER_TABLE))! + 1]!++;
     for (let i = 0; i < tables.length; i++) starts[i + 1]! += starts[i]!;
     const order = new Int32Array(touched.length);
     const fill = starts.slice(0, tables.length);
-    for (let k = 0; k < touched.length; k++) order[fill[rank.get(Math.floor(touched[k]! / PTES_PER_TABLE))!]!++] = touched[k]!;
+    for (let k = 0; k < touched.length; k++)
+      order[fill[rank.get(Math.floor(touched[k]! / PTES_PER_TABLE))!]!++] = touched[k]!;
     const tgid = new Int32Array(order.length);
     const vpn = new Float64Array(order.length);
     for (let k = 0; k < order.length; k++) {

@@ -5,17 +5,16 @@
  * batch (repeats inside a batch change nothing: young is idempotent and a protection fault restores
  * the protection), so a batch costs O(distinct pages). The model and its defaults: docs/machine.md.
  */
+import { Prng } from '../../core/prng.js';
 import type { AccessReport } from '../../core/types.js';
 import { resolveMachineConfig, type MachineConfig } from './config.js';
+
+export type { GroundTruthConfig, GroundTruthView, MachineConfig } from './config.js';
 import { zeroCosts, type MachineCosts } from './costs.js';
 import { GroundTruth } from './ground-truth.js';
-import * as layout from './layout.js';
-import * as frame from './physical-memory.js';
-import { PhysicalMemory, type NodeStats } from './physical-memory.js';
-import * as pte from './page-tables.js';
-import { PageTablePool } from './page-tables.js';
-import { SimPrng } from './prng.js';
-import { Tlb, tlbKey } from './tlb.js';
+import { FRAME_ACTIVE, FRAME_ALLOCATED, FRAME_HUGE, FRAME_SHARED, PhysicalMemory, type NodeStats } from './physical-memory.js';
+import { PageDirectory, PageTablePool } from './page-tables.js';
+import { Tlb } from './tlb.js';
 
 export interface Workload {
   readonly name: string;
@@ -50,6 +49,20 @@ export interface PteState {
   folioSize: number;
 }
 
+/** A physical frame's folio and its mappings (the reverse map, for DAMOS actions and ops filters). */
+export interface FrameInfo {
+  /** Physical address of the folio head. */
+  head: number;
+  folioSize: number;
+  /** Page-cache (shared object) frame rather than anonymous memory. */
+  fileBacked: boolean;
+  /** (tgid, vaddr) of every mapping of the folio head; empty when unmapped. */
+  mappings: { tgid: number; vaddr: number }[];
+  node: number;
+  /** On the active LRU list. */
+  active: boolean;
+}
+
 interface SharedObject {
   /** page index → pfn, or PAGED_OUT. */
   readonly pages: Map<number, number>;
@@ -71,7 +84,7 @@ interface Proc {
   alive: boolean;
   vmas: Vma[];
   /** floor(vpn / 512) → page table id. */
-  dir: Map<number, number>;
+  dir: PageDirectory;
   threads: number[];
   /** CPUs that ran a thread of this process (the mm cpumask, for shootdown IPIs). */
   cpus: Set<number>;
@@ -90,11 +103,25 @@ interface Thread {
 
 const MAX_ASID = 131072;
 
-// Module-local copies of the constants: the hot paths read them per page, and some loaders (tsx)
-// turn imported bindings into getter calls.
-const { HUGE_PAGE_SIZE, PAGE_SIZE, PTES_PER_TABLE, USER_ADDR_LIMIT } = layout;
-const { FRAME_ACTIVE, FRAME_ALLOCATED, FRAME_HUGE, FRAME_REFERENCED, FRAME_SHARED } = frame;
-const { PTE_DIRTY, PTE_PRESENT, PTE_PROT_NONE, PTE_PROT_WRITE, PTE_SWAPPED, PTE_WRITABLE, PTE_YOUNG } = pte;
+// Page geometry and PTE bits as module-local literals: V8 folds these in the per-page paths, not
+// imported bindings (measured: 30-40% slower). tests/sim checks they equal src/backends/sim/layout.ts.
+export const PAGE_SIZE = 4096;
+export const PTES_PER_TABLE = 512;
+export const HUGE_PAGE_SIZE = 2097152;
+const USER_ADDR_LIMIT = 2 ** 47;
+
+/** PTE bits (per entry of the page-table pool; a PMD-mapped THP keeps them in its table's first entry). */
+export const PTE_PRESENT = 1;
+export const PTE_YOUNG = 2;
+export const PTE_DIRTY = 4;
+/** The VMA allows writes (the PTE's original protection). */
+export const PTE_WRITABLE = 8;
+/** DAMON protection (MM_CP_DAMON): PAGE_NONE, any access faults. */
+export const PTE_PROT_NONE = 16;
+/** DAMON write protection: only writes fault. */
+export const PTE_PROT_WRITE = 32;
+/** Not present because paged out: the next access is a major fault. */
+export const PTE_SWAPPED = 64;
 
 export class Machine {
   readonly config: MachineConfig;
@@ -103,7 +130,7 @@ export class Machine {
   private readonly pt = new PageTablePool();
   private readonly tlb: Tlb;
   private readonly tlbOn: boolean;
-  private readonly prng: SimPrng;
+  private readonly prng: Prng;
   private readonly gt: GroundTruth | null;
   private readonly procs = new Map<number, Proc>();
   private readonly asids: (Proc | undefined)[] = [];
@@ -120,11 +147,14 @@ export class Machine {
   private spanEnd = 0;
   // Current batch: time of its access 0 and µs between accesses.
   private bClock = 0;
+  // Current batch: touches each page at least twice on average (TLB insertion at the front).
+  private bReused = false;
   private readonly dt: number;
   // Last page-table lookup (batches walk tables in order).
+  private cThread: Thread | null = null;
   private cProc: Proc | null = null;
-  private cKey = -1;
-  private cTable = -1;
+  private cHi = -1;
+  private cDir: Int32Array = new Int32Array(0);
   private scratch = new Int32Array(0);
 
   constructor(config: Partial<MachineConfig> = {}) {
@@ -133,7 +163,7 @@ export class Machine {
     this.phys = new PhysicalMemory(c.memoryBytes, c.nodes);
     this.tlb = new Tlb(c.cpus, c.tlbEntries);
     this.tlbOn = this.tlb.enabled;
-    this.prng = new SimPrng(c.seed);
+    this.prng = new Prng(c.seed);
     this.dt = 1e6 / c.accessesPerSecond;
     this.gt = c.groundTruth ? new GroundTruth(c.groundTruth, c.cpus, this.pt, (asid) => this.asids[asid]?.tgid ?? -1) : null;
   }
@@ -152,7 +182,7 @@ export class Machine {
     const asid = this.asids.length;
     if (asid >= MAX_ASID) throw new Error(`machine: more than ${MAX_ASID} processes`);
     const tgid = this.nextPid;
-    const p: Proc = { tgid, name, asid, alive: true, vmas: [], dir: new Map(), threads: [], cpus: new Set() };
+    const p: Proc = { tgid, name, asid, alive: true, vmas: [], dir: new PageDirectory(), threads: [], cpus: new Set() };
     this.procs.set(tgid, p);
     this.asids.push(p);
     this.addThread(p, tgid, undefined);
@@ -206,7 +236,7 @@ export class Machine {
   exitProcess(tgid: number): void {
     const p = this.liveProc(tgid, 'exitProcess');
     const pool = this.pt;
-    for (const t of p.dir.values()) {
+    for (const t of p.dir.tables()) {
       const base = t * PTES_PER_TABLE;
       if (pool.tableHuge[t]) {
         const pfn = pool.pfn[base]!;
@@ -307,29 +337,36 @@ export class Machine {
   access(tid: number, start: number, length: number, stride: number, count: number, isWrite: boolean): void {
     const th = this.beginBatch('access', tid, start, length, stride, count);
     if (count === 0) return;
-    const pageOf = (o: number): number => Math.floor((start + o) / PAGE_SIZE);
+    this.bReused = count >= 2 * Math.ceil(Math.min(count * stride, length) / PAGE_SIZE);
     if (stride > PAGE_SIZE) {
       // Every access of one pass is on its own page; later passes may reach other pages, so walk
       // the orbit of (i*stride mod length), which repeats after length/gcd accesses.
       const n = Math.min(count, length / gcd(stride, length));
+      // Passes after the first may land on pages already touched: skip those (cost is per page).
+      const seen = n > Math.ceil(length / stride) ? new Set<number>() : null;
       for (let i = 0; i < n; i++) {
-        const o = (i * stride) % length;
-        this.touch(th, pageOf(o), start + o, i, isWrite);
+        const a = start + ((i * stride) % length);
+        if (seen) {
+          const vpn = Math.floor(a / PAGE_SIZE);
+          if (seen.has(vpn)) continue;
+          seen.add(vpn);
+        }
+        this.touchAt(th, a, i, isWrite);
       }
       return;
     }
     // stride ≤ page: each pass covers a contiguous run of pages; pass p starts at offset r < stride.
-    const lastVpn = pageOf(length - 1);
+    const lastVpn = Math.floor((start + length - 1) / PAGE_SIZE);
     let r = 0;
     let base = 0;
-    let done = pageOf(0) - 1;
+    let done = Math.floor(start / PAGE_SIZE) - 1;
     for (let pass = 0; base < count && pass <= stride; pass++) {
       const full = Math.ceil((length - r) / stride);
       const n = Math.min(full, count - base);
-      const hi = pageOf(r + (n - 1) * stride);
-      for (let vpn = Math.max(done + 1, pageOf(r)); vpn <= hi; vpn++) {
+      const hi = Math.floor((start + r + (n - 1) * stride) / PAGE_SIZE);
+      for (let vpn = Math.max(done + 1, Math.floor((start + r) / PAGE_SIZE)); vpn <= hi; vpn++) {
         const k = Math.max(0, Math.ceil((vpn * PAGE_SIZE - start - r) / stride));
-        this.touch(th, vpn, start + r + k * stride, base + k, isWrite);
+        this.touchAt(th, start + r + k * stride, base + k, isWrite);
       }
       if (hi > done) done = hi;
       if (done >= lastVpn || n < full) break;
@@ -343,14 +380,20 @@ export class Machine {
     const th = this.beginBatch('accessRandom', tid, start, length, stride, count);
     const slots = Math.max(1, Math.floor(length / stride));
     const rng = this.prng;
+    if (count === 1) {
+      // The common single access (traces, fine-grained workloads): no distinct-page bookkeeping.
+      this.bReused = false;
+      this.touchAt(th, start + rng.rand(0, slots) * stride, 0, isWrite);
+      return;
+    }
     const firstVpn = Math.floor(start / PAGE_SIZE);
     // Units the batch can touch: slots when each is on its own page, else pages (taken as equally
     // likely: exact when the stride divides the page size and the range is page-aligned).
     const units = stride >= PAGE_SIZE ? slots : Math.floor((start + (slots - 1) * stride) / PAGE_SIZE) - firstVpn + 1;
+    this.bReused = count >= 2 * units;
     if (count * 2 <= units || units > 1 << 24) {
       for (let k = 0; k < count; k++) {
-        const a = start + rng.below(slots) * stride;
-        this.touch(th, Math.floor(a / PAGE_SIZE), a, k, isWrite);
+        this.touchAt(th, start + rng.rand(0, slots) * stride, k, isWrite);
       }
       return;
     }
@@ -361,7 +404,7 @@ export class Machine {
     for (let u = 0; u < units; u++) perm[u] = u;
     let i = 0;
     for (let seen = 0; i < count && seen < units; seen++) {
-      const j = seen + rng.below(units - seen);
+      const j = rng.rand(seen, units);
       const u = perm[j]!;
       perm[j] = perm[seen]!;
       perm[seen] = u;
@@ -371,56 +414,66 @@ export class Machine {
         const pageStart = (firstVpn + u) * PAGE_SIZE;
         a = pageStart <= start ? start : start + Math.ceil((pageStart - start) / stride) * stride;
       }
-      this.touch(th, Math.floor(a / PAGE_SIZE), a, i, isWrite);
+      this.touchAt(th, a, i, isWrite);
       const q = (seen + 1) / units;
-      i += q < 1 ? 1 + Math.floor(Math.log(1 - rng.float()) / Math.log(q)) : 1;
+      i += q < 1 ? 1 + Math.floor(Math.log(1 - rng.nextU32() / 0x100000000) / Math.log(q)) : 1;
     }
   }
 
   private beginBatch(op: string, tid: number, start: number, length: number, stride: number, count: number): Thread {
     const th = this.thread(tid, op);
-    if (!Number.isFinite(start) || start < 0) throw new Error(`${op}(tid ${tid}): bad start ${start}`);
-    if (!Number.isInteger(length) || length <= 0) throw new Error(`${op}(tid ${tid}): length must be a positive integer, got ${length}`);
-    if (!Number.isInteger(stride) || stride <= 0) throw new Error(`${op}(tid ${tid}): stride must be a positive integer, got ${stride}`);
-    if (!Number.isInteger(count) || count < 0) throw new Error(`${op}(tid ${tid}): count must be a non-negative integer, got ${count}`);
+    // One combined test on the fast path; the detailed checks only name what is wrong.
+    if (!(start >= 0 && start < USER_ADDR_LIMIT && length > 0 && stride > 0 && count >= 0 && Number.isInteger(length) && Number.isInteger(stride) && Number.isInteger(count))) {
+      if (!(start >= 0 && start < USER_ADDR_LIMIT)) throw new Error(`${op}(tid ${tid}): bad start ${start}`);
+      if (!Number.isInteger(length) || length <= 0) throw new Error(`${op}(tid ${tid}): length must be a positive integer, got ${length}`);
+      if (!Number.isInteger(stride) || stride <= 0) throw new Error(`${op}(tid ${tid}): stride must be a positive integer, got ${stride}`);
+      throw new Error(`${op}(tid ${tid}): count must be a non-negative integer, got ${count}`);
+    }
     this.bClock = th.clock;
     th.clock += count * this.dt;
     this.costs.accesses += count;
     return th;
   }
 
-  /** One distinct page touch: TLB, page walk, faults, young/dirty, LRU mark, ground truth. */
-  private touch(th: Thread, vpn: number, addr: number, k: number, isWrite: boolean): void {
-    const proc = th.proc;
+  /**
+   * Touch of the page holding address `a` (access number k of the batch). Small enough to be
+   * inlined, so that only small integers cross the call into touch(): doubles passed to a call that
+   * is not inlined are boxed, one allocation each.
+   */
+  private touchAt(th: Thread, a: number, k: number, isWrite: boolean): void {
+    const vpn = Math.floor(a / PAGE_SIZE);
     const key = Math.floor(vpn / PTES_PER_TABLE);
-    let t: number;
-    if (proc === this.cProc && key === this.cKey) t = this.cTable;
+    this.touch(th, key, vpn - key * PTES_PER_TABLE, a - vpn * PAGE_SIZE, k, isWrite);
+  }
+
+  /** One distinct page touch (table key, index in table, byte offset in page): TLB, walk, LRU mark, ground truth. */
+  private touch(th: Thread, key: number, off: number, pageOff: number, k: number, isWrite: boolean): void {
+    const proc = th.proc;
+    let dir: Int32Array | undefined;
+    const hi = key >>> 9;
+    if (proc === this.cProc && hi === this.cHi) dir = this.cDir;
     else {
-      t = proc.dir.get(key) ?? this.newTable(th, vpn, addr, isWrite);
+      dir = proc.dir.page(key, true)!;
       this.cProc = proc;
-      this.cKey = key;
-      this.cTable = t;
+      this.cHi = hi;
+      this.cDir = dir;
     }
+    let t = dir[key & 511]!;
+    if (t < 0) t = this.newTable(th, key, off, pageOff, isWrite);
     const pool = this.pt;
-    const e = t * PTES_PER_TABLE + (vpn - key * PTES_PER_TABLE);
+    const e = t * PTES_PER_TABLE + off;
     this.costs.pageTouches++;
-    let slot = -1;
-    if (this.tlbOn) {
-      slot =
-        pool.tableHuge[t] === 1
-          ? this.tlb.probe(th.cpu, tlbKey(proc.asid, key * PTES_PER_TABLE, true), key)
-          : this.tlb.probe(th.cpu, tlbKey(proc.asid, vpn, false), vpn);
-    }
+    const slot = this.tlbOn ? this.tlb.probe(th.cpu, proc.asid, key, off, pool.tableHuge[t] === 1) : -1;
     if (slot >= 0 && (!isWrite || this.tlb.writeOk[slot] === 1)) this.costs.tlbHits++;
-    else this.walk(th, t, e, vpn, addr, k, isWrite, slot);
-    const pfn = this.pt.pfn[e]!;
-    this.phys.flags[pfn]! |= FRAME_REFERENCED;
-    if (this.gt) this.gt.record(e, pfn, th.tid, th.cpu, isWrite, th.views);
+    else this.walk(th, t, e, key, off, pageOff, k, isWrite, slot);
+    if (this.gt) this.gt.record(e, this.pt.pfn[e]!, th.tid, th.cpu, isWrite, th.views);
   }
 
   /** Page walk on a TLB miss: faults, then Accessed (and Dirty on a write), then cache the translation. */
-  private walk(th: Thread, t: number, e: number, vpn: number, addr: number, k: number, isWrite: boolean, slot: number): void {
+  private walk(th: Thread, t: number, e: number, key: number, off: number, pageOff: number, k: number, isWrite: boolean, slot: number): void {
     this.costs.pageWalks++;
+    const vpn = key * PTES_PER_TABLE + off;
+    const addr = vpn * PAGE_SIZE + pageOff;
     let pool = this.pt;
     let h = pool.tableHuge[t] ? t * PTES_PER_TABLE : e;
     let f = pool.flags[h]!;
@@ -444,17 +497,16 @@ export class Machine {
     }
     f |= isWrite ? PTE_YOUNG | PTE_DIRTY : PTE_YOUNG;
     pool.flags[h] = f;
+    // LRU aging sees what the hardware reports: the walks that set Accessed bits.
+    this.phys.reference(pool.pfn[e]!);
     if (this.tlbOn) {
       // Re-probe unless this was a write through a cached read-only translation (slot known), or
       // when the fault changed the mapping to a THP (another tag) or ran listeners.
       const writeOk = (f & (PTE_WRITABLE | PTE_DIRTY | PTE_PROT_WRITE)) === (PTE_WRITABLE | PTE_DIRTY);
       if (slot >= 0) this.tlb.writeOk[slot] = writeOk ? 1 : 0;
       else {
-        const huge = pool.tableHuge[t] === 1;
-        const hv = Math.floor(vpn / PTES_PER_TABLE);
-        const key = huge ? tlbKey(th.proc.asid, hv * PTES_PER_TABLE, true) : tlbKey(th.proc.asid, vpn, false);
-        if (faulted) this.tlb.probe(th.cpu, key, huge ? hv : vpn);
-        this.tlb.fill(th.cpu, key, writeOk);
+        if (faulted) this.tlb.probe(th.cpu, th.proc.asid, key, off, pool.tableHuge[t] === 1);
+        this.tlb.fill(writeOk, this.bReused);
       }
     }
   }
@@ -503,9 +555,8 @@ export class Machine {
     return vma;
   }
 
-  private newTable(th: Thread, vpn: number, addr: number, isWrite: boolean): number {
-    this.vmaOrFault(th, addr, isWrite);
-    const key = Math.floor(vpn / PTES_PER_TABLE);
+  private newTable(th: Thread, key: number, off: number, pageOff: number, isWrite: boolean): number {
+    this.vmaOrFault(th, (key * PTES_PER_TABLE + off) * PAGE_SIZE + pageOff, isWrite);
     const t = this.pt.allocTable(th.proc.asid, key * PTES_PER_TABLE);
     th.proc.dir.set(key, t);
     return t;
@@ -586,7 +637,7 @@ export class Machine {
     const vpn = Math.floor(vaddr / PAGE_SIZE);
     const key = Math.floor(vpn / PTES_PER_TABLE);
     const t = p.dir.get(key);
-    if (t === undefined) return null;
+    if (t < 0) return null;
     const e = t * PTES_PER_TABLE + (vpn - key * PTES_PER_TABLE);
     return [t, e, this.pt.tableHuge[t] ? t * PTES_PER_TABLE : e];
   }
@@ -658,6 +709,21 @@ export class Machine {
     return out;
   }
 
+  /** The allocated frame at paddr (its folio and mappings), or null for free memory / outside RAM. */
+  frameInfo(paddr: number): FrameInfo | null {
+    const folio = this.folioOf(paddr);
+    if (!folio) return null;
+    const fl = this.phys.flags[folio.head]!;
+    return {
+      head: folio.head * PAGE_SIZE,
+      folioSize: folio.huge ? HUGE_PAGE_SIZE : PAGE_SIZE,
+      fileBacked: (fl & FRAME_SHARED) !== 0,
+      mappings: this.phys.mappings(folio.head).map((x) => ({ tgid: x.tgid, vaddr: x.vpn * PAGE_SIZE })),
+      node: this.phys.nodeOf(folio.head),
+      active: (fl & FRAME_ACTIVE) !== 0,
+    };
+  }
+
   mkoldPhys(paddr: number): void {
     for (const m of this.rmapEntries(paddr)) {
       this.costs.mkold++;
@@ -701,8 +767,7 @@ export class Machine {
     if (!this.tlbOn) return;
     const key = Math.floor(vpn / PTES_PER_TABLE);
     const t = p.dir.get(key);
-    if (t !== undefined && this.pt.tableHuge[t]) this.tlb.invalidate(tlbKey(p.asid, key * PTES_PER_TABLE, true), key);
-    else this.tlb.invalidate(tlbKey(p.asid, vpn, false), vpn);
+    this.tlb.invalidate(p.asid, key, vpn - key * PTES_PER_TABLE, t >= 0 && this.pt.tableHuge[t] === 1);
   }
 
   onDamonFault(listener: (r: AccessReport) => void): () => void {
@@ -868,7 +933,9 @@ export class Machine {
   }
 
   private thread(tid: number, op: string): Thread {
+    if (tid === this.cThread?.tid && this.cThread.proc.alive) return this.cThread;
     const th = this.threads.get(tid);
+    if (th) this.cThread = th;
     if (!th) throw new Error(`machine ${op}: no live thread with tid ${tid}`);
     return th;
   }

@@ -5,23 +5,11 @@
  * floor(vpn / 512) to its table id through a Map (the upper levels of the x86 tree).
  *
  * A table mapped by a PMD (THP) keeps the state of the whole 2 MiB mapping (young, dirty, protection)
- * in its first entry; the other entries only carry present + pfn, for translation.
+ * in its first entry; the other entries only carry present + pfn, for translation. The entry bits
+ * (PTE_*) are defined next to their only user, machine.ts.
  */
-import * as layout from './layout.js';
-
-const { PTES_PER_TABLE } = layout;
-
-export const PTE_PRESENT = 1;
-export const PTE_YOUNG = 2;
-export const PTE_DIRTY = 4;
-/** The VMA allows writes (the PTE's original protection). */
-export const PTE_WRITABLE = 8;
-/** DAMON protection (MM_CP_DAMON): PAGE_NONE, any access faults. */
-export const PTE_PROT_NONE = 16;
-/** DAMON write protection: only writes fault. */
-export const PTE_PROT_WRITE = 32;
-/** Not present because paged out: the next access is a major fault. */
-export const PTE_SWAPPED = 64;
+import { PTES_PER_TABLE } from './layout.js';
+import { grown } from './typed-arrays.js';
 
 export class PageTablePool {
   /** pfn of each entry, -1 when none. */
@@ -63,17 +51,51 @@ export class PageTablePool {
   }
 
   private grow(tables: number): void {
-    const copy = <T extends Int32Array | Float64Array | Uint8Array | Uint16Array>(a: T, n: number): T => {
-      const b = new (a.constructor as new (n: number) => T)(n);
-      b.set(a);
-      return b;
-    };
-    this.tableAsid = copy(this.tableAsid, tables);
-    this.tableVpn = copy(this.tableVpn, tables);
-    this.tableHuge = copy(this.tableHuge, tables);
-    this.tableUsed = copy(this.tableUsed, tables);
-    this.pfn = copy(this.pfn, tables * PTES_PER_TABLE);
-    this.flags = copy(this.flags, tables * PTES_PER_TABLE);
+    this.tableAsid = grown(this.tableAsid, tables);
+    this.tableVpn = grown(this.tableVpn, tables);
+    this.tableHuge = grown(this.tableHuge, tables);
+    this.tableUsed = grown(this.tableUsed, tables);
+    this.pfn = grown(this.pfn, tables * PTES_PER_TABLE);
+    this.flags = grown(this.flags, tables * PTES_PER_TABLE);
     this.onGrow?.(tables * PTES_PER_TABLE);
+  }
+}
+
+/** Tables per directory page: one directory page covers 1 GiB (a PUD entry's reach). */
+export const DIR_SPAN = 512;
+
+/**
+ * A process's upper page-table levels: table key (floor(vpn / 512)) → table id, as directory pages
+ * of 512 slots (one per GiB of address space) found through a Map. Lookups inside one GiB are a
+ * typed-array index once the caller holds the directory page.
+ */
+export class PageDirectory {
+  private readonly pages = new Map<number, Int32Array>();
+
+  /** Directory page of table key `key` (index inside it: key mod 512), created empty if asked. */
+  page(key: number, create: boolean): Int32Array | undefined {
+    const hi = Math.floor(key / DIR_SPAN);
+    let p = this.pages.get(hi);
+    if (!p && create) this.pages.set(hi, (p = new Int32Array(DIR_SPAN).fill(-1)));
+    return p;
+  }
+
+  get(key: number): number {
+    return this.page(key, false)?.[key % DIR_SPAN] ?? -1;
+  }
+
+  set(key: number, table: number): void {
+    this.page(key, true)![key % DIR_SPAN] = table;
+  }
+
+  /** Every table id in use. */
+  tables(): number[] {
+    const out: number[] = [];
+    for (const p of this.pages.values()) for (const t of p) if (t >= 0) out.push(t);
+    return out;
+  }
+
+  clear(): void {
+    this.pages.clear();
   }
 }

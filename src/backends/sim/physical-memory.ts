@@ -6,9 +6,7 @@
  * simulated RAM). The first mapping of a frame lives in those arrays; further mappings (shared
  * frames) in a side Map, since sharing is rare.
  */
-import * as layout from './layout.js';
-
-const { PTES_PER_TABLE } = layout;
+import { PTES_PER_TABLE } from './layout.js';
 
 export const FRAME_ALLOCATED = 1;
 /** Part of a 2 MiB folio (512 aligned frames). */
@@ -60,6 +58,11 @@ export class PhysicalMemory {
     this.singles = Array.from({ length: nodes }, () => []);
     this.hugeBlocks = Array.from({ length: nodes }, () => []);
     this.used = new Array<number>(nodes).fill(0);
+  }
+
+  /** Marks an access for LRU aging (called per page touch). */
+  reference(pfn: number): void {
+    this.flags[pfn]! |= FRAME_REFERENCED;
   }
 
   nodeOf(pfn: number): number {

@@ -27,12 +27,15 @@ const TWO32 = 2 ** 32;
 const STAGE_RECORDS = 1 << 15;
 
 function checkHostEndianness(what: string): void {
-  if (endianness() !== 'LE') throw new Error(`${what}: binary traces are little-endian and this host is big-endian`);
+  if (endianness() !== 'LE')
+    throw new Error(`${what}: binary traces are little-endian and this host is big-endian`);
 }
 
 /** True if the bytes start with the binary trace magic. */
 export function isBinaryTrace(head: Uint8Array): boolean {
-  return head.length >= 8 && Buffer.from(head.buffer, head.byteOffset, 8).toString('latin1') === BINARY_TRACE_MAGIC;
+  return (
+    head.length >= 8 && Buffer.from(head.buffer, head.byteOffset, 8).toString('latin1') === BINARY_TRACE_MAGIC
+  );
 }
 
 /** Views of one aligned buffer of records. */
@@ -88,10 +91,16 @@ export class BinaryTraceWriter {
   /** Appends one access. Times must not decrease. */
   append(timeNs: number, addr: number, size: number, tid: number, cpu: number, isWrite: boolean): void {
     const dt = timeNs - this.lastNs;
-    if (!(dt >= 0) || !Number.isInteger(timeNs)) throw new Error(`${this.path}: record ${this.records}: time ${timeNs} ns is not an integer at or after ${this.lastNs}`);
-    if (!Number.isSafeInteger(addr) || addr < 0) throw new Error(`${this.path}: record ${this.records}: bad address ${addr}`);
-    if (!(size >= 0 && size <= 0xffff)) throw new Error(`${this.path}: record ${this.records}: size ${size} out of 0..65535`);
-    if (!(cpu >= -1 && cpu <= 0x7fff)) throw new Error(`${this.path}: record ${this.records}: cpu ${cpu} out of -1..32767`);
+    if (!(dt >= 0) || !Number.isInteger(timeNs))
+      throw new Error(
+        `${this.path}: record ${this.records}: time ${timeNs} ns is not an integer at or after ${this.lastNs}`,
+      );
+    if (!Number.isSafeInteger(addr) || addr < 0)
+      throw new Error(`${this.path}: record ${this.records}: bad address ${addr}`);
+    if (!(size >= 0 && size <= 0xffff))
+      throw new Error(`${this.path}: record ${this.records}: size ${size} out of 0..65535`);
+    if (!(cpu >= -1 && cpu <= 0x7fff))
+      throw new Error(`${this.path}: record ${this.records}: cpu ${cpu} out of -1..32767`);
     if (dt > 0xffffffff) {
       this.put(dt % TWO32, Math.floor(dt / TWO32), 0, 0, 0, -1, FLAG_TIME_ONLY);
       this.put(addr % TWO32, Math.floor(addr / TWO32), 0, tid, size, cpu, isWrite ? FLAG_WRITE : 0);
@@ -103,10 +112,19 @@ export class BinaryTraceWriter {
   }
 
   appendBatch(b: TraceBatch): void {
-    for (let i = 0; i < b.length; i++) this.append(b.timeNs[i]!, b.addr[i]!, b.size[i]!, b.tid[i]!, b.cpu[i]!, b.isWrite[i] === 1);
+    for (let i = 0; i < b.length; i++)
+      this.append(b.timeNs[i]!, b.addr[i]!, b.size[i]!, b.tid[i]!, b.cpu[i]!, b.isWrite[i] === 1);
   }
 
-  private put(lo: number, hi: number, dt: number, tid: number, size: number, cpu: number, flags: number): void {
+  private put(
+    lo: number,
+    hi: number,
+    dt: number,
+    tid: number,
+    size: number,
+    cpu: number,
+    flags: number,
+  ): void {
     if (this.n === STAGE_RECORDS) this.flush();
     const v = this.views;
     const o = this.n * 6;
@@ -164,8 +182,12 @@ export class BinaryTraceDecoder implements TraceDecoder {
   }
 
   end(): void {
-    if (this.headerBytes < 0) throw new Error(`${this.source}: truncated binary trace header (${this.fill} bytes)`);
-    if (this.fill !== 0) throw new Error(`${this.source}: truncated record ${this.recordNo} (${this.fill} of ${RECORD_BYTES} bytes at the end)`);
+    if (this.headerBytes < 0)
+      throw new Error(`${this.source}: truncated binary trace header (${this.fill} bytes)`);
+    if (this.fill !== 0)
+      throw new Error(
+        `${this.source}: truncated record ${this.recordNo} (${this.fill} of ${RECORD_BYTES} bytes at the end)`,
+      );
     this.queue.flush();
   }
 
@@ -216,23 +238,33 @@ export class BinaryTraceDecoder implements TraceDecoder {
   private readHeader(): boolean {
     const h = this.stage.bytes;
     if (this.fill < FIXED_HEADER_BYTES) return false;
-    if (h.toString('latin1', 0, 8) !== BINARY_TRACE_MAGIC) throw new Error(`${this.source}: not a damon-ts binary trace (bad magic)`);
+    if (h.toString('latin1', 0, 8) !== BINARY_TRACE_MAGIC)
+      throw new Error(`${this.source}: not a damon-ts binary trace (bad magic)`);
     const version = h.readUInt32LE(8);
-    if (version !== BINARY_TRACE_VERSION) throw new Error(`${this.source}: binary trace version ${version} is not supported (this reader: ${BINARY_TRACE_VERSION})`);
+    if (version !== BINARY_TRACE_VERSION)
+      throw new Error(
+        `${this.source}: binary trace version ${version} is not supported (this reader: ${BINARY_TRACE_VERSION})`,
+      );
     const headerBytes = h.readUInt32LE(12);
     const recordBytes = h.readUInt32LE(16);
     const metaBytes = h.readUInt32LE(20);
-    if (recordBytes !== RECORD_BYTES) throw new Error(`${this.source}: record size ${recordBytes} is not ${RECORD_BYTES}`);
-    if (headerBytes % 8 !== 0 || headerBytes < FIXED_HEADER_BYTES + metaBytes) throw new Error(`${this.source}: bad header size ${headerBytes}`);
+    if (recordBytes !== RECORD_BYTES)
+      throw new Error(`${this.source}: record size ${recordBytes} is not ${RECORD_BYTES}`);
+    if (headerBytes % 8 !== 0 || headerBytes < FIXED_HEADER_BYTES + metaBytes)
+      throw new Error(`${this.source}: bad header size ${headerBytes}`);
     if (headerBytes > h.length) {
-      const bigger = new RecordViews(Math.ceil(headerBytes / RECORD_BYTES) * RECORD_BYTES + STAGE_RECORDS * RECORD_BYTES);
+      const bigger = new RecordViews(
+        Math.ceil(headerBytes / RECORD_BYTES) * RECORD_BYTES + STAGE_RECORDS * RECORD_BYTES,
+      );
       h.copy(bigger.bytes, 0, 0, this.fill);
       this.stage = bigger;
     }
     if (this.fill < headerBytes) return false;
     let meta: unknown;
     try {
-      meta = JSON.parse(this.stage.bytes.toString('utf8', FIXED_HEADER_BYTES, FIXED_HEADER_BYTES + metaBytes));
+      meta = JSON.parse(
+        this.stage.bytes.toString('utf8', FIXED_HEADER_BYTES, FIXED_HEADER_BYTES + metaBytes),
+      );
     } catch (e) {
       throw new Error(`${this.source}: bad header metadata: ${(e as Error).message}`);
     }

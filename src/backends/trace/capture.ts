@@ -34,7 +34,9 @@ export interface CaptureResult {
 export function checkValgrind(): string {
   const r = spawnSync('valgrind', ['--version'], { encoding: 'utf8' });
   if (r.error || r.status !== 0) {
-    throw new Error(`valgrind is not available (${r.error ? r.error.message : `exit ${r.status}`}): install valgrind to capture traces`);
+    throw new Error(
+      `valgrind is not available (${r.error ? r.error.message : `exit ${r.status}`}): install valgrind to capture traces`,
+    );
   }
   return r.stdout.trim();
 }
@@ -44,9 +46,19 @@ export async function captureTrace(o: CaptureOptions): Promise<CaptureResult> {
   const dir = mkdtempSync(join(tmpdir(), 'damon-ts-trace-'));
   try {
     const log = join(dir, 'lackey.log');
-    const argv = ['--tool=lackey', '--trace-mem=yes', '--trace-sched=yes', '--trace-syscalls=yes', `--log-file=${log}`, o.command, ...o.args];
+    const argv = [
+      '--tool=lackey',
+      '--trace-mem=yes',
+      '--trace-sched=yes',
+      '--trace-syscalls=yes',
+      `--log-file=${log}`,
+      o.command,
+      ...o.args,
+    ];
     const exitCode = await new Promise<number>((resolve, reject) => {
-      const child = spawn('valgrind', argv, { stdio: ['ignore', o.stdio ?? 'inherit', o.stdio ?? 'inherit'] });
+      const child = spawn('valgrind', argv, {
+        stdio: ['ignore', o.stdio ?? 'inherit', o.stdio ?? 'inherit'],
+      });
       child.on('error', reject);
       child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1)));
     });

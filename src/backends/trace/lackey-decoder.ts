@@ -11,9 +11,10 @@
  * Other ThreadIds get their OS tid from a `sys_clone` result: valgrind gives a new thread the lowest
  * free ThreadId (a slot frees when its thread logs `release lock in VG_(exit_thread)`), so the clone's
  * ThreadId is predicted that way and confirmed when `SCHED[n]: ... (starting new thread)` appears; if
- * the prediction is wrong, the oldest unclaimed clone is taken. `sys_clone3` results count as threads
- * (its flags are in memory, not in the log; glibc's fork uses clone). A thread whose OS tid is unknown
- * gets tid -ThreadId.
+ * the prediction is wrong, the oldest unclaimed clone is taken. Without --trace-sched, the first
+ * SYSCALL line of a new ThreadId stands for its "starting new thread". `sys_clone3` results count as
+ * threads (its flags are in memory, not in the log; glibc's fork uses clone). A thread whose OS tid is
+ * unknown gets tid -ThreadId.
  *
  * Other valgrind output (`==pid==`, `--pid--`, `**pid**` messages, ` --> ` syscall continuations,
  * `SB` lines, blank lines) is skipped; anything else is an Error `source:line: ... 'text'`.
@@ -107,7 +108,9 @@ export class LackeyDecoder implements TraceDecoder {
       line++;
       if (c === CH_I && buf[p + 1] === SPACE) {
         instr++;
-        p = buf.indexOf(NL, p + 2) + 1;
+        // Most I lines are "I  %08x,N": skip them without a search (I lines are not validated).
+        if (buf[p + 11] === COMMA && buf[p + 13] === NL) p += 14;
+        else p = buf.indexOf(NL, p + 2) + 1;
         continue;
       }
       const k = buf[p + 1]!;
@@ -167,7 +170,9 @@ export class LackeyDecoder implements TraceDecoder {
 
   private bad(buf: Buffer, p: number, line: number, what: string): never {
     const nl = buf.indexOf(NL, p);
-    throw new Error(`${this.source}:${line}: ${what} in lackey line '${buf.toString('latin1', p, nl < 0 ? buf.length : nl)}'`);
+    throw new Error(
+      `${this.source}:${line}: ${what} in lackey line '${buf.toString('latin1', p, nl < 0 ? buf.length : nl)}'`,
+    );
   }
 
   private setCurrent(vg: number): void {
@@ -195,6 +200,8 @@ export class LackeyDecoder implements TraceDecoder {
     if (!sys) throw new Error(`${this.source}:${line}: not a lackey trace line: '${text}'`);
     this.notePid(sys[1]!);
     const vg = Number(sys[2]);
+    // Without --trace-sched, a new thread's first syscall is the first sign of it.
+    if (!this.live.has(vg)) this.onThreadStart(vg);
     this.setCurrent(vg);
     const rest = sys[3]!;
     const clone = /^sys_clone(3)?\s*\(\s*([0-9a-fA-Fx]*)/.exec(rest);
@@ -220,7 +227,10 @@ export class LackeyDecoder implements TraceDecoder {
     if (what.startsWith('acquired lock')) {
       if (what.includes('starting new thread')) this.onThreadStart(vg);
       this.setCurrent(vg);
-    } else if (what.startsWith('release lock in VG_(exit_thread)') || what.startsWith('exiting VG_(scheduler)')) {
+    } else if (
+      what.startsWith('release lock in VG_(exit_thread)') ||
+      what.startsWith('exiting VG_(scheduler)')
+    ) {
       this.live.delete(vg);
       this.vgToOs.delete(vg);
     }

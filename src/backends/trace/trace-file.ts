@@ -32,7 +32,11 @@ function* decodeSync(path: string, info: TraceInfo, opts: TraceReadOptions): Gen
   yield* dec.queue.drain();
 }
 
-async function* decodeAsync(path: string, info: TraceInfo, opts: TraceReadOptions): AsyncGenerator<TraceBatch> {
+async function* decodeAsync(
+  path: string,
+  info: TraceInfo,
+  opts: TraceReadOptions,
+): AsyncGenerator<TraceBatch> {
   let dec: TraceDecoder | null = null;
   for await (const chunk of readChunks(path)) {
     dec ??= decoderFor(chunk, path, info, opts);
@@ -49,16 +53,24 @@ export function openTraceSync(path: string, opts: TraceReadOptions = {}): TraceR
   return { info, batches: decodeSync(path, info, opts) };
 }
 
-export function openTrace(path: string, opts: TraceReadOptions = {}): TraceReader<AsyncGenerator<TraceBatch>> {
+export function openTrace(
+  path: string,
+  opts: TraceReadOptions = {},
+): TraceReader<AsyncGenerator<TraceBatch>> {
   const info: TraceInfo = {};
   return { info, batches: decodeAsync(path, info, opts) };
 }
 
 /** Converts a trace (normally a lackey log) to the binary format; returns the records written. */
-export function convertToBinary(inPath: string, outPath: string, opts: TraceReadOptions & { command?: string[] } = {}): { records: number; info: TraceInfo } {
+export function convertToBinary(
+  inPath: string,
+  outPath: string,
+  opts: TraceReadOptions & { command?: string[] } = {},
+): { records: number; info: TraceInfo } {
   const reader = openTraceSync(inPath, opts);
   // The header carries the pid, which a lackey log gives in its first lines, before any record.
-  const open = (): BinaryTraceWriter => new BinaryTraceWriter(outPath, { ...reader.info, ...(opts.command ? { command: opts.command } : {}) });
+  const open = (): BinaryTraceWriter =>
+    new BinaryTraceWriter(outPath, { ...reader.info, ...(opts.command ? { command: opts.command } : {}) });
   let w: BinaryTraceWriter | null = null;
   try {
     for (const b of reader.batches) {

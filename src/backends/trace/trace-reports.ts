@@ -4,6 +4,7 @@
  * (unknown); `tgid` is the trace's pid unless given; `time` is startUs + floor(trace ns / 1000).
  */
 import type { ReportBatch } from '../../core/types.js';
+import { newReportBatch } from '../live/source.js';
 import { TraceBatch } from './trace-batch.js';
 import { openTrace, TraceReadOptions } from './trace-file.js';
 
@@ -14,22 +15,11 @@ export interface TraceReportOptions extends TraceReadOptions {
   tgid?: number;
 }
 
-function newReportBatch(capacity: number): ReportBatch {
-  return {
-    length: 0,
-    paddr: new Float64Array(capacity),
-    vaddr: new Float64Array(capacity),
-    size: new Uint32Array(capacity),
-    cpu: new Int32Array(capacity),
-    tid: new Int32Array(capacity),
-    tgid: new Int32Array(capacity),
-    isWrite: new Uint8Array(capacity),
-    time: new Float64Array(capacity),
-  };
-}
-
 /** Reports of the trace at `path`. Each yielded batch is reused for the next one: consume it first. */
-export async function* traceReports(path: string, opts: TraceReportOptions = {}): AsyncGenerator<ReportBatch> {
+export async function* traceReports(
+  path: string,
+  opts: TraceReportOptions = {},
+): AsyncGenerator<ReportBatch> {
   const reader = openTrace(path, opts);
   const startUs = opts.startUs ?? 0;
   let out: ReportBatch | null = null;

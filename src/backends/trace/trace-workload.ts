@@ -9,8 +9,10 @@
  *
  * The trace does not say how the address space is laid out, so VMAs are made on the fly: the first
  * access to an address maps the aligned window of `vmaWindowBytes` (default 1 MiB) around it.
- * Consecutive records of one thread on one page with the same kind become one machine batch (the
- * machine counts a page once per batch anyway; the count keeps the access volume).
+ * The records of one span are grouped by (thread, page, kind) into one machine batch each, issued in
+ * first-touch order: the machine counts a page once per batch and spreads a thread's accesses over
+ * the span by its own clock anyway, so the set of touched pages, their first-touch order and the
+ * access counts are what a span carries, and they are kept.
  */
 import { MachineView, MachineWorkload, PAGE_SIZE } from '../../workloads/machine-view.js';
 import { TraceBatch } from './trace-batch.js';
@@ -35,6 +37,7 @@ export class TraceWorkload implements MachineWorkload {
   private readonly tids = new Map<number, number>();
   private readonly cpus = new Map<number, number>();
   private readonly windows = new Set<number>();
+  private readonly groups = new AccessGroups();
   private finished = false;
   /** Accesses issued so far (records, before coalescing). */
   accesses = 0;
@@ -45,7 +48,10 @@ export class TraceWorkload implements MachineWorkload {
   ) {
     this.name = opts.name ?? path;
     this.window = opts.vmaWindowBytes ?? DEFAULT_VMA_WINDOW_BYTES;
-    if (!(this.window > 0 && this.window % PAGE_SIZE === 0)) throw new Error(`${path}: vmaWindowBytes must be a positive multiple of ${PAGE_SIZE}, got ${this.window}`);
+    if (!(this.window > 0 && this.window % PAGE_SIZE === 0))
+      throw new Error(
+        `${path}: vmaWindowBytes must be a positive multiple of ${PAGE_SIZE}, got ${this.window}`,
+      );
   }
 
   get mainPid(): number | undefined {
@@ -59,27 +65,22 @@ export class TraceWorkload implements MachineWorkload {
 
   run(m: MachineView, fromUs: number, toUs: number): boolean {
     if (this.finished) return false;
-    if (this.reader === null || this.pid === undefined) throw new Error(`workload ${this.name}: run before setup`);
+    if (this.reader === null || this.pid === undefined)
+      throw new Error(`workload ${this.name}: run before setup`);
     this.t0 ??= fromUs;
     const limitNs = (toUs - this.t0) * 1000;
-    // Pending batch: consecutive records of one thread on one page with one kind.
-    let pTid = -1;
-    let pPage = -1;
-    let pWrite = 0;
-    let pAddr = 0;
-    let pSize = 1;
-    let pCount = 0;
+    const g = this.groups;
     let lastWin = -1;
     let lastTraceTid = NaN;
     let lastCpu = NaN;
     let tid = -1;
+    let keys!: Map<number, number>; // set with `tid` on the first record
     for (;;) {
       let b = this.batch;
       if (b === null || this.idx >= b.length) {
         const next = this.reader.batches.next();
         if (next.done) {
-          if (pCount > 0) m.access(pTid, pAddr, pSize, pSize, pCount, pWrite === 1);
-          this.accesses += pCount;
+          this.accesses += g.flush(m);
           this.finished = true;
           m.exitProcess(this.pid);
           return false;
@@ -91,20 +92,19 @@ export class TraceWorkload implements MachineWorkload {
       const n = b.length;
       for (; i < n; i++) {
         if (b.timeNs[i]! >= limitNs) break;
-        const addr = b.addr[i]!;
-        const page = Math.floor(addr / PAGE_SIZE);
         if (b.tid[i] !== lastTraceTid || b.cpu[i] !== lastCpu) {
           lastTraceTid = b.tid[i]!;
           lastCpu = b.cpu[i]!;
           tid = this.machineTid(m, lastTraceTid, lastCpu);
+          keys = g.keysOf(tid);
         }
-        const w = b.isWrite[i]!;
-        if (tid === pTid && page === pPage && w === pWrite) {
-          pCount++;
+        const addr = b.addr[i]!;
+        const key = Math.floor(addr / PAGE_SIZE) * 2 + b.isWrite[i]!;
+        const e = keys.get(key);
+        if (e !== undefined) {
+          g.count[e]!++;
           continue;
         }
-        if (pCount > 0) m.access(pTid, pAddr, pSize, pSize, pCount, pWrite === 1);
-        this.accesses += pCount;
         const win = Math.floor(addr / this.window);
         if (win !== lastWin) {
           if (!this.windows.has(win)) {
@@ -113,18 +113,12 @@ export class TraceWorkload implements MachineWorkload {
           }
           lastWin = win;
         }
-        pTid = tid;
-        pPage = page;
-        pWrite = w;
-        pAddr = addr;
-        pSize = Math.max(1, b.size[i]!);
-        pCount = 1;
+        if (g.add(keys, key, tid, addr, b.size[i]!, b.isWrite[i]!)) this.accesses += g.flush(m);
       }
       this.idx = i;
       if (i < n) break;
     }
-    if (pCount > 0) m.access(pTid, pAddr, pSize, pSize, pCount, pWrite === 1);
-    this.accesses += pCount;
+    this.accesses += g.flush(m);
     return true;
   }
 
@@ -146,5 +140,57 @@ export class TraceWorkload implements MachineWorkload {
   private hasMain(): boolean {
     for (const t of this.tids.values()) if (t === this.pid) return true;
     return false;
+  }
+}
+
+const MAX_GROUPS = 1 << 16;
+
+/** Pending (thread, page, kind) groups of the current span, with their first address and count. */
+class AccessGroups {
+  private readonly byTid = new Map<number, Map<number, number>>();
+  private readonly tid = new Int32Array(MAX_GROUPS);
+  private readonly addr = new Float64Array(MAX_GROUPS);
+  private readonly size = new Uint32Array(MAX_GROUPS);
+  private readonly isWrite = new Uint8Array(MAX_GROUPS);
+  readonly count = new Float64Array(MAX_GROUPS);
+  private n = 0;
+
+  /** Group index by page * 2 + isWrite, for one machine thread. */
+  keysOf(tid: number): Map<number, number> {
+    let k = this.byTid.get(tid);
+    if (!k) this.byTid.set(tid, (k = new Map()));
+    return k;
+  }
+
+  /** Adds a group; true when full (flush before adding more). */
+  add(
+    keys: Map<number, number>,
+    key: number,
+    tid: number,
+    addr: number,
+    size: number,
+    isWrite: number,
+  ): boolean {
+    const e = this.n++;
+    keys.set(key, e);
+    this.tid[e] = tid;
+    this.addr[e] = addr;
+    this.size[e] = Math.max(1, size);
+    this.isWrite[e] = isWrite;
+    this.count[e] = 1;
+    return this.n === MAX_GROUPS;
+  }
+
+  /** Issues every group as one machine batch (all accesses at its first address); returns the accesses. */
+  flush(m: MachineView): number {
+    let total = 0;
+    for (let e = 0; e < this.n; e++) {
+      const sz = this.size[e]!;
+      m.access(this.tid[e]!, this.addr[e]!, sz, sz, this.count[e]!, this.isWrite[e] === 1);
+      total += this.count[e]!;
+    }
+    this.n = 0;
+    for (const k of this.byTid.values()) k.clear();
+    return total;
   }
 }

@@ -12,6 +12,16 @@ import { register as registerTune } from './commands/tune.js';
 import { register as registerStop } from './commands/stop.js';
 import { register as registerStatus } from './commands/status.js';
 import { register as registerTrace } from './commands/trace.js';
+import { register as registerReport } from './commands/report.js';
+import { register as registerAdjust } from './commands/adjust.js';
+import { register as registerConvertRecordFormat } from './commands/convert-record-format.js';
+import { register as registerValidate } from './commands/validate.js';
+import { register as registerSysfs } from './commands/sysfs.js';
+import { register as registerRecord } from './commands/record.js';
+import { register as registerEval } from './commands/eval.js';
+import { register as registerDemo } from './commands/demo.js';
+import { register as registerServe } from './commands/serve.js';
+import { register as registerExporter } from './commands/exporter.js';
 
 const require = createRequire(import.meta.url);
 const { version } = require('../../../package.json') as { version: string };
@@ -30,6 +40,16 @@ export function buildProgram(): Command {
   registerStop(program);
   registerStatus(program);
   registerTrace(program);
+  registerReport(program);
+  registerAdjust(program);
+  registerConvertRecordFormat(program);
+  registerValidate(program);
+  registerSysfs(program);
+  registerRecord(program);
+  registerEval(program);
+  registerDemo(program);
+  registerServe(program);
+  registerExporter(program);
   return program;
 }
 

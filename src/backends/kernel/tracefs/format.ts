@@ -55,7 +55,10 @@ export function parseEventFormat(text: string, where: string): EventFormat {
 /** Looks a field up by name; the Error names the event and lists its fields. */
 export function eventField(fmt: EventFormat, name: string): EventField {
   const f = fmt.fields.get(name);
-  if (!f) throw new Error(`event ${fmt.system}:${fmt.name} has no field '${name}' (has ${[...fmt.fields.keys()].join(', ')})`);
+  if (!f)
+    throw new Error(
+      `event ${fmt.system}:${fmt.name} has no field '${name}' (has ${[...fmt.fields.keys()].join(', ')})`,
+    );
   return f;
 }
 
@@ -90,7 +93,12 @@ export interface HeaderPage {
 }
 
 /** The layout of 64-bit kernels, used when events/header_page cannot be read. */
-export const DEFAULT_HEADER_PAGE: HeaderPage = { timestampOffset: 0, commitOffset: 8, commitSize: 8, dataOffset: 16 };
+export const DEFAULT_HEADER_PAGE: HeaderPage = {
+  timestampOffset: 0,
+  commitOffset: 8,
+  commitSize: 8,
+  dataOffset: 16,
+};
 
 export function parseHeaderPage(text: string, where: string): HeaderPage {
   const f = parseFields(text, where);
@@ -98,5 +106,10 @@ export function parseHeaderPage(text: string, where: string): HeaderPage {
   const commit = f.get('commit');
   const data = f.get('data');
   if (!ts || !commit || !data) throw new Error(`${where}: missing timestamp/commit/data fields`);
-  return { timestampOffset: ts.offset, commitOffset: commit.offset, commitSize: commit.size, dataOffset: data.offset };
+  return {
+    timestampOffset: ts.offset,
+    commitOffset: commit.offset,
+    commitSize: commit.size,
+    dataOffset: data.offset,
+  };
 }

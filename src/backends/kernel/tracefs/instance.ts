@@ -9,7 +9,13 @@
 import { existsSync, readdirSync, rmdirSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { registerExitCleanup } from './exit-cleanup.js';
-import { DEFAULT_HEADER_PAGE, parseEventFormat, parseHeaderPage, type EventFormat, type HeaderPage } from './format.js';
+import {
+  DEFAULT_HEADER_PAGE,
+  parseEventFormat,
+  parseHeaderPage,
+  type EventFormat,
+  type HeaderPage,
+} from './format.js';
 import { openTracefs, type Tracefs } from './mount.js';
 import { TraceSettings, readTraceFile } from './settings.js';
 import { readCpuStats, type CpuTraceStats } from './stats.js';
@@ -67,7 +73,8 @@ export class TraceInstance {
     try {
       if (opts.topLevel) return new TraceInstance(tfs, tfs.root, false);
       const instances = join(tfs.root, 'instances');
-      if (!existsSync(instances)) throw new Error(`tracefs: ${instances} does not exist (kernel without trace instances)`);
+      if (!existsSync(instances))
+        throw new Error(`tracefs: ${instances} does not exist (kernel without trace instances)`);
       removeStaleInstances(instances);
       const dir = join(instances, `${PREFIX}${process.pid}-${seq++}`);
       try {

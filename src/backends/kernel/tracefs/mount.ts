@@ -69,7 +69,8 @@ export function openTracefs(): Tracefs {
         execFileSync('mount', ['-t', 'tracefs', 'nodev', dir], { stdio: ['ignore', 'ignore', 'pipe'] });
       } catch (e) {
         rmdirSync(dir);
-        const why = e instanceof Error && 'stderr' in e ? String((e as { stderr: unknown }).stderr).trim() : String(e);
+        const why =
+          e instanceof Error && 'stderr' in e ? String((e as { stderr: unknown }).stderr).trim() : String(e);
         throw new Error(`tracefs: not mounted, and 'mount -t tracefs nodev ${dir}' failed: ${why}`);
       }
       const unregister = registerExitCleanup(() => unmount(dir));

@@ -48,7 +48,8 @@ export class RawTraceReader {
   private timer: NodeJS.Timeout | null = null;
   private removeCloser: (() => void) | null = null;
   private cpuIndex = 0;
-  private readonly dispatch: RawEventHandler = (buf, off, len, ts) => this.onEvent(this.cpuIndex, buf, off, len, ts);
+  private readonly dispatch: RawEventHandler = (buf, off, len, ts) =>
+    this.onEvent(this.cpuIndex, buf, off, len, ts);
   /** Events decoded so far. */
   events = 0;
   pagesFlaggedMissed = 0;
@@ -108,7 +109,9 @@ export class RawTraceReader {
           n = readSync(fd, this.page, 0, size, null);
         } catch (e) {
           if ((e as NodeJS.ErrnoException).code === 'EAGAIN') break;
-          throw new Error(`tracefs: reading cpu${this.cpuIndex}/trace_pipe_raw failed: ${(e as Error).message}`);
+          throw new Error(
+            `tracefs: reading cpu${this.cpuIndex}/trace_pipe_raw failed: ${(e as Error).message}`,
+          );
         }
         if (n <= 0) break;
         const info = decodeSubbuffer(this.page, 0, n, this.hdr, this.dispatch);
@@ -139,7 +142,13 @@ export class RawTraceReader {
   stop(): LostEvents {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    if (this.fds.length === 0) return { overrun: 0, dropped: 0, pagesFlaggedMissed: this.pagesFlaggedMissed, missedStored: this.missedStored };
+    if (this.fds.length === 0)
+      return {
+        overrun: 0,
+        dropped: 0,
+        pagesFlaggedMissed: this.pagesFlaggedMissed,
+        missedStored: this.missedStored,
+      };
     this.poll();
     const lost = this.lost();
     this.closeFds();

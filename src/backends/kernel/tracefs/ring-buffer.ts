@@ -50,7 +50,8 @@ export function decodeSubbuffer(
   const dataLen = commit & LEN_MASK;
   const dataStart = off + hdr.dataOffset;
   const end = dataStart + dataLen;
-  if (end > off + size) throw new Error(`trace page at byte ${off}: data length ${dataLen} exceeds the page size ${size}`);
+  if (end > off + size)
+    throw new Error(`trace page at byte ${off}: data length ${dataLen} exceeds the page size ${size}`);
   let events = 0;
   let i = dataStart;
   while (i < end) {
@@ -80,7 +81,8 @@ export function decodeSubbuffer(
     } else {
       len = typeLen * 4;
     }
-    if (len < 0 || i + len > end) throw new Error(`trace page at byte ${off}: event at offset ${i - off} runs past the data end`);
+    if (len < 0 || i + len > end)
+      throw new Error(`trace page at byte ${off}: event at offset ${i - off} runs past the data end`);
     ts += delta;
     onEvent(buf, i, len, ts);
     events++;

@@ -9,17 +9,20 @@ import type { KdamondsConfig } from '../../config/schema.js';
 import { type MonitoringOptions, addMonitoringOptions, deduceTarget, optionsToKdamonds } from '../../config/options.js';
 import { UsageError } from '../errors.js';
 import { type ControlOptions, addControlOptions, kernelOf } from './status.js';
+import { simStart } from '../../daemon/cli-backend.js';
 
-type StartOptions = MonitoringOptions & ControlOptions;
+export type StartOptions = MonitoringOptions & ControlOptions;
 
 /** Expands start/tune options into a configuration for the kernel (paddr default from iomem). */
 export function controlConfig(target: string | undefined, o: StartOptions): KdamondsConfig {
   const deduced = deduceTarget(target);
   if (deduced?.kind === 'cmd') throw new UsageError(`target "${target}": give paddr, a pid or kdamonds JSON (start a command yourself and pass its pid)`);
-  return optionsToKdamonds(o, deduced, { paddrRegions: () => [defaultPaddrRegion(o.iomem)] });
+  // The simulated machine's paddr default (all of its RAM) is set by its paddr ops at start.
+  return optionsToKdamonds(o, deduced, { paddrRegions: () => (o.backend === 'sim' ? [] : [defaultPaddrRegion(o.iomem)]) });
 }
 
-const START_BACKENDS: Record<string, (config: KdamondsConfig, o: StartOptions) => void> = {
+const START_BACKENDS: Record<string, (config: KdamondsConfig, o: StartOptions) => void | Promise<void>> = {
+  sim: simStart,
   kernel: (config, o) => {
     const rec = kernelOf(o).start(config, { force: o.force });
     for (const k of rec.kdamonds) process.stdout.write(`started kdamond ${k.index} (pid ${k.pid})\n`);
@@ -29,23 +32,30 @@ const START_BACKENDS: Record<string, (config: KdamondsConfig, o: StartOptions) =
   },
 };
 
-export function register(program: Command): void {
-  const cmd = program
-    .command('start')
-    .description('start DAMON with the given parameters (it keeps running after this command exits)')
-    .argument('[target]', 'paddr, a pid, or a kdamonds JSON (file or inline)');
+/** A command that takes DAMON control options and hands the configuration to a backend. */
+export function registerConfigCommand(
+  program: Command,
+  name: string,
+  description: string,
+  examples: string,
+  backends: Record<string, (config: KdamondsConfig, o: StartOptions) => void>,
+): void {
+  const cmd = program.command(name).description(description).argument('[target]', 'paddr, a pid, or a kdamonds JSON (file or inline)');
   addMonitoringOptions(cmd);
   addControlOptions(cmd, true);
-  cmd.addHelpText('after', `
-Examples:
+  cmd.addHelpText('after', `\nExamples:\n${examples}`);
+  cmd.action((target: string | undefined, o: StartOptions) => {
+    const run = backends[o.backend];
+    if (!run) throw new UsageError(`--backend: unknown backend "${o.backend}"`);
+    return run(controlConfig(target, o), o);
+  });
+}
+
+export function register(program: Command): void {
+  registerConfigCommand(program, 'start', 'start DAMON with the given parameters (it keeps running after this command exits)', `\
   damon-ts start                                   # paddr, System RAM span, damo's default intervals
   damon-ts start paddr -s 10ms -a 200ms --monitoring_nr_regions_range 100 2000
   damon-ts start --damos_action pageout --damos_access_rate 0 0 --damos_age 30s max --damos_quotas 10 128MiB 1000
   damon-ts start config.json                       # damo's kdamonds JSON
-  damon-ts start --force                           # stop a kdamond damon-ts did not start (stop restores it)`);
-  cmd.action((target: string | undefined, o: StartOptions) => {
-    const run = START_BACKENDS[o.backend];
-    if (!run) throw new UsageError(`--backend: unknown backend "${o.backend}"`);
-    run(controlConfig(target, o), o);
-  });
+  damon-ts start --force                           # stop a kdamond damon-ts did not start (stop restores it)`, START_BACKENDS);
 }

@@ -9,6 +9,7 @@ import { readStatus, readTriedRegions, type KdamondStatus, type TriedRegion } fr
 import { fmtSz } from '../../../records/pyformat.js';
 import { U64_MAX } from '../../config/units.js';
 import { UsageError } from '../errors.js';
+import { simStatusCommand } from '../../daemon/cli-backend.js';
 
 export interface ControlOptions {
   backend: string;
@@ -16,11 +17,15 @@ export interface ControlOptions {
   state_dir?: string;
   iomem?: string;
   force?: boolean;
+  socket?: string;
+  workload?: string;
 }
 
 /** Adds --backend and the kernel backend's options. */
 export function addControlOptions(cmd: Command, withForce: boolean): Command {
-  cmd.addOption(new Option('--backend <backend>', 'where DAMON runs').choices(['kernel']).default('kernel'));
+  cmd.addOption(new Option('--backend <backend>', 'where DAMON runs (sim: simulated kdamonds in the damon-ts daemon)').choices(['kernel', 'sim']).default('kernel'));
+  cmd.option('--socket <path>', 'sim backend: the daemon socket (default: $DAMON_TS_SOCKET or damon-ts-<uid>/sim.sock in the temp dir)');
+  cmd.option('--workload <name>', 'sim backend: workload the daemon runs when start launches it (built-in name or masim .cfg; default hot-cold)');
   cmd.option('--damon_admin <dir>', 'DAMON sysfs admin directory', '/sys/kernel/mm/damon/admin');
   cmd.option('--state_dir <dir>', 'where damon-ts keeps which kdamonds it started (default /run/damon-ts)');
   cmd.option('--iomem <file>', 'iomem listing for the default paddr region', '/proc/iomem');
@@ -81,6 +86,7 @@ Examples:
   damon-ts status --tried_regions
   damon-ts status --json`);
   cmd.action((o: ControlOptions & { json?: boolean; tried_regions?: boolean }) => {
+    if (o.backend === 'sim') return simStatusCommand(o);
     const damon = kernelOf(o);
     damon.features();
     const list = readStatus(damon.fs);

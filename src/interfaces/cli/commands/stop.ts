@@ -6,8 +6,10 @@
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { type ControlOptions, addControlOptions, kernelOf } from './status.js';
+import { simStop } from '../../daemon/cli-backend.js';
 
-const STOP_BACKENDS: Record<string, (o: ControlOptions) => void> = {
+const STOP_BACKENDS: Record<string, (o: ControlOptions) => void | Promise<void>> = {
+  sim: simStop,
   kernel: (o) => {
     const r = kernelOf(o).stop({ force: o.force });
     if (r.stopped.length === 0 && !r.restored) process.stdout.write('no kdamond running\n');
@@ -26,6 +28,6 @@ Examples:
   cmd.action((o: ControlOptions) => {
     const run = STOP_BACKENDS[o.backend];
     if (!run) throw new UsageError(`--backend: unknown backend "${o.backend}"`);
-    run(o);
+    return run(o);
   });
 }

@@ -3,16 +3,13 @@
  * out go back to their defaults, as with damo's tune.
  */
 import type { Command } from 'commander';
-import type { MonitoringOptions } from '../../config/options.js';
 import type { KdamondsConfig } from '../../config/schema.js';
-import { addMonitoringOptions } from '../../config/options.js';
-import { UsageError } from '../errors.js';
-import { controlConfig } from './start.js';
-import { type ControlOptions, addControlOptions, kernelOf } from './status.js';
+import { type StartOptions, registerConfigCommand } from './start.js';
+import { kernelOf } from './status.js';
+import { simTune } from '../../daemon/cli-backend.js';
 
-type TuneOptions = MonitoringOptions & ControlOptions;
-
-const TUNE_BACKENDS: Record<string, (config: KdamondsConfig, o: TuneOptions) => void> = {
+const TUNE_BACKENDS: Record<string, (config: KdamondsConfig, o: StartOptions) => void> = {
+  sim: simTune,
   kernel: (config, o) => {
     kernelOf(o).tune(config, { force: o.force });
     process.stdout.write('committed\n');
@@ -20,20 +17,8 @@ const TUNE_BACKENDS: Record<string, (config: KdamondsConfig, o: TuneOptions) => 
 };
 
 export function register(program: Command): void {
-  const cmd = program
-    .command('tune')
-    .description('update the parameters of running DAMON (the full specification: omitted options take their defaults)')
-    .argument('[target]', 'paddr, a pid, or a kdamonds JSON (file or inline)');
-  addMonitoringOptions(cmd);
-  addControlOptions(cmd, true);
-  cmd.addHelpText('after', `
-Examples:
+  registerConfigCommand(program, 'tune', 'update the parameters of running DAMON (the full specification: omitted options take their defaults)', `\
   damon-ts tune -s 10ms -a 200ms
   damon-ts tune --monitoring_intervals_autotune
-  damon-ts tune config.json`);
-  cmd.action((target: string | undefined, o: TuneOptions) => {
-    const run = TUNE_BACKENDS[o.backend];
-    if (!run) throw new UsageError(`--backend: unknown backend "${o.backend}"`);
-    run(controlConfig(target, o), o);
-  });
+  damon-ts tune config.json`, TUNE_BACKENDS);
 }

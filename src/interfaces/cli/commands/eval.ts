@@ -1,0 +1,101 @@
+/**
+ * `damon-ts eval`: runs one workload on the simulated machine under several monitoring setups side
+ * by side (src/eval) and prints their accuracy against the ground truth and their costs.
+ */
+import type { Command } from 'commander';
+import { DEFAULT_HOT_PERCENT, DEFAULT_SETUPS, runEvalAsync } from '../../../eval/eval.js';
+import { evalToJson, formatEval } from '../../../eval/format.js';
+import { parseSetup } from '../../../eval/setups.js';
+import { textToUs } from '../../config/units.js';
+import { progressBar } from '../../session/progress.js';
+import { loadSimWorkload } from '../../session/sim-session.js';
+import { UsageError } from '../errors.js';
+
+interface EvalCliOptions {
+  workload?: string;
+  trace?: string;
+  setups?: string;
+  duration?: string;
+  sample: string;
+  aggr: string;
+  hot_percent: string;
+  isolation: string;
+  seed: string;
+  tlb_entries?: string;
+  accesses_per_second?: string;
+  json?: boolean;
+}
+
+function num(option: string, text: string, ok: (n: number) => boolean): number {
+  const n = Number(text);
+  if (!ok(n)) throw new UsageError(`${option}: bad value "${text}"`);
+  return n;
+}
+
+function us(option: string, text: string): number {
+  try {
+    return textToUs(text);
+  } catch (e) {
+    throw new UsageError(`${option}: ${(e as Error).message}`);
+  }
+}
+
+export function register(program: Command): void {
+  const cmd = program
+    .command('eval')
+    .description('accuracy and cost of monitoring setups on one simulated workload, against the ground truth')
+    .option('--workload <name|file.cfg>', 'built-in workload or masim configuration (default hot-cold)')
+    .option('--trace <file>', 'a trace replayed as the workload')
+    .option('--setups <list>', 'comma-separated setups: [paddr:]page_table, page_fault, write_only:none, write_only:write, cpus:LIST, tids:LIST')
+    .option('--duration <seconds>', 'virtual seconds to run (default: the workload\'s duration)')
+    .option('-s, --sample <time>', 'sampling interval', '5ms')
+    .option('-a, --aggr <time>', 'aggregation interval', '100ms')
+    .option('--hot_percent <p>', 'a page is hot when accessed in at least this % of a window\'s samples', String(DEFAULT_HOT_PERCENT))
+    .option('--isolation <mode>', 'replica (one machine per setup, same input) or shared (one machine)', 'replica')
+    .option('--seed <n>', 'seed of the machine and the monitors', '1')
+    .option('--tlb_entries <n>', 'per-CPU TLB entries of the machine (0: no TLB model)')
+    .option('--accesses_per_second <n>', 'memory accesses per second of each thread')
+    .option('--json', 'print the result as JSON');
+  cmd.addHelpText(
+    'after',
+    `
+Default setups: ${DEFAULT_SETUPS.map((s) => s.name).join('; ')}.
+Examples:
+  damon-ts eval --workload hot-cold --duration 5
+  damon-ts eval --workload per-cpu --setups page_fault,cpus:0,cpus:1 --json
+  damon-ts eval --workload write-mostly --setups write_only:none,write_only:write --isolation shared`,
+  );
+  cmd.action(async (o: EvalCliOptions) => {
+    if (o.isolation !== 'replica' && o.isolation !== 'shared') throw new UsageError(`--isolation: expected replica or shared, got "${o.isolation}"`);
+    if (o.workload !== undefined && o.trace !== undefined) throw new UsageError('--workload and --trace: give one of them');
+    let setups;
+    try {
+      setups = o.setups?.split(',').filter(Boolean).map((s) => parseSetup(s.trim()));
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+    const positive = (n: number) => n > 0 && Number.isFinite(n);
+    const machine: { tlbEntries?: number; accessesPerSecond?: number } = {};
+    if (o.tlb_entries !== undefined) machine.tlbEntries = num('--tlb_entries', o.tlb_entries, (n) => Number.isInteger(n) && n >= 0);
+    if (o.accesses_per_second !== undefined) machine.accessesPerSecond = num('--accesses_per_second', o.accesses_per_second, positive);
+    const spec = { workload: o.workload ?? (o.trace === undefined ? 'hot-cold' : undefined), trace: o.trace };
+    const bar = progressBar('eval');
+    try {
+      const r = await runEvalAsync({
+        workload: () => loadSimWorkload(spec),
+        setups,
+        attrs: { sampleInterval: us('-s/--sample', o.sample), aggrInterval: us('-a/--aggr', o.aggr) },
+        machine: { ...machine, seed: num('--seed', o.seed, (n) => Number.isInteger(n) && n >= 0) },
+        seed: Number(o.seed),
+        durationUs: o.duration === undefined ? undefined : Math.round(num('--duration', o.duration, positive) * 1e6),
+        hotPercent: num('--hot_percent', o.hot_percent, (n) => n > 0 && n <= 100),
+        isolation: o.isolation,
+        onStep: (now, end) => bar.update(now, end),
+      });
+      bar.stop();
+      process.stdout.write(o.json ? evalToJson(r) : formatEval(r));
+    } finally {
+      bar.stop();
+    }
+  });
+}

@@ -1,0 +1,190 @@
+/**
+ * `damon-ts record [TARGET]` (damo's record): monitors and writes the aggregated snapshots to a
+ * record file (-o, default damon.data).
+ * - no target, --workload NAME|FILE.cfg or --trace FILE: the simulated machine runs the workload
+ *   (default: the built-in stairs) and DAMON monitors it (default ops: vaddr of its main process);
+ * - `paddr` or a pid: the kernel's DAMON (page_table), or live page-fault reports of the pid
+ *   (--sample_primitives page_fault);
+ * - a command (`record "prog args"` or `record -- prog args`): launched and monitored: write-only
+ *   (page_fault + --exp_ops_write_only) through the uffd-wp helper, page_fault through the fault
+ *   tracepoint, page_table through the kernel's DAMON on its pid.
+ */
+import { spawn } from 'node:child_process';
+import type { Command } from 'commander';
+import { defaultPaddrRegion } from '../../../backends/kernel/iomem.js';
+import { recordKernel } from '../../../backends/kernel/recorder.js';
+import { RecordWriter } from '../../../records/writer.js';
+import { RECORD_FORMATS, type RecordFormat } from '../../../records/types.js';
+import { addMonitoringOptions, deduceTarget, optionsToKdamonds, type DeducedTarget, type MonitoringOptions } from '../../config/options.js';
+import type { KdamondsConfig } from '../../config/schema.js';
+import { textToUs } from '../../config/units.js';
+import { unsupportedInSim } from '../../session/contexts.js';
+import { kernelCanRun } from '../../session/kernel-session.js';
+import { runLiveSession } from '../../session/live-session.js';
+import { progressBar, yieldToEventLoop } from '../../session/progress.js';
+import { loadSimWorkload, machineWithWorkload, SimSession } from '../../session/sim-session.js';
+import { UsageError } from '../errors.js';
+
+export interface RecordOptions extends MonitoringOptions {
+  workload?: string;
+  trace?: string;
+  out: string;
+  output_type: string;
+  timeout?: string;
+  seed?: string;
+  snapshot?: string[];
+  protection?: string;
+}
+
+function parseSeed(o: RecordOptions): number {
+  if (o.seed === undefined) return 1;
+  const n = Number(o.seed);
+  if (!Number.isInteger(n) || n < 0 || n > 2 ** 32 - 1) throw new UsageError(`--seed: expected an integer in [0, 2^32-1], got "${o.seed}"`);
+  return n;
+}
+
+function parseTimeoutUs(o: RecordOptions): number | undefined {
+  if (o.timeout === undefined) return undefined;
+  const n = Number(o.timeout);
+  if (!(n > 0)) throw new UsageError(`--timeout: expected a positive number of seconds, got "${o.timeout}"`);
+  return Math.round(n * 1e6);
+}
+
+function parseSnapshot(o: RecordOptions): { delayMs: number; count: number } | undefined {
+  if (!o.snapshot) return undefined;
+  if (o.snapshot.length !== 2) throw new UsageError('--snapshot: expected <delay> <count>');
+  const delayUs = (() => {
+    try {
+      return textToUs(o.snapshot[0]!);
+    } catch (e) {
+      throw new UsageError(`--snapshot: ${(e as Error).message}`);
+    }
+  })();
+  const count = Number(o.snapshot[1]);
+  if (!Number.isInteger(count) || count < 0) throw new UsageError(`--snapshot: expected a non-negative count, got "${o.snapshot[1]}"`);
+  return { delayMs: Math.max(1, Math.floor(delayUs / 1000)), count };
+}
+
+/** Aborts on the first SIGINT/SIGTERM (a second one takes the default action). */
+function abortOnSignals(): { signal: AbortSignal; off: () => void } {
+  const ac = new AbortController();
+  const on = () => ac.abort();
+  process.once('SIGINT', on);
+  process.once('SIGTERM', on);
+  return { signal: ac.signal, off: () => (process.off('SIGINT', on), process.off('SIGTERM', on)) };
+}
+
+async function recordSim(o: RecordOptions, writer: RecordWriter, signal: AbortSignal): Promise<void> {
+  const seed = parseSeed(o);
+  if (o.protection !== undefined && o.protection !== 'none' && o.protection !== 'write')
+    throw new UsageError(`--protection: expected none or write, got "${o.protection}"`);
+  const workload = loadSimWorkload({ workload: o.workload, trace: o.trace });
+  const machine = machineWithWorkload(workload, { seed });
+  const paddr = (o.ops ?? []).some((x) => x === 'paddr' || x === 'paddr_fault');
+  const pid = workload.mainPid;
+  if (!paddr && pid === undefined) throw new Error(`workload ${workload.name}: no process to monitor with vaddr`);
+  const target: DeducedTarget = paddr ? { kind: 'paddr' } : { kind: 'pid', pid: pid! };
+  const config = optionsToKdamonds(o, target, { paddrRegions: () => [{ start: 0, end: machine.memoryBytes }] });
+  config.kdamonds.forEach((k, i) =>
+    k.contexts.forEach((c) => {
+      if (c.ops === 'fvaddr' && c.targets.some((t) => t.regions.length === 0)) throw new UsageError(`--ops fvaddr (kdamond ${i}): give the regions with -r/--regions`);
+    }),
+  );
+  for (const what of unsupportedInSim(config)) process.stderr.write(`damon-ts: warning: the simulated session does not apply ${what}\n`);
+  const session = new SimSession({ config, machine, sink: writer, seed, protection: o.protection as 'none' | 'write' | undefined });
+  const total = parseTimeoutUs(o) ?? workload.durationUs ?? Number.POSITIVE_INFINITY;
+  const bar = progressBar('record');
+  try {
+    const step = config.kdamonds[0]?.contexts[0]?.intervals.aggr_us ?? 100_000;
+    while (!session.done && session.now < total && !signal.aborted) {
+      session.run(Math.min(total, session.now + step), { stepUs: step });
+      if (Number.isFinite(total)) bar.update(session.now, total);
+      await yieldToEventLoop();
+    }
+  } finally {
+    bar.stop();
+    session.stop();
+  }
+}
+
+/** A launched command's pid, and a promise of its exit. */
+function launch(cmd: string[]): { pid: number; exited: Promise<unknown> } {
+  const child = spawn(cmd[0]!, cmd.slice(1), { stdio: 'inherit' });
+  if (child.pid === undefined) throw new Error(`cannot start ${cmd[0]}`);
+  return { pid: child.pid, exited: new Promise((r) => child.once('exit', r)) };
+}
+
+async function recordReal(o: RecordOptions, target: DeducedTarget | undefined, cmd: string[] | null, writer: RecordWriter, signal: AbortSignal): Promise<void> {
+  const pageFault = (o.sample_primitives ?? []).includes('page_fault') || o.exp_ops_use_reports === true;
+  const timeoutUs = parseTimeoutUs(o);
+  const timeoutMs = timeoutUs === undefined ? undefined : Math.ceil(timeoutUs / 1000);
+  if (pageFault) {
+    if (target?.kind === 'paddr') throw new UsageError('paddr with page_fault needs the kernel RFC; live page-fault reports are per process: give a pid or a command');
+    // The live session puts the monitored pid into the target.
+    const config = optionsToKdamonds(o, { kind: 'pid', pid: target?.kind === 'pid' ? target.pid : 0 });
+    const r = await runLiveSession({ config, pid: target?.kind === 'pid' ? target.pid : undefined, cmd: cmd ?? undefined, sink: writer, signal, timeoutMs, seed: parseSeed(o) });
+    process.stderr.write(`damon-ts: ${r.source} reports of pid ${r.pid}: ${r.reports.reportsApplied} applied, ${r.stats.lost ?? 0} lost\n`);
+    return;
+  }
+  const launched = cmd ? launch(cmd) : null;
+  const deduced = launched ? ({ kind: 'pid', pid: launched.pid } as const) : target;
+  const config: KdamondsConfig = optionsToKdamonds(o, deduced, { paddrRegions: () => [defaultPaddrRegion()] });
+  if (!kernelCanRun(config))
+    throw new Error(`this kernel has no DAMON sysfs interface offering ${config.kdamonds.map((k) => k.contexts[0]!.ops).join(', ')}: record a simulated workload with --workload instead`);
+  const ac = new AbortController();
+  signal.addEventListener('abort', () => ac.abort(), { once: true });
+  void launched?.exited.then(() => ac.abort());
+  await recordKernel(config, writer, { signal: ac.signal, timeoutMs, snapshot: parseSnapshot(o) });
+}
+
+export function register(program: Command): void {
+  const cmd = program
+    .command('record')
+    .description('record the data access pattern of a simulated workload, a process, a command or the physical address space')
+    .argument('[target...]', 'nothing (simulated default workload), paddr, a pid, a command, or kdamonds JSON');
+  addMonitoringOptions(cmd);
+  cmd
+    .option('--workload <name|file.cfg>', 'run this built-in workload or masim configuration on the simulated machine')
+    .option('--trace <file>', 'replay this trace (valgrind lackey log or damon-ts binary trace) on the simulated machine')
+    .option('-o, --out <file>', 'output record file', 'damon.data')
+    .option('--output_type <type>', `record format (${RECORD_FORMATS.join(', ')})`, 'json_compressed')
+    .option('--timeout <seconds>', 'stop after this long (virtual seconds on the simulated machine)')
+    .option('--seed <n>', 'seed of the simulated machine and the monitors (default 1)')
+    .option('--snapshot <delay_count...>', 'kernel: record tried-regions snapshots every <delay> for <count> times instead of tracepoints')
+    .option('--protection <kind>', 'simulated page_fault primitive: none (PAGE_NONE) or write (write-protect); default: write for a write-only view');
+  cmd.addHelpText(
+    'after',
+    `
+Examples:
+  damon-ts record                                   # the stairs workload on the simulated machine
+  damon-ts record --workload hot-cold --sample_primitives page_fault -o hc.data
+  damon-ts record --workload my.cfg --ops paddr --exp_ops_write_only --sample_primitives page_fault
+  damon-ts record --trace prog.lackey --output_type json
+  damon-ts record paddr --timeout 10                # the kernel's DAMON, physical memory
+  damon-ts record 1234 --sample_primitives page_fault --timeout 5
+  damon-ts record --sample_primitives page_fault --exp_ops_write_only -- ./prog arg`,
+  );
+  cmd.action(async (args: string[], o: RecordOptions) => {
+    if (!(RECORD_FORMATS as readonly string[]).includes(o.output_type))
+      throw new UsageError(`--output_type: expected one of ${RECORD_FORMATS.join(', ')}, got "${o.output_type}"`);
+    const sim = o.workload !== undefined || o.trace !== undefined || (args.length === 0 && !o.kdamonds);
+    if (o.workload !== undefined && o.trace !== undefined) throw new UsageError('--workload and --trace: give one of them');
+    if (sim && args.length > 0) throw new UsageError(`target "${args.join(' ')}": --workload/--trace run on the simulated machine; give no target with them`);
+    let target: DeducedTarget | undefined;
+    let command: string[] | null = null;
+    if (args.length > 1) command = args;
+    else if (args.length === 1) {
+      target = deduceTarget(args[0]);
+      if (target?.kind === 'cmd') command = args[0]!.split(/\s+/).filter(Boolean);
+    }
+    const writer = RecordWriter.open(o.out, o.output_type as RecordFormat);
+    const { signal, off } = abortOnSignals();
+    try {
+      if (sim) await recordSim(o, writer, signal);
+      else await recordReal(o, target, command, writer, signal);
+    } finally {
+      off();
+      writer.close();
+    }
+  });
+}

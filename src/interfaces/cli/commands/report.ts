@@ -1,0 +1,345 @@
+/**
+ * `damon-ts report <access|heatmap|wss|nr_regions|record_info>`: damo's reports on a record file, with
+ * damo's option names and output. The computations live in src/reports; this module parses options
+ * and prints.
+ */
+import { existsSync } from 'node:fs';
+import type { Command } from 'commander';
+import { readRecords } from '../../../records/reader.js';
+import { recordsToDamoJson } from '../../../records/serialize.js';
+import { ACCESS_DEFAULTS, ACCESS_STYLES, formatAccess, type AccessStyle } from '../../../reports/access.js';
+import { fillAccessUnits } from '../../../reports/access-filter.js';
+import { computeGuides, formatGuide } from '../../../reports/guide.js';
+import {
+  COLORSET_NAMES,
+  computeHeatmaps,
+  formatHeatmapAscii,
+  formatHeatmapRaw,
+  type Colorset,
+  type HeatmapOptions,
+} from '../../../reports/heatmap.js';
+import { BREAKDOWN_KINDS, type BreakdownBy } from '../../../reports/breakdown.js';
+import { reportNrRegions } from '../../../reports/nr-regions.js';
+import { fdSink } from '../../../reports/output.js';
+import { pyRange } from '../../../reports/percentile.js';
+import { heatmapSvg, writeImage, wssPlotSvg } from '../../../reports/plot.js';
+import { PAGER_LINES, reportRawForm } from '../../../reports/raw-form.js';
+import { computeWss, formatWss, WSS_DEFAULTS } from '../../../reports/wss.js';
+import { UsageError } from '../errors.js';
+
+/** An integer option value, or a UsageError naming the option. */
+export function intArg(v: string, option: string): number {
+  if (!/^[+-]?\d+$/.test(v.trim())) throw new UsageError(`${option}: '${v}' is not an integer`);
+  return Number(v);
+}
+
+export function numArg(v: string, option: string): number {
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n)) throw new UsageError(`${option}: '${v}' is not a number`);
+  return n;
+}
+
+/** Checks that a variadic option got between min and max values. */
+export function countArgs(v: string[], option: string, min: number, max: number): string[] {
+  if (v.length < min || v.length > max)
+    throw new UsageError(`${option} takes ${min === max ? min : `${min} to ${max}`} values, got ${v.length}`);
+  return v;
+}
+
+export function inputFile(path: string): string {
+  if (!existsSync(path)) throw new Error(`input file ${path} does not exist`);
+  return path;
+}
+
+/** damo's `-r/--range START END [STEP]`: Python range() of percentiles, none above 100. */
+function percentilesArg(v: string[] | undefined, dflt: number[]): number[] {
+  if (!v) return dflt;
+  const r = countArgs(v, '--range', 2, 3).map((x) => intArg(x, '--range'));
+  if (r[2] === 0) throw new UsageError('--range step must not be zero');
+  const ps = pyRange(r[0]!, r[1]!, r[2] ?? 1);
+  if (ps.some((p) => p > 100)) throw new UsageError('--range: percentiles above 100');
+  return ps;
+}
+
+function choice<T extends string>(v: string, allowed: readonly T[], option: string): T {
+  if (!(allowed as readonly string[]).includes(v)) throw new UsageError(`${option}: '${v}' is not one of ${allowed.join(', ')}`);
+  return v as T;
+}
+
+const BY = BREAKDOWN_KINDS;
+
+function registerAccess(report: Command): void {
+  report
+    .command('access')
+    .description('show the access pattern snapshots of a record')
+    .option('-i, --input <file>', 'record file', 'damon.data')
+    .option('--style <style>', `output style: ${ACCESS_STYLES.join(', ')}`, 'detailed')
+    .option('--raw_form', "damo's raw text form of every snapshot")
+    .option('--raw_number', 'print numbers without units')
+    .option('--json', 'print the records as JSON')
+    .option('--by <kind>', 'also break the regions down by cpu, thread or write (report-fed records)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  damon-ts report access --raw_form -i damon.data
+  damon-ts report access --style hot
+  damon-ts report access --by cpu`,
+    )
+    .action(async (o: { input: string; style: string; raw_form?: boolean; raw_number?: boolean; json?: boolean; by?: string }) => {
+      const style = choice(o.style, ACCESS_STYLES, '--style') as AccessStyle;
+      const by = o.by === undefined ? undefined : choice(o.by, BY, '--by');
+      const path = inputFile(o.input);
+      const sink = fdSink();
+      if (o.raw_form) {
+        await reportRawForm(path, o.raw_number === true, sink);
+        sink.flush();
+        return;
+      }
+      const records = await readRecords(path);
+      fillAccessUnits(records);
+      if (o.json) {
+        sink.write(recordsToDamoJson(records) + '\n');
+        sink.flush();
+        return;
+      }
+      const text = formatAccess(records, { ...ACCESS_DEFAULTS, style, rawNumber: o.raw_number === true, ...(by ? { by } : {}) });
+      const newlines = text.split('\n').length - 1;
+      sink.write(text + (newlines <= PAGER_LINES ? '\n' : ''));
+      sink.flush();
+    });
+}
+
+interface HeatmapCliOptions {
+  input: string;
+  output: string;
+  resol?: string[];
+  time_range?: string[];
+  address_range?: string[];
+  draw_range: string;
+  guide?: boolean;
+  guide_human?: boolean;
+  abs_time?: boolean;
+  abs_addr?: boolean;
+  df_passed?: boolean;
+  stdout_colorset: string;
+  stdout_skip_colorset_example?: boolean;
+  kdamond_idx?: string;
+  context_idx?: string;
+  scheme_idx?: string;
+  tid?: string;
+  by?: string;
+}
+
+/** Repeated `--address_range a b [guided]` groups (a third numeric base only when it is the only group). */
+function addressRanges(v: string[]): [string, string, string?][] {
+  if (v.length === 3 && v[2] !== 'guided') return [[v[0]!, v[1]!, v[2]!]];
+  const out: [string, string, string?][] = [];
+  for (let i = 0; i < v.length; ) {
+    if (i + 1 >= v.length) throw new UsageError('--address_range takes <start> <end> [guided|base] groups');
+    if (v[i + 2] === 'guided') {
+      out.push([v[i]!, v[i + 1]!, 'guided']);
+      i += 3;
+    } else {
+      out.push([v[i]!, v[i + 1]!]);
+      i += 2;
+    }
+  }
+  return out;
+}
+
+function idArg(v: string | undefined, option: string): number | null | undefined {
+  if (v === undefined) return undefined;
+  return v === 'None' ? null : intArg(v, option);
+}
+
+function registerHeatmap(report: Command): void {
+  report
+    .command('heatmap')
+    .description('draw the access heatmap (time × address) of a record')
+    .option('-i, --input <file>', 'record file', 'damon.data')
+    .option('--output <dest>', 'stdout (coloured digits), raw, or an image file (.png or .svg)', 'stdout')
+    .option('--resol <n...>', 'resolution: <time rows> <address columns> (default 40 80 on stdout, 500 500 otherwise)')
+    .option('--time_range <v...>', 'time range: <start> <end> [guided|guided_end|base]')
+    .option('--address_range <v...>', 'address range(s): <start> <end> [guided|base]')
+    .option('--draw_range <which>', 'hottest or all contiguous address ranges', 'hottest')
+    .option('--guide', 'print the guide (time span, contiguous address ranges) in raw numbers')
+    .option('--guide_human', 'print the guide in human-readable units')
+    .option('--abs_time', 'raw output: absolute times')
+    .option('--abs_addr', 'raw output: absolute addresses')
+    .option('--df_passed', 'scale heat by the bytes that passed DAMOS filters')
+    .option('--stdout_colorset <name>', `terminal colours: ${COLORSET_NAMES.join(', ')}`, 'gray')
+    .option('--stdout_skip_colorset_example', 'omit the colour legend line')
+    .option('--kdamond_idx <n>', 'kdamond of the record to draw')
+    .option('--context_idx <n>', 'context of the record to draw')
+    .option('--scheme_idx <n>', 'scheme of the record to draw')
+    .option('--tid <id>', 'target id of the record to draw')
+    .option('--by <kind>', 'one map per cpu, thread, or read/write (report-fed records)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  damon-ts report heatmap                          # 80x40 coloured map of the hottest range
+  damon-ts report heatmap --output raw --resol 500 500
+  damon-ts report heatmap --output heatmap.png --draw_range all
+  damon-ts report heatmap --by write --output rw.svg
+  damon-ts report heatmap --guide`,
+    )
+    .action(async (o: HeatmapCliOptions) => {
+      const path = inputFile(o.input);
+      const sink = fdSink();
+      if (o.guide || o.guide_human) {
+        for (const g of await computeGuides(path, false)) sink.write(formatGuide(g, !o.guide_human));
+        sink.flush();
+        return;
+      }
+      const toStdout = o.output === 'stdout';
+      const resol = o.resol ? countArgs(o.resol, '--resol', 2, 2).map((v) => intArg(v, '--resol')) : toStdout ? [40, 80] : [500, 500];
+      if (resol[0]! < 1 || resol[1]! < 1) throw new UsageError('--resol values must be positive');
+      const colorset = choice(o.stdout_colorset, COLORSET_NAMES, '--stdout_colorset') as Colorset;
+      const opts: HeatmapOptions = {
+        resol: [resol[0]!, resol[1]!],
+        drawRange: choice(o.draw_range, ['hottest', 'all'] as const, '--draw_range'),
+        dfPassed: o.df_passed === true,
+      };
+      if (o.time_range) opts.timeRange = countArgs(o.time_range, '--time_range', 2, 3) as [string, string, string?];
+      if (o.address_range) opts.addressRanges = addressRanges(o.address_range);
+      const kd = idArg(o.kdamond_idx, '--kdamond_idx');
+      const cx = idArg(o.context_idx, '--context_idx');
+      const sc = idArg(o.scheme_idx, '--scheme_idx');
+      if (kd !== undefined) opts.kdamondIdx = kd;
+      if (cx !== undefined) opts.contextIdx = cx;
+      if (sc !== undefined) opts.schemeIdx = sc;
+      if (o.tid !== undefined) opts.tid = o.tid;
+      if (o.by !== undefined) opts.by = choice(o.by, BY, '--by') as BreakdownBy;
+      const maps = await computeHeatmaps(path, opts);
+      if (maps.length === 0) throw new Error(`${path}: the records have no ${opts.by ?? ''} breakdown to draw`);
+      if (o.output === 'raw') {
+        for (const m of maps) formatHeatmapRaw(m, o.abs_time === true, o.abs_addr === true, sink);
+      } else if (toStdout) {
+        for (const m of maps) {
+          if (m.label) sink.write(`# ${m.label}\n`);
+          sink.write(formatHeatmapAscii(m, colorset, o.stdout_skip_colorset_example === true));
+        }
+      } else {
+        maps.forEach((m, i) => {
+          const dot = o.output.lastIndexOf('.');
+          const suffix = [maps.length > 1 && !m.label ? String(i) : '', m.label.replace(/\s+/g, '')].filter(Boolean).join('.');
+          const file = suffix && dot > 0 ? `${o.output.slice(0, dot)}.${suffix}${o.output.slice(dot)}` : o.output;
+          writeImage(file, heatmapSvg(m, `DAMON access heatmap${m.label ? ` (${m.label})` : ''}`));
+          process.stderr.write(`wrote ${file}\n`);
+        });
+      }
+      sink.flush();
+    });
+}
+
+interface WssCliOptions {
+  input: string;
+  range?: string[];
+  exclude_samples: string;
+  work_time: string;
+  acc_thres: string;
+  sz_thres: string;
+  sortby: string;
+  raw_number?: boolean;
+  all_wss?: boolean;
+  per_target?: boolean;
+  collapse_targets?: boolean;
+  nr_cols_bar: string;
+  plot?: string;
+}
+
+function registerWss(report: Command): void {
+  report
+    .command('wss')
+    .description('working set size distribution of a record')
+    .option('-i, --input <file>', 'record file', 'damon.data')
+    .option('-r, --range <n...>', 'percentiles as <start> <end> <step> (Python range)')
+    .option('--exclude_samples <n>', 'snapshots to skip at the start of each record', '20')
+    .option('--work_time <us>', 'merge snapshots into windows of this many µs', '1')
+    .option('--acc_thres <n>', 'minimum nr_accesses of a working-set region', '1')
+    .option('--sz_thres <bytes>', 'minimum size of a working-set region', '1')
+    .option('--sortby <key>', "'size' sorts the values; 'time' keeps them in time order", 'size')
+    .option('--raw_number', 'print sizes in bytes')
+    .option('--all_wss', 'print every value instead of percentiles')
+    .option('--per_target', 'one distribution per target')
+    .option('--collapse_targets', 'sum the targets into one distribution (default)')
+    .option('--nr_cols_bar <n>', 'width of the bars', '59')
+    .option('--plot <file>', 'also draw the distribution into an image (.png or .svg)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  damon-ts report wss
+  damon-ts report wss -r 1 101 1 --raw_number
+  damon-ts report wss --work_time 1000000 --plot wss.png`,
+    )
+    .action(async (o: WssCliOptions) => {
+      const path = inputFile(o.input);
+      const percentiles = percentilesArg(o.range, WSS_DEFAULTS.percentiles);
+      const opts = {
+        ...WSS_DEFAULTS,
+        percentiles,
+        excludeSamples: intArg(o.exclude_samples, '--exclude_samples'),
+        workTimeUs: numArg(o.work_time, '--work_time'),
+        accThres: numArg(o.acc_thres, '--acc_thres'),
+        szThres: numArg(o.sz_thres, '--sz_thres'),
+        sortBy: o.sortby,
+        rawNumber: o.raw_number === true,
+        allWss: o.all_wss === true,
+        collapseTargets: o.collapse_targets === true || o.per_target !== true,
+        nrColsBar: intArg(o.nr_cols_bar, '--nr_cols_bar'),
+      };
+      const lists = await computeWss(path, opts);
+      const sink = fdSink();
+      formatWss(lists, opts, sink);
+      sink.flush();
+      if (o.plot) {
+        const series = [...lists].map(([key, values]) => ({ key, values }));
+        writeImage(o.plot, wssPlotSvg(series, opts.sortBy === 'time' ? 'snapshot (time order, % of the record)' : 'percentile'));
+      }
+    });
+}
+
+function registerNrRegions(report: Command): void {
+  report
+    .command('nr_regions')
+    .description('distribution of the number of regions per snapshot')
+    .option('-i, --input <file>', 'record file', 'damon.data')
+    .option('-r, --range <n...>', 'percentiles as <start> <end> <step> (Python range)')
+    .option('--sortby <key>', "'time' keeps time order instead of sorting", 'size')
+    .addHelpText('after', '\nExamples:\n  damon-ts report nr_regions -r 1 101 1')
+    .action(async (o: { input: string; range?: string[]; sortby: string }) => {
+      const path = inputFile(o.input);
+      const sink = fdSink();
+      await reportNrRegions(path, percentilesArg(o.range, [0, 25, 50, 75, 100]), o.sortby === 'time', sink);
+      sink.flush();
+    });
+}
+
+function registerRecordInfo(report: Command): void {
+  report
+    .command('record_info')
+    .description('time span and contiguous address ranges of each record')
+    .option('-i, --input <files...>', 'record files', ['damon.data'])
+    .option('--raw_numbers', 'print numbers without units')
+    .addHelpText('after', '\nExamples:\n  damon-ts report record_info -i damon.data')
+    .action(async (o: { input: string[]; raw_numbers?: boolean }) => {
+      const sink = fdSink();
+      for (const f of o.input) for (const g of await computeGuides(inputFile(f), false)) sink.write(formatGuide(g, o.raw_numbers === true));
+      sink.flush();
+    });
+}
+
+export function register(program: Command): void {
+  const report = program
+    .command('report')
+    .description('visualize a record file: access, heatmap, wss, nr_regions, record_info')
+    .addHelpText('after', '\nExamples:\n  damon-ts report wss -i damon.data\n  damon-ts report heatmap --output heatmap.png');
+  registerAccess(report);
+  registerHeatmap(report);
+  registerWss(report);
+  registerNrRegions(report);
+  registerRecordInfo(report);
+}

@@ -1,0 +1,65 @@
+/** `damon-ts serve`: the live web dashboard (and /metrics) of a record file or a live simulated run. */
+import type { Command } from 'commander';
+import { startServer } from '../../web/server/server.js';
+import { addSourceOptions, openSource, type SourceOptions } from '../../web/server/sources.js';
+import { intArg } from './report.js';
+import { UsageError } from '../errors.js';
+
+export interface ListenOptions {
+  port: string;
+  host: string;
+  allowRemote?: boolean;
+}
+
+export function portArg(v: string): number {
+  const p = intArg(v, '--port');
+  if (p < 0 || p > 65535) throw new UsageError(`--port: ${v} is not a TCP port (0-65535)`);
+  return p;
+}
+
+/** Serves until SIGINT/SIGTERM; prints the URL (with the token for non-loopback binds). */
+export async function serveUntilSignal(o: SourceOptions & ListenOptions, metricsOnly: boolean, defaultPath: string): Promise<void> {
+  const port = portArg(o.port);
+  const src = await openSource(o);
+  for (const w of src.warnings) process.stderr.write(`damon-ts: warning: ${w}\n`);
+  const srv = await startServer({ feed: src.feed, host: o.host, port, allowRemote: o.allowRemote, metricsOnly });
+  const url = `${srv.url}${defaultPath}${srv.token ? `?token=${srv.token}` : ''}`;
+  process.stdout.write(`${metricsOnly ? 'metrics' : 'dashboard'}: ${url}\n`);
+  if (srv.token) process.stdout.write(`access token (required on every request, e.g. Authorization: Bearer): ${srv.token}\n`);
+  await new Promise<void>((resolve) => {
+    const stop = (): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      src.run?.stop();
+      void srv.close().then(resolve);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}
+
+export function addListenOptions(cmd: Command, defaultPort: string): Command {
+  return cmd
+    .option('--port <n>', 'TCP port (0: any free port)', defaultPort)
+    .option('--host <addr>', 'address to listen on; other than loopback only with --allow-remote', '127.0.0.1')
+    .option('--allow-remote', 'allow a non-loopback --host; a random access token is printed and required');
+}
+
+export function register(program: Command): void {
+  const cmd = program
+    .command('serve')
+    .description('web dashboard (heatmap, wss, regions, breakdowns, DAMOS stats) of a record or a live simulated run; also /metrics');
+  addListenOptions(cmd, '8080');
+  addSourceOptions(cmd);
+  cmd
+    .addHelpText(
+      'after',
+      `
+Examples:
+  damon-ts serve --record damon.data                       # http://127.0.0.1:8080/
+  damon-ts serve --live --workload stairs --speed 2
+  damon-ts serve --live --sample_primitives page_table --sample_primitives page_fault   # side by side
+  damon-ts serve --record damon.data --host 0.0.0.0 --allow-remote --port 9000          # prints a token`,
+    )
+    .action((o: SourceOptions & ListenOptions) => serveUntilSignal(o, false, ''));
+}

@@ -1,0 +1,89 @@
+/**
+ * A monitoring session on the simulated machine: contexts built from a kdamonds configuration,
+ * bound to the machine (src/ops), recorded into a sink, and run on the core's virtual clock with
+ * machine.advance as the environment. The run ends when every context stopped (vaddr targets exit
+ * with their workload), when the workloads finished, or at `untilUs`.
+ */
+import { Machine } from '../../backends/sim/machine.js';
+import type { MachineConfig } from '../../backends/sim/config.js';
+import { TraceWorkload } from '../../backends/trace/trace-workload.js';
+import type { DamonContext } from '../../core/context.js';
+import { runVirtual } from '../../core/drivers.js';
+import { attachMachine, type ProtectionKind } from '../../ops/sim-binding.js';
+import { registerSimOps } from '../../ops/register.js';
+import { getWorkload, loadMasimWorkload } from '../../workloads/builtins.js';
+import type { MachineWorkload } from '../../workloads/machine-view.js';
+import type { KdamondsConfig } from '../config/schema.js';
+import { contextsFromConfig } from './contexts.js';
+import { recordContext, type SnapshotSink } from './snapshot-recorder.js';
+
+/** The built-in workload run when no target is given. */
+export const DEFAULT_WORKLOAD = 'stairs';
+
+/** A built-in name, a masim .cfg file, or (trace) a lackey/binary trace file. */
+export function loadSimWorkload(spec: { workload?: string; trace?: string }): MachineWorkload {
+  if (spec.trace !== undefined) return new TraceWorkload(spec.trace);
+  const w = spec.workload ?? DEFAULT_WORKLOAD;
+  return /\.cfg$/i.test(w) || w.includes('/') ? loadMasimWorkload(w) : getWorkload(w);
+}
+
+export interface SimSessionOptions {
+  config: KdamondsConfig;
+  machine: Machine;
+  sink?: SnapshotSink;
+  /** page_fault protection of every context (default: per context, see SimOpsOptions). */
+  protection?: ProtectionKind;
+  seed?: number;
+  dataSource?: string;
+}
+
+export class SimSession {
+  readonly contexts: DamonContext[];
+  readonly machine: Machine;
+  private readonly stops: (() => void)[] = [];
+
+  constructor(o: SimSessionOptions) {
+    registerSimOps();
+    this.machine = o.machine;
+    this.contexts = contextsFromConfig(o.config, { seed: o.seed ?? o.machine.config.seed });
+    this.contexts.forEach((ctx, i) => {
+      attachMachine(ctx, o.machine, { protection: o.protection });
+      ctx.now = o.machine.now; // the virtual clock starts at the machine's time
+      const prim = ctx.primitives.pageFault ? 'page_fault' : 'page_table';
+      if (o.sink) this.stops.push(recordContext(ctx, o.sink, { kdamondIdx: i, dataSource: o.dataSource ?? `damon-ts sim ${ctx.ops.id} ${prim}` }));
+    });
+  }
+
+  get now(): number {
+    return this.machine.now;
+  }
+
+  get done(): boolean {
+    return this.contexts.every((c) => c.isStopped) || this.machine.workloadsFinished;
+  }
+
+  /**
+   * Runs until `untilUs` or the end (see done), in steps of `stepUs` virtual µs, calling onStep
+   * after each step (progress bars).
+   */
+  run(untilUs: number, opts: { stepUs?: number; onStep?: (nowUs: number) => void } = {}): void {
+    const step = Math.max(1, opts.stepUs ?? 100_000);
+    while (!this.done && this.machine.now < untilUs) {
+      runVirtual(this.contexts, this.machine, Math.min(untilUs, this.machine.now + step));
+      opts.onStep?.(this.machine.now);
+    }
+  }
+
+  /** Stops every context (ops cleanup) and the recording. */
+  stop(): void {
+    for (const c of this.contexts) c.stop();
+    for (const s of this.stops.splice(0)) s();
+  }
+}
+
+/** A machine with a workload added (its processes and VMAs exist, so mainPid is known). */
+export function machineWithWorkload(w: MachineWorkload, config: Partial<MachineConfig> = {}): Machine {
+  const m = new Machine(config);
+  m.addWorkload(w);
+  return m;
+}

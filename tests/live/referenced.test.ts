@@ -1,0 +1,74 @@
+import { spawn } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { monitorReferencedBytes } from '../../src/backends/live/live-record.js';
+import {
+  parseSmapsReferenced,
+  ReferencedBytesSource,
+  type WssSample,
+} from '../../src/backends/live/referenced-source.js';
+import { fixtureBinary, lines, skipReason } from './kernel-features.js';
+
+const SMAPS = `00400000-00452000 r-xp 00000000 08:02 173521      /usr/bin/dbus-daemon
+Size:                328 kB
+Rss:                 200 kB
+Referenced:          120 kB
+7f0000000000-7f0010000000 rw-p 00000000 00:00 0
+Size:             262144 kB
+Rss:              262144 kB
+Referenced:        65536 kB
+VmFlags: rd wr mr mw me ac
+`;
+
+describe('smaps parsing', () => {
+  it('gives referenced and resident bytes per VMA', () => {
+    expect(parseSmapsReferenced(SMAPS, 's')).toEqual([
+      {
+        start: 0x400000,
+        end: 0x452000,
+        path: '/usr/bin/dbus-daemon',
+        referenced: 120 * 1024,
+        rss: 200 * 1024,
+      },
+      { start: 0x7f0000000000, end: 0x7f0010000000, path: '', referenced: 64 << 20, rss: 256 << 20 },
+    ]);
+  });
+  it('names the line of a counter outside any mapping', () => {
+    expect(() => parseSmapsReferenced('Rss: 4 kB\n', '/proc/1/smaps')).toThrow(
+      /\/proc\/1\/smaps:1: 'Rss' before any mapping line/,
+    );
+  });
+});
+
+const skip = skipReason('referenced-bytes source test', ['root', 'cc']) !== null;
+
+describe.skipIf(skip)('referenced-bytes source on a real process', () => {
+  it('measures a known hot set within 5 %', async () => {
+    const TOTAL = 256;
+    const HOT = 64;
+    const child = spawn(fixtureBinary('hotset'), [String(TOTAL), String(HOT)], {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
+    try {
+      const base = parseInt((await lines(child)()).split(' ')[1]!, 16);
+      const samples: WssSample[] = [];
+      const mon = monitorReferencedBytes({ pid: child.pid!, intervalUs: 200_000 }, (s) => samples.push(s));
+      while (samples.length < 3) await new Promise((r) => setTimeout(r, 50));
+      mon.stop();
+      for (const s of samples) {
+        const vma = s.vmas.find((v) => v.start <= base && base < v.end)!;
+        expect(vma.rss).toBeGreaterThanOrEqual(TOTAL << 20);
+        expect(Math.abs(vma.referenced - (HOT << 20)) / (HOT << 20)).toBeLessThan(0.05);
+        expect(s.referenced).toBeGreaterThanOrEqual(vma.referenced);
+        expect(s.intervalUs).toBeGreaterThan(50_000); // timers drift on a loaded machine
+      }
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+
+  it('names the process when it is gone', () => {
+    expect(() => new ReferencedBytesSource({ pid: 0x3fffffff }).sample()).toThrow(
+      /reading \/proc\/1073741823\/smaps failed/,
+    );
+  });
+});

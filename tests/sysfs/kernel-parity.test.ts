@@ -1,0 +1,56 @@
+/**
+ * Parity with the real kernel: tests/sysfs/fixtures/parity.script runs against
+ * /sys/kernel/mm/damon/admin and against a fresh virtual tree; every output line must match.
+ * It needs root and a DAMON admin tree that nobody else is using: a kdamond that is on and not
+ * ours cannot be stopped or recreated without disturbing its owner, so the test skips then (and
+ * says why). Everything the script changes is restored in `finally`.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { DamonSysfs } from '../../src/backends/kernel/sysfs.js';
+import { readTree, restoreTree, runningKdamonds } from '../../src/backends/kernel/tree.js';
+import { kernelIo, runSysfsScript, virtualIo } from '../../src/interfaces/sysfs/script.js';
+import { VirtualSysfs } from '../../src/interfaces/sysfs/tree.js';
+
+const ADMIN = '/sys/kernel/mm/damon/admin';
+const SCRIPT = new URL('./fixtures/parity.script', import.meta.url);
+
+function unavailable(): string | null {
+  if (!existsSync(`${ADMIN}/kdamonds/nr_kdamonds`)) return `no DAMON sysfs admin tree at ${ADMIN}`;
+  if (process.getuid?.() !== 0) return 'not root';
+  const busy = runningKdamonds(new DamonSysfs(ADMIN));
+  if (busy.length) return `kdamond(s) ${busy.map((k) => `${k.index} (pid ${k.pid})`).join(', ')} already on: the tree belongs to someone else right now`;
+  return null;
+}
+
+const reason = unavailable();
+if (reason) console.log(`kernel sysfs parity test skipped: ${reason}`);
+
+describe('kernel sysfs parity', () => {
+  it('virtual sysfs parity: outputs of the script against the virtual tree are complete', () => {
+    const text = readFileSync(SCRIPT, 'utf8');
+    const out = runSysfsScript(text, virtualIo(new VirtualSysfs()));
+    expect(out).toHaveLength(text.trimEnd().split('\n').length);
+    expect(out.filter((l) => l.startsWith('error: ')).length).toBeGreaterThan(20);
+  });
+
+  it.skipIf(reason !== null)('the script prints the same lines against the kernel and the virtual tree', () => {
+    const text = readFileSync(SCRIPT, 'utf8');
+    const fs = new DamonSysfs(ADMIN);
+    const saved = readTree(fs);
+    let kernelOut: string[];
+    try {
+      kernelOut = runSysfsScript(text, kernelIo(ADMIN));
+    } finally {
+      for (const k of runningKdamonds(fs)) fs.write(`kdamonds/${k.index}/state`, 'off');
+      restoreTree(fs, saved);
+    }
+    // The configuration is back as found (stats and tried regions are not configuration).
+    const config = (files: typeof saved) => files.filter((f) => f.writable && !/\/state$/.test(f.path)).map((f) => `${f.path}=${f.value}`);
+    expect(config(readTree(fs))).toEqual(config(saved));
+    const virtualOut = runSysfsScript(text, virtualIo(new VirtualSysfs()));
+    const lines = text.trimEnd().split('\n');
+    const diff = lines.flatMap((l, i) => (kernelOut[i] === virtualOut[i] ? [] : [`${l}: kernel "${kernelOut[i]}", damon-ts "${virtualOut[i]}"`]));
+    expect(diff).toEqual([]);
+  });
+});
