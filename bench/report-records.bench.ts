@@ -19,6 +19,10 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const program = join(root, 'dist', 'interfaces', 'cli', 'program.js');
 const REGIONS = 1000;
 const SIZES = (process.env['REPORT_BENCH_SIZES'] ?? '2500,5000,10000').split(',').map(Number);
+/** REPORT_BENCH_HEAP_MB=48 caps V8's old space: a report that completes shows memory that does not grow. */
+const HEAP_MB = process.env['REPORT_BENCH_HEAP_MB'];
+/** REPORT_BENCH_ONLY=wss,raw_form runs a subset. */
+const ONLY = process.env['REPORT_BENCH_ONLY']?.split(',');
 const dir = join(tmpdir(), 'damon-ts-bench-report');
 mkdirSync(dir, { recursive: true });
 
@@ -30,7 +34,9 @@ function recordFile(n: number): string {
   if (!existsSync(path)) {
     const t = performance.now();
     writeSynthetic(path, 'json_compressed', { seed: 1, snapshots: n, regions: REGIONS }, 1);
-    console.log(`generated ${path} (${(statSync(path).size / 2 ** 20).toFixed(0)} MiB) in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+    console.log(
+      `generated ${path} (${(statSync(path).size / 2 ** 20).toFixed(0)} MiB) in ${((performance.now() - t) / 1000).toFixed(1)} s`,
+    );
   }
   return path;
 }
@@ -46,7 +52,8 @@ process.exitCode = await runCli(process.argv.slice(1));
 
 function measure(args: string[]): { seconds: number; cpu: number; rssMiB: number } {
   const t = performance.now();
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', WRAPPER, '--', ...args], {
+  const heap = HEAP_MB ? [`--max-old-space-size=${HEAP_MB}`] : [];
+  const r = spawnSync(process.execPath, [...heap, '--input-type=module', '-e', WRAPPER, '--', ...args], {
     stdio: ['ignore', 'ignore', 'pipe'],
     encoding: 'utf8',
     maxBuffer: 1 << 26,
@@ -59,7 +66,11 @@ function measure(args: string[]): { seconds: number; cpu: number; rssMiB: number
 
 const REPORTS: { name: string; args: string[]; damo: number }[] = [
   { name: 'report wss', args: ['report', 'wss'], damo: DAMO.wss },
-  { name: 'report heatmap --output raw', args: ['report', 'heatmap', '--output', 'raw'], damo: DAMO.heatmapRaw },
+  {
+    name: 'report heatmap --output raw',
+    args: ['report', 'heatmap', '--output', 'raw'],
+    damo: DAMO.heatmapRaw,
+  },
   { name: 'report access --raw_form', args: ['report', 'access', '--raw_form'], damo: DAMO.rawForm },
 ];
 
@@ -67,18 +78,47 @@ const rows: string[][] = [];
 for (const n of SIZES) {
   const file = recordFile(n);
   for (const r of REPORTS) {
+    if (ONLY && !ONLY.some((o) => r.name.includes(o))) continue;
     const m = measure([...r.args, '-i', file]);
     const rs = n * REGIONS;
     const usPer = (m.seconds * 1e6) / rs;
     const damoPer = ((r.damo - DAMO.startup) * 1e6) / DAMO.regionSnapshots;
-    rows.push([String(n), r.name, m.seconds.toFixed(2), m.cpu.toFixed(2), m.rssMiB.toFixed(0), usPer.toFixed(3), damoPer.toFixed(2), (damoPer / usPer).toFixed(1)]);
+    rows.push([
+      String(n),
+      r.name,
+      m.seconds.toFixed(2),
+      m.cpu.toFixed(2),
+      m.rssMiB.toFixed(0),
+      usPer.toFixed(3),
+      damoPer.toFixed(2),
+      (damoPer / usPer).toFixed(1),
+    ]);
     console.log(rows[rows.length - 1]!.join('\t'));
   }
 }
-const head = ['snapshots', 'command', 'wall s', 'CPU s', 'peak RSS MiB', 'µs/region-snapshot', 'damo µs/r-s (§9, w/o start-up)', 'speed-up'];
+const head = [
+  'snapshots',
+  'command',
+  'wall s',
+  'CPU s',
+  'peak RSS MiB',
+  'µs/region-snapshot',
+  'damo µs/r-s (§9, w/o start-up)',
+  'speed-up',
+];
 const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-const fmt = (r: string[]) => r.map((c, i) => (i === 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
-console.log('\n' + fmt(head));
+const fmt = (r: string[]) =>
+  r.map((c, i) => (i === 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+console.log(
+  `\n${HEAP_MB ? `V8 old space capped at ${HEAP_MB} MiB` : 'default V8 heap (RSS follows the GC, not the data)'}`,
+);
+console.log(fmt(head));
 for (const r of rows) console.log(fmt(r));
-console.log(`\nload average at the end: ${loadavg().map((l) => l.toFixed(1)).join(' ')} (the machine is shared: CPU s is the steadier number)`);
-console.log(`${REGIONS} regions per snapshot; µs/region-snapshot uses wall time; damo numbers are per region-snapshot of damon.data (${DAMO.regionSnapshots}), not runs on these files.`);
+console.log(
+  `\nload average at the end: ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')} (the machine is shared: CPU s is the steadier number)`,
+);
+console.log(
+  `${REGIONS} regions per snapshot; µs/region-snapshot uses wall time; damo numbers are per region-snapshot of damon.data (${DAMO.regionSnapshots}), not runs on these files.`,
+);

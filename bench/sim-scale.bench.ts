@@ -59,7 +59,7 @@ for (const [space, touched, gt] of [
     'address space GiB': space / GiB,
     'touched GiB': touched / GiB,
     'ground truth': gt ? 'on' : 'off',
-    'touch M pages/s': +((touched / 4096) / touchS / 1e6).toFixed(1),
+    'touch M pages/s': +(touched / 4096 / touchS / 1e6).toFixed(1),
     'mkold+young ns/region': +((sampleS / (n * regions)) * 1e9).toFixed(0),
     'protect ns/call': +((protS / regions) * 1e9).toFixed(0),
     'RSS MiB': Math.round(rss / MiB),
@@ -69,4 +69,6 @@ for (const [space, touched, gt] of [
 }
 console.table(rows);
 const last = rows[rows.length - 2]!;
-console.log(`1 TiB space, 16 GiB touched: RSS ${last['RSS MiB']} MiB (limit 4096 MiB) -> ${Number(last['RSS MiB']) <= 4096 ? 'OK' : 'OVER'}`);
+console.log(
+  `1 TiB space, 16 GiB touched: RSS ${last['RSS MiB']} MiB (limit 4096 MiB) -> ${Number(last['RSS MiB']) <= 4096 ? 'OK' : 'OVER'}`,
+);

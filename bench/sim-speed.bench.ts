@@ -43,18 +43,36 @@ for (const [name, cfg] of setups) {
   const s64 = measure(() => {
     for (let r = 0; r < reps; r++) m.access(tid, BASE, size, 64, size / 64, r % 2 === 1);
   });
-  rows.push({ setup: name, pattern: 'sequential, 64 B stride, 256 MiB', 'M accesses/s': M((reps * size) / 64, s64.cpu), 'M pages/s': M(reps * pages, s64.cpu), 'wall s': +s64.wall.toFixed(2) });
+  rows.push({
+    setup: name,
+    pattern: 'sequential, 64 B stride, 256 MiB',
+    'M accesses/s': M((reps * size) / 64, s64.cpu),
+    'M pages/s': M(reps * pages, s64.cpu),
+    'wall s': +s64.wall.toFixed(2),
+  });
   const s4k = measure(() => {
     for (let r = 0; r < reps; r++) m.access(tid, BASE, size, 4096, pages, false);
   });
-  rows.push({ setup: name, pattern: 'sequential, 4 KiB stride, 256 MiB', 'M accesses/s': M(reps * pages, s4k.cpu), 'M pages/s': M(reps * pages, s4k.cpu), 'wall s': +s4k.wall.toFixed(2) });
+  rows.push({
+    setup: name,
+    pattern: 'sequential, 4 KiB stride, 256 MiB',
+    'M accesses/s': M(reps * pages, s4k.cpu),
+    'M pages/s': M(reps * pages, s4k.cpu),
+    'wall s': +s4k.wall.toFixed(2),
+  });
   for (const region of [4 * MiB, 64 * MiB]) {
     const n = 4_000_000;
     for (let i = 0; i < 100_000; i++) m.accessRandom(tid, BASE, region, 64, 1, false);
     const r = measure(() => {
       for (let i = 0; i < n; i++) m.accessRandom(tid, BASE, region, 64, 1, false);
     });
-    rows.push({ setup: name, pattern: `random single, ${region / MiB} MiB`, 'M accesses/s': M(n, r.cpu), 'M pages/s': M(n, r.cpu), 'wall s': +r.wall.toFixed(2) });
+    rows.push({
+      setup: name,
+      pattern: `random single, ${region / MiB} MiB`,
+      'M accesses/s': M(n, r.cpu),
+      'M pages/s': M(n, r.cpu),
+      'wall s': +r.wall.toFixed(2),
+    });
   }
 }
 console.table(rows);

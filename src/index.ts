@@ -98,3 +98,73 @@ export type { CostModel, MachineCosts, OverheadEstimate } from './backends/sim/c
 export { GroundTruth } from './backends/sim/ground-truth.js';
 export type { GroundTruthInterval, GroundTruthWindow, ViewCounts } from './backends/sim/ground-truth.js';
 export type { NodeStats } from './backends/sim/physical-memory.js';
+export { RECORD_FORMATS, recordHeader, recordKeyString, regionSize, snapshotTotalBytes } from './records/types.js';
+export type {
+  DamonRecord,
+  RecordFormat,
+  RecordHeader,
+  RecordIntervals,
+  RecordRegion,
+  RegionBreakdown,
+  Snapshot,
+  TargetId,
+  IntervalsGoal as RecordIntervalsGoal,
+} from './records/types.js';
+export { RecordWriter, flushOnSignals } from './records/writer.js';
+export type { RecordWriterOptions } from './records/writer.js';
+export { readRecords, readRecordHeaders, streamRecords, sniffRecordFile } from './records/reader.js';
+export type { RecordStreamHandler, StreamResult } from './records/reader.js';
+export { recordsToBytes, writeRecordsFile } from './records/write-file.js';
+export { textToBytes, textToNr, textToNs, textToUs } from './records/textnum.js';
+export { fmtNr, fmtSz, fmtSzAccurate, fmtTimeNs } from './records/pyformat.js';
+export { adjustRecords, mergeSnapshots, Windower } from './reports/adjust.js';
+export { computeWss, formatWss, snapshotWss, WSS_DEFAULTS } from './reports/wss.js';
+export type { WssOptions } from './reports/wss.js';
+export { computeGuides, formatGuide, hottestRegion } from './reports/guide.js';
+export type { Guide, ContiguousRegion } from './reports/guide.js';
+export { computeHeatmaps, formatHeatmapAscii, formatHeatmapRaw } from './reports/heatmap.js';
+export type { Heatmap, HeatmapOptions } from './reports/heatmap.js';
+export { breakdownSamples } from './reports/breakdown.js';
+export type { BreakdownBy } from './reports/breakdown.js';
+export { formatAccess, temperature, ACCESS_DEFAULTS } from './reports/access.js';
+export type { AccessOptions, AccessStyle } from './reports/access.js';
+export { fillAccessUnits } from './reports/access-filter.js';
+export { reportRawForm } from './reports/raw-form.js';
+export { reportNrRegions } from './reports/nr-regions.js';
+export { validateRecordFile } from './reports/validate.js';
+export { heatmapSvg, svgToPng, wssPlotSvg } from './reports/plot.js';
+export { stringSink, fdSink, TextSink } from './reports/output.js';
+export { simOps, registerSimOps } from './ops/register.js';
+export { attachMachine, detachMachine, simBindingOf, isWriteOnlyView } from './ops/sim-binding.js';
+export type { ProtectionKind, SimBinding, SimOpsCounts, SimOpsOptions } from './ops/sim-binding.js';
+export { makeVaddrOps } from './ops/vaddr.js';
+export { makePaddrOps } from './ops/paddr.js';
+export { makeReportOps, REPORT_OPS_ID } from './ops/report-only.js';
+export type { ReportOpsOptions } from './ops/report-only.js';
+export { SimSession, loadSimWorkload, machineWithWorkload, DEFAULT_WORKLOAD } from './interfaces/session/sim-session.js';
+export type { SimSessionOptions } from './interfaces/session/sim-session.js';
+export { contextFromConfig, contextsFromConfig, sampleFilterOf } from './interfaces/session/contexts.js';
+export { recordContext } from './interfaces/session/snapshot-recorder.js';
+export type { RecordContextOptions } from './interfaces/session/snapshot-recorder.js';
+export { runLiveSession } from './interfaces/session/live-session.js';
+export type { LiveSessionOptions, LiveSessionResult } from './interfaces/session/live-session.js';
+export { runEval, runEvalAsync, evalSteps, DEFAULT_SETUPS, DEFAULT_HOT_PERCENT, priceCounts } from './eval/eval.js';
+export type { EvalOptions, EvalResult, EvalSetup, SetupResult } from './eval/eval.js';
+export { formatEval, evalToJson } from './eval/format.js';
+export { parseSetup } from './eval/setups.js';
+export { windowAccuracy, summarize } from './eval/metrics.js';
+export type { AccuracySummary, WindowAccuracy } from './eval/metrics.js';
+export { Scheme, matchAllPattern } from './schemes/scheme.js';
+export { SchemesEngine } from './schemes/engine.js';
+export type { SchemesEngineOptions, SchemesTrace, WalkFn } from './schemes/engine.js';
+export type { SchemesMetrics } from './schemes/metrics.js';
+export { commitScheme, commitSchemes, commitQuotaGoals } from './schemes/commit.js';
+export type { AccessPattern, DamosFilter, GoalTuner, MigrateDest, Quota, QuotaGoal, QuotaGoalMetric, SchemeSpec, SchemeStats, TriedRegion, WatermarkMetric, Watermarks } from './schemes/types.js';
+export { schemeHandlers, schemeSupportOf, checkActionSupported, SUPPORTED_ACTIONS, MemoryCgroups, MAJOR_FAULT_STALL_US } from './ops/actions/index.js';
+export type { SchemeSupport, OpsKind } from './ops/actions/index.js';
+export { VirtualSysfs, normalizeSysfsPath } from './interfaces/sysfs/tree.js';
+export { SimHost } from './interfaces/sysfs/sim-host.js';
+export { runSysfsScript, virtualIo, kernelIo } from './interfaces/sysfs/script.js';
+export type { SysfsIo } from './interfaces/sysfs/script.js';
+export { configOfTree, writeConfigToTree } from './interfaces/sysfs/config.js';
+export { SimDaemon } from './interfaces/daemon/server.js';

@@ -352,8 +352,8 @@ export class DamonContext implements OpsContext {
     if (wait > 0) return wait;
     this.ops.prepareAccessChecks?.(this);
     this.sampling = true;
-    // The sample's report window is (beginSample time, endSample time]: under runVirtual exactly
-    // (now - sample_interval, now], so a report at a boundary belongs to one sample only.
+    // The sample's report window is [beginSample time, endSample time]: under runVirtual exactly
+    // [now - sample_interval, now], the kernel's; reports are consumed, so a boundary report counts once.
     this.windowStartUs = nowUs;
     // A zero sample interval still advances virtual time (the kernel sleeps ~0 but never 0).
     return Math.max(1, this.attrs.sampleInterval);

@@ -188,7 +188,8 @@ let state = new Uint8Array(0);
 
 /**
  * check_reported_accesses (spec §3.2/§3.4), for the sample ending at ctx.now whose window is
- * (windowStartUs, now]: reports older than the window are stale, newer ones stay buffered for
+ * [windowStartUs, now] (the kernel skips only `time < now - sample_interval`; a report is consumed by
+ * the first sample that applies it, so a boundary report counts once): older reports are stale, newer ones stay buffered for
  * their own sample. Each report passes the sample filters, then ops.eligibleReport; vaddr targets
  * (with a pid) take reports whose tgid is the pid, by vaddr; paddr targets take every report, by
  * floor(paddr / addrUnit). A negative or NaN address means "unknown" for that kind. The report
@@ -213,7 +214,7 @@ export function checkReportedAccesses(ctx: DamonContext, windowStartUs: number):
     const t = time[k]!;
     st[k] = 0;
     if (t > now) continue;
-    if (!(t > windowStartUs)) stale++;
+    if (!(t >= windowStartUs)) stale++;
     else if (useFilters && !samplePasses(filters, cpu[k]!, tid[k]!, isWrite[k] === 1)) filtered++;
     else {
       st[k] = 1;

@@ -1,5 +1,5 @@
 /** The eval table (plain text) and its JSON form. */
-import type { EvalResult } from './eval.js';
+import type { EvalResult, SetupResult } from './eval.js';
 
 function table(head: string[], rows: string[][]): string {
   const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
@@ -10,47 +10,44 @@ function table(head: string[], rows: string[][]): string {
 const pct = (x: number) => x.toFixed(1);
 const frac = (x: number) => x.toFixed(3);
 
+type Column = [string, (s: SetupResult) => string];
+
+const ACCURACY: Column[] = [
+  ['windows', (s) => String(s.windows)],
+  ['MAE %', (s) => pct(s.accuracy.maePct)],
+  ['MAE touched %', (s) => pct(s.accuracy.maeTouchedPct)],
+  ['precision', (s) => frac(s.accuracy.precision)],
+  ['recall', (s) => frac(s.accuracy.recall)],
+  ['F1', (s) => frac(s.accuracy.f1)],
+  ['WSS err %', (s) => pct(s.accuracy.wssErrPct)],
+];
+
+const COSTS: Column[] = [
+  ['mkold', (s) => String(s.costs.mkold)],
+  ['young checks', (s) => String(s.costs.youngChecks)],
+  ['protections', (s) => String(s.costs.protections)],
+  ['faults', (s) => String(s.costs.faults)],
+  ['stale faults', (s) => String(s.costs.staleFaults)],
+  ['reports applied', (s) => String(s.reports.reportsApplied)],
+  ['filtered', (s) => String(s.reports.reportsFiltered)],
+  ['est. overhead ms', (s) => s.estimatedOverheadMs.toFixed(2)],
+  ['monitor cpu ms', (s) => s.monitorCpuMs.toFixed(0)],
+];
+
+function setupTable(r: EvalResult, cols: Column[]): string {
+  return table(['setup', ...cols.map((c) => c[0])], r.setups.map((s) => [s.name, ...cols.map((c) => c[1](s))]));
+}
+
 export function formatEval(r: EvalResult): string {
-  const out: string[] = [];
-  out.push(
+  return [
     `# workload ${r.workload}: ${(r.durationUs / 1e6).toFixed(1)} s virtual, sample ${r.sampleUs} us, aggr ${r.aggrUs} us, ` +
       `hot = accessed in >= ${r.hotPercent}% of a window's samples, ${r.isolation} machines`,
-  );
-  out.push('# accuracy (per aggregation window, against the ground truth; first window excluded)');
-  out.push(
-    table(
-      ['setup', 'windows', 'MAE %', 'MAE touched %', 'precision', 'recall', 'F1', 'WSS err %'],
-      r.setups.map((s) => [
-        s.name,
-        String(s.windows),
-        pct(s.accuracy.maePct),
-        pct(s.accuracy.maeTouchedPct),
-        frac(s.accuracy.precision),
-        frac(s.accuracy.recall),
-        frac(s.accuracy.f1),
-        pct(s.accuracy.wssErrPct),
-      ]),
-    ),
-  );
-  out.push('# costs (what each monitor did on the machine; overhead priced by the machine cost model)');
-  out.push(
-    table(
-      ['setup', 'mkold', 'young checks', 'protections', 'faults', 'stale faults', 'reports applied', 'filtered', 'est. overhead ms', 'monitor cpu ms'],
-      r.setups.map((s) => [
-        s.name,
-        String(s.costs.mkold),
-        String(s.costs.youngChecks),
-        String(s.costs.protections),
-        String(s.costs.faults),
-        String(s.costs.staleFaults),
-        String(s.reports.reportsApplied),
-        String(s.reports.reportsFiltered),
-        s.estimatedOverheadMs.toFixed(2),
-        s.monitorCpuMs.toFixed(0),
-      ]),
-    ),
-  );
-  return out.join('\n') + '\n';
+    '# accuracy (per aggregation window, against the ground truth; first window excluded)',
+    setupTable(r, ACCURACY),
+    '# costs (what each monitor did on the machine; overhead priced by the machine cost model)' +
+      (r.isolation === 'shared' ? "\n# (shared machine: stale faults include the faults of the other setups' protections)" : ''),
+    setupTable(r, COSTS),
+  ].join('\n') + '\n';
 }
 
 /** JSON of the result (numbers as they are; filters in the core's shape). */

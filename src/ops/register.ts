@@ -9,11 +9,13 @@ import type { OperationsSet } from '../core/types.js';
 import { makePaddrOps } from './paddr.js';
 import { makeReportOps } from './report-only.js';
 import { makeVaddrOps } from './vaddr.js';
+import { schemeHandlers } from './actions/index.js';
 
 export const simOps: Readonly<Record<'vaddr' | 'fvaddr' | 'paddr' | 'reports', OperationsSet>> = {
-  vaddr: makeVaddrOps('vaddr'),
-  fvaddr: makeVaddrOps('fvaddr'),
-  paddr: makePaddrOps(),
+  // DAMOS: apply_scheme/get_scheme_score delegate to src/ops/actions.
+  vaddr: { ...makeVaddrOps('vaddr'), ...schemeHandlers('vaddr') } as OperationsSet,
+  fvaddr: { ...makeVaddrOps('fvaddr'), ...schemeHandlers('fvaddr') } as OperationsSet,
+  paddr: { ...makePaddrOps(), ...schemeHandlers('paddr') } as OperationsSet,
   reports: makeReportOps(),
 };
 

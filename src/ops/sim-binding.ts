@@ -84,8 +84,6 @@ export function attachMachine(ctx: AttachableContext, machine: Machine, opts: Si
   const samplingPages = ctx.primitives.pageFault && !keepStale ? new Set<number>() : null;
   const thp = machine.config.thp;
   const paddr = ctx.targets.every((t) => t.pid === null);
-  // The machine stamps an access of the span [from, to) with an integer µs in [from, to); the core's
-  // sample windows are (start, end]. One µs later maps the first onto the second exactly.
   const forward = (r: AccessReport): void => {
     if (samplingPages) {
       const addr = paddr ? r.paddr : r.vaddr;
@@ -95,7 +93,7 @@ export function attachMachine(ctx: AttachableContext, machine: Machine, opts: Si
       }
     }
     b.counts.faults++;
-    ctx.reportAccess({ ...r, time: r.time + 1 });
+    ctx.reportAccess(r);
   };
   const off = ctx.primitives.pageFault ? machine.onDamonFault(forward) : () => undefined;
   const b: SimBinding = {

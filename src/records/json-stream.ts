@@ -5,12 +5,15 @@
  * size. Integers of 16 or more digits are quoted before parsing so that they survive as exact strings
  * (damo's text_to_* rules turn them into BigInt); digits inside JSON strings are left alone.
  */
+import { GIVE_UP, NEED_MORE, type DecodedSnapshot, type SnapshotDecoder } from './snapshot-decoder.js';
 
 export interface JsonRecordEvents {
   /** A record key other than `snapshots`, in file order. */
   recordKey(recordIndex: number, key: string, value: unknown): void;
   recordStart(recordIndex: number): void;
   snapshot(recordIndex: number, snapshotIndex: number, value: unknown): void;
+  /** A snapshot read by the scanner's SnapshotDecoder (instead of `snapshot`). */
+  decoded?(recordIndex: number, snapshotIndex: number, snap: DecodedSnapshot): void;
   recordEnd(recordIndex: number, nrSnapshots: number): void;
 }
 
@@ -109,16 +112,21 @@ export class JsonRecordScanner {
   /** end() was called: no more input will come. */
   private ending = false;
 
-  /** With `parseSnapshots` false, snapshots are skipped (reported as undefined) without parsing. */
+  /**
+   * With `parseSnapshots` false, snapshots are skipped (reported as undefined) without parsing. With a
+   * `decoder`, snapshots are decoded straight from the bytes where it can, JSON.parse'd where it gives up.
+   */
   constructor(
     private readonly file: string,
     private readonly ev: JsonRecordEvents,
     private readonly parseSnapshots = true,
+    private readonly decoder?: SnapshotDecoder,
   ) {}
 
   private where(): string {
     const rec = this.recordIndex >= 0 ? `, record ${this.recordIndex}` : '';
-    const snap = this.st === St.SnapsElem || this.st === St.SnapsAfter ? `, snapshot ${this.snapshotIndex}` : '';
+    const snap =
+      this.st === St.SnapsElem || this.st === St.SnapsAfter ? `, snapshot ${this.snapshotIndex}` : '';
     return `${this.file}: byte ${this.bufOffset + this.pos}${rec}${snap}`;
   }
 
@@ -140,7 +148,11 @@ export class JsonRecordScanner {
   end(): ScanEnd {
     this.ending = true;
     if (this.capStart >= 0) this.run();
-    return { complete: this.st === St.Done, recordIndex: this.recordIndex, snapshotIndex: this.snapshotIndex };
+    return {
+      complete: this.st === St.Done,
+      recordIndex: this.recordIndex,
+      snapshotIndex: this.snapshotIndex,
+    };
   }
 
   /** Continues a value capture; returns the end offset or -1 when the buffer ran out. */
@@ -246,7 +258,16 @@ export class JsonRecordScanner {
   }
 
   /** Parses the captured slice, or returns undefined when more input is needed. */
-  private captured(): { ok: true; value: unknown } | { ok: false } {
+  private captured(): { ok: true; value: unknown; decoded?: boolean } | { ok: false } {
+    if (this.st === St.SnapsElem && !this.capScanning && this.decoder && this.parseSnapshots) {
+      const d = this.decoder.decode(this.buf, this.capStart);
+      if (d === NEED_MORE && !this.ending) return { ok: false };
+      if (d !== NEED_MORE && d !== GIVE_UP) {
+        this.pos = d.end;
+        this.capStart = -1;
+        return { ok: true, value: d.snap, decoded: true };
+      }
+    }
     if (this.st === St.SnapsElem && !this.capScanning) {
       const f = this.fastSnapshot();
       if (f.ok) return f;
@@ -277,7 +298,7 @@ export class JsonRecordScanner {
       if (this.capStart >= 0) {
         const r = this.captured();
         if (!r.ok) return;
-        this.took(r.value);
+        this.took(r.value, r.decoded === true);
         continue;
       }
       while (this.pos < b.length && isWs(b[this.pos]!)) this.pos++;
@@ -365,7 +386,7 @@ export class JsonRecordScanner {
     }
   }
 
-  private took(value: unknown): void {
+  private took(value: unknown, decoded: boolean): void {
     switch (this.st) {
       case St.RecKey:
         this.key = value as string;
@@ -376,7 +397,8 @@ export class JsonRecordScanner {
         this.st = St.RecAfter;
         break;
       case St.SnapsElem:
-        this.ev.snapshot(this.recordIndex, this.snapshotIndex, value);
+        if (decoded) this.ev.decoded!(this.recordIndex, this.snapshotIndex, value as DecodedSnapshot);
+        else this.ev.snapshot(this.recordIndex, this.snapshotIndex, value);
         this.snapshotIndex++;
         this.st = St.SnapsAfter;
         break;

@@ -107,7 +107,11 @@ export class PerfScriptParser {
 function isFake(s: Snapshot): boolean {
   const r = s.regions[0];
   return (
-    s.regions.length === 1 && r!.start === 0 && r!.end === 0 && r!.nr_accesses.samples === -1 && r!.age.aggr_intervals === -1
+    s.regions.length === 1 &&
+    r!.start === 0 &&
+    r!.end === 0 &&
+    r!.nr_accesses.samples === -1 &&
+    r!.age.aggr_intervals === -1
   );
 }
 

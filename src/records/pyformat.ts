@@ -22,7 +22,8 @@ export function pyF(x: number | bigint, digits = 6): string {
   const abs = Math.abs(x);
   // toFixed rounds correctly except on exact ties; a scaled value whose fraction is far from .5 is no tie
   const scaled = abs * 10 ** digits;
-  if (scaled < 1e9 && Math.abs(scaled - Math.floor(scaled) - 0.5) > 1e-6) return (neg ? '-' : '') + abs.toFixed(digits);
+  if (scaled < 1e9 && Math.abs(scaled - Math.floor(scaled) - 0.5) > 1e-6)
+    return (neg ? '-' : '') + abs.toFixed(digits);
   // toFixed(100) is the exact decimal expansion for the magnitudes damo prints (< 1e21).
   const exact = abs < 1e21 ? abs.toFixed(100) : BigInt(abs).toString() + '.' + '0'.repeat(100);
   const dot = exact.indexOf('.');

@@ -11,10 +11,19 @@
 import { createReadStream, openSync, readSync, closeSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { createInflate } from 'node:zlib';
+import { snapshotToColumns, type ColumnarSnapshot } from './columns.js';
 import { JsonRecordScanner } from './json-stream.js';
+import { SnapshotDecoder, type DecodedSnapshot } from './snapshot-decoder.js';
 import { PerfScriptParser } from './perf-script.js';
 import { normInt, textToBytes, textToNr, textToNs, textToPercent, textToUs } from './textnum.js';
-import type { DamonRecord, RecordHeader, RecordIntervals, RecordRegion, Snapshot, TargetId } from './types.js';
+import type {
+  DamonRecord,
+  RecordHeader,
+  RecordIntervals,
+  RecordRegion,
+  Snapshot,
+  TargetId,
+} from './types.js';
 import { recordHeader } from './types.js';
 
 export type SniffedType = 'json_compressed' | 'json' | 'perf_script';
@@ -109,12 +118,26 @@ function plainRegion(v: unknown): RecordRegion | null {
   const o = v as Record<string, unknown>;
   const na = o['nr_accesses'] as Record<string, unknown> | null | undefined;
   const age = o['age'] as Record<string, unknown> | null | undefined;
-  if (!isNum(o['start']) || !isNum(o['end']) || typeof na !== 'object' || na === null || typeof age !== 'object' || age === null)
+  if (
+    !isNum(o['start']) ||
+    !isNum(o['end']) ||
+    typeof na !== 'object' ||
+    na === null ||
+    typeof age !== 'object' ||
+    age === null
+  )
     return null;
-  if (!isNum(na['samples']) || !isNumOrNull(na['percent']) || !isNumOrNull(age['usec']) || !isNumOrNull(age['aggr_intervals'])) return null;
+  if (
+    !isNum(na['samples']) ||
+    !isNumOrNull(na['percent']) ||
+    !isNumOrNull(age['usec']) ||
+    !isNumOrNull(age['aggr_intervals'])
+  )
+    return null;
   const szf = o['sz_filter_passed'];
   const b = o['damon_ts'];
-  if (!(szf === undefined || isNumOrNull(szf)) || !(b === undefined || (typeof b === 'object' && b !== null))) return null;
+  if (!(szf === undefined || isNumOrNull(szf)) || !(b === undefined || (typeof b === 'object' && b !== null)))
+    return null;
   if (szf === undefined || szf === null) o['sz_filter_passed'] = 0;
   return o as unknown as RecordRegion;
 }
@@ -132,18 +155,28 @@ function toRegion(ctx: Ctx, v: unknown, i: number): RecordRegion {
     end: typeof o['end'] === 'number' ? o['end'] : field(o, 'end', what, textToBytes),
     nr_accesses: {
       samples: typeof na['samples'] === 'number' ? na['samples'] : field(na, 'samples', what, num(textToNr)),
-      percent: na['percent'] === null || na['percent'] === undefined ? null : field(na, 'percent', what, textToPercent),
+      percent:
+        na['percent'] === null || na['percent'] === undefined
+          ? null
+          : field(na, 'percent', what, textToPercent),
     },
     age: {
-      usec: age['usec'] === null || typeof age['usec'] === 'number' ? age['usec'] : field(age, 'usec', what, textToUs),
+      usec:
+        age['usec'] === null || typeof age['usec'] === 'number'
+          ? age['usec']
+          : field(age, 'usec', what, textToUs),
       aggr_intervals:
         age['aggr_intervals'] === null || typeof age['aggr_intervals'] === 'number'
           ? age['aggr_intervals']
           : field(age, 'aggr_intervals', what, num(textToNr)),
     },
-    sz_filter_passed: o['sz_filter_passed'] === undefined || o['sz_filter_passed'] === null ? 0 : field(o, 'sz_filter_passed', what, textToBytes),
+    sz_filter_passed:
+      o['sz_filter_passed'] === undefined || o['sz_filter_passed'] === null
+        ? 0
+        : field(o, 'sz_filter_passed', what, textToBytes),
   };
-  if (!('usec' in age) || !('aggr_intervals' in age)) throw new Error(`${what}: age needs 'usec' and 'aggr_intervals'`);
+  if (!('usec' in age) || !('aggr_intervals' in age))
+    throw new Error(`${what}: age needs 'usec' and 'aggr_intervals'`);
   const b = o['damon_ts'];
   if (b !== undefined && b !== null) {
     const bo = obj(b, `${what} (damon_ts)`);
@@ -156,21 +189,50 @@ function toRegion(ctx: Ctx, v: unknown, i: number): RecordRegion {
   return region;
 }
 
+/** A snapshot's fields other than its regions, from the parsed object or the decoder's raw values. */
+function snapshotMeta<R>(ctx: Ctx, o: Record<string, unknown>, regions: R): Omit<Snapshot, 'regions'> & { regions: R } {
+  const what = where(ctx);
+  const snap: Omit<Snapshot, 'regions'> & { regions: R } = {
+    start_time:
+      o['start_time'] === null || o['start_time'] === undefined
+        ? null
+        : relTime(ctx, o['start_time'], 'start_time'),
+    end_time: relTime(
+      ctx,
+      field(o, 'end_time', what, (x) => x),
+      'end_time',
+    ),
+    regions,
+  };
+  if (o['total_bytes'] !== undefined && o['total_bytes'] !== null)
+    snap.total_bytes = field(o, 'total_bytes', what, textToBytes);
+  const siu = o['sample_interval_us'];
+  if (siu !== undefined && siu !== null)
+    snap.sample_interval_us = field(o, 'sample_interval_us', what, textToUs);
+  return snap;
+}
+
 function toSnapshot(ctx: Ctx, v: unknown): Snapshot {
   const what = where(ctx);
   const o = obj(v, what);
   if (!('start_time' in o)) throw new Error(`${what}: missing 'start_time'`);
   const regionsV = o['regions'];
   if (!Array.isArray(regionsV)) throw new Error(`${what}: 'regions' must be a list`);
-  const snap: Snapshot = {
-    start_time: o['start_time'] === null || o['start_time'] === undefined ? null : relTime(ctx, o['start_time'], 'start_time'),
-    end_time: relTime(ctx, field(o, 'end_time', what, (x) => x), 'end_time'),
-    regions: regionsV.map((r, i) => toRegion(ctx, r, i)),
+  return snapshotMeta(
+    ctx,
+    o,
+    regionsV.map((r, i) => toRegion(ctx, r, i)),
+  );
+}
+
+function decodedToColumnar(ctx: Ctx, d: DecodedSnapshot): ColumnarSnapshot {
+  const o = {
+    start_time: d.startTime,
+    end_time: d.endTime,
+    total_bytes: d.totalBytes,
+    sample_interval_us: d.sampleIntervalUs,
   };
-  if (o['total_bytes'] !== undefined && o['total_bytes'] !== null) snap.total_bytes = field(o, 'total_bytes', what, textToBytes);
-  const siu = o['sample_interval_us'];
-  if (siu !== undefined && siu !== null) snap.sample_interval_us = field(o, 'sample_interval_us', what, textToUs);
-  return snap;
+  return snapshotMeta(ctx, o, d.regions);
 }
 
 function toTargetId(v: unknown): TargetId {
@@ -201,7 +263,12 @@ function toIntervals(v: unknown, what: string): RecordIntervals | null {
   return iv;
 }
 
-function setHeaderKey(h: RecordHeader & { _hasTarget?: boolean }, key: string, v: unknown, what: string): void {
+function setHeaderKey(
+  h: RecordHeader & { _hasTarget?: boolean },
+  key: string,
+  v: unknown,
+  what: string,
+): void {
   const nullableInt = nullable(num(textToNr));
   try {
     switch (key) {
@@ -236,12 +303,22 @@ function setHeaderKey(h: RecordHeader & { _hasTarget?: boolean }, key: string, v
   }
 }
 
+/**
+ * How streamJson delivers snapshots: as objects (`handler.snapshot`), as columns (`columnar`; with
+ * `general`, through JSON.parse and objects even where the byte decoder applies), or not at all.
+ */
+type SnapshotMode =
+  | { kind: 'objects' }
+  | { kind: 'columns'; general: boolean; snapshot: ColumnarStreamHandler['snapshot'] }
+  | { kind: 'none' };
+
 async function streamJson(
   path: string,
   compressed: boolean,
   handler: RecordStreamHandler,
-  parseSnapshots = true,
+  mode: SnapshotMode = { kind: 'objects' },
 ): Promise<boolean> {
+  const parseSnapshots = mode.kind !== 'none';
   const ctx: Ctx = { file: path, rec: -1, snap: 0, base: undefined, baseChosen: false };
   let header: (RecordHeader & { _hasTarget?: boolean }) | null = null;
   let started = false;
@@ -263,27 +340,39 @@ async function streamJson(
     handler.recordEnd?.(clean(header), ctx.rec, nr);
     header = null;
   };
-  const scanner = new JsonRecordScanner(path, {
-    recordStart(i) {
-      ctx.rec = i;
-      ctx.snap = 0;
-      started = false;
-      header = recordHeader({ target_id: null });
+  const scanner = new JsonRecordScanner(
+    path,
+    {
+      recordStart(i) {
+        ctx.rec = i;
+        ctx.snap = 0;
+        started = false;
+        header = recordHeader({ target_id: null });
+      },
+      recordKey(i, key, value) {
+        setHeaderKey(header!, key, value, `${path}: record ${i}`);
+      },
+      snapshot(_i, si, value) {
+        ctx.snap = si;
+        if (mode.kind === 'none') return;
+        const snap = toSnapshot(ctx, value);
+        startIfNeeded();
+        if (mode.kind === 'columns') mode.snapshot(snapshotToColumns(snap), clean(header!), ctx.rec, si);
+        else handler.snapshot?.(snap, clean(header!), ctx.rec, si);
+      },
+      decoded(_i, si, d) {
+        ctx.snap = si;
+        const snap = decodedToColumnar(ctx, d);
+        startIfNeeded();
+        if (mode.kind === 'columns') mode.snapshot(snap, clean(header!), ctx.rec, si);
+      },
+      recordEnd(_i, nr) {
+        finishRecord(nr);
+      },
     },
-    recordKey(i, key, value) {
-      setHeaderKey(header!, key, value, `${path}: record ${i}`);
-    },
-    snapshot(_i, si, value) {
-      ctx.snap = si;
-      if (!parseSnapshots) return;
-      const snap = toSnapshot(ctx, value);
-      startIfNeeded();
-      handler.snapshot?.(snap, clean(header!), ctx.rec, si);
-    },
-    recordEnd(_i, nr) {
-      finishRecord(nr);
-    },
-  }, parseSnapshots);
+    parseSnapshots,
+    mode.kind === 'columns' && !mode.general ? new SnapshotDecoder() : undefined,
+  );
   let source: NodeJS.ReadableStream = createReadStream(path, { highWaterMark: 1 << 20 });
   if (compressed) source = source.pipe(createInflate({ chunkSize: 1 << 20 }));
   let truncatedByZlib = false;
@@ -296,7 +385,10 @@ async function streamJson(
   }
   const end = scanner.end();
   if (end.complete && !truncatedByZlib) return false;
-  const at = end.recordIndex < 0 ? 'before the first record' : `in record ${end.recordIndex} after ${end.snapshotIndex} complete snapshots`;
+  const at =
+    end.recordIndex < 0
+      ? 'before the first record'
+      : `in record ${end.recordIndex} after ${end.snapshotIndex} complete snapshots`;
   process.stderr.write(`warning: ${path} is truncated ${at}; reading the complete part\n`);
   // a record cut before its target_id has no snapshot to keep
   if (header && (header as { _hasTarget?: boolean })._hasTarget) finishRecord(end.snapshotIndex);
@@ -313,7 +405,8 @@ async function readPerfScript(path: string): Promise<DamonRecord[]> {
 /** Reads a record file snapshot by snapshot. */
 export async function streamRecords(path: string, handler: RecordStreamHandler): Promise<StreamResult> {
   const type = sniffRecordFile(path);
-  if (type !== 'perf_script') return { type, truncated: await streamJson(path, type === 'json_compressed', handler) };
+  if (type !== 'perf_script')
+    return { type, truncated: await streamJson(path, type === 'json_compressed', handler) };
   const records = await readPerfScript(path);
   records.forEach((rec, ri) => {
     const { snapshots, ...header } = rec;
@@ -322,6 +415,45 @@ export async function streamRecords(path: string, handler: RecordStreamHandler):
     handler.recordEnd?.(header, ri, snapshots.length);
   });
   return { type, truncated: false };
+}
+
+export interface ColumnarStreamHandler {
+  recordStart?: RecordStreamHandler['recordStart'];
+  snapshot(snapshot: ColumnarSnapshot, header: RecordHeader, recordIndex: number, snapshotIndex: number): void;
+  recordEnd?: RecordStreamHandler['recordEnd'];
+}
+
+export interface ColumnarStreamOptions {
+  /**
+   * Decode every snapshot through JSON.parse and region objects (the general path), not the byte
+   * decoder: the same columns, slower; tests compare the two.
+   */
+  general?: boolean;
+}
+
+/**
+ * Reads a record file snapshot by snapshot as columns. JSON snapshots in the plain-number layout are
+ * decoded from the bytes straight into typed arrays; others go through the general path.
+ */
+export async function streamColumnar(
+  path: string,
+  handler: ColumnarStreamHandler,
+  opts: ColumnarStreamOptions = {},
+): Promise<StreamResult> {
+  const type = sniffRecordFile(path);
+  const snapshot: ColumnarStreamHandler['snapshot'] = (s, h, ri, si) => handler.snapshot(s, h, ri, si);
+  const records: RecordStreamHandler = {
+    recordStart: (h, ri) => handler.recordStart?.(h, ri),
+    recordEnd: (h, ri, nr) => handler.recordEnd?.(h, ri, nr),
+  };
+  if (type !== 'perf_script') {
+    const mode: SnapshotMode = { kind: 'columns', general: opts.general === true, snapshot };
+    return { type, truncated: await streamJson(path, type === 'json_compressed', records, mode) };
+  }
+  return streamRecords(path, {
+    ...records,
+    snapshot: (s, h, ri, si) => snapshot(snapshotToColumns(s), h, ri, si),
+  });
 }
 
 /** Reads a whole record file into memory. */
@@ -346,7 +478,9 @@ export async function readRecords(path: string): Promise<DamonRecord[]> {
  * The complete headers and snapshot counts of a file's records. JSON snapshots are skipped unparsed, so
  * `time_base_ns` is not known here.
  */
-export async function readRecordHeaders(path: string): Promise<{ header: RecordHeader; nrSnapshots: number }[]> {
+export async function readRecordHeaders(
+  path: string,
+): Promise<{ header: RecordHeader; nrSnapshots: number }[]> {
   const out: { header: RecordHeader; nrSnapshots: number }[] = [];
   const handler: RecordStreamHandler = {
     recordEnd(header, _i, nr) {
@@ -355,6 +489,6 @@ export async function readRecordHeaders(path: string): Promise<{ header: RecordH
   };
   const type = sniffRecordFile(path);
   if (type === 'perf_script') await streamRecords(path, handler);
-  else await streamJson(path, type === 'json_compressed', handler, false);
+  else await streamJson(path, type === 'json_compressed', handler, { kind: 'none' });
   return out;
 }

@@ -78,7 +78,11 @@ function pyDumps(v: PyValue, indent: string): string {
   if (typeof v === 'boolean') return v ? 'true' : 'false';
   if (typeof v === 'bigint') return v.toString();
   if (typeof v === 'number') return Number.isInteger(v) ? BigInt(v).toString() : pyFloatRepr(v);
-  if (typeof v === 'string') return JSON.stringify(v).replace(/[\u007f-\uffff]/g, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
+  if (typeof v === 'string')
+    return JSON.stringify(v).replace(
+      /[\u007f-\uffff]/g,
+      (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'),
+    );
   const inner = indent + '    ';
   if (Array.isArray(v)) {
     if (v.length === 0) return '[]';
@@ -101,7 +105,8 @@ function regionKv(r: RecordRegion): PyValue {
     probe_hits: [],
     sz_filter_passed: fmtSz(r.sz_filter_passed, false),
   };
-  if (r.damon_ts) kv['damon_ts'] = { writes: r.damon_ts.writes, cpus: r.damon_ts.cpus, tids: r.damon_ts.tids };
+  if (r.damon_ts)
+    kv['damon_ts'] = { writes: r.damon_ts.writes, cpus: r.damon_ts.cpus, tids: r.damon_ts.tids };
   return kv;
 }
 

@@ -22,7 +22,12 @@ export function recordsToBytes(records: DamonRecord[], format: RecordFormat): Bu
 }
 
 /** Writes the records to `path` through a temporary file and a rename. */
-export function writeRecordsFile(path: string, records: DamonRecord[], format: RecordFormat, mode = 0o600): void {
+export function writeRecordsFile(
+  path: string,
+  records: DamonRecord[],
+  format: RecordFormat,
+  mode = 0o600,
+): void {
   const tmp = `${path}.tmp-${process.pid}`;
   writeFileSync(tmp, recordsToBytes(records, format), { mode });
   renameSync(tmp, path);

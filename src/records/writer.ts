@@ -9,20 +9,17 @@
  * zlib's `78 9c` header, and writes the Adler-32 trailer computed with adler32_combine: a flush costs a
  * file copy, not a recompression, and memory does not grow with the length of the recording.
  */
-import {
-  closeSync,
-  mkdtempSync,
-  openSync,
-  readSync,
-  renameSync,
-  rmSync,
-  writeSync,
-} from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { constants, deflateRawSync } from 'node:zlib';
 import { adler32, adler32Combine } from './adler32.js';
-import { perfScriptFakeSnapshot, recordJsonFrame, snapshotToJson, snapshotToPerfScript } from './serialize.js';
+import {
+  perfScriptFakeSnapshot,
+  recordJsonFrame,
+  snapshotToJson,
+  snapshotToPerfScript,
+} from './serialize.js';
 import type { RecordFormat, RecordHeader, Snapshot } from './types.js';
 import { RECORD_FORMATS, recordKeyString } from './types.js';
 
@@ -79,7 +76,11 @@ export class RecordWriter {
   }
 
   /** Creates the writer and an empty valid record file at `path`. */
-  static open(path: string, format: RecordFormat = 'json_compressed', opts: RecordWriterOptions = {}): RecordWriter {
+  static open(
+    path: string,
+    format: RecordFormat = 'json_compressed',
+    opts: RecordWriterOptions = {},
+  ): RecordWriter {
     const w = new RecordWriter(path, format, opts);
     w.flush();
     return w;
@@ -162,7 +163,7 @@ export class RecordWriter {
     const buf = Buffer.allocUnsafe(COPY_CHUNK);
     const fd = openSync(rec.spoolPath, 'r');
     try {
-      for (let n; (n = readSync(fd, buf, 0, COPY_CHUNK, null)) > 0; ) writeSync(out, buf, 0, n);
+      for (let n; (n = readSync(fd, buf, 0, COPY_CHUNK, null)) > 0;) writeSync(out, buf, 0, n);
     } finally {
       closeSync(fd);
     }
@@ -189,7 +190,10 @@ export class RecordWriter {
     const glue = (text: string, final: boolean): void => {
       const buf = Buffer.from(text, 'utf8');
       adler = adler32Combine(adler, adler32(buf), buf.length);
-      writeSync(out, deflateRawSync(buf, { finishFlush: final ? constants.Z_FINISH : constants.Z_SYNC_FLUSH }));
+      writeSync(
+        out,
+        deflateRawSync(buf, { finishFlush: final ? constants.Z_FINISH : constants.Z_SYNC_FLUSH }),
+      );
     };
     writeSync(out, Buffer.from([0x78, 0x9c]));
     let pendingGlue = '[';

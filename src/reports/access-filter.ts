@@ -11,8 +11,10 @@ export function fillAccessUnits(records: DamonRecord[]): void {
     const max = iv.aggr_us / iv.sample_us;
     for (const s of rec.snapshots) {
       for (const r of s.regions) {
-        if (r.nr_accesses.percent === null) r.nr_accesses.percent = Math.trunc((r.nr_accesses.samples * 100.0) / max);
-        if (r.age.usec === null && r.age.aggr_intervals !== null) r.age.usec = r.age.aggr_intervals * iv.aggr_us;
+        if (r.nr_accesses.percent === null)
+          r.nr_accesses.percent = Math.trunc((r.nr_accesses.samples * 100.0) / max);
+        if (r.age.usec === null && r.age.aggr_intervals !== null)
+          r.age.usec = r.age.aggr_intervals * iv.aggr_us;
       }
     }
   }

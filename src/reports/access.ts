@@ -87,7 +87,10 @@ function temperatureLine(s: Snapshot, w: [number, number, number], raw: boolean)
     if (best === null) line += ' ';
     else line += String(tmax === tmin ? 9 : Math.min(9, Math.trunc(((best - tmin) / (tmax - tmin)) * 10)));
   }
-  return [`heatmap: ${line}`, `# min/max temperatures: ${fmtNr(tmin, raw)}, ${fmtNr(tmax, raw)}, column size: ${fmtSz(colSz, raw)}`];
+  return [
+    `heatmap: ${line}`,
+    `# min/max temperatures: ${fmtNr(tmin, raw)}, ${fmtNr(tmax, raw)}, column size: ${fmtSz(colSz, raw)}`,
+  ];
 }
 
 function sizeWeightedPercentiles(values: number[], sizes: number[], ps: number[]): number[] {
@@ -104,7 +107,13 @@ function sizeWeightedPercentiles(values: number[], sizes: number[], ps: number[]
   });
 }
 
-function histogram(values: number[], sizes: number[], bins: number, fmt: (v: number) => string, raw: boolean): string[] {
+function histogram(
+  values: number[],
+  sizes: number[],
+  bins: number,
+  fmt: (v: number) => string,
+  raw: boolean,
+): string[] {
   if (values.length === 0) return [];
   const lo = Math.min(...values);
   const hi = Math.max(...values);
@@ -132,22 +141,32 @@ function snapshotBody(rec: DamonRecord, s: Snapshot, o: AccessOptions): string[]
       const ps = sizeWeightedPercentiles(vals, sizes, o.percentiles);
       return [
         `# <percentile> <${byAge ? 'idle time' : 'temperature'}>`,
-        ...o.percentiles.map((p, i) => `${String(p).padStart(3)} ${byAge ? fmtTimeNs(ps[i]!, raw) : fmtNr(ps[i]!, raw)}`),
+        ...o.percentiles.map(
+          (p, i) => `${String(p).padStart(3)} ${byAge ? fmtTimeNs(ps[i]!, raw) : fmtNr(ps[i]!, raw)}`,
+        ),
       ];
     }
     case 'temperature-sz-hist':
-      return ['# <temperature> <total size>', ...histogram(temps, sizes, o.histBins, (v) => fmtNr(v, raw), raw)];
+      return [
+        '# <temperature> <total size>',
+        ...histogram(temps, sizes, o.histBins, (v) => fmtNr(v, raw), raw),
+      ];
     case 'recency-sz-hist':
     case 'cold-memory-tail': {
       const ages = s.regions.map((r) => (r.age.usec ?? 0) * 1000);
-      return ['# <last accessed time (us)> <total size>', ...histogram(ages, sizes, o.histBins, (v) => fmtTimeNs(v, raw), raw)];
+      return [
+        '# <last accessed time> <total size>',
+        ...histogram(ages, sizes, o.histBins, (v) => fmtTimeNs(v, raw), raw),
+      ];
     }
     default:
       break;
   }
   const lines: string[] = [...temperatureLine(s, o.weights, raw)];
   const maxHz = Math.trunc(iv.aggr_us / iv.sample_us / (iv.aggr_us / 1e6));
-  lines.push(`intervals: sample ${fmtTimeNs(iv.sample_us * 1000, raw)} aggr ${fmtTimeNs(iv.aggr_us * 1000, raw)} (max access hz ${fmtNr(maxHz, raw)})`);
+  lines.push(
+    `intervals: sample ${fmtTimeNs(iv.sample_us * 1000, raw)} aggr ${fmtTimeNs(iv.aggr_us * 1000, raw)} (max access hz ${fmtNr(maxHz, raw)})`,
+  );
   let idx = s.regions.map((_, i) => i);
   if (o.style === 'hot') idx = idx.sort((a, b) => temps[b]! - temps[a]!);
   if (o.style === 'cold') idx = idx.sort((a, b) => temps[a]! - temps[b]!);
@@ -156,7 +175,9 @@ function snapshotBody(rec: DamonRecord, s: Snapshot, o: AccessOptions): string[]
     const r = s.regions[i]!;
     if (o.style === 'simple-boxes') {
       const w = Math.round((r.nr_accesses.samples / maxSamples) * 40);
-      lines.push(`|${'#'.repeat(w).padEnd(40)}| ${fmtSz(r.start, raw)} ${fmtSz(r.end - r.start, raw)} ${hzText(r.nr_accesses.samples, iv.aggr_us, raw)}`);
+      lines.push(
+        `|${'#'.repeat(w).padEnd(40)}| ${fmtSz(r.start, raw)} ${fmtSz(r.end - r.start, raw)} ${hzText(r.nr_accesses.samples, iv.aggr_us, raw)}`,
+      );
     } else lines.push(regionLine(i, r, r.nr_accesses.samples, iv.aggr_us, raw));
   }
   if (o.by) {
@@ -168,13 +189,19 @@ function snapshotBody(rec: DamonRecord, s: Snapshot, o: AccessOptions): string[]
       }
     });
     const labels = [...groups.keys()].sort(compareLabels);
-    if (labels.length === 0) lines.push(`# by ${o.by}: no breakdown in this record (not a report-fed context)`);
+    if (labels.length === 0)
+      lines.push(`# by ${o.by}: no breakdown in this record (not a report-fed context)`);
     for (const l of labels) lines.push(`# by ${l}`, ...groups.get(l)!);
   }
   let bw = 0;
   for (const r of s.regions) bw += (r.end - r.start) * r.nr_accesses.samples;
   lines.push(`memory bw estimate: ${fmtSz(bw / (iv.aggr_us / 1e6), raw)} per second`);
-  lines.push(`total size: ${fmtSz(sizes.reduce((a, b) => a + b, 0), raw)}`);
+  lines.push(
+    `total size: ${fmtSz(
+      sizes.reduce((a, b) => a + b, 0),
+      raw,
+    )}`,
+  );
   return lines;
 }
 
@@ -205,7 +232,9 @@ export function formatAccess(records: DamonRecord[], o: AccessOptions): string {
       out.push(...snapshotBody(rec, s, o));
     });
     const iv = rec.intervals!;
-    out.push(`record DAMON intervals: sample ${fmtTimeNs(iv.sample_us * 1000, o.rawNumber)}, aggr ${fmtTimeNs(iv.aggr_us * 1000, o.rawNumber)}`);
+    out.push(
+      `record DAMON intervals: sample ${fmtTimeNs(iv.sample_us * 1000, o.rawNumber)}, aggr ${fmtTimeNs(iv.aggr_us * 1000, o.rawNumber)}`,
+    );
   }
   return out.join('\n');
 }

@@ -13,7 +13,8 @@ function cloneRegion(r: RecordRegion): RecordRegion {
     age: { ...r.age },
     sz_filter_passed: r.sz_filter_passed,
   };
-  if (r.damon_ts) c.damon_ts = { writes: r.damon_ts.writes, cpus: { ...r.damon_ts.cpus }, tids: { ...r.damon_ts.tids } };
+  if (r.damon_ts)
+    c.damon_ts = { writes: r.damon_ts.writes, cpus: { ...r.damon_ts.cpus }, tids: { ...r.damon_ts.tids } };
   return c;
 }
 
@@ -82,7 +83,13 @@ export function mergeSnapshots(snaps: Snapshot[]): Snapshot {
     let total = 0;
     for (const r of s.regions) total += r.end - r.start;
     // nothing is added to a lone snapshot's regions, so they are shared, not copied
-    return { start_time: s.start_time, end_time: s.end_time, regions: s.regions, total_bytes: total, sample_interval_us: null };
+    return {
+      start_time: s.start_time,
+      end_time: s.end_time,
+      regions: s.regions,
+      total_bytes: total,
+      sample_interval_us: null,
+    };
   }
   const out = new MergedRegions();
   for (const snap of snaps) {

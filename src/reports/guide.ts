@@ -133,9 +133,13 @@ export async function computeGuides(path: string, withHeats: boolean): Promise<G
         }
       },
     });
-    for (const g of guides.values()) for (const c of g.regions) c.heatPerByte = c.heats ? c.heats / (c.end - c.start) : 0;
+    for (const g of guides.values())
+      for (const c of g.regions) c.heatPerByte = c.heats ? c.heats / (c.end - c.start) : 0;
   }
-  return [...guides.values()].map((g) => ({ g, s: span(g) })).sort((a, b) => b.s - a.s).map((x) => x.g);
+  return [...guides.values()]
+    .map((g) => ({ g, s: span(g) }))
+    .sort((a, b) => b.s - a.s)
+    .map((x) => x.g);
 }
 
 /** The first contiguous region with the highest heat per byte. */

@@ -28,9 +28,8 @@ export interface HeatmapOptions {
   by?: BreakdownBy;
 }
 
-export interface Heatmap {
-  /** Label of a breakdown map ('cpu 0', 'write', ...), empty otherwise. */
-  label: string;
+/** The axes of a map: T time rows from t0 in steps of tu, A address columns from a0 in steps of au. */
+export interface GridAxes {
   T: number;
   A: number;
   t0: number;
@@ -39,20 +38,18 @@ export interface Heatmap {
   tu: number;
   au: number;
   a0: number;
+}
+
+export interface Heatmap extends GridAxes {
+  /** Label of a breakdown map ('cpu 0', 'write', ...), empty otherwise. */
+  label: string;
   timeBase: bigint | undefined;
   /** Row-major [T][A]; NaN = no data (damo's None). */
   heats: Float64Array;
   unit: 'hz' | 'samples';
 }
 
-interface Grid {
-  T: number;
-  A: number;
-  t0: number;
-  t0IsFloat: boolean;
-  tu: number;
-  au: number;
-  a0: number;
+interface Grid extends GridAxes {
   pts: number;
   exactTime: boolean;
   times: Float64Array;
@@ -64,7 +61,15 @@ function floorDiv(x: number, n: number): number {
   return Math.floor(x / n);
 }
 
-function makeGrid(t0: number, t1: number, t0IsFloat: boolean, a0: number, a1: number, T: number, A: number): Grid {
+function makeGrid(
+  t0: number,
+  t1: number,
+  t0IsFloat: boolean,
+  a0: number,
+  a1: number,
+  T: number,
+  A: number,
+): Grid {
   const tu = floorDiv(t1 - t0, T);
   const au = floorDiv(a1 - a0, A);
   const exactTime = Number.isInteger(t0) && Number.isInteger(t1) && !t0IsFloat;
@@ -84,7 +89,15 @@ class Accumulator {
     this.heats = new Float64Array(g.T * g.A).fill(NaN);
   }
 
-  add(S: Snapshot, os: number, rowFrom: number, rowTo: number, r: RecordRegion, hv: number, hvIsInt: boolean): void {
+  add(
+    S: Snapshot,
+    os: number,
+    rowFrom: number,
+    rowTo: number,
+    r: RecordRegion,
+    hv: number,
+    hvIsInt: boolean,
+  ): void {
     const g = this.g;
     if (r.end < g.a0 || g.a0 + g.au * g.A < r.start) return;
     const colFrom = Math.max(0, Math.trunc((r.start - g.a0) / g.au));
@@ -113,7 +126,10 @@ function parseIdOpt(v: number | null | undefined, fallback: number | null): numb
 function addBase(v: number | bigint, base: number | bigint): number | bigint {
   if (typeof v === 'bigint' || typeof base === 'bigint') {
     if (Number.isInteger(Number(v)) && Number.isInteger(Number(base)))
-      return BigInt(typeof v === 'bigint' ? v : Math.trunc(v)) + BigInt(typeof base === 'bigint' ? base : Math.trunc(base));
+      return (
+        BigInt(typeof v === 'bigint' ? v : Math.trunc(v)) +
+        BigInt(typeof base === 'bigint' ? base : Math.trunc(base))
+      );
     return Number(v) + Number(base);
   }
   return v + base;
@@ -138,7 +154,8 @@ export async function computeHeatmaps(path: string, o: HeatmapOptions): Promise<
   const tid = o.tid ?? (first.target_id === null ? 'None' : first.target_id.toString());
   const key = `${kd === null ? 'None' : kd} ${cx === null ? 'None' : cx} ${sc === null ? 'None' : sc} ${tid}`;
   const guide: Guide | undefined = guides.find((g) => g.key === key);
-  if (!guide) throw new Error(`${path}: no record with kdamond ${kd}, context ${cx}, scheme ${sc}, target ${tid}`);
+  if (!guide)
+    throw new Error(`${path}: no record with kdamond ${kd}, context ${cx}, scheme ${sc}, target ${tid}`);
   const base = guide.timeBase;
 
   let t0 = guide.start;
@@ -163,7 +180,10 @@ export async function computeHeatmaps(path: string, o: HeatmapOptions): Promise<
     }
     t0 = relBase ? Number(va) : toRel(va, base);
     t1 = relBase ? Number(vb) : toRel(vb, base);
-    t0IsFloat = !Number.isInteger(t0) || (relBase && guide.startIsFloat) || (typeof va === 'number' && !Number.isInteger(va));
+    t0IsFloat =
+      !Number.isInteger(t0) ||
+      (relBase && guide.startIsFloat) ||
+      (typeof va === 'number' && !Number.isInteger(va));
   }
   const [T, A] = o.resol;
   if (!(T >= 1 && A >= 1)) throw new Error(`invalid resolution ${T} ${A}`);
@@ -230,7 +250,8 @@ export async function computeHeatmaps(path: string, o: HeatmapOptions): Promise<
             acc.add(S, os, rowFrom, rowTo, r, hv, hvIsInt);
           };
           if (whole) contribute(whole, r.nr_accesses.samples);
-          else for (const [label, samples] of breakdownSamples(r, o.by!)) contribute(accFor(gi, label), samples);
+          else
+            for (const [label, samples] of breakdownSamples(r, o.by!)) contribute(accFor(gi, label), samples);
         }
       }
       last = S;
@@ -241,7 +262,19 @@ export async function computeHeatmaps(path: string, o: HeatmapOptions): Promise<
     .sort((a, b) => a.range - b.range || compareLabels(a.label, b.label))
     .map(({ label, acc }) => {
       const g = acc.g;
-      return { label, T: g.T, A: g.A, t0: g.t0, t0IsFloat: g.t0IsFloat, tu: g.tu, au: g.au, a0: g.a0, timeBase: base, heats: acc.heats, unit };
+      return {
+        label,
+        T: g.T,
+        A: g.A,
+        t0: g.t0,
+        t0IsFloat: g.t0IsFloat,
+        tu: g.tu,
+        au: g.au,
+        a0: g.a0,
+        timeBase: base,
+        heats: acc.heats,
+        unit,
+      };
     });
 }
 
@@ -269,7 +302,10 @@ export function formatHeatmapRaw(m: Heatmap, absTimeOut: boolean, absAddr: boole
 const COLORSETS = {
   gray: { bg: Array(10).fill(232) as number[], fg: [237, 239, 241, 243, 245, 247, 249, 251, 253, 255] },
   flame: { bg: [232, 1, 1, 2, 3, 3, 20, 21, 26, 27], fg: [239, 235, 237, 239, 243, 245, 247, 249, 251, 255] },
-  emotion: { bg: [232, 234, 20, 21, 26, 2, 3, 1, 1, 1], fg: [239, 235, 237, 239, 243, 245, 247, 249, 251, 255] },
+  emotion: {
+    bg: [232, 234, 20, 21, 26, 2, 3, 1, 1, 1],
+    fg: [239, 235, 237, 239, 243, 245, 247, 249, 251, 255],
+  },
 } as const;
 export type Colorset = keyof typeof COLORSETS;
 export const COLORSET_NAMES = Object.keys(COLORSETS) as Colorset[];
@@ -288,7 +324,8 @@ export function formatHeatmapAscii(m: Heatmap, cs: Colorset, skipColorsetExample
     if (h > hi) hi = h;
     if (h < lo) lo = h;
   }
-  if (hi === -Infinity) throw new Error('the heatmap has no pixel with data (try another --time_range/--address_range)');
+  if (hi === -Infinity)
+    throw new Error('the heatmap has no pixel with data (try another --time_range/--address_range)');
   const unit = (hi + 1 - lo) / 9;
   const lines: string[] = [];
   for (let i = 0; i < m.T; i++) {
@@ -310,7 +347,9 @@ export function formatHeatmapAscii(m: Heatmap, cs: Colorset, skipColorsetExample
   }
   const spanA = m.au * m.A;
   const spanT = m.tu * m.T;
-  lines.push(`# x-axis: space [${fmtSzAccurate(m.a0, false)}, ${fmtSzAccurate(m.a0 + spanA, false)}) (${fmtSz(spanA, false)})`);
+  lines.push(
+    `# x-axis: space [${fmtSzAccurate(m.a0, false)}, ${fmtSzAccurate(m.a0 + spanA, false)}) (${fmtSz(spanA, false)})`,
+  );
   lines.push(
     `# y-axis: time [${fmtTimeNs(absTime(m.t0, m.timeBase), false)}, ${fmtTimeNs(absTime(m.t0 + spanT, m.timeBase), false)}) ` +
       `(${fmtTimeNs(spanT, false)})`,

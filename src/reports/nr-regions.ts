@@ -7,7 +7,12 @@ import { percentileIndex } from './percentile.js';
 /** damo drops the first 20 snapshots of every record, hard-coded. */
 const SKIP = 20;
 
-export async function reportNrRegions(path: string, percentiles: number[], sortByTime: boolean, out: TextSink): Promise<void> {
+export async function reportNrRegions(
+  path: string,
+  percentiles: number[],
+  sortByTime: boolean,
+  out: TextSink,
+): Promise<void> {
   const lines = ['# <percentile> <# regions>'];
   let counts: number[] = [];
   let idx = 0;
@@ -21,7 +26,8 @@ export async function reportNrRegions(path: string, percentiles: number[], sortB
     },
     recordEnd(h, ri) {
       if (!sortByTime) counts.sort((a, b) => a - b);
-      if (counts.length === 0) throw new Error(`${path}: record ${ri} has no snapshot after the first ${SKIP}`);
+      if (counts.length === 0)
+        throw new Error(`${path}: record ${ri} has no snapshot after the first ${SKIP}`);
       lines.push(`# target_id\t${pyS(h.target_id)}`);
       lines.push(`# avr:\t${pyD(counts.reduce((a, b) => a + b, 0) / counts.length)}`);
       for (const p of percentiles) lines.push(`${p}\t${counts[percentileIndex(p, counts.length)]}`);

@@ -34,7 +34,7 @@ export function fdSink(fd = 1): TextSink {
   return new TextSink((t) => {
     if (closed) return;
     const buf = Buffer.from(t, 'utf8');
-    for (let off = 0; off < buf.length; ) {
+    for (let off = 0; off < buf.length;) {
       try {
         off += writeSync(fd, buf, off);
       } catch (e) {

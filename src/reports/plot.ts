@@ -65,7 +65,14 @@ function rasterDataUri(m: Heatmap, lo: number, hi: number): string {
 }
 
 /** An SVG canvas with a white background and a plot area inside the margins (left, right, top, bottom). */
-function svgCanvas(W: number, H: number, L: number, R: number, Tm: number, B: number): { pw: number; ph: number; parts: string[] } {
+function svgCanvas(
+  W: number,
+  H: number,
+  L: number,
+  R: number,
+  Tm: number,
+  B: number,
+): { pw: number; ph: number; parts: string[] } {
   return {
     pw: W - L - R,
     ph: H - Tm - B,
@@ -91,9 +98,13 @@ export function heatmapSvg(m: Heatmap, title: string): string {
     const x = L + (pw * k) / 5;
     const y = Tm + ph - (ph * k) / 5;
     parts.push(`<line x1="${x}" y1="${Tm + ph}" x2="${x}" y2="${Tm + ph + 5}" stroke="black"/>`);
-    parts.push(`<text x="${x}" y="${Tm + ph + 20}" text-anchor="middle">${esc(fmtTimeNs((spanT * k) / 5, false))}</text>`);
+    parts.push(
+      `<text x="${x}" y="${Tm + ph + 20}" text-anchor="middle">${esc(fmtTimeNs((spanT * k) / 5, false))}</text>`,
+    );
     parts.push(`<line x1="${L - 5}" y1="${y}" x2="${L}" y2="${y}" stroke="black"/>`);
-    parts.push(`<text x="${L - 8}" y="${y + 4}" text-anchor="end">${esc(fmtSz((spanA * k) / 5, false))}</text>`);
+    parts.push(
+      `<text x="${L - 8}" y="${y + 4}" text-anchor="end">${esc(fmtSz((spanA * k) / 5, false))}</text>`,
+    );
   }
   const t0 = fmtTimeNs(absTime(m.t0, m.timeBase), false);
   parts.push(`<text x="${L + pw / 2}" y="${H - 22}" text-anchor="middle">time since ${esc(t0)}</text>`);
@@ -106,15 +117,21 @@ export function heatmapSvg(m: Heatmap, title: string): string {
   for (let k = 0; k < steps; k++) {
     const [r, g, b] = heatColor(k / (steps - 1));
     const y = Tm + ph - ((k + 1) * ph) / steps;
-    parts.push(`<rect x="${cx}" y="${y}" width="22" height="${ph / steps + 0.5}" fill="rgb(${r},${g},${b})"/>`);
+    parts.push(
+      `<rect x="${cx}" y="${y}" width="22" height="${ph / steps + 0.5}" fill="rgb(${r},${g},${b})"/>`,
+    );
   }
   parts.push(`<rect x="${cx}" y="${Tm}" width="22" height="${ph}" fill="none" stroke="black"/>`);
   for (let k = 0; k <= 4; k++) {
     const y = Tm + ph - (ph * k) / 4;
     parts.push(`<text x="${cx + 28}" y="${y + 4}">${pyF(lo + ((hi - lo) * k) / 4, 1)}</text>`);
   }
-  parts.push(`<text transform="translate(${W - 14} ${Tm + ph / 2}) rotate(90)" text-anchor="middle">access frequency (${m.unit})</text>`);
-  parts.push(`<rect x="${cx}" y="${Tm + ph + 30}" width="22" height="12" fill="rgb(${NO_DATA.join(',')})" stroke="black"/>`);
+  parts.push(
+    `<text transform="translate(${W - 14} ${Tm + ph / 2}) rotate(90)" text-anchor="middle">access frequency (${m.unit})</text>`,
+  );
+  parts.push(
+    `<rect x="${cx}" y="${Tm + ph + 30}" width="22" height="12" fill="rgb(${NO_DATA.join(',')})" stroke="black"/>`,
+  );
   parts.push(`<text x="${cx + 28}" y="${Tm + ph + 40}">no data</text>`);
   parts.push('</svg>');
   return parts.join('\n');
@@ -140,13 +157,17 @@ export function wssPlotSvg(series: { key: string; values: number[] }[], xLabel: 
   for (let k = 0; k <= 5; k++) {
     const y = Tm + ph - (ph * k) / 5;
     parts.push(`<line x1="${L}" y1="${y}" x2="${L + pw}" y2="${y}" stroke="#ddd"/>`);
-    parts.push(`<text x="${L - 8}" y="${y + 4}" text-anchor="end">${esc(fmtSz((max * k) / 5, false))}</text>`);
+    parts.push(
+      `<text x="${L - 8}" y="${y + 4}" text-anchor="end">${esc(fmtSz((max * k) / 5, false))}</text>`,
+    );
     const x = L + (pw * k) / 5;
     parts.push(`<text x="${x}" y="${Tm + ph + 18}" text-anchor="middle">${k * 20}</text>`);
   }
   series.forEach((s, si) => {
     const n = s.values.length;
-    const pts = s.values.map((v, i) => `${L + (n > 1 ? (pw * i) / (n - 1) : pw / 2)},${Tm + ph - (ph * v) / max}`);
+    const pts = s.values.map(
+      (v, i) => `${L + (n > 1 ? (pw * i) / (n - 1) : pw / 2)},${Tm + ph - (ph * v) / max}`,
+    );
     const c = colors[si % colors.length]!;
     parts.push(`<polyline fill="none" stroke="${c}" stroke-width="1.5" points="${pts.join(' ')}"/>`);
     for (const p of pts) {
@@ -156,7 +177,9 @@ export function wssPlotSvg(series: { key: string; values: number[] }[], xLabel: 
     parts.push(`<text x="${L + 10}" y="${Tm + 18 + si * 16}" fill="${c}">target ${esc(s.key)}</text>`);
   });
   parts.push(`<text x="${L + pw / 2}" y="${H - 18}" text-anchor="middle">${esc(xLabel)}</text>`);
-  parts.push(`<text transform="translate(20 ${Tm + ph / 2}) rotate(-90)" text-anchor="middle">working set size</text>`);
+  parts.push(
+    `<text transform="translate(20 ${Tm + ph / 2}) rotate(-90)" text-anchor="middle">working set size</text>`,
+  );
   parts.push('</svg>');
   return parts.join('\n');
 }

@@ -45,7 +45,8 @@ export async function reportRawForm(path: string, rawNumber: boolean, out: TextS
   const copyBody = (): void => {
     body!.flush();
     const buf = Buffer.allocUnsafe(1 << 20);
-    for (let pos = 0, n; (n = readSync(fd, buf, 0, buf.length, pos)) > 0; pos += n) out.write(buf.toString('latin1', 0, n));
+    for (let pos = 0, n; (n = readSync(fd, buf, 0, buf.length, pos)) > 0; pos += n)
+      out.write(buf.toString('latin1', 0, n));
     closeSync(fd);
     fd = -1;
     body = null;

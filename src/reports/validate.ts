@@ -20,7 +20,10 @@ export const VALIDATE_DEFAULTS: ValidateOptions = {
   allowError: 2,
 };
 
-export async function validateRecordFile(path: string, o: ValidateOptions): Promise<{ problems: string[]; valid: boolean }> {
+export async function validateRecordFile(
+  path: string,
+  o: ValidateOptions,
+): Promise<{ problems: string[]; valid: boolean }> {
   const problems: string[] = [];
   const { truncated } = await streamRecords(path, {
     snapshot(s, _h, ri, si) {
@@ -36,11 +39,16 @@ export async function validateRecordFile(path: string, o: ValidateOptions): Prom
       let lastEnd = -Infinity;
       s.regions.forEach((r, i) => {
         if (r.start >= r.end) problems.push(`${at} region ${i}: empty or inverted [${r.start}, ${r.end})`);
-        if (r.start < lastEnd) problems.push(`${at} region ${i}: overlaps or is out of order (start ${r.start} < previous end ${lastEnd})`);
+        if (r.start < lastEnd)
+          problems.push(
+            `${at} region ${i}: overlaps or is out of order (start ${r.start} < previous end ${lastEnd})`,
+          );
         lastEnd = r.end;
         const na = r.nr_accesses.samples;
         if (na < o.nrAccesses[0] || na > o.nrAccesses[1])
-          problems.push(`${at} region ${i}: nr_accesses ${na} is out of [${o.nrAccesses[0]}, ${o.nrAccesses[1]}]`);
+          problems.push(
+            `${at} region ${i}: nr_accesses ${na} is out of [${o.nrAccesses[0]}, ${o.nrAccesses[1]}]`,
+          );
       });
     },
   });

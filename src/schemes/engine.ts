@@ -106,8 +106,19 @@ export class SchemesEngine {
     s.nextApplySis = this.ctx.passedSampleIntervals + Math.floor(interval / si);
   }
 
-  /** kdamond_wait_activation: cancels a pending walk while no scheme is active. */
+  /**
+   * The context's `pause` (7.2): while set, the kdamond only sleeps sample intervals (no sampling,
+   * aggregation or schemes) and damos_walk requests are canceled. Kept here because the engine
+   * owns the context's wait_activation hook.
+   */
+  paused = false;
+
+  /** kdamond_wait_activation (and the pause loop): cancels a pending walk while nothing runs. */
   waitActivation(): number {
+    if (this.paused) {
+      this.cancelWalk();
+      return Math.max(1, this.ctx.attrs.sampleInterval);
+    }
     const w = activationWaitUs(this.schemes, this.metrics);
     if (w > 0) this.cancelWalk();
     return w;

@@ -58,21 +58,22 @@ describe('report application', () => {
     expect(seen).toEqual([0, 0, 0, 0, 0, 5, 0, 0, 0, 0]);
   });
 
-  it('uses the window (now - sample interval, now]: older is stale, newer waits for its sample', () => {
+  it('uses the window [now - sample interval, now] as the kernel: older is stale, newer waits for its sample', () => {
     const c = ctx10();
     c.beginSample(SI);
-    c.reportAccess(report({ paddr: 1, time: 0 })); // == now - si: stale
+    c.reportAccess(report({ paddr: 1, time: 0 })); // before the window: stale
     c.reportAccess(report({ paddr: PAGE, time: SI - 5 })); // before the window: stale
+    c.reportAccess(report({ paddr: 4 * PAGE, time: SI })); // == now - si: applied (kernel skips only time < now - si)
     c.reportAccess(report({ paddr: 2 * PAGE, time: 2 * SI })); // == now: applied
     c.reportAccess(report({ paddr: 3 * PAGE, time: 2 * SI + 1 })); // future: next sample
     c.endSample(2 * SI);
-    expect(nr(c).slice(0, 4)).toEqual([0, 0, 1, 0]);
-    expect(c.stats).toMatchObject({ reportsStale: 2, reportsApplied: 1 });
+    expect(nr(c).slice(0, 5)).toEqual([0, 0, 1, 0, 1]);
+    expect(c.stats).toMatchObject({ reportsStale: 2, reportsApplied: 2 });
     expect(c.reportBuffer.length).toBe(1);
     c.beginSample(2 * SI);
     c.endSample(3 * SI);
-    expect(nr(c).slice(0, 4)).toEqual([0, 0, 1, 1]);
-    expect(c.stats.reportsApplied).toBe(2);
+    expect(nr(c).slice(0, 5)).toEqual([0, 0, 1, 1, 1]);
+    expect(c.stats.reportsApplied).toBe(3);
   });
 
   it('counts a report straddling a region end for the region holding its start', () => {

@@ -9,7 +9,13 @@ export function tmpDir(): string {
 }
 
 export function region(start: number, end: number, samples: number, age: number | null = 0): RecordRegion {
-  return { start, end, nr_accesses: { samples, percent: null }, age: { usec: null, aggr_intervals: age }, sz_filter_passed: 0 };
+  return {
+    start,
+    end,
+    nr_accesses: { samples, percent: null },
+    age: { usec: null, aggr_intervals: age },
+    sz_filter_passed: 0,
+  };
 }
 
 /** Records without the in-memory-only fields, for comparisons. */

@@ -14,25 +14,43 @@ describe('malformed record files', () => {
     return p;
   };
   const snap = (regions: string): string => `{"start_time":0,"end_time":10,"regions":[${regions}]}`;
-  const good = '{"start":0,"end":4096,"nr_accesses":{"samples":1,"percent":null},"age":{"usec":null,"aggr_intervals":0}}';
+  const good =
+    '{"start":0,"end":4096,"nr_accesses":{"samples":1,"percent":null},"age":{"usec":null,"aggr_intervals":0}}';
 
   it('names the file, record, snapshot and region of a bad value', async () => {
-    const p = write('badregion.json', `[{"target_id":1,"snapshots":[${snap(good)},${snap(`${good},{"start":"x","end":1,"nr_accesses":{"samples":1,"percent":null},"age":{"usec":null,"aggr_intervals":0}}`)}]}]`);
-    await expect(readRecords(p)).rejects.toThrow(`${p}: record 0 snapshot 1 region 1 (start): invalid bytes value "x"`);
+    const p = write(
+      'badregion.json',
+      `[{"target_id":1,"snapshots":[${snap(good)},${snap(`${good},{"start":"x","end":1,"nr_accesses":{"samples":1,"percent":null},"age":{"usec":null,"aggr_intervals":0}}`)}]}]`,
+    );
+    await expect(readRecords(p)).rejects.toThrow(
+      `${p}: record 0 snapshot 1 region 1 (start): invalid bytes value "x"`,
+    );
   });
   it('names a missing key', async () => {
     const p = write('noend.json', `[{"target_id":1,"snapshots":[{"start_time":0,"regions":[]}]}]`);
     await expect(readRecords(p)).rejects.toThrow(`${p}: record 0 snapshot 0: missing 'end_time'`);
     const q = write('notarget.json', `[{"snapshots":[]}]`);
     await expect(readRecords(q)).rejects.toThrow(`${q}: record 0: missing 'target_id'`);
-    const r = write('noage.json', `[{"target_id":1,"snapshots":[${snap('{"start":0,"end":4096,"nr_accesses":{"samples":1,"percent":null},"age":{"usec":null}}')}]}]`);
-    await expect(readRecords(r)).rejects.toThrow(`${r}: record 0 snapshot 0 region 0: missing 'aggr_intervals'`);
+    const r = write(
+      'noage.json',
+      `[{"target_id":1,"snapshots":[${snap('{"start":0,"end":4096,"nr_accesses":{"samples":1,"percent":null},"age":{"usec":null}}')}]}]`,
+    );
+    await expect(readRecords(r)).rejects.toThrow(
+      `${r}: record 0 snapshot 0 region 0: missing 'aggr_intervals'`,
+    );
   });
   it('names the byte offset of broken JSON syntax', async () => {
     const p = write('syntax.json', `[{"target_id":1,"snapshots":[${snap(good)} ${snap(good)}]}]`);
-    await expect(readRecords(p)).rejects.toThrow(/syntax\.json: byte \d+, record 0, snapshot 1: expected ',' or ']' after a snapshot/);
-    const q = write('junk.json', `[{"target_id":1,"snapshots":[{"start_time":0,"end_time":10,"regions":[}]}]`);
-    await expect(readRecords(q)).rejects.toThrow(/junk\.json: byte \d+, record 0, snapshot 0: malformed JSON/);
+    await expect(readRecords(p)).rejects.toThrow(
+      /syntax\.json: byte \d+, record 0, snapshot 1: expected ',' or ']' after a snapshot/,
+    );
+    const q = write(
+      'junk.json',
+      `[{"target_id":1,"snapshots":[{"start_time":0,"end_time":10,"regions":[}]}]`,
+    );
+    await expect(readRecords(q)).rejects.toThrow(
+      /junk\.json: byte \d+, record 0, snapshot 0: malformed JSON/,
+    );
   });
   it('names the line of a bad perf_script line', async () => {
     const p = write(
@@ -53,7 +71,11 @@ describe('malformed record files', () => {
 describe('truncated record files', () => {
   it('reads a truncated json_compressed file up to its last complete snapshot, with a warning', async () => {
     const dir = tmpDir();
-    const p = writeSynthetic(join(dir, 'full.data'), 'json_compressed', { seed: 2, snapshots: 400, regions: 50 });
+    const p = writeSynthetic(join(dir, 'full.data'), 'json_compressed', {
+      seed: 2,
+      snapshots: 400,
+      regions: 50,
+    });
     const full = await readRecords(p);
     const bytes = readFileSync(p);
     const cut = join(dir, 'cut.data');
@@ -63,7 +85,9 @@ describe('truncated record files', () => {
     expect(n).toBeGreaterThan(0);
     expect(n).toBeLessThan(400);
     expect(value[0]!.snapshots).toEqual(full[0]!.snapshots.slice(0, n));
-    expect(stderr).toMatch(new RegExp(`warning: ${cut} is truncated in record 0 after ${n} complete snapshots`));
+    expect(stderr).toMatch(
+      new RegExp(`warning: ${cut} is truncated in record 0 after ${n} complete snapshots`),
+    );
   });
   it('reads any prefix of a json file as the complete snapshots it holds (property)', async () => {
     const dir = tmpDir();

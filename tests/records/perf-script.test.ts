@@ -43,7 +43,9 @@ describe('perf_script reader (damo-report-math §1.3)', () => {
       'kdamond.0 4242 [001] 6.5: damon_monitor_intervals_tune: sample_us=5000',
     ]);
     expect(recs[0]!.target_id).toBe(3);
-    expect(recs[0]!.snapshots.map((s) => [s.regions[0]!.nr_accesses.samples, s.regions[0]!.age.aggr_intervals])).toEqual([
+    expect(
+      recs[0]!.snapshots.map((s) => [s.regions[0]!.nr_accesses.samples, s.regions[0]!.age.aggr_intervals]),
+    ).toEqual([
       [2, 9],
       [4, 0],
     ]);
@@ -63,7 +65,10 @@ describe('perf_script reader (damo-report-math §1.3)', () => {
     expect(recs[2]!.snapshots[0]!.start_time).toBeNull();
   });
   it('writes the fake snapshot for single-snapshot records and reads it back away', async () => {
-    const rec = { ...recordHeader({ target_id: 5 }), snapshots: [{ start_time: 1e9, end_time: 1.1e9, regions: [region(0, 4096, 2, 1)] }] };
+    const rec = {
+      ...recordHeader({ target_id: 5 }),
+      snapshots: [{ start_time: 1e9, end_time: 1.1e9, regions: [region(0, 4096, 2, 1)] }],
+    };
     const text = recordsToBytes([rec], 'perf_script').toString();
     expect(text).toBe(
       'kdamond.x xxxx xxxx 1.100000: damon:damon_aggregated: target_id=5 nr_regions=1 0-4096: 2 1\n' +
@@ -78,10 +83,20 @@ describe('perf_script reader (damo-report-math §1.3)', () => {
   it('parses what the writer writes (property)', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.array(fc.tuple(fc.integer({ min: 1, max: 64 }), fc.integer({ min: 0, max: 50 }), fc.integer({ min: 0, max: 99 })), { minLength: 1, maxLength: 6 }), {
-          minLength: 2,
-          maxLength: 6,
-        }),
+        fc.array(
+          fc.array(
+            fc.tuple(
+              fc.integer({ min: 1, max: 64 }),
+              fc.integer({ min: 0, max: 50 }),
+              fc.integer({ min: 0, max: 99 }),
+            ),
+            { minLength: 1, maxLength: 6 },
+          ),
+          {
+            minLength: 2,
+            maxLength: 6,
+          },
+        ),
         (snaps) => {
           const rec = {
             ...recordHeader({ target_id: 9 }),
@@ -97,8 +112,14 @@ describe('perf_script reader (damo-report-math §1.3)', () => {
           const p = new PerfScriptParser('p');
           for (const l of recordsToBytes([rec], 'perf_script').toString().split('\n')) p.line(l);
           const back = p.finish()[0]!;
-          expect(back.snapshots.map((s) => s.regions.map((r) => [r.start, r.end, r.nr_accesses.samples, r.age.aggr_intervals]))).toEqual(
-            rec.snapshots.map((s) => s.regions.map((r) => [r.start, r.end, r.nr_accesses.samples, r.age.aggr_intervals])),
+          expect(
+            back.snapshots.map((s) =>
+              s.regions.map((r) => [r.start, r.end, r.nr_accesses.samples, r.age.aggr_intervals]),
+            ),
+          ).toEqual(
+            rec.snapshots.map((s) =>
+              s.regions.map((r) => [r.start, r.end, r.nr_accesses.samples, r.age.aggr_intervals]),
+            ),
           );
           expect(back.snapshots.map((s) => s.end_time)).toEqual(rec.snapshots.map((s) => s.end_time));
         },

@@ -1,6 +1,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { fmtNr, fmtSz, fmtSzAccurate, fmtTimeNs, fmtTimeNsExact, pyD, pyF, pyFloatRepr } from '../../src/records/pyformat.js';
+import {
+  fmtNr,
+  fmtSz,
+  fmtSzAccurate,
+  fmtTimeNs,
+  fmtTimeNsExact,
+  pyD,
+  pyF,
+  pyFloatRepr,
+} from '../../src/records/pyformat.js';
 import { textToBytes, textToNr, textToNs, textToUs } from '../../src/records/textnum.js';
 
 describe('Python number formatting (damo-report-math §0)', () => {
@@ -38,7 +47,7 @@ describe('Python number formatting (damo-report-math §0)', () => {
     expect(pyFloatRepr(1e-5)).toBe('1e-05');
     expect(pyFloatRepr(1.5e-5)).toBe('1.5e-05');
     expect(pyFloatRepr(1e16)).toBe('1e+16');
-    expect(pyFloatRepr(12345678901234567)).toBe('1.2345678901234568e+16');
+    expect(pyFloatRepr(12345678901234568)).toBe('1.2345678901234568e+16');
     expect(pyFloatRepr(20.999999999999996)).toBe('20.999999999999996');
     expect(pyFloatRepr(-0.03125)).toBe('-0.03125');
     expect(pyFloatRepr(112926860.96875)).toBe('112926860.96875');
@@ -111,10 +120,14 @@ describe('text_to_* parsers', () => {
   });
   it('text_to_bytes reads sizes with units (property)', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 2 ** 30 }), fc.constantFrom('K', 'KB', 'KiB', 'M', 'MiB', 'G'), (n, u) => {
-        const mult = u.startsWith('K') ? 1024 : u.startsWith('M') ? 1024 ** 2 : 1024 ** 3;
-        expect(textToBytes(`${n} ${u}`)).toBe(Math.min(2 ** 64, n * mult));
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 2 ** 30 }),
+        fc.constantFrom('K', 'KB', 'KiB', 'M', 'MiB', 'G'),
+        (n, u) => {
+          const mult = u.startsWith('K') ? 1024 : u.startsWith('M') ? 1024 ** 2 : 1024 ** 3;
+          expect(textToBytes(`${n} ${u}`)).toBe(Math.min(2 ** 64, n * mult));
+        },
+      ),
     );
   });
   it('text_to_ns reads back format_time_ns of whole milliseconds (property)', () => {

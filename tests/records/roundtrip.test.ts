@@ -59,12 +59,21 @@ describe('RecordWriter', () => {
 describe('format round trips', () => {
   it('json_compressed → json → perf_script → json_compressed keeps what perf_script can hold', async () => {
     const dir = tmpDir();
-    const src = writeSynthetic(join(dir, 'src.data'), 'json_compressed', { seed: 3, snapshots: 6, regions: 5 });
+    const src = writeSynthetic(join(dir, 'src.data'), 'json_compressed', {
+      seed: 3,
+      snapshots: 6,
+      regions: 5,
+    });
     const orig = await readRecords(src);
     writeRecordsFile(join(dir, 'a.json'), orig, 'json');
     const viaJson = await readRecords(join(dir, 'a.json'));
     // damo's layout adds a zero intervals_goal (autotune off); everything else survives exactly
-    expect(viaJson[0]!.intervals!.intervals_goal).toEqual({ access_bp: 0, aggrs: 0, min_sample_us: 0, max_sample_us: 0 });
+    expect(viaJson[0]!.intervals!.intervals_goal).toEqual({
+      access_bp: 0,
+      aggrs: 0,
+      min_sample_us: 0,
+      max_sample_us: 0,
+    });
     delete viaJson[0]!.intervals!.intervals_goal;
     expect(plain(viaJson)).toEqual(plain(orig));
     writeRecordsFile(join(dir, 'b.perf'), viaJson, 'perf_script');
@@ -84,7 +93,9 @@ describe('format round trips', () => {
     expect(s0[0]!.start_is_float).toBe(true);
     writeRecordsFile(join(dir, 'c.data'), viaPerf, 'json_compressed');
     expect(readFileSync(join(dir, 'c.data')).subarray(0, 2).toString('hex')).toBe('789c');
-    expect((await readRecords(join(dir, 'c.data')))[0]!.snapshots.map((s) => s.regions.length)).toEqual(s0.map((s) => s.regions.length));
+    expect((await readRecords(join(dir, 'c.data')))[0]!.snapshots.map((s) => s.regions.length)).toEqual(
+      s0.map((s) => s.regions.length),
+    );
   });
 
   it('keeps integers above 2^53 exact (epoch ns times, target ids)', async () => {
@@ -99,7 +110,18 @@ describe('format round trips', () => {
         target_id: 'TID',
         scheme_filters: [],
         snapshots: [
-          { start_time: 'S0', end_time: 'S1', regions: [{ start: 4096, end: 8192, nr_accesses: { samples: 3, percent: null }, age: { usec: null, aggr_intervals: 2 } }] },
+          {
+            start_time: 'S0',
+            end_time: 'S1',
+            regions: [
+              {
+                start: 4096,
+                end: 8192,
+                nr_accesses: { samples: 3, percent: null },
+                age: { usec: null, aggr_intervals: 2 },
+              },
+            ],
+          },
         ],
         data_source: 'kernel tried_regions',
       },
@@ -130,7 +152,10 @@ describe('format round trips', () => {
       (i) =>
         `{"start_time":${base + i * 100000001n},"end_time":${base + (i + 1n) * 100000001n},"regions":[{"start":4096,"end":8192,"nr_accesses":{"samples":1,"percent":null},"age":{"usec":null,"aggr_intervals":0}}]}`,
     );
-    writeFileSync(join(dir, 'fast.json'), `[{"target_id":1,"snapshots":[${snaps.join(',')}],"data_source":"x"}]`);
+    writeFileSync(
+      join(dir, 'fast.json'),
+      `[{"target_id":1,"snapshots":[${snaps.join(',')}],"data_source":"x"}]`,
+    );
     const recs = await readRecords(join(dir, 'fast.json'));
     expect(recs[0]!.time_base_ns).toBe(base);
     expect(recs[0]!.snapshots.map((s) => [s.start_time, s.end_time])).toEqual([
@@ -149,7 +174,10 @@ describe('format round trips', () => {
       age: fc.option(fc.integer({ min: 0, max: 1e6 }), { nil: null }),
     });
     const recArb = fc.record({
-      target: fc.oneof(fc.integer({ min: 0, max: 2 ** 31 }), fc.bigInt({ min: 2n ** 54n, max: 2n ** 64n - 1n })),
+      target: fc.oneof(
+        fc.integer({ min: 0, max: 2 ** 31 }),
+        fc.bigInt({ min: 2n ** 54n, max: 2n ** 64n - 1n }),
+      ),
       snaps: fc.array(fc.array(regionArb, { minLength: 1, maxLength: 5 }), { minLength: 1, maxLength: 4 }),
     });
     let k = 0;
@@ -168,8 +196,18 @@ describe('format round trips', () => {
           writeRecordsFile(p, records, fmt);
           const back = await readRecords(p);
           expect(back.map((r) => r.target_id)).toEqual(records.map((r) => r.target_id));
-          expect(back.map((r) => r.snapshots.map((s) => s.regions.map((g) => [g.start, g.end, g.nr_accesses.samples, g.age.aggr_intervals])))).toEqual(
-            records.map((r) => r.snapshots.map((s) => s.regions.map((g) => [g.start, g.end, g.nr_accesses.samples, g.age.aggr_intervals]))),
+          expect(
+            back.map((r) =>
+              r.snapshots.map((s) =>
+                s.regions.map((g) => [g.start, g.end, g.nr_accesses.samples, g.age.aggr_intervals]),
+              ),
+            ),
+          ).toEqual(
+            records.map((r) =>
+              r.snapshots.map((s) =>
+                s.regions.map((g) => [g.start, g.end, g.nr_accesses.samples, g.age.aggr_intervals]),
+              ),
+            ),
           );
         }
       }),
@@ -179,11 +217,18 @@ describe('format round trips', () => {
 
   it('keeps the damon_ts breakdown through the writer and damo-layout conversion', async () => {
     const dir = tmpDir();
-    const src = writeSynthetic(join(dir, 'bd.data'), 'json_compressed', { seed: 5, snapshots: 2, regions: 3, breakdown: true });
+    const src = writeSynthetic(join(dir, 'bd.data'), 'json_compressed', {
+      seed: 5,
+      snapshots: 2,
+      regions: 3,
+      breakdown: true,
+    });
     const recs = await readRecords(src);
     expect(recs[0]!.snapshots[0]!.regions[0]!.damon_ts).toBeDefined();
     writeRecordsFile(join(dir, 'bd.json'), recs, 'json');
     const back = await readRecords(join(dir, 'bd.json'));
-    expect(back[0]!.snapshots[1]!.regions.map((r) => r.damon_ts)).toEqual(recs[0]!.snapshots[1]!.regions.map((r) => r.damon_ts));
+    expect(back[0]!.snapshots[1]!.regions.map((r) => r.damon_ts)).toEqual(
+      recs[0]!.snapshots[1]!.regions.map((r) => r.damon_ts),
+    );
   });
 });

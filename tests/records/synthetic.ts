@@ -78,8 +78,16 @@ export function* syntheticSnapshots(o: SyntheticOptions): Generator<Snapshot> {
 }
 
 /** Writes a synthetic record file and returns its path. */
-export function writeSynthetic(path: string, format: RecordFormat, o: SyntheticOptions, compressionLevel?: number): string {
-  const w = RecordWriter.open(path, format, { flushIntervalMs: 0, ...(compressionLevel !== undefined ? { compressionLevel } : {}) });
+export function writeSynthetic(
+  path: string,
+  format: RecordFormat,
+  o: SyntheticOptions,
+  compressionLevel?: number,
+): string {
+  const w = RecordWriter.open(path, format, {
+    flushIntervalMs: 0,
+    ...(compressionLevel !== undefined ? { compressionLevel } : {}),
+  });
   const h = syntheticHeader(o);
   for (const s of syntheticSnapshots(o)) w.addSnapshot(h, s);
   w.close();

@@ -5,7 +5,12 @@ import { describe, expect, it } from 'vitest';
 import { readRecords } from '../../src/records/reader.js';
 import { recordHeader } from '../../src/records/types.js';
 import { writeRecordsFile } from '../../src/records/write-file.js';
-import { ACCESS_DEFAULTS, formatAccess, MissingIntervalsError, temperature } from '../../src/reports/access.js';
+import {
+  ACCESS_DEFAULTS,
+  formatAccess,
+  MissingIntervalsError,
+  temperature,
+} from '../../src/reports/access.js';
 import { fillAccessUnits } from '../../src/reports/access-filter.js';
 import { adjustRecords, mergeSnapshots } from '../../src/reports/adjust.js';
 import { stringSink } from '../../src/reports/output.js';
@@ -20,7 +25,14 @@ describe('report access --raw_form (§2)', () => {
     const rec = {
       ...recordHeader({ target_id: 42, data_source: 'sim page_table' }),
       snapshots: [
-        { start_time: 539809434100, end_time: 539913424943, regions: [region(0x7f9381923000, 0x7f938db29000, 6, null), region(0x7f938db29000, 0x7f938db2a000, 0, 3)] },
+        {
+          start_time: 539809434100,
+          end_time: 539913424943,
+          regions: [
+            region(0x7f9381923000, 0x7f938db29000, 6, null),
+            region(0x7f938db29000, 0x7f938db2a000, 0, 3),
+          ],
+        },
       ],
     };
     const path = join(dir, 'r.json');
@@ -58,7 +70,11 @@ describe('report access --raw_form (§2)', () => {
     ] as const) {
       const rec = {
         ...recordHeader({ target_id: 1 }),
-        snapshots: Array.from({ length: n }, (_, i) => ({ start_time: i * 10, end_time: i * 10 + 10, regions: [region(0, 4096, i), region(4096, 8192, 1)] })),
+        snapshots: Array.from({ length: n }, (_, i) => ({
+          start_time: i * 10,
+          end_time: i * 10 + 10,
+          regions: [region(0, 4096, i), region(4096, 8192, 1)],
+        })),
       };
       const path = join(dir, `p${n}.json`);
       writeRecordsFile(path, [rec], 'json');
@@ -90,14 +106,20 @@ describe('adjust (§3, §6)', () => {
     const dir = tmpDir();
     const rec = {
       ...recordHeader({ target_id: 1, intervals: IV }),
-      snapshots: Array.from({ length: 6 }, (_, i) => ({ start_time: i * 1e8, end_time: (i + 1) * 1e8, regions: [region(0x1000, 0x3000, i, 1)] })),
+      snapshots: Array.from({ length: 6 }, (_, i) => ({
+        start_time: i * 1e8,
+        end_time: (i + 1) * 1e8,
+        regions: [region(0x1000, 0x3000, i, 1)],
+      })),
     };
     fillAccessUnits([rec]);
     expect(rec.snapshots[2]!.regions[0]!.nr_accesses.percent).toBe(10);
     expect(rec.snapshots[2]!.regions[0]!.age.usec).toBe(100000);
     const adj = adjustRecords([rec], 200000, 1);
     expect(adj[0]!.intervals!.aggr_us).toBe(200000);
-    expect(adj[0]!.snapshots.map((s) => [s.start_time, s.end_time, s.regions[0]!.nr_accesses.samples])).toEqual([
+    expect(
+      adj[0]!.snapshots.map((s) => [s.start_time, s.end_time, s.regions[0]!.nr_accesses.samples]),
+    ).toEqual([
       [1e8, 3e8, 1 + 2],
       [3e8, 5e8, 3 + 4],
     ]);
@@ -129,7 +151,11 @@ describe('adjust (§3, §6)', () => {
         '                "total_bytes": "8192",',
       ].join('\n'),
     );
-    expect(json.startsWith('[\n    {\n        "kdamond_idx": null,\n        "context_idx": null,\n        "intervals": {\n            "sample_us": "5000",')).toBe(true);
+    expect(
+      json.startsWith(
+        '[\n    {\n        "kdamond_idx": null,\n        "context_idx": null,\n        "intervals": {\n            "sample_us": "5000",',
+      ),
+    ).toBe(true);
     expect(json).toContain('"access_bp": "0.000000"');
     const back = await readRecords(out);
     expect(back[0]!.snapshots[1]!.regions[0]!.age.usec).toBe(100000);
@@ -146,7 +172,13 @@ describe('report access styles', () => {
   it('prints the detailed style with hz, ages, bandwidth and total size', () => {
     const rec = {
       ...recordHeader({ target_id: 1, intervals: IV }),
-      snapshots: [{ start_time: 0, end_time: 1e8, regions: [region(0x100000, 0x200000, 5, 0), region(0x200000, 0x201000, 0, 30)] }],
+      snapshots: [
+        {
+          start_time: 0,
+          end_time: 1e8,
+          regions: [region(0x100000, 0x200000, 5, 0), region(0x200000, 0x201000, 0, 30)],
+        },
+      ],
     };
     fillAccessUnits([rec]);
     expect(temperature(rec.snapshots[0]!.regions[1]!, [0, 100, 100])).toBe(-300000000);
@@ -157,17 +189,28 @@ describe('report access styles', () => {
     expect(t[5]).toBe('memory bw estimate: 50.000 MiB per second');
     expect(t[6]).toBe('total size: 1.004 MiB');
     expect(t[7]).toBe('record DAMON intervals: sample 5 ms, aggr 100 ms');
-    const hot = formatAccess([rec], { ...ACCESS_DEFAULTS, style: 'temperature-percentiles', percentiles: [0, 100] }).split('\n');
+    const hot = formatAccess([rec], {
+      ...ACCESS_DEFAULTS,
+      style: 'temperature-percentiles',
+      percentiles: [0, 100],
+    }).split('\n');
     expect(hot.slice(0, 3)).toEqual(['# <percentile> <temperature>', '  0 -300,000,000', '100 2,500']);
   });
 
   it('breaks regions down by write from damon_ts', () => {
     const r = region(0x1000, 0x2000, 10, 0);
     r.damon_ts = { writes: 4, cpus: { '1': 10 }, tids: { '7': 6, '8': 4 } };
-    const rec = { ...recordHeader({ target_id: 1, intervals: IV }), snapshots: [{ start_time: 0, end_time: 1e8, regions: [r] }] };
+    const rec = {
+      ...recordHeader({ target_id: 1, intervals: IV }),
+      snapshots: [{ start_time: 0, end_time: 1e8, regions: [r] }],
+    };
     fillAccessUnits([rec]);
     const t = formatAccess([rec], { ...ACCESS_DEFAULTS, by: 'write' });
-    expect(t).toContain('# by read\n0   addr 4.000 KiB    size 4.000 KiB   access 60 hz  age 0 ns\n# by write\n0   addr 4.000 KiB    size 4.000 KiB   access 40 hz  age 0 ns');
-    expect(formatAccess([rec], { ...ACCESS_DEFAULTS, by: 'thread' })).toContain('# by thread 8\n0   addr 4.000 KiB    size 4.000 KiB   access 40 hz');
+    expect(t).toContain(
+      '# by read\n0   addr 4.000 KiB    size 4.000 KiB   access 60 hz  age 0 ns\n# by write\n0   addr 4.000 KiB    size 4.000 KiB   access 40 hz  age 0 ns',
+    );
+    expect(formatAccess([rec], { ...ACCESS_DEFAULTS, by: 'thread' })).toContain(
+      '# by thread 8\n0   addr 4.000 KiB    size 4.000 KiB   access 40 hz',
+    );
   });
 });

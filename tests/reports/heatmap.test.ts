@@ -50,7 +50,8 @@ describe('report heatmap pixels (damo-report-math §10)', () => {
     const dir = tmpDir();
     const p = join(dir, 't.perf');
     const { writeFileSync } = await import('node:fs');
-    const l = (ts: string, nr: number) => `kdamond.0 1 [000] ${ts}: damon:damon_aggregated: target_id=1 nr_regions=1 0-409600: ${nr} 0`;
+    const l = (ts: string, nr: number) =>
+      `kdamond.0 1 [000] ${ts}: damon:damon_aggregated: target_id=1 nr_regions=1 0-409600: ${nr} 0`;
     writeFileSync(p, [l('10.000000', 5), l('10.100000', 7), l('10.200001', 9)].join('\n') + '\n');
     const [m] = await computeHeatmaps(p, { resol: [4, 2], drawRange: 'hottest' });
     expect(m!.t0IsFloat).toBe(true);
@@ -67,10 +68,23 @@ describe('guide and record_info (§7.1, §8)', () => {
   it('finds contiguous regions, shrinking gaps, the hottest range and damo text', async () => {
     const dir = tmpDir();
     const rec = {
-      ...recordHeader({ target_id: 4, kdamond_idx: 0, context_idx: 0, intervals: { sample_us: 5000, aggr_us: 100000, ops_update_us: 1000000 } }),
+      ...recordHeader({
+        target_id: 4,
+        kdamond_idx: 0,
+        context_idx: 0,
+        intervals: { sample_us: 5000, aggr_us: 100000, ops_update_us: 1000000 },
+      }),
       snapshots: [
-        { start_time: 1e9, end_time: 1.1e9, regions: [region(0x1000, 0x3000, 1, 2), region(0x8000, 0x9000, 9, 0)] },
-        { start_time: 1.1e9, end_time: 1.2e9, regions: [region(0x1000, 0x4000, 0, 3), region(0x7000, 0xa000, 20, 0)] },
+        {
+          start_time: 1e9,
+          end_time: 1.1e9,
+          regions: [region(0x1000, 0x3000, 1, 2), region(0x8000, 0x9000, 9, 0)],
+        },
+        {
+          start_time: 1.1e9,
+          end_time: 1.2e9,
+          regions: [region(0x1000, 0x4000, 0, 3), region(0x7000, 0xa000, 20, 0)],
+        },
       ],
     };
     const path = join(dir, 'g.json');
@@ -114,7 +128,11 @@ describe('terminal map and images', () => {
     const dir = tmpDir();
     const rec = {
       ...recordHeader({ target_id: 1 }),
-      snapshots: [0, 1, 2, 3].map((i) => ({ start_time: i * 1000, end_time: i * 1000 + 1000, regions: [region(0x10000, 0x11000, i), region(0x11000, 0x12000, 9 - i)] })),
+      snapshots: [0, 1, 2, 3].map((i) => ({
+        start_time: i * 1000,
+        end_time: i * 1000 + 1000,
+        regions: [region(0x10000, 0x11000, i), region(0x11000, 0x12000, 9 - i)],
+      })),
     };
     const path = join(dir, 'a.json');
     writeRecordsFile(path, [rec], 'json');
@@ -125,7 +143,9 @@ describe('terminal map and images', () => {
     const cell = (lvl: number) => `\x1b[48;5;232m\x1b[38;5;${237 + 2 * lvl}m${lvl}`;
     expect(lines[0]).toBe(cell(0) + cell(8) + '\x1b[0m');
     expect(lines[3]).toBe(cell(2) + cell(5) + '\x1b[0m');
-    expect(lines[4]).toBe(`# access_frequency: ${[0, 1, 2, 3, 4, 5, 6, 7, 8, 9].map(cell).join('')}\x1b[0m (0.000-9.000 samples)`);
+    expect(lines[4]).toBe(
+      `# access_frequency: ${[0, 1, 2, 3, 4, 5, 6, 7, 8, 9].map(cell).join('')}\x1b[0m (0.000-9.000 samples)`,
+    );
     expect(lines[5]).toBe('# x-axis: space [64.000000 KiB, 72.000000 KiB) (8.000 KiB)');
     expect(lines[6]).toBe('# y-axis: time [0 ns, 4 us) (4 us)');
     expect(lines[7]).toBe('# resolution: 2x4 (4.000 KiB and 1 us for each character)');
@@ -137,7 +157,12 @@ describe('terminal map and images', () => {
 
   it('draws one map per CPU, thread or read/write from the breakdown', async () => {
     const dir = tmpDir();
-    const path = writeSynthetic(join(dir, 'b.data'), 'json_compressed', { seed: 8, snapshots: 30, regions: 10, breakdown: true });
+    const path = writeSynthetic(join(dir, 'b.data'), 'json_compressed', {
+      seed: 8,
+      snapshots: 30,
+      regions: 10,
+      breakdown: true,
+    });
     const w = await computeHeatmaps(path, { resol: [10, 10], drawRange: 'all', by: 'write' });
     expect(w.map((m) => m.label)).toEqual(['read', 'write', 'read', 'write']);
     const c = await computeHeatmaps(path, { resol: [10, 10], drawRange: 'hottest', by: 'cpu' });

@@ -83,12 +83,21 @@ describe('report wss (damo-report-math §4)', () => {
     const dir = tmpDir();
     const rec = {
       ...recordHeader({ target_id: 0 }),
-      snapshots: [0, 1, 2, 3, 4].map((i) => ({ start_time: i * 100, end_time: i * 100 + 100, regions: [region(0, 4096 * (i + 1), i % 2)] })),
+      snapshots: [0, 1, 2, 3, 4].map((i) => ({
+        start_time: i * 100,
+        end_time: i * 100 + 100,
+        regions: [region(0, 4096 * (i + 1), i % 2)],
+      })),
     };
     const path = join(dir, 'w.json');
     writeRecordsFile(path, [rec], 'json');
     // windows of ≥ 0.2 µs: [s0,s1], [s2,s3]; s4 is dropped
-    const lists = await computeWss(path, { ...WSS_DEFAULTS, excludeSamples: 0, workTimeUs: 0.2, sortBy: 'time' });
+    const lists = await computeWss(path, {
+      ...WSS_DEFAULTS,
+      excludeSamples: 0,
+      workTimeUs: 0.2,
+      sortBy: 'time',
+    });
     // [s0,s1]: s0's region [0,4096) samples 0, then + max samples of s1 intersecting (1); s1's right piece [4096, 8192) samples 1
     expect(lists.get('0')).toEqual([8192, 16384]);
   });

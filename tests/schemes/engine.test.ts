@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SchemesEngine } from '../../src/schemes/engine.js';
 import { Scheme } from '../../src/schemes/scheme.js';
+import type { DamosFilter } from '../../src/schemes/types.js';
 import { applied, atBoundary, ctxWith, knobs, ranges, setRegion } from './helpers.js';
 
 describe('DAMOS apply flow', () => {
@@ -70,6 +71,26 @@ describe('DAMOS apply flow', () => {
     e2.applySchemes();
     // limit 300/3 = 100: [0,30) merges, [30,300) is too big to join it.
     expect(ranges(big)).toBe('0-30 30-300');
+  });
+});
+
+describe('tracepoint observers', () => {
+  it('beforeApply, esz and statAfterApplyInterval report what the kernel tracepoints would', () => {
+    const ctx = ctxWith([[0, 100], [100, 200], [200, 300]]);
+    const seen: string[] = [];
+    const e = new SchemesEngine(ctx, [{ action: 'pageout', pattern: { minNrAccesses: 2 }, quota: { sz: 1000 } }], {
+      trace: {
+        beforeApply: (si, ti, start, end, nr, age, nrRegions) => seen.push(`before ${si} ${ti} ${start}-${end}: ${nr} ${age} (${nrRegions})`),
+        esz: (si, esz) => seen.push(`esz ${si} ${esz}`),
+        statAfterApplyInterval: (si, s) => seen.push(`stat ${si} ${s.stat.nrTried} ${s.stat.szApplied}`),
+      },
+    });
+    setRegion(ctx, 0, 1, 4);
+    setRegion(ctx, 1, 3, 5);
+    setRegion(ctx, 2, 2, 6);
+    atBoundary(ctx);
+    e.applySchemes();
+    expect(seen).toEqual(['esz 0 1000', 'before 0 0 100-200: 3 5 (3)', 'before 0 0 200-300: 2 6 (3)', 'stat 0 2 200']);
   });
 });
 
@@ -149,7 +170,7 @@ describe('quota charging and resume-from-last-region', () => {
 
 describe('scheme construction', () => {
   it('splits core and ops filters and sets the default-reject flags (vector 21)', () => {
-    const mk = (filters: Parameters<typeof Scheme.prototype.constructor>[0]['filters']) => new Scheme({ action: 'stat', filters });
+    const mk = (filters: DamosFilter[]) => new Scheme({ action: 'stat', filters });
     const v = (s: Scheme) => [s.coreFiltersDefaultReject, s.opsFiltersDefaultReject];
     expect(v(mk([]))).toEqual([false, false]);
     expect(v(mk([{ type: 'target', targetIdx: 0, matching: true, allow: true }]))).toEqual([true, false]);

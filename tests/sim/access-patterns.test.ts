@@ -22,7 +22,11 @@ describe('sequential batches', () => {
       fc.property(
         fc.integer({ min: 0, max: 3 * PAGE_SIZE }),
         fc.integer({ min: 1, max: 24 * PAGE_SIZE }),
-        fc.oneof(fc.integer({ min: 1, max: 200 }), fc.integer({ min: 1, max: 3 * PAGE_SIZE }), fc.constantFrom(64, 4096, 8192)),
+        fc.oneof(
+          fc.integer({ min: 1, max: 200 }),
+          fc.integer({ min: 1, max: 3 * PAGE_SIZE }),
+          fc.constantFrom(64, 4096, 8192),
+        ),
         fc.integer({ min: 0, max: 3000 }),
         (off, length, stride, count) => {
           const m = new Machine({ memoryBytes: 8 * MiB, accessesPerSecond: 1e6, tlbEntries: 0 });
@@ -34,7 +38,11 @@ describe('sequential batches', () => {
           for (let p = 0; p < pages; p++) m.protect(pid, A + p * PAGE_SIZE, 'none');
           const got = new Map<number, [number, number]>();
           m.onDamonFault((r) => got.set(Math.floor(r.vaddr / PAGE_SIZE), [r.time, r.vaddr]));
-          m.addWorkload({ name: 'p', setup: () => undefined, run: (mm) => (mm.access(pid, start, length, stride, count, false), false) });
+          m.addWorkload({
+            name: 'p',
+            setup: () => undefined,
+            run: (mm) => (mm.access(pid, start, length, stride, count, false), false),
+          });
           m.advance(0, 1e9);
           const want = bruteForce(start, length, stride, count);
           expect([...got.keys()].sort((x, y) => x - y)).toEqual([...want.keys()].sort((x, y) => x - y));

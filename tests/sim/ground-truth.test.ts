@@ -11,7 +11,10 @@ const A = 0x30000000;
  * written in interval 1 only by the second thread (CPU 1), page 3 never.
  */
 function run(views?: { name: string; cpus?: number[]; tids?: number[] }[]) {
-  const m = new Machine({ memoryBytes: 64 * MiB, groundTruth: { intervalUs: 1000, windowUs: 4000, ...(views ? { views } : {}) } });
+  const m = new Machine({
+    memoryBytes: 64 * MiB,
+    groundTruth: { intervalUs: 1000, windowUs: 4000, ...(views ? { views } : {}) },
+  });
   const pid = m.createProcess('gt');
   const t2 = m.createThread(pid);
   m.mmap(pid, A, 4 * PAGE_SIZE);
@@ -63,9 +66,12 @@ describe('ground truth', () => {
     expect([...w0.phys.pfn]).toEqual([...w0.phys.pfn].sort((x, y) => x - y));
   });
 
-  it('filters views by thread and lists every interval\'s accesses with thread and CPU', () => {
+  it("filters views by thread and lists every interval's accesses with thread and CPU", () => {
     // pids are deterministic: the process is 100, its second thread 101.
-    const { pid, t2, windows, intervals } = run([{ name: 'main', tids: [100] }, { name: 't2', tids: [101] }]);
+    const { pid, t2, windows, intervals } = run([
+      { name: 'main', tids: [100] },
+      { name: 't2', tids: [101] },
+    ]);
     expect([pid, t2]).toEqual([100, 101]);
     expect(windows[0]!.virt.views.map((v) => v.name)).toEqual(['all', 'main', 't2']);
     expect([...windows[0]!.virt.views[1]!.accesses]).toEqual([4, 2, 0]);
@@ -82,12 +88,19 @@ describe('ground truth', () => {
   });
 
   it('thread views count only that thread; finish() flushes a partial window', () => {
-    const m = new Machine({ memoryBytes: 64 * MiB, groundTruth: { intervalUs: 1000, windowUs: 4000, views: [] } });
+    const m = new Machine({
+      memoryBytes: 64 * MiB,
+      groundTruth: { intervalUs: 1000, windowUs: 4000, views: [] },
+    });
     const pid = m.createProcess();
     m.mmap(pid, A, PAGE_SIZE);
     const windows: GroundTruthWindow[] = [];
     m.groundTruth!.onWindow((w) => windows.push(w));
-    m.addWorkload({ name: 'x', setup: () => undefined, run: (mm) => (mm.access(pid, A, PAGE_SIZE, 64, 1, true), true) });
+    m.addWorkload({
+      name: 'x',
+      setup: () => undefined,
+      run: (mm) => (mm.access(pid, A, PAGE_SIZE, 64, 1, true), true),
+    });
     m.advance(0, 2500);
     expect(windows).toHaveLength(0);
     m.groundTruth!.finish(m.now);

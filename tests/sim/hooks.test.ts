@@ -13,7 +13,7 @@ function twoNodes(cfg = {}) {
 }
 
 describe('NUMA nodes and free lists', () => {
-  it('allocates on the faulting CPU\'s node and keeps per-node counts', () => {
+  it("allocates on the faulting CPU's node and keeps per-node counts", () => {
     const { m, pid } = twoNodes();
     const t1 = m.createThread(pid); // round-robin: CPU 1, node 1
     expect([m.cpuNode(0), m.cpuNode(1)]).toEqual([0, 1]);
@@ -160,7 +160,9 @@ describe('cost model', () => {
     c.tlbFlushes = 1;
     const e = estimateOverhead(c);
     expect(e.byKind.damonFault).toBe(3 * DEFAULT_COST_MODEL.damonFault);
-    expect(e.monitoringNs).toBe(3 * DEFAULT_COST_MODEL.damonFault + 10 * DEFAULT_COST_MODEL.mkold + DEFAULT_COST_MODEL.tlbFlush);
+    expect(e.monitoringNs).toBe(
+      3 * DEFAULT_COST_MODEL.damonFault + 10 * DEFAULT_COST_MODEL.mkold + DEFAULT_COST_MODEL.tlbFlush,
+    );
     expect(e.totalNs).toBe(e.monitoringNs + 2 * DEFAULT_COST_MODEL.minorFault);
     expect(estimateOverhead(c, { ...DEFAULT_COST_MODEL, mkold: 0 }).byKind.mkold).toBe(0);
   });

@@ -19,7 +19,15 @@ type Op =
 const pageArb = fc.oneof({ arbitrary: fc.nat(15), weight: 4 }, { arbitrary: fc.nat(PAGES - 1), weight: 1 });
 
 const op: fc.Arbitrary<Op> = fc.oneof(
-  fc.record({ k: fc.constant('access' as const), p: fc.nat(2), t: fc.nat(1), page: pageArb, n: fc.integer({ min: 1, max: 700 }), w: fc.boolean(), rnd: fc.boolean() }),
+  fc.record({
+    k: fc.constant('access' as const),
+    p: fc.nat(2),
+    t: fc.nat(1),
+    page: pageArb,
+    n: fc.integer({ min: 1, max: 700 }),
+    w: fc.boolean(),
+    rnd: fc.boolean(),
+  }),
   fc.record({ k: fc.constant('protect' as const), p: fc.nat(2), page: pageArb, none: fc.boolean() }),
   fc.record({ k: fc.constant('mkold' as const), p: fc.nat(2), page: pageArb }),
   fc.record({ k: fc.constant('unmap' as const), p: fc.nat(2), page: pageArb }),

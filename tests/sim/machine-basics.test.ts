@@ -107,7 +107,12 @@ describe('DAMON protection faults', () => {
     expect(m.pte(pid, BASE + PAGE_SIZE)!.protection).toBe(null);
     m.access(pid, BASE + PAGE_SIZE, PAGE_SIZE, 64, 1, true);
     expect(reports).toHaveLength(1);
-    expect(m.costs).toMatchObject({ damonFaults: 1, protectionChanges: 1, tlbFlushes: 1, reportsDelivered: 1 });
+    expect(m.costs).toMatchObject({
+      damonFaults: 1,
+      protectionChanges: 1,
+      tlbFlushes: 1,
+      reportsDelivered: 1,
+    });
   });
 
   it("'write' lets reads pass and faults on the first write only", () => {
@@ -189,12 +194,14 @@ describe('reverse map and shared frames', () => {
 
   it('exit frees anonymous frames', () => {
     const { m, pid } = setup();
+    expect([m.processes(), m.processName(pid)]).toEqual([[pid], 't']);
     m.access(pid, BASE, 16 * PAGE_SIZE, PAGE_SIZE, 16, true);
     expect(m.nodeStats()[0]!.usedFrames).toBe(16);
     m.exitProcess(pid);
     expect(m.nodeStats()[0]!.usedFrames).toBe(0);
     expect(m.vmas(pid)).toEqual([]);
     expect(m.translate(pid, BASE)).toBe(-1);
+    expect(m.processes()).toEqual([]);
   });
 });
 

@@ -147,7 +147,11 @@ describe('virtual time', () => {
     const times: number[] = [];
     m.onDamonFault((r) => times.push(r.time));
     m.protect(pid, HOT + 255 * PAGE_SIZE, 'none');
-    m.addWorkload({ name: 'x', setup: () => undefined, run: (mm) => (mm.access(pid, HOT, MiB, PAGE_SIZE, 256, false), false) });
+    m.addWorkload({
+      name: 'x',
+      setup: () => undefined,
+      run: (mm) => (mm.access(pid, HOT, MiB, PAGE_SIZE, 256, false), false),
+    });
     m.advance(0, 100);
     expect(times).toEqual([99]);
     expect(m.workloadsFinished).toBe(true);

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseKdamondsConfig } from '../../src/interfaces/config/load.js';
 import { kdamondsToJson } from '../../src/interfaces/config/serialize.js';
-import { configOfTree, writeConfigToTree } from '../../src/interfaces/sysfs/config.js';
+import { configOfTree, schemesOfContextConfig, writeConfigToTree } from '../../src/interfaces/sysfs/config.js';
+import { Scheme } from '../../src/schemes/scheme.js';
 import { VirtualSysfs } from '../../src/interfaces/sysfs/tree.js';
 import { treeListing } from '../../src/backends/kernel/tree.js';
 import type { DamonSysfs } from '../../src/backends/kernel/sysfs.js';
@@ -70,5 +71,19 @@ describe('kdamonds JSON config ↔ virtual sysfs tree', () => {
     // 5 ms sample, 100 ms aggr: 20 samples per aggregation → 10% = 2, 50% = 10; 1 s = 10 aggregations
     const s = 'kdamonds/0/contexts/0/schemes/0/access_pattern';
     expect([tree.readRaw(`${s}/nr_accesses/min`), tree.readRaw(`${s}/nr_accesses/max`), tree.readRaw(`${s}/age/min`)]).toEqual(['2', '10', '10']);
+  });
+
+  it('schemesOfContextConfig builds the same schemes as `state on` from the tree', () => {
+    const config = parseKdamondsConfig(CONFIG, 'test');
+    const tree = new VirtualSysfs();
+    writeConfigToTree(tree, config);
+    tree.write('kdamonds/0/state', 'on');
+    const live = tree.kdamond(0)!.runtime.schemes!.schemes;
+    const direct = schemesOfContextConfig(config.kdamonds[0]!.contexts[0]!).map((s, i) => new Scheme(s, `schemes[${i}]`));
+    const user = (s: Scheme) => ({ a: s.action, p: s.pattern, q: { ...s.quota, chargeTargetFrom: null }, w: s.wmarks, c: s.coreFilters, o: s.opsFilters, n: s.targetNid, d: s.dests });
+    expect(direct.map(user)).toEqual(live.map(user));
+    expect(direct[0]!.coreFilters).toHaveLength(1);
+    expect(direct[1]!.dests).toEqual([{ nid: 1, weight: 3 }, { nid: 0, weight: 1 }]);
+    tree.write('kdamonds/0/state', 'off');
   });
 });

@@ -53,4 +53,19 @@ describe('kernel sysfs parity', () => {
     const diff = lines.flatMap((l, i) => (kernelOut[i] === virtualOut[i] ? [] : [`${l}: kernel "${kernelOut[i]}", damon-ts "${virtualOut[i]}"`]));
     expect(diff).toEqual([]);
   });
+
+  // Read-only evidence from a kernel tree in use: every line of errno-parity.script is refused by
+  // the kernel before it acts (see the script's header), so running it disturbs nobody.
+  const busyTree = existsSync(`${ADMIN}/kdamonds/0/contexts/0/schemes/0/ops_filters/0/type`) && process.getuid?.() === 0;
+  if (!busyTree) console.log('kernel errno parity skipped: no kdamonds/0 with a scheme and an ops filter in the kernel tree');
+  it.skipIf(!busyTree)('refused writes, reads of missing files and directories give the kernel\'s errno', () => {
+    const text = readFileSync(new URL('./fixtures/errno-parity.script', import.meta.url), 'utf8');
+    const kernelOut = runSysfsScript(text, kernelIo(ADMIN));
+    const tree = new VirtualSysfs();
+    runSysfsScript(['write kdamonds/nr_kdamonds 1', 'write kdamonds/0/contexts/nr_contexts 1', 'write kdamonds/0/contexts/0/schemes/nr_schemes 1', 'write kdamonds/0/contexts/0/schemes/0/ops_filters/nr_filters 1'].join('\n'), virtualIo(tree));
+    const virtualOut = runSysfsScript(text, virtualIo(tree));
+    const lines = text.trimEnd().split('\n');
+    expect(lines.map((l, i) => `${l} => ${virtualOut[i]}`)).toEqual(lines.map((l, i) => `${l} => ${kernelOut[i]}`));
+    expect(kernelOut.filter((l) => l.startsWith('error: ')).length).toBeGreaterThanOrEqual(20);
+  });
 });

@@ -207,4 +207,40 @@ describe('virtual sysfs tree', () => {
     expect(runSysfsScript([`write ${C0}/targets/0/obsolete_target Y`, 'write kdamonds/0/state commit'].join('\n'), virtualIo(tree))).toEqual(['ok', 'ok']);
     expect(ctx.targets).toHaveLength(0);
   });
+
+  it('pause: no sampling or schemes while paused, walks canceled; commit resumes', () => {
+    const tree = new VirtualSysfs();
+    const { got, want } = expectLines(
+      [
+        ...paddrSetup(0, 1 << 24, 1),
+        [`write ${S0}/access_pattern/sz/max 18446744073709551615`, 'ok'],
+        [`write ${S0}/access_pattern/nr_accesses/max 4294967295`, 'ok'],
+        [`write ${S0}/access_pattern/age/max 4294967295`, 'ok'],
+        [`write ${C0}/pause Y`, 'ok'],
+        ['write kdamonds/0/state on', 'ok'],
+        ['write kdamonds/0/state update_schemes_tried_regions', 'error: ECANCELED'],
+      ],
+      tree,
+    );
+    expect(got).toEqual(want);
+    const ctx = tree.kdamond(0)!.runtime.context!;
+    tree.host.advance(1_000_000);
+    expect(ctx.passedSampleIntervals).toBe(0);
+    expect(runSysfsScript([`write ${C0}/pause N`, 'write kdamonds/0/state commit'].join('\n'), virtualIo(tree))).toEqual(['ok', 'ok']);
+    tree.host.advance(1_000_000);
+    expect(ctx.passedSampleIntervals).toBeGreaterThan(100);
+    expect(tree.kdamond(0)!.runtime.schemes!.schemes[0]!.stat.nrTried).toBeGreaterThan(0);
+  });
+
+  it('refresh_ms updates stats files periodically', () => {
+    const tree = new VirtualSysfs();
+    runSysfsScript(
+      [...paddrSetup(0, 1 << 24, 1).map((p) => p[0]), `write ${S0}/access_pattern/sz/max 18446744073709551615`, `write ${S0}/access_pattern/nr_accesses/max 4294967295`, `write ${S0}/access_pattern/age/max 4294967295`, 'write kdamonds/0/refresh_ms 100', 'write kdamonds/0/state on'].join('\n'),
+      virtualIo(tree),
+    );
+    expect(tree.readRaw(`${S0}/stats/nr_tried`)).toBe('0');
+    tree.host.advance(500_000);
+    tree.refresh();
+    expect(Number(tree.readRaw(`${S0}/stats/nr_tried`))).toBeGreaterThan(0);
+  });
 });

@@ -176,13 +176,13 @@ export class WriteOnlySource implements ReportSource {
     let written: WrittenRanges;
     try {
       written = scanner.scan();
+      scanner.registerNewMappings();
     } catch (e) {
       if (!processRunning(this.opts.pid)) return; // the program ended: nothing more to scan
       throw e;
     }
     const t1 = monotonicUs();
     this.counters.scanUs += t1 - t0;
-    scanner.registerNewMappings();
     this.reader?.poll();
     this.counters.samples++;
     const now = nowUs ?? t1 - (this.opts.timeBaseUs ?? 0);

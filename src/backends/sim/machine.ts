@@ -12,7 +12,14 @@ import { resolveMachineConfig, type MachineConfig } from './config.js';
 export type { GroundTruthConfig, GroundTruthView, MachineConfig } from './config.js';
 import { zeroCosts, type MachineCosts } from './costs.js';
 import { GroundTruth } from './ground-truth.js';
-import { FRAME_ACTIVE, FRAME_ALLOCATED, FRAME_HUGE, FRAME_SHARED, PhysicalMemory, type NodeStats } from './physical-memory.js';
+import {
+  FRAME_ACTIVE,
+  FRAME_ALLOCATED,
+  FRAME_HUGE,
+  FRAME_SHARED,
+  PhysicalMemory,
+  type NodeStats,
+} from './physical-memory.js';
 import { PageDirectory, PageTablePool } from './page-tables.js';
 import { Tlb } from './tlb.js';
 
@@ -94,7 +101,6 @@ interface Thread {
   tid: number;
   proc: Proc;
   cpu: number;
-  pinned: boolean;
   /** Virtual time of this thread's next access inside the current span, µs (fractional). */
   clock: number;
   /** Ground-truth views this thread's accesses count in. */
@@ -150,22 +156,29 @@ export class Machine {
   // Current batch: touches each page at least twice on average (TLB insertion at the front).
   private bReused = false;
   private readonly dt: number;
-  // Last page-table lookup (batches walk tables in order).
+  // Last thread of a batch, and last directory page of a touch (batches walk tables in order).
   private cThread: Thread | null = null;
   private cProc: Proc | null = null;
   private cHi = -1;
   private cDir: Int32Array = new Int32Array(0);
   private scratch = new Int32Array(0);
+  // Result of the last locate().
+  private lProc: Proc | null = null;
+  private lT = 0;
+  private lE = 0;
+  private lH = 0;
 
   constructor(config: Partial<MachineConfig> = {}) {
     this.config = resolveMachineConfig(config);
     const c = this.config;
     this.phys = new PhysicalMemory(c.memoryBytes, c.nodes);
-    this.tlb = new Tlb(c.cpus, c.tlbEntries);
+    this.tlb = new Tlb(c.cpus, c.tlbEntries, this.pt);
     this.tlbOn = this.tlb.enabled;
     this.prng = new Prng(c.seed);
     this.dt = 1e6 / c.accessesPerSecond;
-    this.gt = c.groundTruth ? new GroundTruth(c.groundTruth, c.cpus, this.pt, (asid) => this.asids[asid]?.tgid ?? -1) : null;
+    this.gt = c.groundTruth
+      ? new GroundTruth(c.groundTruth, c.cpus, this.pt, (asid) => this.asids[asid]?.tgid ?? -1)
+      : null;
   }
 
   get now(): number {
@@ -182,7 +195,16 @@ export class Machine {
     const asid = this.asids.length;
     if (asid >= MAX_ASID) throw new Error(`machine: more than ${MAX_ASID} processes`);
     const tgid = this.nextPid;
-    const p: Proc = { tgid, name, asid, alive: true, vmas: [], dir: new PageDirectory(), threads: [], cpus: new Set() };
+    const p: Proc = {
+      tgid,
+      name,
+      asid,
+      alive: true,
+      vmas: [],
+      dir: new PageDirectory(),
+      threads: [],
+      cpus: new Set(),
+    };
     this.procs.set(tgid, p);
     this.asids.push(p);
     this.addThread(p, tgid, undefined);
@@ -201,7 +223,13 @@ export class Machine {
     if (cpu !== undefined) this.checkCpu(cpu, 'cpu');
     const placed = cpu ?? this.nextCpu++ % this.config.cpus;
     const views = this.gt ? this.gt.viewsFor(tid, placed) : new Int32Array(0);
-    this.threads.set(tid, { tid, proc: p, cpu: placed, pinned: cpu !== undefined, clock: this.spanStart, views });
+    this.threads.set(tid, {
+      tid,
+      proc: p,
+      cpu: placed,
+      clock: this.spanStart,
+      views,
+    });
     p.threads.push(tid);
     p.cpus.add(placed);
     this.nextPid = tid + 1;
@@ -212,7 +240,6 @@ export class Machine {
     const th = this.thread(tid, 'setThreadCpu');
     this.checkCpu(cpu, 'cpu');
     th.cpu = cpu;
-    th.pinned = true;
     th.proc.cpus.add(cpu);
     if (this.gt) th.views = this.gt.viewsFor(tid, cpu);
   }
@@ -229,6 +256,15 @@ export class Machine {
     return Math.floor((cpu * this.config.nodes) / this.config.cpus);
   }
 
+  /** Live processes' tgids, in creation order. */
+  processes(): number[] {
+    return [...this.procs.values()].filter((p) => p.alive).map((p) => p.tgid);
+  }
+
+  processName(tgid: number): string | undefined {
+    return this.procs.get(tgid)?.name;
+  }
+
   processAlive(tgid: number): boolean {
     return this.procs.get(tgid)?.alive === true;
   }
@@ -240,7 +276,8 @@ export class Machine {
       const base = t * PTES_PER_TABLE;
       if (pool.tableHuge[t]) {
         const pfn = pool.pfn[base]!;
-        for (let i = 0; i < PTES_PER_TABLE; i++) this.phys.removeMapping(pfn + i, p.tgid, pool.tableVpn[t]! + i);
+        for (let i = 0; i < PTES_PER_TABLE; i++)
+          this.phys.removeMapping(pfn + i, p.tgid, pool.tableVpn[t]! + i);
         this.phys.free(pfn, true);
       } else {
         for (let i = 0; i < PTES_PER_TABLE; i++) {
@@ -261,14 +298,21 @@ export class Machine {
   mmap(tgid: number, start: number, length: number, opts: MmapOptions = {}): void {
     const p = this.liveProc(tgid, 'mmap');
     const where = `mmap(tgid ${tgid}, 0x${start.toString(16)}, ${length})`;
-    if (!Number.isInteger(start) || start < 0 || start % PAGE_SIZE !== 0) throw new Error(`${where}: start must be a page-aligned address`);
-    if (!Number.isInteger(length) || length <= 0 || length % PAGE_SIZE !== 0) throw new Error(`${where}: length must be a positive multiple of ${PAGE_SIZE}`);
+    if (!Number.isInteger(start) || start < 0 || start % PAGE_SIZE !== 0)
+      throw new Error(`${where}: start must be a page-aligned address`);
+    if (!Number.isInteger(length) || length <= 0 || length % PAGE_SIZE !== 0)
+      throw new Error(`${where}: length must be a positive multiple of ${PAGE_SIZE}`);
     const end = start + length;
     if (end > USER_ADDR_LIMIT) throw new Error(`${where}: end beyond the 47-bit user address space`);
-    if (opts.prot !== undefined && opts.prot !== 'r' && opts.prot !== 'rw') throw new Error(`${where}: prot must be 'r' or 'rw'`);
-    if (opts.shared !== undefined && opts.anon === true) throw new Error(`${where}: a shared mapping is not anonymous`);
+    if (opts.prot !== undefined && opts.prot !== 'r' && opts.prot !== 'rw')
+      throw new Error(`${where}: prot must be 'r' or 'rw'`);
+    if (opts.shared !== undefined && opts.anon === true)
+      throw new Error(`${where}: a shared mapping is not anonymous`);
     const i = p.vmas.findIndex((v) => v.end > start);
-    if (i >= 0 && p.vmas[i]!.start < end) throw new Error(`${where}: overlaps VMA [0x${p.vmas[i]!.start.toString(16)}, 0x${p.vmas[i]!.end.toString(16)})`);
+    if (i >= 0 && p.vmas[i]!.start < end)
+      throw new Error(
+        `${where}: overlaps VMA [0x${p.vmas[i]!.start.toString(16)}, 0x${p.vmas[i]!.end.toString(16)})`,
+      );
     let shared: SharedObject | null = null;
     if (opts.shared !== undefined) {
       shared = this.shared.get(opts.shared) ?? { pages: new Map() };
@@ -303,7 +347,8 @@ export class Machine {
    */
   advance(fromUs: number, toUs: number): void {
     if (!(toUs >= fromUs)) throw new Error(`machine advance(${fromUs}, ${toUs}): end before start`);
-    if (fromUs < this._now) throw new Error(`machine advance(${fromUs}, ${toUs}): starts before machine time ${this._now}`);
+    if (fromUs < this._now)
+      throw new Error(`machine advance(${fromUs}, ${toUs}): starts before machine time ${this._now}`);
     let t = fromUs;
     this._now = t;
     this.gt?.advanceTo(t);
@@ -376,7 +421,14 @@ export class Machine {
   }
 
   /** `count` accesses at uniformly random strided offsets in [start, start+length). */
-  accessRandom(tid: number, start: number, length: number, stride: number, count: number, isWrite: boolean): void {
+  accessRandom(
+    tid: number,
+    start: number,
+    length: number,
+    stride: number,
+    count: number,
+    isWrite: boolean,
+  ): void {
     const th = this.beginBatch('accessRandom', tid, start, length, stride, count);
     const slots = Math.max(1, Math.floor(length / stride));
     const rng = this.prng;
@@ -389,7 +441,8 @@ export class Machine {
     const firstVpn = Math.floor(start / PAGE_SIZE);
     // Units the batch can touch: slots when each is on its own page, else pages (taken as equally
     // likely: exact when the stride divides the page size and the range is page-aligned).
-    const units = stride >= PAGE_SIZE ? slots : Math.floor((start + (slots - 1) * stride) / PAGE_SIZE) - firstVpn + 1;
+    const units =
+      stride >= PAGE_SIZE ? slots : Math.floor((start + (slots - 1) * stride) / PAGE_SIZE) - firstVpn + 1;
     this.bReused = count >= 2 * units;
     if (count * 2 <= units || units > 1 << 24) {
       for (let k = 0; k < count; k++) {
@@ -420,13 +473,31 @@ export class Machine {
     }
   }
 
-  private beginBatch(op: string, tid: number, start: number, length: number, stride: number, count: number): Thread {
+  private beginBatch(
+    op: string,
+    tid: number,
+    start: number,
+    length: number,
+    stride: number,
+    count: number,
+  ): Thread {
     const th = this.thread(tid, op);
     // One combined test on the fast path; the detailed checks only name what is wrong.
-    if (!(start >= 0 && start < USER_ADDR_LIMIT && length > 0 && stride > 0 && count >= 0 && Number.isInteger(length) && Number.isInteger(stride) && Number.isInteger(count))) {
+    if (!(
+      start >= 0 &&
+      start < USER_ADDR_LIMIT &&
+      length > 0 &&
+      stride > 0 &&
+      count >= 0 &&
+      Number.isInteger(length) &&
+      Number.isInteger(stride) &&
+      Number.isInteger(count)
+    )) {
       if (!(start >= 0 && start < USER_ADDR_LIMIT)) throw new Error(`${op}(tid ${tid}): bad start ${start}`);
-      if (!Number.isInteger(length) || length <= 0) throw new Error(`${op}(tid ${tid}): length must be a positive integer, got ${length}`);
-      if (!Number.isInteger(stride) || stride <= 0) throw new Error(`${op}(tid ${tid}): stride must be a positive integer, got ${stride}`);
+      if (!Number.isInteger(length) || length <= 0)
+        throw new Error(`${op}(tid ${tid}): length must be a positive integer, got ${length}`);
+      if (!Number.isInteger(stride) || stride <= 0)
+        throw new Error(`${op}(tid ${tid}): stride must be a positive integer, got ${stride}`);
       throw new Error(`${op}(tid ${tid}): count must be a non-negative integer, got ${count}`);
     }
     this.bClock = th.clock;
@@ -463,14 +534,27 @@ export class Machine {
     const pool = this.pt;
     const e = t * PTES_PER_TABLE + off;
     this.costs.pageTouches++;
-    const slot = this.tlbOn ? this.tlb.probe(th.cpu, proc.asid, key, off, pool.tableHuge[t] === 1) : -1;
+    const huge = pool.tableHuge[t] === 1;
+    const slot = this.tlbOn
+      ? this.tlb.probe(th.cpu, proc.asid, key, off, huge, huge ? t * PTES_PER_TABLE : e)
+      : -1;
     if (slot >= 0 && (!isWrite || this.tlb.writeOk[slot] === 1)) this.costs.tlbHits++;
     else this.walk(th, t, e, key, off, pageOff, k, isWrite, slot);
     if (this.gt) this.gt.record(e, this.pt.pfn[e]!, th.tid, th.cpu, isWrite, th.views);
   }
 
   /** Page walk on a TLB miss: faults, then Accessed (and Dirty on a write), then cache the translation. */
-  private walk(th: Thread, t: number, e: number, key: number, off: number, pageOff: number, k: number, isWrite: boolean, slot: number): void {
+  private walk(
+    th: Thread,
+    t: number,
+    e: number,
+    key: number,
+    off: number,
+    pageOff: number,
+    k: number,
+    isWrite: boolean,
+    slot: number,
+  ): void {
     this.costs.pageWalks++;
     const vpn = key * PTES_PER_TABLE + off;
     const addr = vpn * PAGE_SIZE + pageOff;
@@ -493,7 +577,9 @@ export class Machine {
       f = pool.flags[h]!;
     }
     if (isWrite && !(f & PTE_WRITABLE)) {
-      throw new Error(`machine: tid ${th.tid} wrote to read-only address 0x${addr.toString(16)} (tgid ${th.proc.tgid})`);
+      throw new Error(
+        `machine: tid ${th.tid} wrote to read-only address 0x${addr.toString(16)} (tgid ${th.proc.tgid})`,
+      );
     }
     f |= isWrite ? PTE_YOUNG | PTE_DIRTY : PTE_YOUNG;
     pool.flags[h] = f;
@@ -505,7 +591,15 @@ export class Machine {
       const writeOk = (f & (PTE_WRITABLE | PTE_DIRTY | PTE_PROT_WRITE)) === (PTE_WRITABLE | PTE_DIRTY);
       if (slot >= 0) this.tlb.writeOk[slot] = writeOk ? 1 : 0;
       else {
-        if (faulted) this.tlb.probe(th.cpu, th.proc.asid, key, off, pool.tableHuge[t] === 1);
+        if (faulted)
+          this.tlb.probe(
+            th.cpu,
+            th.proc.asid,
+            key,
+            off,
+            pool.tableHuge[t] === 1,
+            pool.tableHuge[t] ? t * PTES_PER_TABLE : e,
+          );
         this.tlb.fill(writeOk, this.bReused);
       }
     }
@@ -550,8 +644,14 @@ export class Machine {
 
   private vmaOrFault(th: Thread, addr: number, isWrite: boolean): Vma {
     const vma = this.findVma(th.proc, addr);
-    if (!vma) throw new Error(`machine: segmentation fault: tid ${th.tid} accessed 0x${addr.toString(16)}, outside every VMA of tgid ${th.proc.tgid}`);
-    if (isWrite && !vma.writable) throw new Error(`machine: tid ${th.tid} wrote to read-only address 0x${addr.toString(16)} (tgid ${th.proc.tgid})`);
+    if (!vma)
+      throw new Error(
+        `machine: segmentation fault: tid ${th.tid} accessed 0x${addr.toString(16)}, outside every VMA of tgid ${th.proc.tgid}`,
+      );
+    if (isWrite && !vma.writable)
+      throw new Error(
+        `machine: tid ${th.tid} wrote to read-only address 0x${addr.toString(16)} (tgid ${th.proc.tgid})`,
+      );
     return vma;
   }
 
@@ -588,7 +688,13 @@ export class Machine {
     if (wasSwapped) this.costs.majorFaults++;
     else this.costs.minorFaults++;
     const tableStart = Math.floor(vpn / PTES_PER_TABLE) * HUGE_PAGE_SIZE;
-    if (this.config.thp && vma.anon && pool.tableUsed[t] === 0 && vma.start <= tableStart && tableStart + HUGE_PAGE_SIZE <= vma.end) {
+    if (
+      this.config.thp &&
+      vma.anon &&
+      pool.tableUsed[t] === 0 &&
+      vma.start <= tableStart &&
+      tableStart + HUGE_PAGE_SIZE <= vma.end
+    ) {
       const base = this.phys.alloc(node, true);
       if (base >= 0) {
         const e0 = t * PTES_PER_TABLE;
@@ -609,12 +715,22 @@ export class Machine {
   private allocFrame(node: number, huge: boolean, th: Thread, addr: number): number {
     const pfn = this.phys.alloc(node, huge);
     if (pfn < 0) {
-      throw new Error(`machine: out of simulated memory (${this.config.memoryBytes} bytes) on tid ${th.tid}'s access to 0x${addr.toString(16)}`);
+      throw new Error(
+        `machine: out of simulated memory (${this.config.memoryBytes} bytes) on tid ${th.tid}'s access to 0x${addr.toString(16)}`,
+      );
     }
     return pfn;
   }
 
-  private mapEntry(p: Proc, t: number, e: number, pfn: number, vpn: number, wflag: number, wasSwapped: boolean): void {
+  private mapEntry(
+    p: Proc,
+    t: number,
+    e: number,
+    pfn: number,
+    vpn: number,
+    wflag: number,
+    wasSwapped: boolean,
+  ): void {
     const pool = this.pt;
     pool.pfn[e] = pfn;
     pool.flags[e] = PTE_PRESENT | wflag;
@@ -630,28 +746,38 @@ export class Machine {
 
   // ---------------------------------------------------------------- page-table primitives (ops sets)
 
-  /** Locates the PTE (or PMD head entry) of a virtual page: [table, state index], or null. */
-  private entryOf(tgid: number, vaddr: number): [number, number, number] | null {
-    const p = this.procs.get(tgid);
-    if (!p?.alive || !(vaddr >= 0)) return null;
+  /**
+   * Locates the PTE of a virtual page of a live process: sets lProc, lT (table), lE (entry) and lH
+   * (the entry holding its state: the PMD head for a THP). False if the process or table is absent.
+   * Fields instead of a returned tuple: ops sets call this per region per sample.
+   */
+  private locate(tgid: number, vaddr: number): boolean {
+    let p = this.lProc;
+    if (p?.tgid !== tgid) {
+      p = this.procs.get(tgid) ?? null;
+      this.lProc = p;
+    }
+    if (!p?.alive || !(vaddr >= 0)) return false;
     const vpn = Math.floor(vaddr / PAGE_SIZE);
     const key = Math.floor(vpn / PTES_PER_TABLE);
     const t = p.dir.get(key);
-    if (t < 0) return null;
-    const e = t * PTES_PER_TABLE + (vpn - key * PTES_PER_TABLE);
-    return [t, e, this.pt.tableHuge[t] ? t * PTES_PER_TABLE : e];
+    if (t < 0) return false;
+    this.lT = t;
+    this.lE = t * PTES_PER_TABLE + (vpn - key * PTES_PER_TABLE);
+    this.lH = this.pt.tableHuge[t] ? t * PTES_PER_TABLE : this.lE;
+    return true;
   }
 
   translate(tgid: number, vaddr: number): number {
-    const x = this.entryOf(tgid, vaddr);
-    if (!x || !(this.pt.flags[x[1]]! & PTE_PRESENT)) return -1;
-    return this.pt.pfn[x[1]]! * PAGE_SIZE + (vaddr % PAGE_SIZE);
+    if (!this.locate(tgid, vaddr) || !(this.pt.flags[this.lE]! & PTE_PRESENT)) return -1;
+    return this.pt.pfn[this.lE]! * PAGE_SIZE + (vaddr % PAGE_SIZE);
   }
 
   pte(tgid: number, vaddr: number): PteState | null {
-    const x = this.entryOf(tgid, vaddr);
-    if (!x) return null;
-    const [t, e, h] = x;
+    if (!this.locate(tgid, vaddr)) return null;
+    const t = this.lT;
+    const e = this.lE;
+    const h = this.lH;
     const f = this.pt.flags[h]!;
     const present = (this.pt.flags[e]! & PTE_PRESENT) !== 0;
     return {
@@ -669,18 +795,17 @@ export class Machine {
   /** Clears the Accessed bit of the page's PTE/PMD, without a TLB flush (as DAMON's mkold). */
   mkold(tgid: number, vaddr: number): void {
     this.costs.mkold++;
-    const x = this.entryOf(tgid, vaddr);
-    if (x && this.pt.flags[x[2]]! & PTE_PRESENT) this.pt.flags[x[2]]! &= ~PTE_YOUNG;
+    if (this.locate(tgid, vaddr) && this.pt.flags[this.lH]! & PTE_PRESENT)
+      this.pt.flags[this.lH]! &= ~PTE_YOUNG;
   }
 
   young(tgid: number, vaddr: number): { young: boolean; folioSize: number } {
     this.costs.youngChecks++;
-    const x = this.entryOf(tgid, vaddr);
-    if (!x) return { young: false, folioSize: PAGE_SIZE };
-    const f = this.pt.flags[x[2]]!;
+    if (!this.locate(tgid, vaddr)) return { young: false, folioSize: PAGE_SIZE };
+    const f = this.pt.flags[this.lH]!;
     return {
       young: (f & (PTE_PRESENT | PTE_YOUNG)) === (PTE_PRESENT | PTE_YOUNG),
-      folioSize: this.pt.tableHuge[x[0]] ? HUGE_PAGE_SIZE : PAGE_SIZE,
+      folioSize: this.pt.tableHuge[this.lT] ? HUGE_PAGE_SIZE : PAGE_SIZE,
     };
   }
 
@@ -703,8 +828,7 @@ export class Machine {
     const pfn = folio.huge ? folio.head : Math.floor(paddr / PAGE_SIZE);
     for (const m of this.phys.mappings(pfn)) {
       const p = this.procs.get(m.tgid);
-      const x = this.entryOf(m.tgid, m.vpn * PAGE_SIZE);
-      if (p && x) out.push({ tgid: m.tgid, vpn: m.vpn, h: x[2], p });
+      if (p && this.locate(m.tgid, m.vpn * PAGE_SIZE)) out.push({ tgid: m.tgid, vpn: m.vpn, h: this.lH, p });
     }
     return out;
   }
@@ -743,9 +867,8 @@ export class Machine {
 
   /** Installs DAMON protection on the page's PTE/PMD and flushes it from every TLB. */
   protect(tgid: number, vaddr: number, kind: 'none' | 'write'): void {
-    const x = this.entryOf(tgid, vaddr);
-    if (!x) return;
-    this.protectEntry(this.procs.get(tgid)!, x[2], Math.floor(vaddr / PAGE_SIZE), kind);
+    if (!this.locate(tgid, vaddr)) return;
+    this.protectEntry(this.lProc!, this.lH, Math.floor(vaddr / PAGE_SIZE), kind);
   }
 
   protectPhys(paddr: number, kind: 'none' | 'write'): void {
@@ -755,7 +878,8 @@ export class Machine {
   private protectEntry(p: Proc, h: number, vpn: number, kind: 'none' | 'write'): void {
     const f = this.pt.flags[h]!;
     if (!(f & PTE_PRESENT)) return;
-    this.pt.flags[h] = (f & ~(PTE_PROT_NONE | PTE_PROT_WRITE)) | (kind === 'none' ? PTE_PROT_NONE : PTE_PROT_WRITE);
+    this.pt.flags[h] =
+      (f & ~(PTE_PROT_NONE | PTE_PROT_WRITE)) | (kind === 'none' ? PTE_PROT_NONE : PTE_PROT_WRITE);
     this.costs.protectionChanges++;
     this.flush(p, vpn);
   }
@@ -767,7 +891,10 @@ export class Machine {
     if (!this.tlbOn) return;
     const key = Math.floor(vpn / PTES_PER_TABLE);
     const t = p.dir.get(key);
-    this.tlb.invalidate(p.asid, key, vpn - key * PTES_PER_TABLE, t >= 0 && this.pt.tableHuge[t] === 1);
+    if (t < 0) return;
+    const huge = this.pt.tableHuge[t] === 1;
+    const off = vpn - key * PTES_PER_TABLE;
+    this.tlb.invalidate(p.asid, key, off, huge, t * PTES_PER_TABLE + (huge ? 0 : off));
   }
 
   onDamonFault(listener: (r: AccessReport) => void): () => void {
@@ -797,7 +924,8 @@ export class Machine {
   /** LRU aging: frames accessed since the previous scan become active, the rest inactive. */
   lruScan(node?: number): number {
     let n = 0;
-    for (let i = 0; i < this.config.nodes; i++) if (node === undefined || node === i) n += this.phys.lruScan(i);
+    for (let i = 0; i < this.config.nodes; i++)
+      if (node === undefined || node === i) n += this.phys.lruScan(i);
     return n;
   }
 
@@ -821,10 +949,10 @@ export class Machine {
 
   /** Discards the process's mapping of a page (MADV_DONTNEED): the next access is a minor fault. */
   unmap(tgid: number, vaddr: number): boolean {
-    const x = this.entryOf(tgid, vaddr);
-    if (!x || !(this.pt.flags[x[1]]! & PTE_PRESENT)) return false;
+    if (!this.locate(tgid, vaddr) || !(this.pt.flags[this.lE]! & PTE_PRESENT)) return false;
     const p = this.procs.get(tgid)!;
-    const [t, e] = x;
+    const t = this.lT;
+    const e = this.lE;
     this.costs.unmaps++;
     if (this.pt.tableHuge[t]) {
       this.dropHugeMapping(p, t, 0);
@@ -862,13 +990,18 @@ export class Machine {
       this.phys.removeMapping(pfn, m.tgid, m.vpn);
       this.flush(m.p, m.vpn);
     }
-    const owner = this.sharedOwner.get(pfn);
-    if (owner) {
-      owner.obj.pages.set(owner.idx, PAGED_OUT);
-      this.sharedOwner.delete(pfn);
-    }
+    this.rehomeShared(pfn, PAGED_OUT);
     this.phys.free(pfn, false);
     return true;
+  }
+
+  /** Points the shared object holding frame `pfn` (if any) at `to`: a new frame, or PAGED_OUT. */
+  private rehomeShared(pfn: number, to: number): void {
+    const owner = this.sharedOwner.get(pfn);
+    if (!owner) return;
+    owner.obj.pages.set(owner.idx, to);
+    this.sharedOwner.delete(pfn);
+    if (to >= 0) this.sharedOwner.set(to, owner);
   }
 
   /** Unmaps a PMD-mapped THP: its 512 entries become empty (state 0) or swapped; the block is freed. */
@@ -893,7 +1026,8 @@ export class Machine {
    * the old frame freed. Returns the new physical address of paddr, or -1 if not possible.
    */
   migratePhys(paddr: number, node: number): number {
-    if (!Number.isInteger(node) || node < 0 || node >= this.config.nodes) throw new Error(`machine migratePhys: no node ${node}`);
+    if (!Number.isInteger(node) || node < 0 || node >= this.config.nodes)
+      throw new Error(`machine migratePhys: no node ${node}`);
     const folio = this.folioOf(paddr);
     if (!folio) return -1;
     const len = folio.huge ? PTES_PER_TABLE : 1;
@@ -912,12 +1046,7 @@ export class Machine {
       else this.pt.pfn[m.h] = nu;
       this.flush(m.p, m.vpn);
     }
-    const owner = this.sharedOwner.get(old);
-    if (owner) {
-      owner.obj.pages.set(owner.idx, nu);
-      this.sharedOwner.delete(old);
-      this.sharedOwner.set(nu, owner);
-    }
+    this.rehomeShared(old, nu);
     this.phys.free(old, folio.huge);
     this.costs.migrations++;
     return paddr - old * PAGE_SIZE + nu * PAGE_SIZE;

@@ -15,6 +15,8 @@ export class PageTablePool {
   /** pfn of each entry, -1 when none. */
   pfn = new Int32Array(0);
   flags = new Uint8Array(0);
+  /** CPUs (bit c, c < 32) whose TLB caches this entry's translation; maintained by the Tlb. */
+  tlbMask = new Uint32Array(0);
   /** Per table: owner's address-space id, first vpn, PMD-mapped flag, entries present or swapped. */
   tableAsid = new Int32Array(0);
   tableVpn = new Float64Array(0);
@@ -42,6 +44,7 @@ export class PageTablePool {
     const e = t * PTES_PER_TABLE;
     this.pfn.fill(-1, e, e + PTES_PER_TABLE);
     this.flags.fill(0, e, e + PTES_PER_TABLE);
+    this.tlbMask.fill(0, e, e + PTES_PER_TABLE);
     return t;
   }
 
@@ -57,6 +60,7 @@ export class PageTablePool {
     this.tableUsed = grown(this.tableUsed, tables);
     this.pfn = grown(this.pfn, tables * PTES_PER_TABLE);
     this.flags = grown(this.flags, tables * PTES_PER_TABLE);
+    this.tlbMask = grown(this.tlbMask, tables * PTES_PER_TABLE);
     this.onGrow?.(tables * PTES_PER_TABLE);
   }
 }

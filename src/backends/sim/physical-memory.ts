@@ -47,7 +47,10 @@ export class PhysicalMemory {
   private readonly hugeBlocks: number[][];
   private readonly used: number[];
 
-  constructor(memoryBytes: number, readonly nodes: number) {
+  constructor(
+    memoryBytes: number,
+    readonly nodes: number,
+  ) {
     this.nrFrames = memoryBytes / 4096;
     this.framesPerNode = this.nrFrames / nodes;
     this.mapTgid = new Int32Array(this.nrFrames).fill(-1);
@@ -222,7 +225,8 @@ export class PhysicalMemory {
     return this.used.map((used, node) => {
       let active = 0;
       for (let p = node * this.framesPerNode, hi = this.bump[node]!; p < hi; p++) {
-        if ((this.flags[p]! & (FRAME_ALLOCATED | FRAME_ACTIVE)) === (FRAME_ALLOCATED | FRAME_ACTIVE)) active++;
+        if ((this.flags[p]! & (FRAME_ALLOCATED | FRAME_ACTIVE)) === (FRAME_ALLOCATED | FRAME_ACTIVE))
+          active++;
       }
       return {
         node,

@@ -10,30 +10,18 @@
  * breakdown on the same scale as nr_accesses.
  */
 import type { AggregationWindow, DamonContext } from '../../core/context.js';
-import type { RegionArrays } from '../../core/types.js';
+import { findRegion } from '../../core/report-intake.js';
 import { type RecordHeader, type RecordRegion, recordHeader } from '../../records/types.js';
+import type { RecordWriter } from '../../records/writer.js';
 
-export interface SnapshotSink {
-  addSnapshot(header: RecordHeader, snapshot: { start_time: number; end_time: number; regions: RecordRegion[]; sample_interval_us?: number }): void;
-}
+/** Where snapshots go: a RecordWriter, or anything with its addSnapshot. */
+export type SnapshotSink = Pick<RecordWriter, 'addSnapshot'>;
 
 interface Hits {
   addr: number[];
   size: number[];
   cpu: number[];
   tid: number[];
-}
-
-function regionIndexOf(r: RegionArrays, addr: number): number {
-  let lo = 0;
-  let hi = r.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >>> 1;
-    if (addr < r.start[mid]!) hi = mid - 1;
-    else if (addr >= r.end[mid]!) lo = mid + 1;
-    else return mid;
-  }
-  return -1;
 }
 
 function add(map: Record<string, number>, key: number, w: number): void {
@@ -108,7 +96,7 @@ export function recordContext(ctx: DamonContext, sink: SnapshotSink, o: RecordCo
       const h = hits[ti];
       if (breakdown && h) {
         for (let k = 0; k < h.addr.length; k++) {
-          const i = regionIndexOf(r, h.addr[k]!);
+          const i = findRegion(r, h.addr[k]!);
           if (i < 0) continue;
           const w = h.size[k]! / (r.end[i]! - r.start[i]!);
           const b = regions[i]!.damon_ts!;

@@ -6,6 +6,7 @@
  * stats, tried regions, effective_bytes) are read-only (writing them is EACCES, as for any 0400
  * sysfs file).
  */
+import { CORE_FILTER_TYPES, DAMOS_ACTIONS, OPS_FILTER_TYPES, QUOTA_GOAL_METRICS } from '../../schemes/types.js';
 import { SysfsErrno } from './errno.js';
 import { keyword, kstrtobool, kstrtoint, kstrtoul, kstrtouint } from './kstrto.js';
 
@@ -147,14 +148,10 @@ export class SysSampleFilter {
 
 // ------------------------------------------------------------------------------------ schemes
 
-export const SCHEME_ACTIONS = [
-  'willneed', 'cold', 'pageout', 'hugepage', 'nohugepage', 'lru_prio', 'lru_deprio', 'migrate_hot', 'migrate_cold', 'stat', 'collapse',
-] as const;
-export const FILTER_TYPES = ['anon', 'active', 'memcg', 'young', 'hugepage_size', 'unmapped', 'addr', 'target'] as const;
-export const GOAL_METRICS = [
-  'user_input', 'some_mem_psi_us', 'node_mem_used_bp', 'node_mem_free_bp', 'node_memcg_used_bp', 'node_memcg_free_bp',
-  'active_mem_bp', 'inactive_mem_bp', 'node_eligible_mem_bp',
-] as const;
+/** Keyword lists of the scheme files (the engine's, which are the kernel's sysfs keywords). */
+export const SCHEME_ACTIONS = DAMOS_ACTIONS;
+export const FILTER_TYPES = [...OPS_FILTER_TYPES, ...CORE_FILTER_TYPES] as const;
+export const GOAL_METRICS = QUOTA_GOAL_METRICS;
 export const WMARK_METRICS = ['none', 'free_mem_rate'] as const;
 export const GOAL_TUNERS = ['consist', 'temporal'] as const;
 
@@ -266,9 +263,10 @@ export class SysScheme {
       ['target_nid', s32(o, 'targetNid')],
       ['apply_interval_us', u64(o, 'applyIntervalUs')],
       ['access_pattern', dir(() => [
+        // All three are unsigned long ranges in sysfs (damon_sysfs_ul_range), checked on the kernel.
         ['sz', range(this.sz, u64)],
-        ['nr_accesses', range(this.nrAccesses, u32)],
-        ['age', range(this.age, u32)],
+        ['nr_accesses', range(this.nrAccesses, u64)],
+        ['age', range(this.age, u64)],
       ])],
       ['quotas', dir(() => [
         ['ms', u64(q, 'ms')],
@@ -312,6 +310,7 @@ export class SysScheme {
 
 // ------------------------------------------------------------------------------------ context, kdamond
 
+/** Operations sets of the simulated machine (all available), with the seed's paddr_fault. */
 export const OPERATIONS = ['vaddr', 'fvaddr', 'paddr', 'paddr_fault'] as const;
 
 export class SysContext {
@@ -344,8 +343,8 @@ export class SysContext {
           ['aggr_us', u64(iv, 'aggrUs')],
           ['update_us', u64(iv, 'updateUs')],
           ['intervals_goal', dir(() => [
-            ['access_bp', u32(g, 'accessBp')],
-            ['aggrs', u32(g, 'aggrs')],
+            ['access_bp', u64(g, 'accessBp')],
+            ['aggrs', u64(g, 'aggrs')],
             ['min_sample_us', u64(g, 'minSampleUs')],
             ['max_sample_us', u64(g, 'maxSampleUs')],
           ])],

@@ -13,7 +13,7 @@
  */
 import { DamonContext, Target } from '../../core/context.js';
 import type { Attrs, SampleFilter } from '../../core/types.js';
-import { checkActionSupported, opsWithSchemes, schemeSupportOf, type OpsKind } from '../../ops/actions/index.js';
+import { checkActionSupported, schemeSupportOf, type OpsKind } from '../../ops/actions/index.js';
 import { registerSimOps } from '../../ops/register.js';
 import { attachMachine } from '../../ops/sim-binding.js';
 import { commitSchemes, commitQuotaGoals } from '../../schemes/commit.js';
@@ -28,6 +28,7 @@ const WALK_LIMIT_US = 60_000_000;
 const PAGE_SIZE = 4096;
 
 const n = (b: bigint) => Number(b);
+const u32 = (b: bigint) => Number(b & 0xffffffffn);
 
 function einval(detail: string): SysfsErrno {
   return new SysfsErrno('EINVAL', detail);
@@ -79,16 +80,15 @@ export function schemeOf(s: SysScheme, kind: OpsKind, cgroupExists: (path: strin
   }
   const filters: DamosFilter[] = [...s.coreFilters, ...s.opsFilters, ...s.filters].map((f, i) => {
     if (f.type === 'memcg' && !cgroupExists(f.memcgPath)) throw einval(`${where} filter ${i}: no memory cgroup '${f.memcgPath}'`);
+    // Each type reads only its own files, as the kernel's filter setup does.
     return {
       type: f.type,
       matching: f.matching,
       allow: f.allow,
-      memcgPath: f.memcgPath,
-      addrStart: n(f.addrStart),
-      addrEnd: n(f.addrEnd),
-      targetIdx: n(f.targetIdx),
-      sizeMin: n(f.min),
-      sizeMax: n(f.max),
+      ...(f.type === 'memcg' ? { memcgPath: f.memcgPath } : {}),
+      ...(f.type === 'addr' ? { addrStart: n(f.addrStart), addrEnd: n(f.addrEnd) } : {}),
+      ...(f.type === 'target' ? { targetIdx: n(f.targetIdx) } : {}),
+      ...(f.type === 'hugepage_size' ? { sizeMin: n(f.min), sizeMax: n(f.max) } : {}),
     };
   });
   for (const g of s.goals) {
@@ -98,8 +98,9 @@ export function schemeOf(s: SysScheme, kind: OpsKind, cgroupExists: (path: strin
     action: s.action,
     pattern: {
       minSz: n(s.sz.min), maxSz: n(s.sz.max),
-      minNrAccesses: n(s.nrAccesses.min), maxNrAccesses: n(s.nrAccesses.max),
-      minAge: n(s.age.min), maxAge: n(s.age.max),
+      // struct damos_access_pattern holds these as unsigned int: the kernel truncates.
+      minNrAccesses: u32(s.nrAccesses.min), maxNrAccesses: u32(s.nrAccesses.max),
+      minAge: u32(s.age.min), maxAge: u32(s.age.max),
     },
     applyIntervalUs: n(s.applyIntervalUs),
     quota: {
@@ -264,8 +265,6 @@ export class KdamondRuntime implements KdamondControl {
     const c = this.k.contexts[0];
     if (this.k.contexts.length !== 1 || !c) throw einval('needs exactly one context');
     registerSimOps();
-    const avail = this.availOps();
-    if (!avail.includes(c.operations)) throw einval(`operations '${c.operations}' not available`);
     const kind = opsKind(c.operations);
     const m = this.host.machine;
     const targets = c.targets.map((t, i) => {
@@ -279,7 +278,7 @@ export class KdamondRuntime implements KdamondControl {
     let ctx: DamonContext;
     try {
       ctx = new DamonContext({
-        ops: opsWithSchemes(kind),
+        ops: kind,
         attrs: attrsOf(c),
         targets,
         minRegionSz: this.minRegionSz(c),
@@ -295,16 +294,13 @@ export class KdamondRuntime implements KdamondControl {
     const schemes = this.buildSchemes(c);
     attachMachine(ctx, m);
     this.engine = new SchemesEngine(ctx, schemes, { metrics: schemeSupportOf(m).metrics });
+    this.engine.paused = c.pause;
     this.kind = kind;
     this.ctx = ctx;
     this._pid = this.host.allocKdamondPid();
     this.lastRefreshUs = this.host.now;
     for (const s of c.schemes) s.stats = { nr_tried: 0, sz_tried: 0, nr_applied: 0, sz_applied: 0, sz_ops_filter_passed: 0, qt_exceeds: 0, nr_snapshots: 0 };
     this.host.addContext(ctx);
-  }
-
-  private availOps(): readonly string[] {
-    return ['vaddr', 'fvaddr', 'paddr', 'paddr_fault'];
   }
 
   /** damon_commit_ctx: everything validated first (a scratch build), then applied. */
@@ -333,14 +329,16 @@ export class KdamondRuntime implements KdamondControl {
     } catch (e) {
       throw new SysfsErrno(errnoOf(e), (e as Error).message);
     }
-    // As damon_call: applied inside the loop (after the merge), and the writer waits for it.
+    // As damon_call: applied inside the loop (after the merge) while a sample is in progress, and
+    // the writer waits for it; between samples (e.g. paused) it is applied right away.
     let done = false;
-    ctx.call(() => {
+    const apply = () => {
       if (JSON.stringify(attrs) !== JSON.stringify(ctx.attrs)) ctx.setAttrs(attrs);
       ctx.setSampleFilters(sampleFiltersOf(c));
       this.commitTargets(ctx, srcTargets);
       const engine = this.engine!;
       engine.setSchemes(commitSchemes(engine.schemes, schemes));
+      engine.paused = c.pause;
       for (const s of engine.schemes) {
         if (s.quota.chargeTargetFrom && !ctx.targets.includes(s.quota.chargeTargetFrom as Target)) {
           s.quota.chargeTargetFrom = null;
@@ -348,8 +346,12 @@ export class KdamondRuntime implements KdamondControl {
         }
       }
       done = true;
-    });
-    this.host.runUntil(() => done, Math.max(1, ctx.attrs.sampleInterval), WALK_LIMIT_US);
+    };
+    if (!ctx.isSampling) apply();
+    else {
+      ctx.call(apply);
+      this.host.runUntil(() => done, Math.max(1, ctx.attrs.sampleInterval), WALK_LIMIT_US);
+    }
   }
 
   /** damon_commit_targets: index-wise; obsolete src removes the dst; empty src regions keep dst's. */

@@ -6,14 +6,12 @@
  */
 import { SysfsError } from '../../backends/kernel/sysfs.js';
 import { SysfsErrno, errnoOf } from './errno.js';
-import { SysKdamonds, type DirEntry, type Entry, type SysKdamond } from './model.js';
+import { OPERATIONS, SysKdamonds, type DirEntry, type Entry, type SysKdamond } from './model.js';
 import { KdamondRuntime } from './runtime.js';
 import { SimHost } from './sim-host.js';
 
 export const KERNEL_ADMIN_DIR = '/sys/kernel/mm/damon/admin';
 
-/** Operations sets of the simulated machine, with the seed's paddr_fault. */
-export const AVAIL_OPERATIONS = ['vaddr', 'fvaddr', 'paddr', 'paddr_fault'] as const;
 
 /** A path relative to the admin directory: the kernel's absolute path is accepted too. */
 export function normalizeSysfsPath(path: string): string {
@@ -29,7 +27,7 @@ export class VirtualSysfs {
 
   constructor(readonly host: SimHost = new SimHost()) {
     this.model = new SysKdamonds(
-      () => AVAIL_OPERATIONS,
+      () => OPERATIONS,
       (k, index) => {
         const rt = new KdamondRuntime(k, host, () => `kdamonds/${index()}`);
         k.control = rt;

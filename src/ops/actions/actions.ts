@@ -13,7 +13,6 @@ import type { SchemeApplyResult, TargetView } from '../../core/types.js';
 import type { Scheme } from '../../schemes/scheme.js';
 import { opsFilterOut, type FilterPage } from './filters.js';
 import type { MemoryCgroups } from './memcg.js';
-import { frameInfo } from './frame-view.js';
 
 /**
  * Modeled time of actions, for quota time charging (deterministic, unlike wall time): per page
@@ -135,7 +134,7 @@ export function applyPaddr(env: Env, ctx: DamonContext, t: TargetView, i: number
   // new frame (possibly inside the same range) is not visited again.
   const picked: { head: number; tgid: number; vaddr: number; bytes: number }[] = [];
   for (let a = start - (start % PAGE_SIZE); a < end; ) {
-    const f = frameInfo(m, a);
+    const f = m.frameInfo(a);
     if (!f) {
       a += PAGE_SIZE;
       continue;
@@ -146,7 +145,7 @@ export function applyPaddr(env: Env, ctx: DamonContext, t: TargetView, i: number
     const owner = f.mappings[0];
     const page: FilterPage = {
       anon: !f.fileBacked,
-      active: m.isActive(f.head),
+      active: f.active,
       folioSize: f.folioSize,
       mapped: f.mappings.length > 0,
       memcgPath: owner ? cgroups.pathOf(owner.tgid) : null,

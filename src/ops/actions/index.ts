@@ -8,7 +8,6 @@
 import type { Machine } from '../../backends/sim/machine.js';
 import { einval } from '../../core/errors.js';
 import { simBindingOf } from '../sim-binding.js';
-import { getOps } from '../../core/ops-registry.js';
 import type { DamonContext } from '../../core/context.js';
 import type { OperationsSet, OpsContext, TargetView } from '../../core/types.js';
 import type { Scheme } from '../../schemes/scheme.js';
@@ -87,20 +86,3 @@ export { MemoryCgroups } from './memcg.js';
 export { hotScore, coldScore, schemeScore, DAMOS_MAX_SCORE } from './score.js';
 export { opsFilterOut } from './filters.js';
 export type { FilterPage } from './filters.js';
-
-const withSchemes = new Map<OpsKind, OperationsSet>();
-
-/**
- * The registered simulated operations set `kind` with DAMOS callbacks: itself when it already
- * delegates to schemeHandlers, else (cached) a copy that does.
- */
-export function opsWithSchemes(kind: OpsKind): OperationsSet {
-  const base = getOps(kind) as OperationsSet;
-  if (base.applyScheme) return base;
-  let o = withSchemes.get(kind);
-  if (!o) {
-    o = { ...base, ...schemeHandlers(kind) } as OperationsSet;
-    withSchemes.set(kind, o);
-  }
-  return o;
-}

@@ -13,7 +13,6 @@ import type { DamonContext } from '../../core/context.js';
 import type { TargetView } from '../../core/types.js';
 import type { SchemesMetrics } from '../../schemes/metrics.js';
 import type { ActionClock } from './actions.js';
-import { frameInfo } from './frame-view.js';
 import type { MemoryCgroups } from './memcg.js';
 
 export const MAJOR_FAULT_STALL_US = DEFAULT_COST_MODEL.majorFault / 1000;
@@ -47,7 +46,7 @@ export class MachineMetrics implements SchemesMetrics {
     let pages = 0;
     for (const list of ['active', 'inactive'] as const) {
       for (const paddr of this.m.lruList(nid, list)) {
-        const owner = frameInfo(this.m, paddr)?.mappings[0];
+        const owner = this.m.frameInfo(paddr)?.mappings[0];
         if (owner && this.cgroups.idOf(this.cgroups.pathOf(owner.tgid)) === id) pages++;
       }
     }
@@ -72,7 +71,7 @@ export class MachineMetrics implements SchemesMetrics {
     let bytes = 0;
     if (t.pid === null) {
       for (let a = start * ctx.addrUnit; a < end * ctx.addrUnit; a += PAGE_SIZE) {
-        if (frameInfo(this.m, a) && this.m.nodeOf(a) === nid) bytes += PAGE_SIZE;
+        if (this.m.frameInfo(a)?.node === nid) bytes += PAGE_SIZE;
       }
       return Math.floor(bytes / ctx.addrUnit);
     }

@@ -8,10 +8,14 @@ import { adjustRecords } from '../../../reports/adjust.js';
 import { UsageError } from '../errors.js';
 import { inputFile, intArg, numArg } from './report.js';
 
-export function outputOptions(o: { output_type: string; output_permission: string }): { format: RecordFormat; mode: number } {
+export function outputOptions(o: { output_type: string; output_permission: string }): {
+  format: RecordFormat;
+  mode: number;
+} {
   if (!(RECORD_FORMATS as readonly string[]).includes(o.output_type))
     throw new UsageError(`--output_type: '${o.output_type}' is not one of ${RECORD_FORMATS.join(', ')}`);
-  if (!/^[0-7]{3,4}$/.test(o.output_permission)) throw new UsageError(`--output_permission: '${o.output_permission}' is not an octal mode`);
+  if (!/^[0-7]{3,4}$/.test(o.output_permission))
+    throw new UsageError(`--output_permission: '${o.output_permission}' is not an octal mode`);
   return { format: o.output_type as RecordFormat, mode: parseInt(o.output_permission, 8) };
 }
 
@@ -25,15 +29,30 @@ export function register(program: Command): void {
     .option('--skip <n>', 'snapshots to drop at the start of each record', '20')
     .option('--output_type <type>', 'json_compressed, json or perf_script', 'json_compressed')
     .option('--output_permission <mode>', 'file mode of the output', '600')
-    .addHelpText('after', '\nExamples:\n  damon-ts adjust --aggregate_interval 1000000\n  damon-ts adjust --aggregate_interval 1000000 --skip 30 -o adjusted.data')
-    .action(async (o: { input: string; output: string; aggregate_interval?: string; skip: string; output_type: string; output_permission: string }) => {
-      const { format, mode } = outputOptions(o);
-      const skip = intArg(o.skip, '--skip');
-      const aggr = o.aggregate_interval === undefined ? undefined : numArg(o.aggregate_interval, '--aggregate_interval');
-      if (aggr !== undefined && aggr <= 0) throw new UsageError('--aggregate_interval must be positive');
-      let records = await readRecords(inputFile(o.input));
-      fillAccessUnits(records);
-      if (aggr !== undefined) records = adjustRecords(records, aggr, skip);
-      writeRecordsFile(o.output, records, format, mode);
-    });
+    .addHelpText(
+      'after',
+      '\nExamples:\n  damon-ts adjust --aggregate_interval 1000000\n  damon-ts adjust --aggregate_interval 1000000 --skip 30 -o adjusted.data',
+    )
+    .action(
+      async (o: {
+        input: string;
+        output: string;
+        aggregate_interval?: string;
+        skip: string;
+        output_type: string;
+        output_permission: string;
+      }) => {
+        const { format, mode } = outputOptions(o);
+        const skip = intArg(o.skip, '--skip');
+        const aggr =
+          o.aggregate_interval === undefined
+            ? undefined
+            : numArg(o.aggregate_interval, '--aggregate_interval');
+        if (aggr !== undefined && aggr <= 0) throw new UsageError('--aggregate_interval must be positive');
+        let records = await readRecords(inputFile(o.input));
+        fillAccessUnits(records);
+        if (aggr !== undefined) records = adjustRecords(records, aggr, skip);
+        writeRecordsFile(o.output, records, format, mode);
+      },
+    );
 }

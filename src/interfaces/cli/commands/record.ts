@@ -78,6 +78,7 @@ async function recordSim(o: RecordOptions, writer: RecordWriter, signal: AbortSi
   const seed = parseSeed(o);
   if (o.protection !== undefined && o.protection !== 'none' && o.protection !== 'write')
     throw new UsageError(`--protection: expected none or write, got "${o.protection}"`);
+  if (o.snapshot) throw new UsageError("--snapshot: tried-regions snapshots are the kernel's; the simulated session records every aggregation");
   const workload = loadSimWorkload({ workload: o.workload, trace: o.trace });
   const machine = machineWithWorkload(workload, { seed });
   const paddr = (o.ops ?? []).some((x) => x === 'paddr' || x === 'paddr_fault');

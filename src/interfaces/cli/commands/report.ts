@@ -62,7 +62,8 @@ function percentilesArg(v: string[] | undefined, dflt: number[]): number[] {
 }
 
 function choice<T extends string>(v: string, allowed: readonly T[], option: string): T {
-  if (!(allowed as readonly string[]).includes(v)) throw new UsageError(`${option}: '${v}' is not one of ${allowed.join(', ')}`);
+  if (!(allowed as readonly string[]).includes(v))
+    throw new UsageError(`${option}: '${v}' is not one of ${allowed.join(', ')}`);
   return v as T;
 }
 
@@ -86,28 +87,42 @@ Examples:
   damon-ts report access --style hot
   damon-ts report access --by cpu`,
     )
-    .action(async (o: { input: string; style: string; raw_form?: boolean; raw_number?: boolean; json?: boolean; by?: string }) => {
-      const style = choice(o.style, ACCESS_STYLES, '--style') as AccessStyle;
-      const by = o.by === undefined ? undefined : choice(o.by, BY, '--by');
-      const path = inputFile(o.input);
-      const sink = fdSink();
-      if (o.raw_form) {
-        await reportRawForm(path, o.raw_number === true, sink);
+    .action(
+      async (o: {
+        input: string;
+        style: string;
+        raw_form?: boolean;
+        raw_number?: boolean;
+        json?: boolean;
+        by?: string;
+      }) => {
+        const style = choice(o.style, ACCESS_STYLES, '--style') as AccessStyle;
+        const by = o.by === undefined ? undefined : choice(o.by, BY, '--by');
+        const path = inputFile(o.input);
+        const sink = fdSink();
+        if (o.raw_form) {
+          await reportRawForm(path, o.raw_number === true, sink);
+          sink.flush();
+          return;
+        }
+        const records = await readRecords(path);
+        fillAccessUnits(records);
+        if (o.json) {
+          sink.write(recordsToDamoJson(records) + '\n');
+          sink.flush();
+          return;
+        }
+        const text = formatAccess(records, {
+          ...ACCESS_DEFAULTS,
+          style,
+          rawNumber: o.raw_number === true,
+          ...(by ? { by } : {}),
+        });
+        const newlines = text.split('\n').length - 1;
+        sink.write(text + (newlines <= PAGER_LINES ? '\n' : ''));
         sink.flush();
-        return;
-      }
-      const records = await readRecords(path);
-      fillAccessUnits(records);
-      if (o.json) {
-        sink.write(recordsToDamoJson(records) + '\n');
-        sink.flush();
-        return;
-      }
-      const text = formatAccess(records, { ...ACCESS_DEFAULTS, style, rawNumber: o.raw_number === true, ...(by ? { by } : {}) });
-      const newlines = text.split('\n').length - 1;
-      sink.write(text + (newlines <= PAGER_LINES ? '\n' : ''));
-      sink.flush();
-    });
+      },
+    );
 }
 
 interface HeatmapCliOptions {
@@ -135,7 +150,7 @@ interface HeatmapCliOptions {
 function addressRanges(v: string[]): [string, string, string?][] {
   if (v.length === 3 && v[2] !== 'guided') return [[v[0]!, v[1]!, v[2]!]];
   const out: [string, string, string?][] = [];
-  for (let i = 0; i < v.length; ) {
+  for (let i = 0; i < v.length;) {
     if (i + 1 >= v.length) throw new UsageError('--address_range takes <start> <end> [guided|base] groups');
     if (v[i + 2] === 'guided') {
       out.push([v[i]!, v[i + 1]!, 'guided']);
@@ -159,7 +174,10 @@ function registerHeatmap(report: Command): void {
     .description('draw the access heatmap (time × address) of a record')
     .option('-i, --input <file>', 'record file', 'damon.data')
     .option('--output <dest>', 'stdout (coloured digits), raw, or an image file (.png or .svg)', 'stdout')
-    .option('--resol <n...>', 'resolution: <time rows> <address columns> (default 40 80 on stdout, 500 500 otherwise)')
+    .option(
+      '--resol <n...>',
+      'resolution: <time rows> <address columns> (default 40 80 on stdout, 500 500 otherwise)',
+    )
     .option('--time_range <v...>', 'time range: <start> <end> [guided|guided_end|base]')
     .option('--address_range <v...>', 'address range(s): <start> <end> [guided|base]')
     .option('--draw_range <which>', 'hottest or all contiguous address ranges', 'hottest')
@@ -194,7 +212,11 @@ Examples:
         return;
       }
       const toStdout = o.output === 'stdout';
-      const resol = o.resol ? countArgs(o.resol, '--resol', 2, 2).map((v) => intArg(v, '--resol')) : toStdout ? [40, 80] : [500, 500];
+      const resol = o.resol
+        ? countArgs(o.resol, '--resol', 2, 2).map((v) => intArg(v, '--resol'))
+        : toStdout
+          ? [40, 80]
+          : [500, 500];
       if (resol[0]! < 1 || resol[1]! < 1) throw new UsageError('--resol values must be positive');
       const colorset = choice(o.stdout_colorset, COLORSET_NAMES, '--stdout_colorset') as Colorset;
       const opts: HeatmapOptions = {
@@ -202,7 +224,8 @@ Examples:
         drawRange: choice(o.draw_range, ['hottest', 'all'] as const, '--draw_range'),
         dfPassed: o.df_passed === true,
       };
-      if (o.time_range) opts.timeRange = countArgs(o.time_range, '--time_range', 2, 3) as [string, string, string?];
+      if (o.time_range)
+        opts.timeRange = countArgs(o.time_range, '--time_range', 2, 3) as [string, string, string?];
       if (o.address_range) opts.addressRanges = addressRanges(o.address_range);
       const kd = idArg(o.kdamond_idx, '--kdamond_idx');
       const cx = idArg(o.context_idx, '--context_idx');
@@ -213,7 +236,8 @@ Examples:
       if (o.tid !== undefined) opts.tid = o.tid;
       if (o.by !== undefined) opts.by = choice(o.by, BY, '--by') as BreakdownBy;
       const maps = await computeHeatmaps(path, opts);
-      if (maps.length === 0) throw new Error(`${path}: the records have no ${opts.by ?? ''} breakdown to draw`);
+      if (maps.length === 0)
+        throw new Error(`${path}: the records have no ${opts.by ?? ''} breakdown to draw`);
       if (o.output === 'raw') {
         for (const m of maps) formatHeatmapRaw(m, o.abs_time === true, o.abs_addr === true, sink);
       } else if (toStdout) {
@@ -224,8 +248,11 @@ Examples:
       } else {
         maps.forEach((m, i) => {
           const dot = o.output.lastIndexOf('.');
-          const suffix = [maps.length > 1 && !m.label ? String(i) : '', m.label.replace(/\s+/g, '')].filter(Boolean).join('.');
-          const file = suffix && dot > 0 ? `${o.output.slice(0, dot)}.${suffix}${o.output.slice(dot)}` : o.output;
+          const suffix = [maps.length > 1 && !m.label ? String(i) : '', m.label.replace(/\s+/g, '')]
+            .filter(Boolean)
+            .join('.');
+          const file =
+            suffix && dot > 0 ? `${o.output.slice(0, dot)}.${suffix}${o.output.slice(dot)}` : o.output;
           writeImage(file, heatmapSvg(m, `DAMON access heatmap${m.label ? ` (${m.label})` : ''}`));
           process.stderr.write(`wrote ${file}\n`);
         });
@@ -297,7 +324,13 @@ Examples:
       sink.flush();
       if (o.plot) {
         const series = [...lists].map(([key, values]) => ({ key, values }));
-        writeImage(o.plot, wssPlotSvg(series, opts.sortBy === 'time' ? 'snapshot (time order, % of the record)' : 'percentile'));
+        writeImage(
+          o.plot,
+          wssPlotSvg(
+            series,
+            opts.sortBy === 'time' ? 'snapshot (time order, % of the record)' : 'percentile',
+          ),
+        );
       }
     });
 }
@@ -327,7 +360,9 @@ function registerRecordInfo(report: Command): void {
     .addHelpText('after', '\nExamples:\n  damon-ts report record_info -i damon.data')
     .action(async (o: { input: string[]; raw_numbers?: boolean }) => {
       const sink = fdSink();
-      for (const f of o.input) for (const g of await computeGuides(inputFile(f), false)) sink.write(formatGuide(g, o.raw_numbers === true));
+      for (const f of o.input)
+        for (const g of await computeGuides(inputFile(f), false))
+          sink.write(formatGuide(g, o.raw_numbers === true));
       sink.flush();
     });
 }
@@ -336,7 +371,10 @@ export function register(program: Command): void {
   const report = program
     .command('report')
     .description('visualize a record file: access, heatmap, wss, nr_regions, record_info')
-    .addHelpText('after', '\nExamples:\n  damon-ts report wss -i damon.data\n  damon-ts report heatmap --output heatmap.png');
+    .addHelpText(
+      'after',
+      '\nExamples:\n  damon-ts report wss -i damon.data\n  damon-ts report heatmap --output heatmap.png',
+    );
   registerAccess(report);
   registerHeatmap(report);
   registerWss(report);

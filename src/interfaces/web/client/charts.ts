@@ -13,7 +13,8 @@ const COLORS = ['#4cc9f0', '#f72585', '#b5e48c', '#ffb703', '#9d4edd', '#06d6a0'
 const MAX_LABELS = 8;
 
 const axisStyle = { stroke: '#98a2ad', grid: { stroke: '#2c3038' }, ticks: { stroke: '#2c3038' } };
-const bytesAxis = { ...axisStyle, size: 70, values: (_u: uPlot, vals: number[]) => vals.map((v) => (v == null ? '' : fmtSz(v, false))) };
+const timeAxis = { ...axisStyle, values: (_u: uPlot, vals: number[]) => vals.map((v) => (v == null ? '' : `${+v.toFixed(3)} s`)) };
+const bytesAxis = { ...axisStyle, size: 84, values: (_u: uPlot, vals: number[]) => vals.map((v) => (v == null ? '' : fmtSz(v, false))) };
 
 abstract class Chart {
   protected plot: uPlot | null = null;
@@ -36,7 +37,10 @@ abstract class Chart {
       this.plot = null;
     }
     if (!this.plot) {
-      this.plot = new uPlot(opts(), data, this.el);
+      const o = opts();
+      // x is seconds since the record's start, not a date.
+      o.scales = { ...o.scales, x: { time: false } };
+      this.plot = new uPlot(o, data, this.el);
       (this.plot as uPlot & { _key?: string })._key = key;
       return;
     }
@@ -62,7 +66,7 @@ export class WssChart extends Chart {
         width: this.width(),
         height: 150,
         series: [{ label: 's' }, { label: 'wss', stroke: COLORS[0], fill: 'rgba(76,201,240,.15)', value: (_u, v) => (v == null ? '-' : fmtSz(v, false)) }],
-        axes: [axisStyle, bytesAxis],
+        axes: [timeAxis, bytesAxis],
       }),
       [xs(frames), frames.map((f) => f.meta.wss)],
       'wss',
@@ -86,7 +90,7 @@ export class RegionsChart extends Chart {
           { label: 'sample µs', stroke: COLORS[3], scale: 'us' },
         ],
         scales: { n: {}, us: {} },
-        axes: [axisStyle, { ...axisStyle, scale: 'n' }, { ...axisStyle, scale: 'us', side: 1, grid: { show: false } }],
+        axes: [timeAxis, { ...axisStyle, scale: 'n' }, { ...axisStyle, scale: 'us', side: 1, size: 64, grid: { show: false } }],
       }),
       [xs(frames), frames.map((f) => f.meta.nr), frames.map((f) => f.meta.si)],
       'regions',
@@ -128,7 +132,7 @@ export class BreakdownChart extends Chart {
         width: this.width(),
         height: 150,
         series: [{ label: 's' }, ...labels.map((l, i) => ({ label: l, stroke: COLORS[i % COLORS.length], value: (_u: uPlot, v: number | null) => (v == null ? '-' : fmtSz(v, false)) }))],
-        axes: [axisStyle, bytesAxis],
+        axes: [timeAxis, bytesAxis],
       }),
       data,
       `${this.kind}:${labels.join(',')}`,

@@ -161,6 +161,18 @@ export class HeatmapView {
       px[o + 3] = 255;
     }
     g.putImageData(img, 0, 0);
+    // Where one monitored address range ends and the next begins (the gap between them is not drawn).
+    g.strokeStyle = 'rgba(230,230,230,.55)';
+    g.setLineDash([4, 4]);
+    for (let k = 1; k < axis.offsets.length; k++) {
+      const y = Math.round(H - ((axis.offsets[k]! - v.p0) / pSpan) * H) + 0.5;
+      if (y <= 0 || y >= H) continue;
+      g.beginPath();
+      g.moveTo(0, y);
+      g.lineTo(W, y);
+      g.stroke();
+    }
+    g.setLineDash([]);
     this.drawnPixels = drawn;
     const a0 = axis.address(v.p0);
     const a1 = axis.address(v.p1);

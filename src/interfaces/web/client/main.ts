@@ -180,7 +180,11 @@ function schedule(): void {
       dirtyHeat = false;
       left.drawHeatmap();
       right.drawHeatmap();
-      document.body.dataset.painted = String(Number(document.body.dataset.painted ?? 0) + 1);
+      // Paint count and times since navigation: tests and bench/web-paint read them.
+      const b = document.body.dataset;
+      b.painted = String(Number(b.painted ?? 0) + 1);
+      b.firstPaintMs ??= String(Math.round(performance.now()));
+      if (synced) b.syncedPaintMs ??= String(Math.round(performance.now()));
     }
     const now = performance.now();
     if (dirtyCharts && now - lastCharts >= CHART_MS) {

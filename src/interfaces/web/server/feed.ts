@@ -4,7 +4,7 @@
  * with addSnapshot (a record reader, a simulated or kernel session) feeds it.
  */
 import { recordKeyString, type RecordHeader, type RecordRegion, type Snapshot } from '../../../records/types.js';
-import { breakdownSamples, BREAKDOWN_KINDS } from '../../../reports/breakdown.js';
+import { breakdownSamples } from '../../../reports/breakdown.js';
 import { snapshotWss } from '../../../reports/wss.js';
 import { FrameStore, REGION_FIELDS, type Frame, type FrameMeta, type SchemeStatsRow } from '../shared/frame.js';
 import type { StreamInfo } from '../shared/protocol.js';
@@ -51,13 +51,37 @@ function headerLabel(h: RecordHeader): string {
   return `${parts.join(' / ')} (${h.data_source})`;
 }
 
-/** Access-weighted bytes per breakdown label: Σ samples × size / maxNr, the bytes "fully accessed". */
+function addWeighted(acc: Map<string, number>, m: Record<string, number>, w: number): void {
+  const keys = Object.keys(m);
+  for (let i = 0; i < keys.length; i++) acc.set(keys[i]!, (acc.get(keys[i]!) ?? 0) + m[keys[i]!]! * w);
+}
+
+/**
+ * Access-weighted bytes per breakdown label: Σ samples × size / maxNr, the bytes "fully accessed".
+ * Labels and the read/write split are breakdownSamples' (src/reports/breakdown.ts); its per-region
+ * label strings are built once per key here instead of once per region (this runs per live snapshot).
+ */
 function breakdownOf(regions: readonly RecordRegion[], maxNr: number): Record<string, number> | undefined {
-  if (!regions.some((r) => r.damon_ts)) return undefined;
-  const out: Record<string, number> = {};
-  for (const r of regions)
-    for (const by of BREAKDOWN_KINDS)
-      for (const [label, samples] of breakdownSamples(r, by)) out[label] = (out[label] ?? 0) + (samples * (r.end - r.start)) / maxNr;
+  let any = false;
+  let writes = 0;
+  let reads = 0;
+  const cpus = new Map<string, number>();
+  const tids = new Map<string, number>();
+  for (const r of regions) {
+    const b = r.damon_ts;
+    if (!b) continue;
+    any = true;
+    const w = (r.end - r.start) / maxNr;
+    const [[, wr], [, rd]] = breakdownSamples(r, 'write') as [[string, number], [string, number]];
+    writes += wr * w;
+    reads += rd * w;
+    addWeighted(cpus, b.cpus, w);
+    addWeighted(tids, b.tids, w);
+  }
+  if (!any) return undefined;
+  const out: Record<string, number> = { write: writes, read: reads };
+  for (const [k, v] of cpus) out[`cpu ${k}`] = v;
+  for (const [k, v] of tids) out[`thread ${k}`] = v;
   return out;
 }
 
@@ -124,7 +148,7 @@ export class Feed {
     for (const l of this.listeners) l(e);
   }
 
-  /** The SnapshotSink interface of the sessions and RecordWriter. */
+  /** The SnapshotSink interface the sessions and the kernel recorder write to. */
   addSnapshot(h: RecordHeader, s: Snapshot): void {
     const key = recordKeyString(h);
     let st = this.byKey.get(key);

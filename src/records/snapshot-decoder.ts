@@ -1,0 +1,324 @@
+/**
+ * A hand-written decoder for snapshot objects as our writer and damo's kernel records hold them: keys
+ * in any order, values that are JSON numbers or null. It reads the bytes straight into region columns,
+ * with no JSON.parse and no per-region objects. Anything else (strings such as "4 KiB", integers of 16
+ * or more digits, true/false, unknown keys, damon_ts breakdowns, duplicate or missing keys, malformed
+ * JSON) makes it give up so that the caller takes the general JSON.parse path, which decides the value
+ * or the error exactly as before.
+ */
+import { allocColumns, type RegionColumns } from './columns.js';
+
+/** A snapshot decoded from bytes; times are still as written (≥ 16-digit integers as their digits). */
+export interface DecodedSnapshot {
+  startTime: number | string | null;
+  endTime: number | string;
+  totalBytes: number | null | undefined;
+  sampleIntervalUs: number | null | undefined;
+  regions: RegionColumns;
+}
+
+/** decode() results besides a snapshot: the input ended inside the object; the general path must decide. */
+export const NEED_MORE = 1;
+export const GIVE_UP = 2;
+
+class GiveUp extends Error {}
+class NeedMore extends Error {}
+const giveUp = new GiveUp();
+const needMore = new NeedMore();
+
+const key = (s: string): Uint8Array => Buffer.from(s, 'latin1');
+const K = {
+  start: key('start'),
+  end: key('end'),
+  nr_accesses: key('nr_accesses'),
+  age: key('age'),
+  sz_filter_passed: key('sz_filter_passed'),
+  samples: key('samples'),
+  percent: key('percent'),
+  usec: key('usec'),
+  aggr_intervals: key('aggr_intervals'),
+  start_time: key('start_time'),
+  end_time: key('end_time'),
+  regions: key('regions'),
+  total_bytes: key('total_bytes'),
+  damos_stats: key('damos_stats'),
+  sample_interval_us: key('sample_interval_us'),
+};
+
+export class SnapshotDecoder {
+  private b: Buffer = Buffer.alloc(0);
+  private p = 0;
+  /** The last number token was an integer of ≥ 16 digits (not exact as a double). */
+  private big = false;
+  private bigFrom = 0;
+  // growable scratch columns, copied out once the region count is known
+  private cap = 0;
+  private sc: Float64Array[] = [];
+
+  /**
+   * Decodes the snapshot object starting at `from` (its '{'). Returns the snapshot and the offset after
+   * its '}', NEED_MORE when the buffer ends inside it, or GIVE_UP.
+   */
+  decode(b: Buffer, from: number): { snap: DecodedSnapshot; end: number } | typeof NEED_MORE | typeof GIVE_UP {
+    this.b = b;
+    this.p = from;
+    try {
+      const snap = this.snapshot();
+      return { snap, end: this.p };
+    } catch (e) {
+      if (e === needMore) return NEED_MORE;
+      if (e === giveUp) return GIVE_UP;
+      throw e;
+    }
+  }
+
+  private ws(): number {
+    const b = this.b;
+    let p = this.p;
+    for (;;) {
+      if (p >= b.length) throw needMore;
+      const c = b[p]!;
+      if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) p++;
+      else break;
+    }
+    this.p = p;
+    return b[p]!;
+  }
+
+  private expect(c: number): void {
+    if (this.ws() !== c) throw giveUp;
+    this.p++;
+  }
+
+  /** Reads a key and its ':'; returns the key's [start, end) in the buffer. */
+  private keyAt(): number {
+    if (this.ws() !== 0x22) throw giveUp;
+    const b = this.b;
+    const s = ++this.p;
+    let p = s;
+    for (;;) {
+      if (p >= b.length) throw needMore;
+      const c = b[p]!;
+      if (c === 0x22) break;
+      if (c === 0x5c || c < 0x20) throw giveUp;
+      p++;
+    }
+    this.p = p + 1;
+    this.expect(0x3a);
+    return s;
+  }
+
+  private is(s: number, k: Uint8Array): boolean {
+    const b = this.b;
+    // the key is followed by its closing quote
+    if (b[s + k.length] !== 0x22) return false;
+    for (let i = 0; i < k.length; i++) if (b[s + i] !== k[i]) return false;
+    return true;
+  }
+
+  /** ',' → true, `close` → false. */
+  private more(close: number): boolean {
+    const c = this.ws();
+    this.p++;
+    if (c === 0x2c) return true;
+    if (c === close) return false;
+    throw giveUp;
+  }
+
+  /** A JSON number (strict grammar), or NaN for null (JSON numbers are finite, so NaN is never a value). */
+  private num(nullable: boolean): number {
+    const b = this.b;
+    let c = this.ws();
+    this.big = false;
+    if (c === 0x6e) {
+      if (!nullable) throw giveUp;
+      if (this.p + 4 > b.length) throw needMore;
+      if (b[this.p + 1] !== 0x75 || b[this.p + 2] !== 0x6c || b[this.p + 3] !== 0x6c) throw giveUp;
+      this.p += 4;
+      return NaN;
+    }
+    const s = this.p;
+    let p = s;
+    let neg = false;
+    if (c === 0x2d) {
+      neg = true;
+      if (++p >= b.length) throw needMore;
+      c = b[p]!;
+    }
+    if (c < 0x30 || c > 0x39) throw giveUp;
+    const ds = p;
+    let v = 0;
+    if (c === 0x30) p++;
+    else
+      for (; p < b.length && (c = b[p]!) >= 0x30 && c <= 0x39; p++) v = v * 10 + (c - 0x30);
+    if (p >= b.length) throw needMore;
+    const nd = p - ds;
+    c = b[p]!;
+    if (c === 0x2e || c === 0x65 || c === 0x45) {
+      if (c === 0x2e) {
+        const f = ++p;
+        while (p < b.length && b[p]! >= 0x30 && b[p]! <= 0x39) p++;
+        if (p >= b.length) throw needMore;
+        if (p === f) throw giveUp;
+        c = b[p]!;
+      }
+      if (c === 0x65 || c === 0x45) {
+        p++;
+        if (p < b.length && (b[p] === 0x2b || b[p] === 0x2d)) p++;
+        const f = p;
+        while (p < b.length && b[p]! >= 0x30 && b[p]! <= 0x39) p++;
+        if (p >= b.length) throw needMore;
+        if (p === f) throw giveUp;
+      }
+      this.p = p;
+      // the same conversion JSON.parse does
+      return Number(b.toString('latin1', s, p));
+    }
+    this.p = p;
+    if (nd >= 16) {
+      this.big = true;
+      this.bigFrom = s;
+      return 0;
+    }
+    return neg ? -v : v;
+  }
+
+  /** A time: a number, or the digits of an integer too long for a double. */
+  private time(nullable: boolean): number | string | null {
+    const v = this.num(nullable);
+    if (this.big) return this.b.toString('latin1', this.bigFrom, this.p);
+    return Number.isNaN(v) ? null : v;
+  }
+
+  /** A number that must be exact; null allowed when `nullable` (returned as NaN). */
+  private field(nullable: boolean): number {
+    const v = this.num(nullable);
+    if (this.big) throw giveUp;
+    return v;
+  }
+
+  private grow(): void {
+    const cap = Math.max(1024, this.cap * 2);
+    this.sc = Array.from({ length: 7 }, (_, k) => {
+      const a = new Float64Array(cap);
+      if (this.sc[k]) a.set(this.sc[k]!);
+      return a;
+    });
+    this.cap = cap;
+  }
+
+  private snapshot(): DecodedSnapshot {
+    this.expect(0x7b);
+    let startTime: number | string | null | undefined;
+    let endTime: number | string | undefined;
+    let total: number | null | undefined;
+    let siu: number | null | undefined;
+    let regions: RegionColumns | undefined;
+    let seenStats = false;
+    if (this.ws() === 0x7d) throw giveUp;
+    do {
+      const k = this.keyAt();
+      if (this.is(k, K.start_time) && startTime === undefined) startTime = this.time(true);
+      else if (this.is(k, K.end_time) && endTime === undefined) {
+        const t = this.time(false);
+        endTime = t!;
+      } else if (this.is(k, K.regions) && !regions) regions = this.regions();
+      else if (this.is(k, K.total_bytes) && total === undefined) total = this.nullable();
+      else if (this.is(k, K.sample_interval_us) && siu === undefined) siu = this.nullable();
+      else if (this.is(k, K.damos_stats) && !seenStats) {
+        // only null: damos stats objects take the general path
+        if (!Number.isNaN(this.field(true))) throw giveUp;
+        seenStats = true;
+      } else throw giveUp;
+    } while (this.more(0x7d));
+    if (startTime === undefined || endTime === undefined || !regions) throw giveUp;
+    return { startTime, endTime, totalBytes: total, sampleIntervalUs: siu, regions };
+  }
+
+  private nullable(): number | null {
+    const v = this.field(true);
+    return Number.isNaN(v) ? null : v;
+  }
+
+  private regions(): RegionColumns {
+    this.expect(0x5b);
+    let n = 0;
+    if (this.ws() === 0x5d) {
+      this.p++;
+      return allocColumns(0);
+    }
+    do {
+      if (n === this.cap) this.grow();
+      this.region(n++);
+    } while (this.more(0x5d));
+    const c = allocColumns(n);
+    const sc = this.sc;
+    c.start.set(sc[0]!.subarray(0, n));
+    c.end.set(sc[1]!.subarray(0, n));
+    c.samples.set(sc[2]!.subarray(0, n));
+    c.percent.set(sc[3]!.subarray(0, n));
+    c.usec.set(sc[4]!.subarray(0, n));
+    c.aggr.set(sc[5]!.subarray(0, n));
+    c.szFilter.set(sc[6]!.subarray(0, n));
+    return c;
+  }
+
+  private region(i: number): void {
+    const sc = this.sc;
+    // bits: start, end, nr_accesses, age, sz_filter_passed; samples, percent; usec, aggr_intervals
+    let seen = 0;
+    let szf = 0;
+    this.expect(0x7b);
+    do {
+      const k = this.keyAt();
+      let bit: number;
+      if (this.is(k, K.start)) {
+        bit = 1;
+        sc[0]![i] = this.field(false);
+      } else if (this.is(k, K.end)) {
+        bit = 2;
+        sc[1]![i] = this.field(false);
+      } else if (this.is(k, K.nr_accesses)) {
+        bit = 4;
+        this.expect(0x7b);
+        do {
+          const k2 = this.keyAt();
+          let b2: number;
+          if (this.is(k2, K.samples)) {
+            b2 = 32;
+            sc[2]![i] = this.field(false);
+          } else if (this.is(k2, K.percent)) {
+            b2 = 64;
+            sc[3]![i] = this.field(true);
+          } else throw giveUp;
+          if (seen & b2) throw giveUp;
+          seen |= b2;
+        } while (this.more(0x7d));
+      } else if (this.is(k, K.age)) {
+        bit = 8;
+        this.expect(0x7b);
+        do {
+          const k2 = this.keyAt();
+          let b2: number;
+          if (this.is(k2, K.usec)) {
+            b2 = 128;
+            sc[4]![i] = this.field(true);
+          } else if (this.is(k2, K.aggr_intervals)) {
+            b2 = 256;
+            sc[5]![i] = this.field(true);
+          } else throw giveUp;
+          if (seen & b2) throw giveUp;
+          seen |= b2;
+        } while (this.more(0x7d));
+      } else if (this.is(k, K.sz_filter_passed)) {
+        bit = 16;
+        szf = this.field(true);
+      } else throw giveUp;
+      if (seen & bit) throw giveUp;
+      seen |= bit;
+    } while (this.more(0x7d));
+    // sz_filter_passed may be absent; everything else must be there
+    if ((seen | 16) !== 511) throw giveUp;
+    sc[6]![i] = Number.isNaN(szf) ? 0 : szf;
+  }
+}

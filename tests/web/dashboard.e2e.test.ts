@@ -1,0 +1,136 @@
+/**
+ * The dashboard in real Chromium (/usr/bin/chromium, headless, offline flags, fresh profile) driven
+ * by playwright-core: on a record file and on a live simulated run. Screenshots go to artifacts/.
+ */
+import { mkdirSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SchemesEngine } from '../../src/schemes/engine.js';
+import { Feed } from '../../src/interfaces/web/server/feed.js';
+import { runSimLive } from '../../src/interfaces/web/server/live-feed.js';
+import { recordFeed } from '../../src/interfaces/web/server/record-feed.js';
+import { startServer, type RunningServer } from '../../src/interfaces/web/server/server.js';
+import { readRecords } from '../../src/records/reader.js';
+import type { DamonRecord } from '../../src/records/types.js';
+import { CHROMIUM, haveChromium, launchChromium } from './chromium.js';
+import { makeRecord, twoContextSession } from './fixtures.js';
+
+if (!haveChromium) console.log(`dashboard e2e skipped: ${CHROMIUM} is missing`);
+
+let chrome: Awaited<ReturnType<typeof launchChromium>> | null = null;
+let browser: BrowserContext;
+const artifacts = join(process.cwd(), 'artifacts');
+
+/** Pixels of a canvas that are not the no-data background, and distinct colours among them. */
+async function canvasContent(page: Page, id: string): Promise<{ painted: number; total: number; colours: number }> {
+  return page.evaluate((cid) => {
+    const c = document.getElementById(cid) as HTMLCanvasElement;
+    const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+    let painted = 0;
+    const colours = new Set<number>();
+    for (let i = 0; i < d.length; i += 4) {
+      if (d[i] === 12 && d[i + 1] === 13 && d[i + 2] === 16) continue;
+      painted++;
+      colours.add((d[i]! << 16) | (d[i + 1]! << 8) | d[i + 2]!);
+    }
+    return { painted, total: d.length / 4, colours: colours.size };
+  }, id);
+}
+
+beforeAll(async () => {
+  if (!haveChromium) return;
+  mkdirSync(artifacts, { recursive: true });
+  chrome = await launchChromium();
+  browser = chrome.context;
+}, 60_000);
+afterAll(async () => {
+  await chrome?.close();
+});
+
+describe.skipIf(!haveChromium)('dashboard in Chromium', () => {
+  let path = '';
+  let records: DamonRecord[] = [];
+  let srv: RunningServer | null = null;
+  afterAll(async () => {
+    await srv?.close();
+    if (path) rmSync(dirname(path), { recursive: true, force: true });
+  });
+
+  it('draws a record: heatmap pixels, side-by-side contexts, charts, and a hover with the region’s values', async () => {
+    path = makeRecord(3);
+    records = await readRecords(path);
+    srv = await startServer({ feed: await recordFeed(path) });
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(srv.url);
+    await page.waitForFunction(() => document.getElementById('status')?.dataset.state === 'record' && Number(document.body.dataset.painted ?? 0) > 0, null, { timeout: 30_000 });
+    const total = records.reduce((s, r) => s + r.snapshots.length, 0);
+    expect(await page.getAttribute('#status', 'data-snapshots')).toBe(String(total));
+    for (const side of ['left', 'right']) {
+      const c = await canvasContent(page, `heatmap-${side}`);
+      expect(c.painted / c.total, side).toBeGreaterThan(0.5);
+      expect(c.colours, side).toBeGreaterThan(3);
+    }
+    // Two contexts → side by side: page_table left, page_fault right, the latter with its breakdown.
+    expect(await page.textContent('#panel-left h2')).toContain('page_table');
+    expect(await page.textContent('#panel-right h2')).toContain('page_fault');
+    expect(await page.locator('#panel-right h3', { hasText: 'Access breakdown' }).count()).toBe(1);
+    expect(await page.locator('#panel-left .uplot').count()).toBe(2);
+
+    // Hover the middle of the left heatmap: the tooltip names a region of the snapshot under the pointer.
+    const box = (await page.locator('#heatmap-left').boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.5);
+    const tip = page.locator('#tooltip-left');
+    await tip.waitFor({ state: 'visible' });
+    const text = (await tip.textContent())!;
+    const m = /region +\[0x([0-9a-f]+), 0x([0-9a-f]+)\)[\s\S]*nr_accesses (\d+) \/ (\d+)[\s\S]*age +(\d+) aggr[\s\S]*snapshot ([\d.]+) s/.exec(text);
+    expect(m, text).not.toBeNull();
+    const [start, end, nr, , age, t0] = [parseInt(m![1]!, 16), parseInt(m![2]!, 16), Number(m![3]), Number(m![4]), Number(m![5]), m![6]!];
+    const rec = records.find((r) => r.kdamond_idx === 0)!;
+    const snap = rec.snapshots.find((s) => (s.start_time! / 1e9).toFixed(3) === t0)!;
+    expect(snap, `snapshot at ${t0}`).toBeDefined();
+    const region = snap.regions.find((r) => r.start === start && r.end === end)!;
+    expect(region, `region ${start}-${end}`).toBeDefined();
+    expect(region.nr_accesses.samples).toBe(nr);
+    expect(region.age.aggr_intervals).toBe(age);
+    await page.screenshot({ path: join(artifacts, 'dashboard-record.png'), fullPage: true });
+
+    // Zoom (wheel) redraws a narrower time window.
+    const before = await page.textContent('#panel-left .axis');
+    await page.mouse.wheel(0, -400);
+    await expect.poll(() => page.textContent('#panel-left .axis')).not.toBe(before);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 90_000);
+
+  it('follows a live simulated run: new snapshots appear and are drawn, DAMOS stats shown', async () => {
+    const feed = new Feed('live', 'live stairs');
+    const session = twoContextSession(feed, 11);
+    const engines = session.contexts.map((c) => new SchemesEngine(c, [{ action: 'stat', pattern: { minNrAccesses: 1 } }]));
+    const run = runSimLive(feed, session, { speed: 1, schemesOf: (i) => engines[i]!.schemes });
+    const live = await startServer({ feed, batchMs: 50 });
+    try {
+      const page = await browser.newPage();
+      await page.goto(live.url);
+      await page.waitForFunction(() => Number(document.getElementById('status')?.dataset.snapshots ?? 0) > 0, null, { timeout: 30_000 });
+      const n0 = Number(await page.getAttribute('#status', 'data-snapshots'));
+      const p0 = Number(await page.evaluate(() => document.body.dataset.painted));
+      await page.waitForFunction((n) => Number(document.getElementById('status')!.dataset.snapshots) > n, n0, { timeout: 30_000 });
+      await page.waitForFunction((p) => Number(document.body.dataset.painted) > p, p0, { timeout: 30_000 });
+      expect(await page.getAttribute('#status', 'data-state')).toBe('live');
+      const c = await canvasContent(page, 'heatmap-left');
+      expect(c.painted).toBeGreaterThan(0);
+      await page.locator('#damos-left td').first().waitFor({ timeout: 30_000 });
+      const row = await page.locator('#damos-left tr').nth(1).textContent();
+      expect(row).toMatch(/^0stat\d+/);
+      expect(engines[0]!.schemes[0]!.stat.nrTried).toBeGreaterThan(0);
+      await page.screenshot({ path: join(artifacts, 'dashboard-live.png'), fullPage: true });
+      await page.close();
+    } finally {
+      run.stop();
+      await live.close();
+    }
+  }, 90_000);
+});
