@@ -168,3 +168,13 @@ export { runSysfsScript, virtualIo, kernelIo } from './interfaces/sysfs/script.j
 export type { SysfsIo } from './interfaces/sysfs/script.js';
 export { configOfTree, writeConfigToTree } from './interfaces/sysfs/config.js';
 export { SimDaemon } from './interfaces/daemon/server.js';
+export { Feed, frameOf } from './interfaces/web/server/feed.js';
+export type { FeedOptions, LiveCounters, Stream, StreamSources } from './interfaces/web/server/feed.js';
+export { recordFeed } from './interfaces/web/server/record-feed.js';
+export { liveFeed, runSimLive, schemeRows } from './interfaces/web/server/live-feed.js';
+export type { LiveRun as DashboardLiveRun, LiveSimOptions } from './interfaces/web/server/live-feed.js';
+export { startServer, isLoopback } from './interfaces/web/server/server.js';
+export type { RunningServer, ServerOptions } from './interfaces/web/server/server.js';
+export { FrameStore, mergeFrames, encodeFrames, decodeFrames } from './interfaces/web/shared/frame.js';
+export type { Frame, FrameMeta, SchemeStatsRow } from './interfaces/web/shared/frame.js';
+export { feedRegistry } from './interfaces/metrics/exposition.js';

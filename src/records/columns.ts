@@ -92,7 +92,11 @@ function copyMeta<T extends object>(s: Snapshot | ColumnarSnapshot, to: T): T {
 }
 
 export function snapshotToColumns(s: Snapshot): ColumnarSnapshot {
-  return copyMeta(s, { start_time: s.start_time, end_time: s.end_time, regions: regionsToColumns(s.regions) });
+  return copyMeta(s, {
+    start_time: s.start_time,
+    end_time: s.end_time,
+    regions: regionsToColumns(s.regions),
+  });
 }
 
 export function columnsToSnapshot(s: ColumnarSnapshot): Snapshot {

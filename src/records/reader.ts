@@ -190,7 +190,11 @@ function toRegion(ctx: Ctx, v: unknown, i: number): RecordRegion {
 }
 
 /** A snapshot's fields other than its regions, from the parsed object or the decoder's raw values. */
-function snapshotMeta<R>(ctx: Ctx, o: Record<string, unknown>, regions: R): Omit<Snapshot, 'regions'> & { regions: R } {
+function snapshotMeta<R>(
+  ctx: Ctx,
+  o: Record<string, unknown>,
+  regions: R,
+): Omit<Snapshot, 'regions'> & { regions: R } {
   const what = where(ctx);
   const snap: Omit<Snapshot, 'regions'> & { regions: R } = {
     start_time:
@@ -419,7 +423,12 @@ export async function streamRecords(path: string, handler: RecordStreamHandler):
 
 export interface ColumnarStreamHandler {
   recordStart?: RecordStreamHandler['recordStart'];
-  snapshot(snapshot: ColumnarSnapshot, header: RecordHeader, recordIndex: number, snapshotIndex: number): void;
+  snapshot(
+    snapshot: ColumnarSnapshot,
+    header: RecordHeader,
+    recordIndex: number,
+    snapshotIndex: number,
+  ): void;
   recordEnd?: RecordStreamHandler['recordEnd'];
 }
 

@@ -45,6 +45,70 @@ const K = {
   sample_interval_us: key('sample_interval_us'),
 };
 
+/** The compact region layout our writer emits, between its seven numbers, as one byte string. */
+const TEMPLATE_PARTS = [
+  '{"start":',
+  ',"end":',
+  ',"nr_accesses":{"samples":',
+  ',"percent":',
+  '},"age":{"usec":',
+  ',"aggr_intervals":',
+  '},"sz_filter_passed":',
+  '}',
+];
+const TEMPLATE = new Uint8Array(key(TEMPLATE_PARTS.join('')));
+/** TEMPLATE_ENDS[k]: where the k-th literal ends in TEMPLATE. */
+const TEMPLATE_ENDS = new Int32Array(TEMPLATE_PARTS.length);
+TEMPLATE_PARTS.reduce((at, part, k) => (TEMPLATE_ENDS[k] = at + part.length), 0);
+/** Bit k: the k-th number may be null (percent, usec, aggr_intervals, sz_filter_passed). */
+const TEMPLATE_NULLABLE = 0b1111000;
+
+/** Where templateRun stopped. */
+let runEnd = 0;
+
+/**
+ * Reads consecutive regions from `p` while they are exactly in our writer's layout with non-negative
+ * integers of at most 15 digits or null, separated by ','; their values go to `sc[k][i0...]`, at most
+ * `max` of them. Returns how many were read; `runEnd` is the offset after the last one (`p` if none).
+ * The general decoder reads whatever does not match (reads past the buffer end give undefined, which
+ * matches nothing, so the general decoder also decides about truncation).
+ */
+function templateRun(b: Uint8Array, p: number, sc: Float64Array[], i0: number, max: number): number {
+  let i = i0;
+  runEnd = p;
+  regions: while (i < max) {
+    let t = 0;
+    for (let k = 0; ; k++) {
+      const e = TEMPLATE_ENDS[k]!;
+      for (; t < e; t++, p++) if (b[p] !== TEMPLATE[t]) break regions;
+      if (k === 7) break;
+      let c = b[p]!;
+      let v: number;
+      if (c === 0x6e) {
+        if (!((TEMPLATE_NULLABLE >> k) & 1) || b[p + 1] !== 0x75 || b[p + 2] !== 0x6c || b[p + 3] !== 0x6c)
+          break regions;
+        p += 4;
+        v = k === 6 ? 0 : NaN;
+      } else {
+        const s = p;
+        v = 0;
+        while ((c = b[p]!) >= 0x30 && c <= 0x39) {
+          v = v * 10 + (c - 0x30);
+          p++;
+        }
+        // no digits, leading zeros, too long for an exact double: the general decoder decides
+        if (p === s || p - s > 15 || (b[s] === 0x30 && p - s > 1)) break regions;
+      }
+      sc[k]![i] = v;
+    }
+    i++;
+    runEnd = p;
+    if (b[p] !== 0x2c) break;
+    p++;
+  }
+  return i - i0;
+}
+
 export class SnapshotDecoder {
   private b: Buffer = Buffer.alloc(0);
   private p = 0;
@@ -59,7 +123,10 @@ export class SnapshotDecoder {
    * Decodes the snapshot object starting at `from` (its '{'). Returns the snapshot and the offset after
    * its '}', NEED_MORE when the buffer ends inside it, or GIVE_UP.
    */
-  decode(b: Buffer, from: number): { snap: DecodedSnapshot; end: number } | typeof NEED_MORE | typeof GIVE_UP {
+  decode(
+    b: Buffer,
+    from: number,
+  ): { snap: DecodedSnapshot; end: number } | typeof NEED_MORE | typeof GIVE_UP {
     this.b = b;
     this.p = from;
     try {
@@ -149,8 +216,7 @@ export class SnapshotDecoder {
     const ds = p;
     let v = 0;
     if (c === 0x30) p++;
-    else
-      for (; p < b.length && (c = b[p]!) >= 0x30 && c <= 0x39; p++) v = v * 10 + (c - 0x30);
+    else for (; p < b.length && (c = b[p]!) >= 0x30 && c <= 0x39; p++) v = v * 10 + (c - 0x30);
     if (p >= b.length) throw needMore;
     const nd = p - ds;
     c = b[p]!;
@@ -247,10 +313,16 @@ export class SnapshotDecoder {
       this.p++;
       return allocColumns(0);
     }
-    do {
+    for (;;) {
       if (n === this.cap) this.grow();
-      this.region(n++);
-    } while (this.more(0x5d));
+      // a run stops after a region (before its ',' or the list's end); otherwise the general decoder reads one
+      const run = templateRun(this.b, this.p, this.sc, n, this.cap);
+      if (run > 0) {
+        n += run;
+        this.p = runEnd;
+      } else this.region(n++);
+      if (!this.more(0x5d)) break;
+    }
     const c = allocColumns(n);
     const sc = this.sc;
     c.start.set(sc[0]!.subarray(0, n));

@@ -3,6 +3,12 @@
  * of each record, then merge them into windows of at least `aggr_us`; a leftover window is dropped.
  * Windower works one snapshot at a time so that streaming reports keep flat memory.
  */
+import {
+  columnsSortedDisjoint,
+  columnsToSnapshot,
+  snapshotToColumns,
+  type ColumnarSnapshot,
+} from '../records/columns.js';
 import type { DamonRecord, RecordRegion, Snapshot } from '../records/types.js';
 
 function cloneRegion(r: RecordRegion): RecordRegion {
@@ -119,23 +125,47 @@ export function mergeSnapshots(snaps: Snapshot[]): Snapshot {
   };
 }
 
-/** Streaming windows of one record: push snapshots in order, get merged windows back. */
-export class Windower {
-  private pending: Snapshot[] = [];
+/** mergeSnapshots on columns: a lone sorted snapshot as it is, anything else through region objects. */
+export function mergeColumnar(snaps: ColumnarSnapshot[]): ColumnarSnapshot {
+  if (snaps.length === 1 && columnsSortedDisjoint(snaps[0]!.regions)) {
+    const s = snaps[0]!;
+    const c = s.regions;
+    let total = 0;
+    for (let i = 0; i < c.n; i++) total += c.end[i]! - c.start[i]!;
+    return {
+      start_time: s.start_time,
+      end_time: s.end_time,
+      regions: c,
+      total_bytes: total,
+      sample_interval_us: null,
+    };
+  }
+  return snapshotToColumns(mergeSnapshots(snaps.map(columnsToSnapshot)));
+}
+
+type Timed = { start_time: number | null; end_time: number };
+
+/**
+ * Streaming windows of one record: push snapshots in order, get merged windows back. Snapshot objects
+ * by default; `new Windower(aggrUs, skip, mergeColumnar)` windows columnar snapshots.
+ */
+export class Windower<S extends Timed = Snapshot> {
+  private pending: S[] = [];
   private seen = 0;
 
   constructor(
     private readonly aggrUs: number,
     private readonly skip: number,
+    private readonly merge: (snaps: S[]) => S = mergeSnapshots as unknown as (snaps: S[]) => S,
   ) {}
 
-  push(s: Snapshot): Snapshot | null {
+  push(s: S): S | null {
     if (this.seen++ < this.skip) return null;
     this.pending.push(s);
     const first = this.pending[0]!;
     if (first.start_time === null) throw new Error('a snapshot without start time cannot be adjusted');
     if (s.end_time - first.start_time >= this.aggrUs * 1000) {
-      const merged = mergeSnapshots(this.pending);
+      const merged = this.merge(this.pending);
       this.pending = [];
       return merged;
     }

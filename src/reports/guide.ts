@@ -3,10 +3,11 @@
  * the time span, the contiguous address ranges (gaps only ever shrink) and their heat per byte.
  * Built by streaming passes over the record file: one for spans and gaps, one more for the heats.
  */
-import { streamRecords } from '../records/reader.js';
+import type { ColumnarSnapshot } from '../records/columns.js';
+import { streamColumnar, type ColumnarStreamOptions } from '../records/reader.js';
 import { absTime } from '../records/serialize.js';
 import { fmtSz, fmtSzAccurate, fmtTimeNs, pyS } from '../records/pyformat.js';
-import type { RecordHeader, Snapshot } from '../records/types.js';
+import type { RecordHeader } from '../records/types.js';
 
 export interface ContiguousRegion {
   start: number;
@@ -35,25 +36,27 @@ export function guideKey(h: RecordHeader): string {
   return `${pyS(h.kdamond_idx)} ${pyS(h.context_idx)} ${pyS(h.scheme_idx)} ${pyS(h.target_id)}`;
 }
 
-function snapshotGaps(s: Snapshot): [number, number][] {
+function snapshotGaps(s: ColumnarSnapshot): [number, number][] {
   const gaps: [number, number][] = [];
+  const { n, start, end } = s.regions;
   let last = 0;
-  for (const r of s.regions) {
+  for (let i = 0; i < n; i++) {
     if (!last) {
-      last = r.end;
+      last = end[i]!;
       continue;
     }
-    if (last !== r.start) gaps.push([last, r.start]);
-    last = r.end;
+    if (last !== start[i]) gaps.push([last, start[i]!]);
+    last = end[i]!;
   }
   return gaps;
 }
 
-function updateGuide(g: Guide, s: Snapshot): void {
+function updateGuide(g: Guide, s: ColumnarSnapshot): void {
   g.end = s.end_time;
-  for (const r of s.regions) {
-    if (!g.lowest || r.start < g.lowest) g.lowest = r.start;
-    if (!g.highest || r.end > g.highest) g.highest = r.end;
+  const { n, start, end } = s.regions;
+  for (let i = 0; i < n; i++) {
+    if (!g.lowest || start[i]! < g.lowest) g.lowest = start[i]!;
+    if (!g.highest || end[i]! > g.highest) g.highest = end[i]!;
   }
   const gaps = snapshotGaps(s);
   if (g.gaps.length === 0) {
@@ -85,56 +88,75 @@ function span(g: Guide): number {
   return g.regions.reduce((a, c) => a + (c.end - c.start), 0);
 }
 
+/** Adds a snapshot's heats (size × samples) to every contiguous region of the guide its regions touch. */
+export function addGuideHeats(g: Guide, s: ColumnarSnapshot): void {
+  const { n, start, end, samples } = s.regions;
+  const cs = g.regions;
+  for (let i = 0; i < n; i++) {
+    const sm = samples[i]!;
+    if (sm === 0) continue;
+    const rs = start[i]!;
+    const re = end[i]!;
+    const heat = (re - rs) * sm;
+    for (const c of cs) if (!(re < c.start || c.end < rs)) c.heats += heat;
+  }
+}
+
+/** Sets each contiguous region's heat per byte once all heats are added. */
+export function finishGuideHeats(g: Guide): void {
+  for (const c of g.regions) c.heatPerByte = c.heats ? c.heats / (c.end - c.start) : 0;
+}
+
 /** Guides of a record file, sorted by total span (descending, stable); `withHeats` adds the heat pass. */
-export async function computeGuides(path: string, withHeats: boolean): Promise<Guide[]> {
+export async function computeGuides(
+  path: string,
+  withHeats: boolean,
+  read: ColumnarStreamOptions = {},
+): Promise<Guide[]> {
   const guides = new Map<string, Guide>();
-  await streamRecords(path, {
-    snapshot(s, h, ri, si) {
-      const key = guideKey(h);
-      let g = guides.get(key);
-      if (!g) {
-        if (s.start_time === null) throw new Error(`${path}: record ${ri} snapshot ${si} has no start time`);
-        let start = s.start_time;
-        if (h.intervals) {
-          let maxAge = 0;
-          for (const r of s.regions) maxAge = Math.max(maxAge, r.age.aggr_intervals ?? 0);
-          start -= maxAge * h.intervals.aggr_us * 1000;
+  await streamColumnar(
+    path,
+    {
+      snapshot(s, h, ri, si) {
+        const key = guideKey(h);
+        let g = guides.get(key);
+        if (!g) {
+          if (s.start_time === null)
+            throw new Error(`${path}: record ${ri} snapshot ${si} has no start time`);
+          let start = s.start_time;
+          if (h.intervals) {
+            let maxAge = 0;
+            const aggr = s.regions.aggr;
+            for (let i = 0; i < aggr.length; i++)
+              maxAge = Math.max(maxAge, Number.isNaN(aggr[i]) ? 0 : aggr[i]!);
+            start -= maxAge * h.intervals.aggr_us * 1000;
+          }
+          g = {
+            key,
+            kdamond_idx: h.kdamond_idx,
+            context_idx: h.context_idx,
+            scheme_idx: h.scheme_idx,
+            target_id: h.target_id,
+            start,
+            startIsFloat: s.start_is_float === true,
+            end: s.end_time,
+            timeBase: h.time_base_ns,
+            lowest: 0,
+            highest: 0,
+            gaps: [],
+            regions: [],
+          };
+          guides.set(key, g);
         }
-        g = {
-          key,
-          kdamond_idx: h.kdamond_idx,
-          context_idx: h.context_idx,
-          scheme_idx: h.scheme_idx,
-          target_id: h.target_id,
-          start,
-          startIsFloat: s.start_is_float === true,
-          end: s.end_time,
-          timeBase: h.time_base_ns,
-          lowest: 0,
-          highest: 0,
-          gaps: [],
-          regions: [],
-        };
-        guides.set(key, g);
-      }
-      updateGuide(g, s);
+        updateGuide(g, s);
+      },
     },
-  });
+    read,
+  );
   for (const g of guides.values()) g.regions = contiguous(g);
   if (withHeats) {
-    await streamRecords(path, {
-      snapshot(s, h) {
-        const g = guides.get(guideKey(h))!;
-        for (const r of s.regions) {
-          const samples = r.nr_accesses.samples;
-          if (samples === 0) continue;
-          const heat = (r.end - r.start) * samples;
-          for (const c of g.regions) if (!(r.end < c.start || c.end < r.start)) c.heats += heat;
-        }
-      },
-    });
-    for (const g of guides.values())
-      for (const c of g.regions) c.heatPerByte = c.heats ? c.heats / (c.end - c.start) : 0;
+    await streamColumnar(path, { snapshot: (s, h) => addGuideHeats(guides.get(guideKey(h))!, s) }, read);
+    for (const g of guides.values()) finishGuideHeats(g);
   }
   return [...guides.values()]
     .map((g) => ({ g, s: span(g) }))

@@ -1,15 +1,27 @@
 /**
  * `report heatmap` (damo-report-math.md §7): the grid, the heat accumulation with damo's exact order
  * of floating-point operations, and the raw and terminal renderings. Images are in heatmap-image.ts.
- * The record file is streamed: one or two passes for the guide, one for the heats.
+ * The record file is streamed twice: once for the guide (time span, address ranges), once for the
+ * pixels. Two passes are needed because the grid (first/last time, final gaps) is known only at the end
+ * of the file and damo's pixel accumulation is an order-dependent float sum that cannot be rescaled.
+ * When the hottest range is drawn, the second pass also sums the ranges' heats and fills a map for every
+ * candidate range, keeping the hottest one (a third pass only past MAX_CANDIDATE_MAPS ranges).
  */
-import { streamRecords } from '../records/reader.js';
+import { columnRegion, type ColumnarSnapshot } from '../records/columns.js';
+import { streamColumnar, type ColumnarStreamOptions } from '../records/reader.js';
 import { absTime } from '../records/serialize.js';
 import { fmtSz, fmtSzAccurate, fmtTimeNs, pyD, pyF, pyFloatRepr } from '../records/pyformat.js';
 import { textToBytes, textToNs } from '../records/textnum.js';
-import type { RecordHeader, RecordRegion, Snapshot } from '../records/types.js';
+import type { RecordHeader } from '../records/types.js';
 import { breakdownSamples, compareLabels, type BreakdownBy } from './breakdown.js';
-import { computeGuides, guideKey, hottestRegion, type Guide } from './guide.js';
+import {
+  addGuideHeats,
+  computeGuides,
+  finishGuideHeats,
+  guideKey,
+  hottestRegion,
+  type Guide,
+} from './guide.js';
 import type { TextSink } from './output.js';
 
 export interface HeatmapOptions {
@@ -90,26 +102,27 @@ class Accumulator {
   }
 
   add(
-    S: Snapshot,
+    endTime: number,
     os: number,
     rowFrom: number,
     rowTo: number,
-    r: RecordRegion,
+    rStart: number,
+    rEnd: number,
     hv: number,
     hvIsInt: boolean,
   ): void {
     const g = this.g;
-    if (r.end < g.a0 || g.a0 + g.au * g.A < r.start) return;
-    const colFrom = Math.max(0, Math.trunc((r.start - g.a0) / g.au));
-    const colTo = Math.min(g.A - 1, Math.trunc((r.end - g.a0) / g.au));
-    const exact = hvIsInt && g.exactTime && Number.isInteger(os) && Number.isInteger(S.end_time);
+    if (rEnd < g.a0 || g.a0 + g.au * g.A < rStart) return;
+    const colFrom = Math.max(0, Math.trunc((rStart - g.a0) / g.au));
+    const colTo = Math.min(g.A - 1, Math.trunc((rEnd - g.a0) / g.au));
+    const exact = hvIsInt && g.exactTime && Number.isInteger(os) && Number.isInteger(endTime);
     for (let i = rowFrom; i <= rowTo; i++) {
       const pt = g.times[i]!;
-      const at = Math.min(S.end_time, pt + g.tu) - Math.max(os, pt);
+      const at = Math.min(endTime, pt + g.tu) - Math.max(os, pt);
       const rowOff = i * g.A;
       for (let j = colFrom; j <= colTo; j++) {
         const pa = g.addrs[j]!;
-        const az = Math.min(r.end, pa + g.au) - Math.max(r.start, pa);
+        const az = Math.min(rEnd, pa + g.au) - Math.max(rStart, pa);
         let c = hv * at * az;
         if (exact && Math.abs(c) >= TWO53) c = Number(BigInt(hv) * BigInt(at) * BigInt(az));
         const old = this.heats[rowOff + j]!;
@@ -142,10 +155,23 @@ function toRel(v: number | bigint, timeBase: bigint | undefined): number {
   return Number.isInteger(v) ? Number(BigInt(v) - timeBase) : v - Number(timeBase);
 }
 
+/** A region's heat value: samples (as Hz with intervals), times sz_filter_passed/size unless szf is NaN. */
+function heatValue(samples: number, hz: boolean, aggr: number, szf: number, size: number): number {
+  const hv = hz ? samples / (aggr / 1e6) : samples;
+  return Number.isNaN(szf) ? hv : (hv * szf) / size;
+}
+
+/** Above this many candidate ranges, the hottest is found by a separate pass instead of one map each. */
+const MAX_CANDIDATE_MAPS = 8;
+
 /** Computes the heatmaps of a record file: one per address range (and per breakdown key with `by`). */
-export async function computeHeatmaps(path: string, o: HeatmapOptions): Promise<Heatmap[]> {
+export async function computeHeatmaps(
+  path: string,
+  o: HeatmapOptions,
+  read: ColumnarStreamOptions = {},
+): Promise<Heatmap[]> {
   const needHeats = o.drawRange === 'hottest' && !o.addressRanges?.length;
-  const guides = await computeGuides(path, needHeats);
+  const guides = await computeGuides(path, false, read);
   const first = guides[0];
   if (!first) throw new Error(`${path}: no snapshot to draw`);
   const kd = parseIdOpt(o.kdamondIdx, first.kdamond_idx);
@@ -188,7 +214,13 @@ export async function computeHeatmaps(path: string, o: HeatmapOptions): Promise<
   const [T, A] = o.resol;
   if (!(T >= 1 && A >= 1)) throw new Error(`invalid resolution ${T} ${A}`);
   const ranges: [number, number][] = [];
-  const guidedRanges = needHeats ? [hottestRegion(guide)] : guide.regions;
+  // the hottest range is known after the pixel pass: every range gets a map unless there are too many
+  const heatsInPixelPass = needHeats && guide.regions.length <= MAX_CANDIDATE_MAPS;
+  if (needHeats && !heatsInPixelPass) {
+    await streamColumnar(path, { snapshot: (s, h) => guideKey(h) === key && addGuideHeats(guide, s) }, read);
+    finishGuideHeats(guide);
+  }
+  const guidedRanges = needHeats && !heatsInPixelPass ? [hottestRegion(guide)] : guide.regions;
   if (o.addressRanges?.length) {
     o.addressRanges.forEach(([a, b, baseText], i) => {
       let off = 0;
@@ -213,52 +245,66 @@ export async function computeHeatmaps(path: string, o: HeatmapOptions): Promise<
   };
   if (!o.by) grids.forEach((_, ri) => accFor(ri, ''));
   let anyIntervals = false;
-  let last: Snapshot | null = null;
+  let last: ColumnarSnapshot | null = null;
 
-  await streamRecords(path, {
-    snapshot(S: Snapshot, h: RecordHeader, ri, si) {
-      if (guideKey(h) !== key) return;
-      if (S.start_time === null) throw new Error(`${path}: record ${ri} snapshot ${si} has no start time`);
-      const iv = h.intervals;
-      if (iv) anyIntervals = true;
-      let aggr = iv ? iv.aggr_us : 0;
-      if (iv && iv.intervals_goal && iv.intervals_goal.aggrs !== 0) {
-        if (S.sample_interval_us != null) aggr = (S.sample_interval_us * iv.aggr_us) / iv.sample_us;
-        else {
-          const d = (S.end_time - S.start_time) / 1000;
-          if (Math.abs(d - iv.aggr_us) > iv.aggr_us * 0.1) aggr = d;
+  await streamColumnar(
+    path,
+    {
+      snapshot(S: ColumnarSnapshot, h: RecordHeader, ri, si) {
+        if (guideKey(h) !== key) return;
+        if (heatsInPixelPass) addGuideHeats(guide, S);
+        if (S.start_time === null) throw new Error(`${path}: record ${ri} snapshot ${si} has no start time`);
+        const iv = h.intervals;
+        if (iv) anyIntervals = true;
+        let aggr = iv ? iv.aggr_us : 0;
+        if (iv && iv.intervals_goal && iv.intervals_goal.aggrs !== 0) {
+          if (S.sample_interval_us != null) aggr = (S.sample_interval_us * iv.aggr_us) / iv.sample_us;
+          else {
+            const d = (S.end_time - S.start_time) / 1000;
+            if (Math.abs(d - iv.aggr_us) > iv.aggr_us * 0.1) aggr = d;
+          }
         }
-      }
-      const lastEnd = last ? last.end_time : -Infinity;
-      for (let gi = 0; gi < grids.length; gi++) {
-        const g = grids[gi]!;
-        const whole = o.by ? null : accFor(gi, '');
-        const rowTo = Math.min(g.T - 1, Math.trunc((S.end_time - g.t0) / g.tu));
-        for (const r of S.regions) {
-          const os = iv ? S.start_time - (r.age.aggr_intervals ?? 0) * iv.aggr_us * 1000 : S.start_time;
-          const ts = os < lastEnd ? lastEnd : os;
-          const rowFrom = Math.max(0, Math.trunc((ts - g.t0) / g.tu));
-          if (rowFrom > rowTo) continue;
-          const size = r.end - r.start;
-          const contribute = (acc: Accumulator, samples: number): void => {
-            let hv = iv ? samples / (aggr / 1e6) : samples;
-            let hvIsInt = !iv;
-            if (o.dfPassed) {
-              hv = (hv * r.sz_filter_passed) / size;
-              hvIsInt = false;
-            }
-            acc.add(S, os, rowFrom, rowTo, r, hv, hvIsInt);
-          };
-          if (whole) contribute(whole, r.nr_accesses.samples);
-          else
-            for (const [label, samples] of breakdownSamples(r, o.by!)) contribute(accFor(gi, label), samples);
+        const lastEnd = last ? last.end_time : -Infinity;
+        const start = S.start_time;
+        const c = S.regions;
+        for (let gi = 0; gi < grids.length; gi++) {
+          const g = grids[gi]!;
+          const whole = o.by ? null : accFor(gi, '');
+          const rowTo = Math.min(g.T - 1, Math.trunc((S.end_time - g.t0) / g.tu));
+          for (let i = 0; i < c.n; i++) {
+            const rs = c.start[i]!;
+            const re = c.end[i]!;
+            // regions outside the map add nothing (Accumulator.add's own test, made before any work); with
+            // a breakdown the test stays in add(), since reaching it creates the labels' maps
+            if (whole && (re < g.a0 || g.a0 + g.au * g.A < rs)) continue;
+            const age = c.aggr[i]!;
+            const os = iv ? start - (Number.isNaN(age) ? 0 : age) * iv.aggr_us * 1000 : start;
+            const ts = os < lastEnd ? lastEnd : os;
+            const rowFrom = Math.max(0, Math.trunc((ts - g.t0) / g.tu));
+            if (rowFrom > rowTo) continue;
+            const szf = o.dfPassed ? c.szFilter[i]! : NaN;
+            const hvIsInt = !iv && !o.dfPassed;
+            if (whole) {
+              const hv = heatValue(c.samples[i]!, iv !== null, aggr, szf, re - rs);
+              whole.add(S.end_time, os, rowFrom, rowTo, rs, re, hv, hvIsInt);
+            } else
+              for (const [label, samples] of breakdownSamples(columnRegion(c, i), o.by!)) {
+                const hv = heatValue(samples, iv !== null, aggr, szf, re - rs);
+                accFor(gi, label).add(S.end_time, os, rowFrom, rowTo, rs, re, hv, hvIsInt);
+              }
+          }
         }
-      }
-      last = S;
+        last = S;
+      },
     },
-  });
+    read,
+  );
+  if (heatsInPixelPass) finishGuideHeats(guide);
+  // the maps of the hottest range only, when every range was drawn to find it
+  const hottest = heatsInPixelPass ? guide.regions.indexOf(hottestRegion(guide)) : -1;
   const unit = anyIntervals ? 'hz' : 'samples';
   return accs
+    .filter((a) => hottest < 0 || a.range === hottest)
     .sort((a, b) => a.range - b.range || compareLabels(a.label, b.label))
     .map(({ label, acc }) => {
       const g = acc.g;

@@ -6,7 +6,7 @@
 import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { streamRecords } from '../records/reader.js';
+import { streamColumnar, type ColumnarStreamOptions } from '../records/reader.js';
 import { absTime } from '../records/serialize.js';
 import { fmtSz, fmtTimeNs, pyD, pyS } from '../records/pyformat.js';
 import { TextSink } from './output.js';
@@ -29,7 +29,28 @@ export function pagerTail(newlines: number): string {
   return newlines <= PAGER_LINES ? '\n' : '';
 }
 
-export async function reportRawForm(path: string, rawNumber: boolean, out: TextSink): Promise<void> {
+/** A formatter that remembers its results: sizes, counts and ages repeat a lot across regions. */
+function memo(f: (v: number) => string): (v: number) => string {
+  const cache = new Map<number, string>();
+  return (v) => {
+    let s = cache.get(v);
+    if (s === undefined) {
+      s = f(v);
+      if (cache.size < 1 << 16) cache.set(v, s);
+    }
+    return s;
+  };
+}
+
+export async function reportRawForm(
+  path: string,
+  rawNumber: boolean,
+  out: TextSink,
+  read: ColumnarStreamOptions = {},
+): Promise<void> {
+  const size = memo((v) => fmtSz(v, rawNumber).padStart(12));
+  const samples = memo((v) => pyD(v).padStart(11));
+  const age = memo((v) => pyD(v).padStart(5));
   const dir = mkdtempSync(join(tmpdir(), 'damon-ts-raw-form-'));
   const spoolPath = join(dir, 'body');
   let fd = -1;
@@ -52,38 +73,47 @@ export async function reportRawForm(path: string, rawNumber: boolean, out: TextS
     body = null;
   };
   try {
-    await streamRecords(path, {
-      snapshot(s, h, ri, si) {
-        if (s.start_time === null) throw new Error(`${path}: record ${ri} snapshot ${si} has no start time`);
-        if (si === 0) {
-          base = s.start_time;
-          head = fmtTimeNs(absTime(base, h.time_base_ns), rawNumber);
-          fd = openSync(spoolPath, 'w+');
-          const f = fd;
-          body = new TextSink((t) => void writeSync(f, t, null, 'latin1'));
-        }
-        bodyLine(`monitoring_start:    ${fmtTimeNs(s.start_time - base, rawNumber).padStart(16)}`);
-        bodyLine(`monitoring_end:      ${fmtTimeNs(s.end_time - base, rawNumber).padStart(16)}`);
-        bodyLine(`monitoring_duration: ${fmtTimeNs(s.end_time - s.start_time, rawNumber).padStart(16)}`);
-        bodyLine(`target_id: ${pyS(h.target_id)}`);
-        bodyLine(`nr_regions: ${s.regions.length}`);
-        bodyLine('# start_addr     end_addr        length  nr_accesses   age');
-        for (const r of s.regions) {
-          const age = r.age.aggr_intervals === null ? -1 : r.age.aggr_intervals;
-          bodyLine(
-            `${hex12(r.start)}-${hex12(r.end)} (${fmtSz(r.end - r.start, rawNumber).padStart(12)}) ` +
-              `${pyD(r.nr_accesses.samples).padStart(11)} ${pyD(age).padStart(5)}`,
-          );
-        }
-        bodyLine('');
+    await streamColumnar(
+      path,
+      {
+        snapshot(s, h, ri, si) {
+          if (s.start_time === null)
+            throw new Error(`${path}: record ${ri} snapshot ${si} has no start time`);
+          if (si === 0) {
+            base = s.start_time;
+            head = fmtTimeNs(absTime(base, h.time_base_ns), rawNumber);
+            fd = openSync(spoolPath, 'w+');
+            const f = fd;
+            body = new TextSink((t) => void writeSync(f, t, null, 'latin1'));
+          }
+          bodyLine(`monitoring_start:    ${fmtTimeNs(s.start_time - base, rawNumber).padStart(16)}`);
+          bodyLine(`monitoring_end:      ${fmtTimeNs(s.end_time - base, rawNumber).padStart(16)}`);
+          bodyLine(`monitoring_duration: ${fmtTimeNs(s.end_time - s.start_time, rawNumber).padStart(16)}`);
+          bodyLine(`target_id: ${pyS(h.target_id)}`);
+          bodyLine(`nr_regions: ${s.regions.n}`);
+          bodyLine('# start_addr     end_addr        length  nr_accesses   age');
+          // one write per snapshot, not per line
+          const c = s.regions;
+          let text = '';
+          for (let i = 0; i < c.n; i++) {
+            const st = c.start[i]!;
+            const en = c.end[i]!;
+            const a = c.aggr[i]!;
+            text += `${hex12(st)}-${hex12(en)} (${size(en - st)}) ${samples(c.samples[i]!)} ${age(Number.isNaN(a) ? -1 : a)}\n`;
+          }
+          body!.write(text);
+          newlines += c.n;
+          bodyLine('');
+        },
+        recordEnd(h, _ri, nr) {
+          if (nr === 0 || !body) return;
+          out.write(`base_time_absolute: ${head}\ndata source: ${h.data_source}\n\n`);
+          newlines += 3;
+          copyBody();
+        },
       },
-      recordEnd(h, _ri, nr) {
-        if (nr === 0 || !body) return;
-        out.write(`base_time_absolute: ${head}\ndata source: ${h.data_source}\n\n`);
-        newlines += 3;
-        copyBody();
-      },
-    });
+      read,
+    );
     out.write(pagerTail(newlines));
   } finally {
     if (fd >= 0) closeSync(fd);

@@ -2,10 +2,11 @@
  * `report wss` (damo-report-math.md §4): working set size per (adjusted) snapshot, as percentiles
  * with a bar. Streams the record file: memory holds one window of snapshots plus one number per window.
  */
-import { streamRecords } from '../records/reader.js';
+import type { ColumnarSnapshot, RegionColumns } from '../records/columns.js';
+import { streamColumnar, type ColumnarStreamOptions } from '../records/reader.js';
 import { fmtSz } from '../records/pyformat.js';
 import type { RecordHeader, Snapshot } from '../records/types.js';
-import { Windower } from './adjust.js';
+import { mergeColumnar, Windower } from './adjust.js';
 import type { TextSink } from './output.js';
 import { percentileIndex, pyRange } from './percentile.js';
 
@@ -46,25 +47,44 @@ export function snapshotWss(s: Snapshot, accThres: number, szThres: number): num
   return wss;
 }
 
+/** snapshotWss on columns. */
+export function columnsWss(c: RegionColumns, accThres: number, szThres: number): number {
+  let wss = 0;
+  const { start, end, samples } = c;
+  for (let i = 0; i < c.n; i++) {
+    const sz = end[i]! - start[i]!;
+    if (samples[i]! >= accThres && sz >= szThres) wss += sz;
+  }
+  return wss;
+}
+
 /** The wss lists keyed by target id (a later record with the same id replaces an earlier one). */
-export async function computeWss(path: string, o: WssOptions): Promise<Map<string, number[]>> {
+export async function computeWss(
+  path: string,
+  o: WssOptions,
+  read: ColumnarStreamOptions = {},
+): Promise<Map<string, number[]>> {
   const lists = new Map<string, number[]>();
   let current: number[] = [];
-  let windower: Windower | null = null;
-  await streamRecords(path, {
-    recordStart() {
-      current = [];
-      windower = new Windower(o.workTimeUs, o.excludeSamples);
+  let windower: Windower<ColumnarSnapshot> | null = null;
+  await streamColumnar(
+    path,
+    {
+      recordStart() {
+        current = [];
+        windower = new Windower(o.workTimeUs, o.excludeSamples, mergeColumnar);
+      },
+      snapshot(s) {
+        const m = windower!.push(s);
+        if (m) current.push(columnsWss(m.regions, o.accThres, o.szThres));
+      },
+      recordEnd(h: RecordHeader) {
+        if (o.sortBy !== 'time') current.sort((a, b) => a - b);
+        lists.set(h.target_id === null ? 'None' : h.target_id.toString(), current);
+      },
     },
-    snapshot(s) {
-      const m = windower!.push(s);
-      if (m) current.push(snapshotWss(m, o.accThres, o.szThres));
-    },
-    recordEnd(h: RecordHeader) {
-      if (o.sortBy !== 'time') current.sort((a, b) => a - b);
-      lists.set(h.target_id === null ? 'None' : h.target_id.toString(), current);
-    },
-  });
+    read,
+  );
   if (!o.collapseTargets) return lists;
   const sum: number[] = [];
   for (const l of lists.values()) l.forEach((v, i) => (sum[i] = (sum[i] ?? 0) + v));

@@ -132,7 +132,7 @@ export function adjustQuota(ctx: DamonContext, s: Scheme, metrics: SchemesMetric
     for (let i = 0; i < t.regions.length; i++) {
       if (!validTargetPattern(ctx, t, i, s)) continue;
       if (coreFilterOut(ctx, t, i, s)) continue;
-      const sc = score.call(ctx.ops, ctx, t, i, s as never);
+      const sc = Math.min(99, Math.max(0, score.call(ctx.ops, ctx, t, i, s as never)));
       histogram[sc] = histogram[sc]! + (t.regions.end[i]! - t.regions.start[i]!);
       if (sc > maxScore) maxScore = sc;
     }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SchemesEngine } from '../../src/schemes/engine.js';
 import { Scheme } from '../../src/schemes/scheme.js';
-import { schemeSupportOf, checkActionSupported, destNode } from '../../src/ops/actions/index.js';
+import { schemeSupportOf, checkActionSupported, destNode, MAJOR_FAULT_STALL_US } from '../../src/ops/actions/index.js';
 import { hotScore, coldScore } from '../../src/ops/actions/score.js';
 import type { SchemeSpec } from '../../src/schemes/types.js';
 import { BASE, MiB, applyOnce, damosCtx, machineWithProcess } from './machine-helpers.js';
@@ -140,3 +140,32 @@ describe('scores (ops-common)', () => {
     expect(coldScore(ctx, t, 1, s)).toBe(79);
   });
 });
+
+describe('machine metrics (goals and watermarks)', () => {
+  it('free_mem_rate, node used/free bp, active bp, PSI model, bytes on node, memcg', () => {
+    const { m, pid, len } = machineWithProcess({ nodes: 2, mib: 8 });
+    const sup = schemeSupportOf(m);
+    const mm = sup.metrics;
+    // 8 MiB used of 64 MiB, all on node 0 (the process runs on CPU 0)
+    expect(mm.freeMemRate()).toBe(Math.floor(((16384 - 2048) * 1000) / 16384));
+    expect(mm.nodeMemUsedBp(0)).toBe(Math.floor((2048 * 10000) / 8192));
+    expect(mm.nodeMemUsedBp(1)).toBe(0);
+    expect(mm.nodeMemUsedBp(7)).toBe(0); // invalid node
+    m.lruScan();
+    expect(mm.activeMemBp()).toBe(10000); // all touched since the last scan
+    m.lruScan();
+    expect(mm.activeMemBp()).toBe(0); // nothing touched since
+    const ctx = damosCtx(m, 'vaddr', pid, BASE, BASE + len);
+    expect(mm.bytesOnNode(ctx, ctx.targets[0]!, BASE, BASE + len, 0)).toBe(len);
+    expect(mm.nodeMemcgUsedBp(0, '/')).toBe(mm.nodeMemUsedBp(0));
+    expect(mm.nodeMemcgUsedBp(0, '/none')).toBe(0);
+    sup.cgroups.assign(pid, '/a/b');
+    expect(mm.nodeMemcgUsedBp(0, 'a/b/')).toBe(mm.nodeMemUsedBp(0));
+    // PSI: every major fault stalls 25 µs
+    const psi0 = mm.psiSomeTotalUs();
+    for (let a = BASE; a < BASE + 10 * 4096; a += 4096) m.pageOut(pid, a);
+    m.access(pid, BASE, 10 * 4096, 4096, 10, false);
+    expect(mm.psiSomeTotalUs() - psi0).toBe(10 * MAJOR_FAULT_STALL_US);
+  });
+});
+

@@ -99,6 +99,25 @@ describe('damos_walk, tried regions and snapshots', () => {
     expect(r2).toBe('ECANCELED');
   });
 
+  it('a walk is canceled while watermarks deactivate every scheme, and while paused', () => {
+    const ctx = ctxWith([[0, 100], [100, 200], [200, 300]]);
+    const metrics = { freeMemRate: () => 900, nodeMemUsedBp: () => 0, nodeMemcgUsedBp: () => 0, activeMemBp: () => 0, psiSomeTotalUs: () => 0, bytesOnNode: () => 0, actionClockNs: () => 0 };
+    const e = new SchemesEngine(ctx, [{ action: 'stat', watermarks: { metric: 'free_mem_rate', intervalUs: 1000, high: 800, mid: 500, low: 100 } }], { metrics });
+    let r: string | null | undefined;
+    e.walk(() => {}, (err) => (r = err));
+    expect(ctx.waitActivation!(ctx)).toBe(1000);
+    expect(r).toBe('ECANCELED');
+    const c2 = ctxWith([[0, 100], [100, 200], [200, 300]]);
+    const e2 = new SchemesEngine(c2, [{ action: 'stat' }]);
+    e2.paused = true;
+    let r2: string | null | undefined;
+    e2.walk(() => {}, (err) => (r2 = err));
+    expect(c2.waitActivation!(c2)).toBe(1); // sleeps a sample interval (1 µs here)
+    expect(r2).toBe('ECANCELED');
+    e2.paused = false;
+    expect(c2.waitActivation!(c2)).toBe(0);
+  });
+
   it('nr_snapshots counts passes that reached the last region; max_nr_snapshots stops the scheme', () => {
     const ctx = ctxWith([[0, 100], [100, 200], [200, 300]]);
     const e = new SchemesEngine(ctx, [{ action: 'stat', maxNrSnapshots: 2 }]);

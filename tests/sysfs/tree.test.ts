@@ -197,6 +197,10 @@ describe('virtual sysfs tree', () => {
     expect(r2).toEqual(['ok', 'ok', 'ok', 'ok']);
     const ctx = rt.context!;
     expect(ctx.targets[0]!.regions.toRecords().map((r) => [r.start, r.end])).toEqual([[16384, 24576]]);
+    // unchanged attrs: no set_attrs, so the aggregation window is not restarted
+    const next = ctx.nextAggregationSis;
+    runSysfsScript('write kdamonds/0/state commit', virtualIo(tree));
+    expect(ctx.nextAggregationSis).toBe(next);
     expect(rt.schemes!.schemes[0]).toBe(s); // same object: private state and stats kept
     expect(s.stat.nrTried).toBeGreaterThanOrEqual(triedBefore);
     expect(rt.schemes!.schemes).toHaveLength(2);

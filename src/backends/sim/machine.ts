@@ -16,11 +16,12 @@ import {
   FRAME_ACTIVE,
   FRAME_ALLOCATED,
   FRAME_HUGE,
+  FRAME_REFERENCED,
   FRAME_SHARED,
   PhysicalMemory,
   type NodeStats,
 } from './physical-memory.js';
-import { PageDirectory, PageTablePool } from './page-tables.js';
+import { DIR_SPAN, PageDirectory, PageTablePool } from './page-tables.js';
 import { Tlb } from './tlb.js';
 
 export interface Workload {
@@ -272,6 +273,8 @@ export class Machine {
   exitProcess(tgid: number): void {
     const p = this.liveProc(tgid, 'exitProcess');
     const pool = this.pt;
+    // Before the tables go: the TLB finds an address space's translations through their tables.
+    if (this.tlbOn) this.tlb.invalidateAsid(p.asid);
     for (const t of p.dir.tables()) {
       const base = t * PTES_PER_TABLE;
       if (pool.tableHuge[t]) {
@@ -289,7 +292,6 @@ export class Machine {
       else pool.releaseTable(t);
     }
     p.dir.clear();
-    if (this.tlbOn) this.tlb.invalidateAsid(p.asid);
     for (const tid of p.threads) this.threads.delete(tid);
     p.alive = false;
     this.cProc = null;
@@ -383,24 +385,35 @@ export class Machine {
     const th = this.beginBatch('access', tid, start, length, stride, count);
     if (count === 0) return;
     this.bReused = count >= 2 * Math.ceil(Math.min(count * stride, length) / PAGE_SIZE);
-    if (stride > PAGE_SIZE) {
-      // Every access of one pass is on its own page; later passes may reach other pages, so walk
-      // the orbit of (i*stride mod length), which repeats after length/gcd accesses.
-      const n = Math.min(count, length / gcd(stride, length));
-      // Passes after the first may land on pages already touched: skip those (cost is per page).
-      const seen = n > Math.ceil(length / stride) ? new Set<number>() : null;
-      for (let i = 0; i < n; i++) {
-        const a = start + ((i * stride) % length);
-        if (seen) {
-          const vpn = Math.floor(a / PAGE_SIZE);
-          if (seen.has(vpn)) continue;
-          seen.add(vpn);
-        }
-        this.touchAt(th, a, i, isWrite);
+    // The loops live in their own methods: a batch of one page (trace records) then costs no more
+    // than a single touch, even after long batches got the loops optimised.
+    if (stride > PAGE_SIZE) this.accessOrbit(th, start, length, stride, count, isWrite);
+    else if (Math.floor(start / PAGE_SIZE) === Math.floor((start + length - 1) / PAGE_SIZE))
+      this.touchAt(th, start, 0, isWrite);
+    else this.accessPasses(th, start, length, stride, count, isWrite);
+  }
+
+  /**
+   * stride > page: every access of one pass is on its own page; later passes may reach other
+   * pages, so walk the orbit of (i*stride mod length), which repeats after length/gcd accesses.
+   */
+  private accessOrbit(th: Thread, start: number, length: number, stride: number, count: number, isWrite: boolean): void {
+    const n = Math.min(count, length / gcd(stride, length));
+    // Passes after the first may land on pages already touched: skip those (cost is per page).
+    const seen = n > Math.ceil(length / stride) ? new Set<number>() : null;
+    for (let i = 0; i < n; i++) {
+      const a = start + ((i * stride) % length);
+      if (seen) {
+        const vpn = Math.floor(a / PAGE_SIZE);
+        if (seen.has(vpn)) continue;
+        seen.add(vpn);
       }
-      return;
+      this.touchAt(th, a, i, isWrite);
     }
-    // stride ≤ page: each pass covers a contiguous run of pages; pass p starts at offset r < stride.
+  }
+
+  /** stride ≤ page: each pass covers a contiguous run of pages; pass p starts at offset r < stride. */
+  private accessPasses(th: Thread, start: number, length: number, stride: number, count: number, isWrite: boolean): void {
     const lastVpn = Math.floor((start + length - 1) / PAGE_SIZE);
     let r = 0;
     let base = 0;
@@ -409,15 +422,91 @@ export class Machine {
       const full = Math.ceil((length - r) / stride);
       const n = Math.min(full, count - base);
       const hi = Math.floor((start + r + (n - 1) * stride) / PAGE_SIZE);
-      for (let vpn = Math.max(done + 1, Math.floor((start + r) / PAGE_SIZE)); vpn <= hi; vpn++) {
-        const k = Math.max(0, Math.ceil((vpn * PAGE_SIZE - start - r) / stride));
-        this.touchAt(th, start + r + k * stride, base + k, isWrite);
-      }
+      const lo = Math.max(done + 1, Math.floor((start + r) / PAGE_SIZE));
+      if (lo <= hi) this.touchRun(th, lo, hi, start + r, stride, base, isWrite);
       if (hi > done) done = hi;
       if (done >= lastVpn || n < full) break;
       r = r + full * stride - length;
       base += n;
     }
+  }
+
+  /**
+   * Touches pages lo..hi of a pass whose access k0 is at address a0 (accesses every `stride`
+   * bytes). Pages that are present, unprotected and of a 4 KiB table, without ground truth, take an
+   * inlined path (TLB probe, Accessed/Dirty bits, LRU mark, TLB fill) with the table, arrays and
+   * counters held in locals; any other page goes through touchAt(), which handles every case.
+   */
+  private touchRun(th: Thread, lo: number, hi: number, a0: number, stride: number, k0: number, isWrite: boolean): void {
+    const proc = th.proc;
+    const cpu = th.cpu;
+    const tlbOn = this.tlbOn;
+    const tlb = this.tlb;
+    const reused = this.bReused;
+    const costs = this.costs;
+    const fast = this.gt === null;
+    // What a page's flags must show for the inlined path: present, and no DAMON protection that
+    // this access would fault on; writes also need the VMA's write permission.
+    const test = isWrite ? PTE_PRESENT | PTE_WRITABLE | PTE_PROT_NONE | PTE_PROT_WRITE : PTE_PRESENT | PTE_PROT_NONE;
+    const need = isWrite ? PTE_PRESENT | PTE_WRITABLE : PTE_PRESENT;
+    const set = isWrite ? PTE_YOUNG | PTE_DIRTY : PTE_YOUNG;
+    let vpn = lo;
+    while (vpn <= hi) {
+      const key = Math.floor(vpn / PTES_PER_TABLE);
+      const t = fast ? this.tableOf(proc, key) : -1;
+      if (t < 0 || this.pt.tableHuge[t] === 1) {
+        this.touchInPass(th, vpn++, a0, stride, k0, isWrite);
+        continue;
+      }
+      const end = Math.min(hi, key * PTES_PER_TABLE + PTES_PER_TABLE - 1);
+      // Pool arrays are re-read after every slow touch (a fault may grow them).
+      const flags = this.pt.flags;
+      const pfn = this.pt.pfn;
+      const frames = this.phys.flags;
+      let e = t * PTES_PER_TABLE + (vpn - key * PTES_PER_TABLE);
+      let touches = 0;
+      let hits = 0;
+      let walks = 0;
+      for (; vpn <= end; vpn++, e++) {
+        const f = flags[e]!;
+        if ((f & test) !== need) break;
+        touches++;
+        const nf = f | set;
+        if (tlbOn) {
+          const writeOk = (nf & (PTE_WRITABLE | PTE_DIRTY | PTE_PROT_WRITE)) === (PTE_WRITABLE | PTE_DIRTY);
+          if (!tlb.access(cpu, key, vpn - key * PTES_PER_TABLE, e, isWrite, writeOk, reused)) {
+            hits++;
+            continue;
+          }
+        }
+        walks++;
+        flags[e] = nf;
+        frames[pfn[e]!]! |= FRAME_REFERENCED;
+      }
+      costs.pageTouches += touches;
+      costs.tlbHits += hits;
+      costs.pageWalks += walks;
+      if (vpn <= end) this.touchInPass(th, vpn++, a0, stride, k0, isWrite);
+    }
+  }
+
+  /** touchAt() of page vpn's first access in a pass whose access k0 is at a0. */
+  private touchInPass(th: Thread, vpn: number, a0: number, stride: number, k0: number, isWrite: boolean): void {
+    const k = Math.max(0, Math.ceil((vpn * PAGE_SIZE - a0) / stride));
+    this.touchAt(th, a0 + k * stride, k0 + k, isWrite);
+  }
+
+  /** Table id of table key `key` of `proc`, -1 if none; caches the directory page (batches walk tables in order). */
+  private tableOf(proc: Proc, key: number): number {
+    const hi = Math.floor(key / DIR_SPAN);
+    let dir = this.cDir;
+    if (proc !== this.cProc || hi !== this.cHi) {
+      dir = proc.dir.page(key, true)!;
+      this.cProc = proc;
+      this.cHi = hi;
+      this.cDir = dir;
+    }
+    return dir[key - hi * DIR_SPAN]!;
   }
 
   /** `count` accesses at uniformly random strided offsets in [start, start+length). */
@@ -520,25 +609,16 @@ export class Machine {
   /** One distinct page touch (table key, index in table, byte offset in page): TLB, walk, LRU mark, ground truth. */
   private touch(th: Thread, key: number, off: number, pageOff: number, k: number, isWrite: boolean): void {
     const proc = th.proc;
-    let dir: Int32Array | undefined;
-    const hi = key >>> 9;
-    if (proc === this.cProc && hi === this.cHi) dir = this.cDir;
-    else {
-      dir = proc.dir.page(key, true)!;
-      this.cProc = proc;
-      this.cHi = hi;
-      this.cDir = dir;
-    }
-    let t = dir[key & 511]!;
+    let t = this.tableOf(proc, key);
     if (t < 0) t = this.newTable(th, key, off, pageOff, isWrite);
     const pool = this.pt;
     const e = t * PTES_PER_TABLE + off;
     this.costs.pageTouches++;
     const huge = pool.tableHuge[t] === 1;
     const slot = this.tlbOn
-      ? this.tlb.probe(th.cpu, proc.asid, key, off, huge, huge ? t * PTES_PER_TABLE : e)
+      ? this.tlb.probe(th.cpu, key, off, huge, huge ? t * PTES_PER_TABLE : e)
       : -1;
-    if (slot >= 0 && (!isWrite || this.tlb.writeOk[slot] === 1)) this.costs.tlbHits++;
+    if (slot >= 0 && (!isWrite || this.tlb.writeOk(slot))) this.costs.tlbHits++;
     else this.walk(th, t, e, key, off, pageOff, k, isWrite, slot);
     if (this.gt) this.gt.record(e, this.pt.pfn[e]!, th.tid, th.cpu, isWrite, th.views);
   }
@@ -589,17 +669,12 @@ export class Machine {
       // Re-probe unless this was a write through a cached read-only translation (slot known), or
       // when the fault changed the mapping to a THP (another tag) or ran listeners.
       const writeOk = (f & (PTE_WRITABLE | PTE_DIRTY | PTE_PROT_WRITE)) === (PTE_WRITABLE | PTE_DIRTY);
-      if (slot >= 0) this.tlb.writeOk[slot] = writeOk ? 1 : 0;
+      if (slot >= 0) this.tlb.setWriteOk(slot, writeOk);
       else {
-        if (faulted)
-          this.tlb.probe(
-            th.cpu,
-            th.proc.asid,
-            key,
-            off,
-            pool.tableHuge[t] === 1,
-            pool.tableHuge[t] ? t * PTES_PER_TABLE : e,
-          );
+        if (faulted) {
+          const huge = pool.tableHuge[t] === 1;
+          this.tlb.probe(th.cpu, key, off, huge, huge ? t * PTES_PER_TABLE : e);
+        }
         this.tlb.fill(writeOk, this.bReused);
       }
     }
@@ -894,7 +969,7 @@ export class Machine {
     if (t < 0) return;
     const huge = this.pt.tableHuge[t] === 1;
     const off = vpn - key * PTES_PER_TABLE;
-    this.tlb.invalidate(p.asid, key, off, huge, t * PTES_PER_TABLE + (huge ? 0 : off));
+    this.tlb.invalidate(key, off, huge, t * PTES_PER_TABLE + (huge ? 0 : off));
   }
 
   onDamonFault(listener: (r: AccessReport) => void): () => void {

@@ -15,8 +15,16 @@
  * active/inactive LRU). Recency order also costs a few predictable moves instead of unpredictable
  * stamp comparisons (measured 2-3x faster in V8).
  *
+ * A translation is tagged by the page-table pool entry holding its state (the PTE, or the table's
+ * first entry for a 2 MiB PMD) and a huge bit: an entry belongs to one (address space, vpn) while
+ * its table lives, and tables are released only after invalidateAsid(). Small integer tags keep the
+ * per-page path free of doubles (a double passed to a call V8 does not inline is boxed: one
+ * allocation per access). The set is still picked by the low vpn bits, as hardware indexes.
+ *
  * The pool keeps, per PTE (or THP head entry), a bitmask of the CPUs caching it, so a miss is known
- * without scanning the set; slots remember their entry to clear the bit on eviction.
+ * without scanning the set; a slot's tag names its entry, to clear the bit on eviction. A slot holds
+ * tag*2 + writeOk in one Int32 (entries < 2^29, i.e. up to 2 TiB of touched memory): a fill then
+ * moves one array, not two (the moves are most of a miss's cost).
  */
 import type { PageTablePool } from './page-tables.js';
 
@@ -24,35 +32,19 @@ export const TLB_WAYS = 12;
 /** CPUs whose presence bits the page-table pool keeps (misses on other CPUs scan their set). */
 const MASK_CPUS = 32;
 
-/**
- * Tag of a translation (vpn = key*512 + off): exact in a double while vpn < 2^35 and asid < 2^17.
- * A 2 MiB translation is tagged by its first vpn with the low bit set.
- */
-function tagOf(asid: number, key: number, off: number, huge: boolean): number {
-  return huge ? (key * 512 * 131072 + asid) * 2 + 1 : ((key * 512 + off) * 131072 + asid) * 2;
-}
-
-/** Low bits of the number that picks the set: vpn for 4 KiB, vpn/512 (= key) for 2 MiB translations. */
-function setBitsOf(key: number, off: number, huge: boolean): number {
-  return huge ? key & 0x3fffffff : ((key & 0x1fffff) << 9) | off;
-}
 
 export class Tlb {
   readonly ways: number;
   readonly sets: number;
-  /** Tag per slot, -1 when empty; the ways of a set are contiguous, most recently used first. */
-  private readonly tags: Float64Array;
-  readonly writeOk: Uint8Array;
-  /** Page-table pool entry (PTE or THP head) each slot translates, to clear its presence bit. */
-  private readonly entries: Int32Array;
+  /** Per slot tag*2 + writeOk (tag: tlbTag), -1 when empty; the ways of a set are contiguous, most recently used first. */
+  private readonly slots: Int32Array;
   /** sets-1 when sets is a power of two (mask instead of a division), else -1. */
   private readonly setMask: number;
   /** Position where a missed translation is inserted (the middle of the set). */
   private readonly insertAt: number;
-  /** Set and tag of the last missing probe(); fill() inserts there. */
+  /** Set, tag and CPU of the last missing probe(); fill() inserts there. */
   private missBase = 0;
   private missTag = -1;
-  private missEntry = -1;
   private missCpu = 0;
 
   constructor(
@@ -63,9 +55,7 @@ export class Tlb {
     this.ways = Math.min(TLB_WAYS, entries);
     this.sets = this.ways === 0 ? 0 : Math.floor(entries / this.ways);
     const n = cpus * this.sets * this.ways;
-    this.tags = new Float64Array(n).fill(-1);
-    this.writeOk = new Uint8Array(n);
-    this.entries = new Int32Array(n).fill(-1);
+    this.slots = new Int32Array(n).fill(-1);
     this.insertAt = this.ways >> 1;
     this.setMask = this.sets > 0 && (this.sets & (this.sets - 1)) === 0 ? this.sets - 1 : -1;
   }
@@ -74,26 +64,30 @@ export class Tlb {
     return this.sets > 0;
   }
 
-  /** First slot of the set picked by `low` (setBitsOf) on `cpu`: low vpn bits, as hardware indexes. */
-  private setBase(cpu: number, low: number): number {
+  /**
+   * First slot of the set of vpn key*512+off on `cpu`, picked by the low bits of vpn (4 KiB) or of
+   * key (2 MiB), as hardware indexes.
+   */
+  private setBase(cpu: number, key: number, off: number, huge: boolean): number {
+    const low = huge ? key & 0x3fffffff : ((key & 0x1fffff) << 9) | off;
     return (cpu * this.sets + (this.setMask >= 0 ? low & this.setMask : low % this.sets)) * this.ways;
   }
 
   /**
-   * Slot caching the translation of vpn key*512+off (pool state entry `entry`) on `cpu`, moved to
-   * the front of its set, or -1; after a miss, fill() caches it.
+   * Slot caching the translation of vpn key*512+off on `cpu` (its state in pool entry `entry`, the
+   * THP head for a 2 MiB one), moved to the front of its set, or -1; after a miss, fill() caches it.
+   * Module functions would cost a getter call per use under tsx: these are methods.
    */
-  probe(cpu: number, asid: number, key: number, off: number, huge: boolean, entry: number): number {
-    const tag = tagOf(asid, key, off, huge);
-    const base = this.setBase(cpu, setBitsOf(key, off, huge));
+  probe(cpu: number, key: number, off: number, huge: boolean, entry: number): number {
+    const base = this.setBase(cpu, key, off, huge);
+    const tag = huge ? entry * 2 + 1 : entry * 2;
     this.missBase = base;
     this.missTag = tag;
-    this.missEntry = entry;
     this.missCpu = cpu;
-    if (cpu < MASK_CPUS && (this.pool.tlbMask[entry]! & (1 << cpu)) === 0) return -1;
-    const tags = this.tags;
+    if (cpu < MASK_CPUS && (this.pool.tlbMask[tag >> 1]! & (1 << cpu)) === 0) return -1;
+    const slots = this.slots;
     for (let s = base, end = base + this.ways; s < end; s++) {
-      if (tags[s] === tag) {
+      if (slots[s]! >> 1 === tag) {
         if (s !== base) this.toFront(base, s);
         return base;
       }
@@ -101,27 +95,42 @@ export class Tlb {
     return -1;
   }
 
+  /** Whether writes may go through the translation in `slot` without a walk. */
+  writeOk(slot: number): boolean {
+    return (this.slots[slot]! & 1) === 1;
+  }
+
+  setWriteOk(slot: number, ok: boolean): void {
+    this.slots[slot] = (this.slots[slot]! & ~1) | (ok ? 1 : 0);
+  }
+
+  /**
+   * An access through the 4 KiB translation of vpn key*512+off (pool entry `entry`) needing no fault: true when it needs a page walk
+   * (a miss, now filled; or a write through a cached read-only or clean translation, now updated).
+   * `writeOk` is what the walk leaves (writable, not write-protected, dirty).
+   */
+  access(cpu: number, key: number, off: number, entry: number, isWrite: boolean, writeOk: boolean, reused: boolean): boolean {
+    const slot = this.probe(cpu, key, off, false, entry);
+    if (slot < 0) {
+      this.fill(writeOk, reused);
+      return true;
+    }
+    if (!isWrite || this.writeOk(slot)) return false;
+    this.setWriteOk(slot, writeOk);
+    return true;
+  }
+
   /** Moves way s of the set at base to the front (kept out of probe() so that probe inlines). */
   private toFront(base: number, s: number): void {
-    const tag = this.tags[s]!;
-    const w = this.writeOk[s]!;
-    const entry = this.entries[s]!;
+    const v = this.slots[s]!;
     this.shift(base, s);
-    this.tags[base] = tag;
-    this.writeOk[base] = w;
-    this.entries[base] = entry;
+    this.slots[base] = v;
   }
 
   /** Moves the ways [from, to) one place down (way `to` is overwritten). */
   private shift(from: number, to: number): void {
-    const tags = this.tags;
-    const wok = this.writeOk;
-    const ent = this.entries;
-    for (let j = to; j > from; j--) {
-      tags[j] = tags[j - 1]!;
-      wok[j] = wok[j - 1]!;
-      ent[j] = ent[j - 1]!;
-    }
+    const slots = this.slots;
+    for (let j = to; j > from; j--) slots[j] = slots[j - 1]!;
   }
 
   /**
@@ -134,31 +143,26 @@ export class Tlb {
     const last = base + this.ways - 1;
     const cpu = this.missCpu;
     const mask = this.pool.tlbMask;
-    if (this.tags[last] !== -1 && cpu < MASK_CPUS) mask[this.entries[last]!]! &= ~(1 << cpu);
+    const old = this.slots[last]!;
+    if (old !== -1 && cpu < MASK_CPUS) mask[old >> 2]! &= ~(1 << cpu);
     const at = base + (reused ? 0 : this.insertAt);
     this.shift(at, last);
-    this.tags[at] = this.missTag;
-    this.writeOk[at] = writeOk ? 1 : 0;
-    this.entries[at] = this.missEntry;
-    if (cpu < MASK_CPUS) mask[this.missEntry]! |= 1 << cpu;
+    this.slots[at] = this.missTag * 2 + (writeOk ? 1 : 0);
+    if (cpu < MASK_CPUS) mask[this.missTag >> 1]! |= 1 << cpu;
   }
 
-  /** Drops a translation (pool state entry `entry`) from every CPU (invlpg / shootdown); returns on how many CPUs it was cached. */
-  invalidate(asid: number, key: number, off: number, huge: boolean, entry: number): number {
-    const tag = tagOf(asid, key, off, huge);
+  /** Drops a translation (as probe() names it) from every CPU (invlpg / shootdown); returns on how many CPUs it was cached. */
+  invalidate(key: number, off: number, huge: boolean, entry: number): number {
+    const tag = huge ? entry * 2 + 1 : entry * 2;
     let held = 0;
     for (let cpu = 0; cpu < this.cpus; cpu++) {
-      const base = this.setBase(cpu, setBitsOf(key, off, huge));
+      const base = this.setBase(cpu, key, off, huge);
       const end = base + this.ways;
       for (let s = base; s < end; s++) {
-        if (this.tags[s] !== tag) continue;
+        if (this.slots[s]! >> 1 !== tag) continue;
         // Keep the order: the freed way becomes the least recently used.
-        for (let j = s; j < end - 1; j++) {
-          this.tags[j] = this.tags[j + 1]!;
-          this.writeOk[j] = this.writeOk[j + 1]!;
-          this.entries[j] = this.entries[j + 1]!;
-        }
-        this.tags[end - 1] = -1;
+        for (let j = s; j < end - 1; j++) this.slots[j] = this.slots[j + 1]!;
+        this.slots[end - 1] = -1;
         held++;
         break;
       }
@@ -167,11 +171,15 @@ export class Tlb {
     return held;
   }
 
-  /** Drops every translation of an address space (process exit; its tables' presence bits go with them). */
+  /**
+   * Drops every translation of an address space (process exit), found through the owner of each
+   * tag's table: call it before the tables are released. Their presence bits go with the tables.
+   */
   invalidateAsid(asid: number): void {
-    for (let s = 0; s < this.tags.length; s++) {
-      const k = this.tags[s]!;
-      if (k >= 0 && Math.floor(k / 2) % 131072 === asid) this.tags[s] = -1;
+    const tableAsid = this.pool.tableAsid;
+    for (let s = 0; s < this.slots.length; s++) {
+      const v = this.slots[s]!;
+      if (v >= 0 && tableAsid[v >> 11] === asid) this.slots[s] = -1;
     }
   }
 }

@@ -66,6 +66,15 @@ export interface MonitoringOptions {
 
 const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
 
+/** damo's y/n switches: `--opt y`, `--opt n`, or the bare flag meaning y. */
+function yesNo(option: string): (v: string | undefined) => boolean {
+  return (v) => {
+    if (v === undefined || /^(y|yes|true|1)$/i.test(v)) return true;
+    if (/^(n|no|false|0)$/i.test(v)) return false;
+    throw new UsageError(`${option}: expected y or n, got "${v}"`);
+  };
+}
+
 /** Adds damo's DAMON control options to a command (record, start, tune, args damon). */
 export function addMonitoringOptions(cmd: Command): Command {
   const many = (flags: string, desc: string) => cmd.addOption(new Option(flags, desc).argParser(collect));
@@ -82,8 +91,8 @@ export function addMonitoringOptions(cmd: Command): Command {
   many('--monitoring_intervals_goal <bp_aggrs_min_max...>', 'intervals auto-tuning goal: <access_bp> <aggrs> <min_sample_us> <max_sample_us>');
   cmd.option('--monitoring_intervals_autotune', 'auto-tune intervals with the goal "4% 3 5ms 10s"');
   many('--sample_primitives <primitive>', 'sample primitive of a context: page_table (Accessed bits) or page_fault');
-  cmd.option('--exp_ops_use_reports', 'feed the context from access reports (same as --sample_primitives page_fault)');
-  cmd.option('--exp_ops_write_only', 'monitor writes only (adds the sample filter "allow write")');
+  cmd.option('--exp_ops_use_reports [y|n]', 'feed the context from access reports (same as --sample_primitives page_fault)', yesNo('--exp_ops_use_reports'));
+  cmd.option('--exp_ops_write_only [y|n]', 'monitor writes only (adds the sample filter "allow write")', yesNo('--exp_ops_write_only'));
   many('--exp_ops_cpus <cpus...>', 'monitor accesses of these CPUs only, e.g. 0-1,3 (adds "allow cpumask CPUS")');
   many('--exp_ops_tids <tids...>', 'monitor accesses of these threads only (adds "allow threads TIDS")');
   many('--sample_filter <words...>', 'sample filter: <allow|reject> [none] <cpumask CPUS | threads TIDS | write>; "none" inverts matching; first match decides');

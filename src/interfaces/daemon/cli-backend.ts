@@ -14,6 +14,7 @@ export interface SimCliOptions {
   socket?: string;
   workload?: string;
   json?: boolean;
+  tried_regions?: boolean;
 }
 
 async function call(o: SimCliOptions, req: DaemonRequest): Promise<unknown> {
@@ -25,6 +26,7 @@ async function call(o: SimCliOptions, req: DaemonRequest): Promise<unknown> {
 export async function simStart(config: KdamondsConfig, o: SimCliOptions): Promise<void> {
   const socket = o.socket ?? defaultSocketPath();
   if (await ensureDaemon(socket, { workload: o.workload ?? 'hot-cold' })) process.stdout.write(`started the damon-ts daemon on ${socket}\n`);
+  else if (o.workload) process.stderr.write(`damon-ts: a daemon already runs on ${socket}: --workload ${o.workload} is ignored (stop it first to change the workload)\n`);
   const started = (await call(o, { op: 'start', config })) as { index: number; pid: number }[];
   for (const k of started) process.stdout.write(`started simulated kdamond ${k.index} (pid ${k.pid})\n`);
 }
@@ -56,7 +58,8 @@ export async function simStop(o: SimCliOptions): Promise<void> {
 export function formatSimStatus(s: SimStatus): string {
   const owned = new Set(s.kdamonds.map((k) => k.index));
   const lines = [`simulated machine at ${(s.now_us / 1e6).toFixed(3)} s; workload processes: ${s.processes.map((p) => p.pid).join(', ') || 'none'}`];
-  lines.push(formatKdamondsStatus(s.kdamonds, owned).trimEnd());
+  const tried = Object.keys(s.tried_regions).length ? new Map(Object.entries(s.tried_regions)) : undefined;
+  lines.push(formatKdamondsStatus(s.kdamonds, owned, tried).trimEnd());
   s.regions.forEach((targets, k) =>
     targets.forEach((regions, t) => {
       if (regions.length === 0) return;
@@ -70,7 +73,7 @@ export function formatSimStatus(s: SimStatus): string {
 export async function simStatusCommand(o: SimCliOptions): Promise<void> {
   let s: SimStatus;
   try {
-    s = (await call(o, { op: 'status' })) as SimStatus;
+    s = (await call(o, { op: 'status', triedRegions: o.tried_regions === true })) as SimStatus;
   } catch (e) {
     if (e instanceof DaemonUnavailableError) {
       process.stdout.write('no simulated kdamond (the damon-ts daemon is not running)\n');

@@ -13,7 +13,7 @@ export type DaemonRequest =
   | { op: 'start'; config: KdamondsConfig }
   | { op: 'tune'; config: KdamondsConfig }
   | { op: 'stop' }
-  | { op: 'status' }
+  | { op: 'status'; triedRegions?: boolean }
   | { op: 'shutdown' };
 
 export type DaemonResponse =

@@ -93,7 +93,7 @@ export class SimDaemon {
           return { ok: true, value: stopped };
         }
         case 'status':
-          return { ok: true, value: simStatus(t, this.workloadPids) };
+          return { ok: true, value: simStatus(t, this.workloadPids, req.triedRegions === true) };
         case 'shutdown':
           setImmediate(() => void this.close());
           return { ok: true };

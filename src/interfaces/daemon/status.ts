@@ -4,7 +4,7 @@
  * every target and the machine's processes.
  */
 import type { DamonSysfs } from '../../backends/kernel/sysfs.js';
-import { readStatus, type KdamondStatus } from '../../backends/kernel/status.js';
+import { readStatus, readTriedRegions, type KdamondStatus, type TriedRegion } from '../../backends/kernel/status.js';
 import type { VirtualSysfs } from '../sysfs/tree.js';
 
 export interface SimRegion {
@@ -20,18 +20,29 @@ export interface SimStatus {
   kdamonds: KdamondStatus[];
   /** Current regions per kdamond, per target (completed window's nr_accesses). */
   regions: SimRegion[][][];
+  /** Tried regions by "kdamond/context/scheme" (when asked for: it runs a damos_walk). */
+  tried_regions: Record<string, TriedRegion[]>;
 }
 
-export function simStatus(tree: VirtualSysfs, workloadPids: readonly number[]): SimStatus {
+export function simStatus(tree: VirtualSysfs, workloadPids: readonly number[], withTried = false): SimStatus {
   const kdamonds = tree.model.kdamonds;
   kdamonds.forEach((k, i) => {
     if (k.control?.running) tree.writeRaw(`kdamonds/${i}/state`, 'update_schemes_stats');
   });
   const m = tree.host.machine;
+  const fs = tree as unknown as DamonSysfs;
+  const tried: Record<string, TriedRegion[]> = {};
+  if (withTried) {
+    kdamonds.forEach((k, i) => {
+      if (!k.control?.running) return;
+      k.contexts[0]?.schemes.forEach((_, s) => (tried[`${i}/0/${s}`] = readTriedRegions(fs, i, s).regions));
+    });
+  }
   return {
     now_us: tree.host.now,
     processes: workloadPids.filter((p) => m.processAlive(p)).map((pid) => ({ pid, vmas: m.vmas(pid).length })),
-    kdamonds: readStatus(tree as unknown as DamonSysfs),
+    kdamonds: readStatus(fs),
+    tried_regions: tried,
     regions: kdamonds.map((_, i) => {
       const ctx = tree.kdamond(i)?.runtime.context;
       return (ctx?.targets ?? []).map((t) =>

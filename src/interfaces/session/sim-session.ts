@@ -1,7 +1,7 @@
 /**
  * A monitoring session on the simulated machine: contexts built from a kdamonds configuration,
  * bound to the machine (src/ops), recorded into a sink, and run on the core's virtual clock with
- * machine.advance as the environment. The run ends when every context stopped (vaddr targets exit
+ * machine.advance as the environment, with each context's DAMOS schemes acting on the machine. The run ends when every context stopped (vaddr targets exit
  * with their workload), when the workloads finished, or at `untilUs`.
  */
 import { Machine } from '../../backends/sim/machine.js';
@@ -9,11 +9,14 @@ import type { MachineConfig } from '../../backends/sim/config.js';
 import { TraceWorkload } from '../../backends/trace/trace-workload.js';
 import type { DamonContext } from '../../core/context.js';
 import { runVirtual } from '../../core/drivers.js';
+import { schemeSupportOf } from '../../ops/actions/index.js';
 import { attachMachine, type ProtectionKind } from '../../ops/sim-binding.js';
 import { registerSimOps } from '../../ops/register.js';
+import { SchemesEngine } from '../../schemes/engine.js';
 import { getWorkload, loadMasimWorkload } from '../../workloads/builtins.js';
 import type { MachineWorkload } from '../../workloads/machine-view.js';
 import type { KdamondsConfig } from '../config/schema.js';
+import { schemesOfContextConfig } from '../sysfs/config.js';
 import { contextsFromConfig } from './contexts.js';
 import { recordContext, type SnapshotSink } from './snapshot-recorder.js';
 
@@ -40,6 +43,8 @@ export interface SimSessionOptions {
 export class SimSession {
   readonly contexts: DamonContext[];
   readonly machine: Machine;
+  /** The DAMOS engine of each context that has schemes (same index as contexts). */
+  readonly schemes: (SchemesEngine | null)[];
   private readonly stops: (() => void)[] = [];
 
   constructor(o: SimSessionOptions) {
@@ -51,6 +56,11 @@ export class SimSession {
       ctx.now = o.machine.now; // the virtual clock starts at the machine's time
       const prim = ctx.primitives.pageFault ? 'page_fault' : 'page_table';
       if (o.sink) this.stops.push(recordContext(ctx, o.sink, { kdamondIdx: i, dataSource: o.dataSource ?? `damon-ts sim ${ctx.ops.id} ${prim}` }));
+    });
+    const metrics = schemeSupportOf(o.machine).metrics;
+    this.schemes = this.contexts.map((ctx, i) => {
+      const specs = schemesOfContextConfig(o.config.kdamonds[i]!.contexts[0]!);
+      return specs.length ? new SchemesEngine(ctx, specs, { metrics }) : null;
     });
   }
 

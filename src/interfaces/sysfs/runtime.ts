@@ -333,7 +333,7 @@ export class KdamondRuntime implements KdamondControl {
     // the writer waits for it; between samples (e.g. paused) it is applied right away.
     let done = false;
     const apply = () => {
-      if (JSON.stringify(attrs) !== JSON.stringify(ctx.attrs)) ctx.setAttrs(attrs);
+      if (!attrsEqual(attrs, ctx.attrs)) ctx.setAttrs(attrs);
       ctx.setSampleFilters(sampleFiltersOf(c));
       this.commitTargets(ctx, srcTargets);
       const engine = this.engine!;
@@ -385,6 +385,17 @@ export class KdamondRuntime implements KdamondControl {
     const live = this.engine!.schemes;
     for (let i = 0; i < Math.min(src.length, live.length); i++) commitQuotaGoals(live[i]!.quota.goals, src[i]!.quota.goals);
   }
+}
+
+/** damon_attrs_equals: set_attrs (which restarts the aggregation window) only runs on a change. */
+function attrsEqual(a: Attrs, b: Attrs): boolean {
+  const g = a.intervalsGoal;
+  const h = b.intervalsGoal;
+  return (
+    a.sampleInterval === b.sampleInterval && a.aggrInterval === b.aggrInterval && a.opsUpdateInterval === b.opsUpdateInterval &&
+    a.minNrRegions === b.minNrRegions && a.maxNrRegions === b.maxNrRegions &&
+    g.accessBp === h.accessBp && g.aggrs === h.aggrs && g.minSampleUs === h.minSampleUs && g.maxSampleUs === h.maxSampleUs
+  );
 }
 
 const U64_MAX = (1n << 64n) - 1n;

@@ -2,7 +2,7 @@
  * DAMOS on the simulated machine: the apply_scheme / get_scheme_score callbacks the vaddr, fvaddr
  * and paddr operations sets delegate to, which actions each supports, and the machine's metrics.
  *
- *   ops.applyScheme / ops.getSchemeScore = schemeHandlers('paddr')  (src/ops/paddr.ts)
+ *   { ...makePaddrOps(), ...schemeHandlers('paddr') }        (src/ops/register.ts attaches them)
  *   new SchemesEngine(ctx, schemes, { metrics: schemeSupportOf(machine).metrics });
  */
 import type { Machine } from '../../backends/sim/machine.js';

@@ -18,7 +18,6 @@ import { RECORD_FORMATS, type RecordFormat } from '../../../records/types.js';
 import { addMonitoringOptions, deduceTarget, optionsToKdamonds, type DeducedTarget, type MonitoringOptions } from '../../config/options.js';
 import type { KdamondsConfig } from '../../config/schema.js';
 import { textToUs } from '../../config/units.js';
-import { unsupportedInSim } from '../../session/contexts.js';
 import { kernelCanRun } from '../../session/kernel-session.js';
 import { runLiveSession } from '../../session/live-session.js';
 import { progressBar, yieldToEventLoop } from '../../session/progress.js';
@@ -91,7 +90,6 @@ async function recordSim(o: RecordOptions, writer: RecordWriter, signal: AbortSi
       if (c.ops === 'fvaddr' && c.targets.some((t) => t.regions.length === 0)) throw new UsageError(`--ops fvaddr (kdamond ${i}): give the regions with -r/--regions`);
     }),
   );
-  for (const what of unsupportedInSim(config)) process.stderr.write(`damon-ts: warning: the simulated session does not apply ${what}\n`);
   const session = new SimSession({ config, machine, sink: writer, seed, protection: o.protection as 'none' | 'write' | undefined });
   const total = parseTimeoutUs(o) ?? workload.durationUs ?? Number.POSITIVE_INFINITY;
   const bar = progressBar('record');

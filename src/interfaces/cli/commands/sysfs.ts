@@ -19,7 +19,8 @@ interface DaemonOpts {
 }
 
 function sysfsFailure(op: string, path: string, errno: string | undefined, message: string): Error {
-  return new Error(`${op} ${path} failed: ${errno ?? 'error'} (${errnoMeaning(errno)})${message && message !== errno ? `: ${message}` : ''}`);
+  const detail = errno && message.startsWith(`${errno}: `) ? message.slice(errno.length + 2) : message;
+  return new Error(`${op} ${path} failed: ${errno ?? 'error'} (${errnoMeaning(errno)})${detail && detail !== errno ? `: ${detail}` : ''}`);
 }
 
 async function readCmd(path: string, o: DaemonOpts): Promise<void> {

@@ -131,48 +131,51 @@ function mergeRecord(a: Record<string, number> | undefined, wa: number, b: Recor
   return out;
 }
 
-/** Value of field f of the region of `r` holding [lo, hi) (pieces never straddle a boundary), or null. */
-function pieceValue(r: Float64Array, idx: { i: number }, lo: number, f: number): number | null {
-  while (idx.i * REGION_FIELDS < r.length && r[idx.i * REGION_FIELDS + F_END]! <= lo) idx.i++;
-  const o = idx.i * REGION_FIELDS;
-  if (o >= r.length || r[o + F_START]! > lo) return null;
-  return r[o + f]!;
+/** The sorted, distinct region boundaries of two frames (each frame's own are already sorted). */
+function mergedBounds(a: Float64Array, b: Float64Array): number[] {
+  const pts: number[] = [];
+  let i = 0;
+  let j = 0;
+  const na = (a.length / REGION_FIELDS) * 2;
+  const nb = (b.length / REGION_FIELDS) * 2;
+  // Boundary k of a frame: start (even k) or end (odd k) of region k >> 1.
+  const at = (r: Float64Array, k: number): number => r[(k >> 1) * REGION_FIELDS + (k & 1 ? F_END : F_START)]!;
+  while (i < na || j < nb) {
+    const x = j >= nb || (i < na && at(a, i) <= at(b, j)) ? at(a, i++) : at(b, j++);
+    if (pts.length === 0 || pts[pts.length - 1] !== x) pts.push(x);
+  }
+  return pts;
+}
+
+/** Offset of the region of `r` holding `lo` (a piece never straddles a boundary), or -1; cur advances. */
+function regionOffset(r: Float64Array, cur: { i: number }, lo: number): number {
+  while (cur.i * REGION_FIELDS < r.length && r[cur.i * REGION_FIELDS + F_END]! <= lo) cur.i++;
+  const o = cur.i * REGION_FIELDS;
+  return o < r.length && r[o + F_START]! <= lo ? o : -1;
 }
 
 export function mergeFrames(a: Frame, b: Frame): Frame {
   const wa = Math.max(0, a.meta.t1 - a.meta.t0);
   const wb = Math.max(0, b.meta.t1 - b.meta.t0);
-  const bounds = new Set<number>();
-  for (const r of [a.regions, b.regions])
-    for (let o = 0; o < r.length; o += REGION_FIELDS) {
-      bounds.add(r[o + F_START]!);
-      bounds.add(r[o + F_END]!);
-    }
-  const pts = [...bounds].sort((x, y) => x - y);
+  const pts = mergedBounds(a.regions, b.regions);
   const pieces: number[] = [];
-  const ia = { i: 0 };
-  const ib = { i: 0 };
-  const ja = { i: 0 };
-  const jb = { i: 0 };
-  const ka = { i: 0 };
-  const kb = { i: 0 };
+  const ca = { i: 0 };
+  const cb = { i: 0 };
+  const ra = a.regions;
+  const rb = b.regions;
   for (let k = 0; k + 1 < pts.length; k++) {
     const lo = pts[k]!;
-    const hi = pts[k + 1]!;
-    const nrA = pieceValue(a.regions, ia, lo, F_NR);
-    const nrB = pieceValue(b.regions, ib, lo, F_NR);
-    if (nrA === null && nrB === null) continue; // a gap in both frames stays a gap
-    const ageA = pieceValue(a.regions, ja, lo, F_AGE);
-    const ageB = pieceValue(b.regions, jb, lo, F_AGE);
-    const wrA = pieceValue(a.regions, ka, lo, F_WRITES);
-    const wrB = pieceValue(b.regions, kb, lo, F_WRITES);
-    const hasWrites = (wrA ?? -1) >= 0 || (wrB ?? -1) >= 0;
+    const oa = regionOffset(ra, ca, lo);
+    const ob = regionOffset(rb, cb, lo);
+    if (oa < 0 && ob < 0) continue; // a gap in both frames stays a gap
+    const wrA = oa < 0 ? -1 : ra[oa + F_WRITES]!;
+    const wrB = ob < 0 ? -1 : rb[ob + F_WRITES]!;
     pieces.push(
       lo,
-      hi,
-      weightedMerge(nrA ?? 0, wa, nrB ?? 0, wb),
-      ageB ?? ageA ?? 0,
-      hasWrites ? weightedMerge(Math.max(0, wrA ?? 0), wa, Math.max(0, wrB ?? 0), wb) : -1,
+      pts[k + 1]!,
+      weightedMerge(oa < 0 ? 0 : ra[oa + F_NR]!, wa, ob < 0 ? 0 : rb[ob + F_NR]!, wb),
+      ob >= 0 ? rb[ob + F_AGE]! : ra[oa + F_AGE]!,
+      wrA >= 0 || wrB >= 0 ? weightedMerge(Math.max(0, wrA), wa, Math.max(0, wrB), wb) : -1,
     );
   }
   const limit = Math.max(a.meta.n, b.meta.n, 1);
@@ -202,13 +205,26 @@ export function mergeFrames(a: Frame, b: Frame): Frame {
 export function coarsen(r: Float64Array, limit: number): Float64Array {
   const n = r.length / REGION_FIELDS;
   if (n <= limit) return r;
-  // Candidate boundaries: between touching neighbours, ordered by nr_accesses difference.
-  const cand: number[] = [];
-  for (let i = 0; i + 1 < n; i++) if (r[i * REGION_FIELDS + F_END] === r[(i + 1) * REGION_FIELDS + F_START]) cand.push(i);
-  const diff = (i: number): number => Math.abs(r[i * REGION_FIELDS + F_NR]! - r[(i + 1) * REGION_FIELDS + F_NR]!);
-  cand.sort((x, y) => diff(x) - diff(y) || x - y);
+  // Candidate boundaries: between touching neighbours; the (n - limit) with the smallest
+  // nr_accesses difference are removed (ties: lower addresses first).
+  const diff = new Float64Array(n - 1).fill(Infinity);
+  for (let i = 0; i + 1 < n; i++)
+    if (r[i * REGION_FIELDS + F_END] === r[(i + 1) * REGION_FIELDS + F_START]) diff[i] = Math.abs(r[i * REGION_FIELDS + F_NR]! - r[(i + 1) * REGION_FIELDS + F_NR]!);
+  const want = n - limit;
+  const sorted = diff.slice().sort();
+  const threshold = sorted[want - 1]!;
+  let below = 0;
+  for (let i = 0; i < want; i++) if (sorted[i]! < threshold) below++;
+  let ties = want - below;
   const join = new Uint8Array(n);
-  for (let k = 0; k < Math.min(n - limit, cand.length); k++) join[cand[k]!] = 1;
+  for (let i = 0; i + 1 < n; i++) {
+    if (diff[i] === Infinity) continue;
+    if (diff[i]! < threshold) join[i] = 1;
+    else if (diff[i] === threshold && ties > 0) {
+      join[i] = 1;
+      ties--;
+    }
+  }
   const out: number[] = [];
   let i = 0;
   while (i < n) {
