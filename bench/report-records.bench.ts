@@ -1,16 +1,18 @@
 /**
  * Report performance on a large record: 10,000 snapshots × 1,000 regions (json_compressed), and the
  * same at 2,500 and 5,000 snapshots to show whether memory grows with the number of snapshots.
- * Each report runs in its own process (the built CLI, output to /dev/null); wall time and peak RSS
- * are measured per run. Records are generated once into $TMPDIR/damon-ts-bench-report and reused.
+ * Each report runs in its own process (the built CLI, output to /dev/null); wall time, CPU time and
+ * peak RSS are measured per run. Records are generated once into $TMPDIR/damon-ts-bench-report and reused.
  *
- * damo (Python) cannot be installed here, so the comparison is with damo's own timings in
- * damo-report-math.md §9 on damon.data (543 snapshots × ~18 regions ≈ 9,774 region-snapshots),
- * scaled per region-snapshot. That is the comparison made; it is not a run of damo on this file.
+ * The comparison with damo: damo itself cannot be installed here (no PyPI), so bench/damo-baseline.py,
+ * a Python baseline that mimics damo's loading path (json.loads of the whole inflated file, region
+ * objects through text_to_*, then damo's report loops; its output equals ours), runs on the same files
+ * at REPORT_BENCH_PY_SIZES (default 2500; 10000 too when free memory allows it, judged from its peak
+ * RSS at the smaller size). The speed-up is its CPU time over ours.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { freemem, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeSynthetic } from '../tests/records/synthetic.js';
@@ -26,8 +28,12 @@ const ONLY = process.env['REPORT_BENCH_ONLY']?.split(',');
 const dir = join(tmpdir(), 'damon-ts-bench-report');
 mkdirSync(dir, { recursive: true });
 
-/** damo's wall times from damo-report-math.md §9 (seconds on damon.data, ~0.3 s of it Python start-up). */
-const DAMO = { regionSnapshots: 543 * 18, startup: 0.3, wss: 0.33, heatmapRaw: 1.2, rawForm: 0.37 };
+/** Sizes the Python baseline runs at; sizes above the first run only if its memory would fit. */
+const PY_SIZES = (process.env['REPORT_BENCH_PY_SIZES'] ?? '2500,10000')
+  .split(',')
+  .filter(Boolean)
+  .map(Number);
+const baseline = join(root, 'bench', 'damo-baseline.py');
 
 function recordFile(n: number): string {
   const path = join(dir, `synthetic-${n}x${REGIONS}.data`);
@@ -50,75 +56,110 @@ const { runCli } = await import(${JSON.stringify(program)});
 process.exitCode = await runCli(process.argv.slice(1));
 `;
 
-function measure(args: string[]): { seconds: number; cpu: number; rssMiB: number } {
+interface Measured {
+  seconds: number;
+  cpu: number;
+  rssMiB: number;
+}
+
+function run(cmd: string, args: string[], what: string): Measured {
   const t = performance.now();
-  const heap = HEAP_MB ? [`--max-old-space-size=${HEAP_MB}`] : [];
-  const r = spawnSync(process.execPath, [...heap, '--input-type=module', '-e', WRAPPER, '--', ...args], {
+  const r = spawnSync(cmd, args, {
     stdio: ['ignore', 'ignore', 'pipe'],
     encoding: 'utf8',
     maxBuffer: 1 << 26,
   });
   const seconds = (performance.now() - t) / 1000;
-  if (r.status !== 0) throw new Error(`${args.join(' ')} failed: ${r.stderr}`);
+  if (r.status !== 0) throw new Error(`${what} failed: ${r.stderr}`);
   const m = /MAXRSS (\d+) CPU (\d+)/.exec(r.stderr);
   return { seconds, cpu: m ? Number(m[2]) / 1e6 : NaN, rssMiB: m ? Number(m[1]) / 1024 : NaN };
 }
 
-const REPORTS: { name: string; args: string[]; damo: number }[] = [
-  { name: 'report wss', args: ['report', 'wss'], damo: DAMO.wss },
-  {
-    name: 'report heatmap --output raw',
-    args: ['report', 'heatmap', '--output', 'raw'],
-    damo: DAMO.heatmapRaw,
-  },
-  { name: 'report access --raw_form', args: ['report', 'access', '--raw_form'], damo: DAMO.rawForm },
+function measure(args: string[]): Measured {
+  const heap = HEAP_MB ? [`--max-old-space-size=${HEAP_MB}`] : [];
+  return run(
+    process.execPath,
+    [...heap, '--input-type=module', '-e', WRAPPER, '--', ...args],
+    args.join(' '),
+  );
+}
+
+const REPORTS: { name: string; args: string[]; py: string }[] = [
+  { name: 'report wss', args: ['report', 'wss'], py: 'wss' },
+  { name: 'report heatmap --output raw', args: ['report', 'heatmap', '--output', 'raw'], py: 'heatmap' },
+  { name: 'report access --raw_form', args: ['report', 'access', '--raw_form'], py: 'raw_form' },
 ];
 
+const fixed = (v: number, d: number): string => (Number.isFinite(v) ? v.toFixed(d) : '-');
+
+function table(head: string[], rows: string[][]): void {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const fmt = (r: string[]) =>
+    r.map((c, i) => (i === 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  console.log(fmt(head));
+  for (const r of rows) console.log(fmt(r));
+}
+
+const ours = new Map<string, Measured>();
 const rows: string[][] = [];
 for (const n of SIZES) {
   const file = recordFile(n);
   for (const r of REPORTS) {
     if (ONLY && !ONLY.some((o) => r.name.includes(o))) continue;
     const m = measure([...r.args, '-i', file]);
-    const rs = n * REGIONS;
-    const usPer = (m.seconds * 1e6) / rs;
-    const damoPer = ((r.damo - DAMO.startup) * 1e6) / DAMO.regionSnapshots;
-    rows.push([
-      String(n),
-      r.name,
-      m.seconds.toFixed(2),
-      m.cpu.toFixed(2),
-      m.rssMiB.toFixed(0),
-      usPer.toFixed(3),
-      damoPer.toFixed(2),
-      (damoPer / usPer).toFixed(1),
-    ]);
+    ours.set(`${n} ${r.py}`, m);
+    const usPer = (m.cpu * 1e6) / (n * REGIONS);
+    rows.push([String(n), r.name, fixed(m.seconds, 2), fixed(m.cpu, 2), fixed(m.rssMiB, 0), fixed(usPer, 3)]);
     console.log(rows[rows.length - 1]!.join('\t'));
   }
 }
-const head = [
-  'snapshots',
-  'command',
-  'wall s',
-  'CPU s',
-  'peak RSS MiB',
-  'µs/region-snapshot',
-  'damo µs/r-s (§9, w/o start-up)',
-  'speed-up',
-];
-const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-const fmt = (r: string[]) =>
-  r.map((c, i) => (i === 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
 console.log(
-  `\n${HEAP_MB ? `V8 old space capped at ${HEAP_MB} MiB` : 'default V8 heap (RSS follows the GC, not the data)'}`,
+  `\ndamon-ts, ${HEAP_MB ? `V8 old space capped at ${HEAP_MB} MiB` : 'default V8 heap (RSS follows the GC, not the data)'}`,
 );
-console.log(fmt(head));
-for (const r of rows) console.log(fmt(r));
+table(['snapshots', 'command', 'wall s', 'CPU s', 'peak RSS MiB', 'CPU µs/region-snapshot'], rows);
+
+// the Python baseline on the same files
+const pyRows: string[][] = [];
+const pyPeak = new Map<string, number>();
+for (const n of PY_SIZES) {
+  for (const r of REPORTS) {
+    if (ONLY && !ONLY.some((o) => r.name.includes(o))) continue;
+    const smaller = [...pyPeak.entries()].find(([k]) => k.endsWith(` ${r.py}`));
+    if (smaller) {
+      const [k, rss] = smaller;
+      const need = (rss * n) / Number(k.split(' ')[0]);
+      if (need * 1.5 > freemem() / 2 ** 20) {
+        pyRows.push([String(n), r.name, 'skipped', '-', `~${need.toFixed(0)} needed`, '-', '-']);
+        console.log(`baseline ${r.py} at ${n} skipped: needs about ${need.toFixed(0)} MiB`);
+        continue;
+      }
+    }
+    const m = run('python3', [baseline, r.py, recordFile(n)], `damo-baseline.py ${r.py}`);
+    pyPeak.set(`${n} ${r.py}`, m.rssMiB);
+    const o = ours.get(`${n} ${r.py}`) ?? measure([...r.args, '-i', recordFile(n)]);
+    pyRows.push([
+      String(n),
+      r.name,
+      fixed(m.seconds, 1),
+      fixed(m.cpu, 1),
+      fixed(m.rssMiB, 0),
+      fixed(o.cpu, 2),
+      fixed(m.cpu / o.cpu, 1),
+    ]);
+    console.log(pyRows[pyRows.length - 1]!.join('\t'));
+  }
+}
+if (pyRows.length) {
+  console.log(
+    '\nPython baseline mimicking damo (bench/damo-baseline.py, not damo itself) vs damon-ts, same file',
+  );
+  table(
+    ['snapshots', 'command', 'py wall s', 'py CPU s', 'py peak RSS MiB', 'ours CPU s', 'speed-up (CPU)'],
+    pyRows,
+  );
+}
 console.log(
   `\nload average at the end: ${loadavg()
     .map((l) => l.toFixed(1))
-    .join(' ')} (the machine is shared: CPU s is the steadier number)`,
-);
-console.log(
-  `${REGIONS} regions per snapshot; µs/region-snapshot uses wall time; damo numbers are per region-snapshot of damon.data (${DAMO.regionSnapshots}), not runs on these files.`,
+    .join(' ')} (the machine is shared: CPU s is the steadier number); ${REGIONS} regions per snapshot`,
 );

@@ -25,7 +25,8 @@ await clientBundle(); // bundled once up front: the paint time is the page's, no
 const chrome = await launchChromium();
 for (const regions of [50, 200]) {
   const path = join(dir, `synthetic-${SNAPSHOTS}x${regions}.data`);
-  if (!existsSync(path)) writeSynthetic(path, 'json_compressed', { seed: 5, snapshots: SNAPSHOTS, regions, breakdown: true });
+  if (!existsSync(path))
+    writeSynthetic(path, 'json_compressed', { seed: 5, snapshots: SNAPSHOTS, regions, breakdown: true });
   let t = performance.now();
   const feed = await recordFeed(path);
   const loadMs = performance.now() - t;
@@ -35,8 +36,13 @@ for (const regions of [50, 200]) {
     const page = await chrome.context.newPage();
     t = performance.now();
     await page.goto(srv.url);
-    await page.waitForFunction(() => document.body.dataset.syncedPaintMs !== undefined, null, { timeout: 120_000 });
-    const r = await page.evaluate(() => ({ first: Number(document.body.dataset.firstPaintMs), full: Number(document.body.dataset.syncedPaintMs) }));
+    await page.waitForFunction(() => document.body.dataset.syncedPaintMs !== undefined, null, {
+      timeout: 120_000,
+    });
+    const r = await page.evaluate(() => ({
+      first: Number(document.body.dataset.firstPaintMs),
+      full: Number(document.body.dataset.syncedPaintMs),
+    }));
     runs.push(r);
     await page.close();
   }

@@ -24,7 +24,10 @@ ws.on('message', (d, binary) => {
 });`;
 
 function client(url: string): { waitFrames(n: number): Promise<void>; kill(): void } {
-  const p = spawn(process.execPath, ['-e', CLIENT, url], { stdio: ['ignore', 'pipe', 'inherit'], cwd: process.cwd() });
+  const p = spawn(process.execPath, ['-e', CLIENT, url], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    cwd: process.cwd(),
+  });
   let seen = 0;
   const waiters: { n: number; resolve: () => void }[] = [];
   let buf = '';
@@ -33,7 +36,9 @@ function client(url: string): { waitFrames(n: number): Promise<void>; kill(): vo
     const lines = buf.split('\n');
     buf = lines.pop()!;
     for (const l of lines) if (l.startsWith('frames ')) seen = Number(l.slice(7));
-    for (const w of waiters.splice(0)) if (seen >= w.n) w.resolve(); else waiters.push(w);
+    for (const w of waiters.splice(0))
+      if (seen >= w.n) w.resolve();
+      else waiters.push(w);
   });
   return {
     waitFrames: (n) => new Promise<void>((resolve) => (seen >= n ? resolve() : waiters.push({ n, resolve }))),
@@ -91,8 +96,18 @@ for (const regions of [50, 500]) {
   c2.kill();
   await srv2.close();
 
-  rows.push({ regions, mode: `history (${stored} frames)`, 'server CPU ms / 1000 snapshots': +(histCpu / (N / 1000)).toFixed(1), 'wall ms (10k)': Math.round(histWall) });
-  rows.push({ regions, mode: 'live', 'server CPU ms / 1000 snapshots': +(liveCpu / (N / 1000)).toFixed(1), 'wall ms (10k)': Math.round(liveWall) });
+  rows.push({
+    regions,
+    mode: `history (${stored} frames)`,
+    'server CPU ms / 1000 snapshots': +(histCpu / (N / 1000)).toFixed(1),
+    'wall ms (10k)': Math.round(histWall),
+  });
+  rows.push({
+    regions,
+    mode: 'live',
+    'server CPU ms / 1000 snapshots': +(liveCpu / (N / 1000)).toFixed(1),
+    'wall ms (10k)': Math.round(liveWall),
+  });
 }
 console.log(`web-stream: ${N} snapshots per run, client in a separate process`);
 console.table(rows);

@@ -92,6 +92,7 @@ export function quoteBigInts(text: string): string {
 
 export class JsonRecordScanner {
   private buf: Buffer = Buffer.alloc(0);
+  private work: Buffer = Buffer.alloc(0);
   /** Absolute offset of buf[0] in the decoded stream, for error messages. */
   private bufOffset = 0;
   private pos = 0;
@@ -137,7 +138,20 @@ export class JsonRecordScanner {
   push(chunk: Buffer): void {
     const keep = this.capStart >= 0 ? this.capStart : this.pos;
     const rest = this.buf.subarray(keep);
-    this.buf = rest.length ? Buffer.concat([rest, chunk]) : chunk;
+    if (rest.length === 0) this.buf = chunk;
+    else {
+      // the unread rest and the chunk go to one reused work buffer: no 1 MiB allocation per chunk, whose
+      // external memory would make V8 run a full GC every few chunks
+      const need = rest.length + chunk.length;
+      if (this.work.length < need) {
+        const grown = Buffer.allocUnsafe(Math.max(need, 2 * this.work.length));
+        rest.copy(grown, 0);
+        this.work = grown;
+      } else if (rest.buffer !== this.work.buffer || rest.byteOffset !== this.work.byteOffset)
+        this.work.set(rest, 0); // set() copies as if through a temporary when rest overlaps work
+      chunk.copy(this.work, rest.length);
+      this.buf = this.work.subarray(0, need);
+    }
     this.bufOffset += keep;
     this.pos -= keep;
     if (this.capStart >= 0) this.capStart -= keep;

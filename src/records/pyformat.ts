@@ -58,6 +58,10 @@ export function pyFloatRepr(x: number): string {
   if (Number.isNaN(x)) return 'nan';
   if (!Number.isFinite(x)) return x > 0 ? 'inf' : '-inf';
   if (x === 0) return Object.is(x, -0) ? '-0.0' : '0.0';
+  // where both print fixed notation, JS's shortest round-trip digits are Python's; only integral
+  // values differ ('21' vs '21.0')
+  const ax = Math.abs(x);
+  if (ax >= 1e-4 && ax < 1e16) return Number.isInteger(x) ? `${x}.0` : String(x);
   const neg = x < 0;
   const [mant, expStr] = Math.abs(x).toExponential().split('e') as [string, string];
   const digits = mant.replace('.', '');

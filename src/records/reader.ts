@@ -313,7 +313,7 @@ function setHeaderKey(
  */
 type SnapshotMode =
   | { kind: 'objects' }
-  | { kind: 'columns'; general: boolean; snapshot: ColumnarStreamHandler['snapshot'] }
+  | { kind: 'columns'; general: boolean; transient: boolean; snapshot: ColumnarStreamHandler['snapshot'] }
   | { kind: 'none' };
 
 async function streamJson(
@@ -375,7 +375,7 @@ async function streamJson(
       },
     },
     parseSnapshots,
-    mode.kind === 'columns' && !mode.general ? new SnapshotDecoder() : undefined,
+    mode.kind === 'columns' && !mode.general ? new SnapshotDecoder(mode.transient) : undefined,
   );
   let source: NodeJS.ReadableStream = createReadStream(path, { highWaterMark: 1 << 20 });
   if (compressed) source = source.pipe(createInflate({ chunkSize: 1 << 20 }));
@@ -438,6 +438,11 @@ export interface ColumnarStreamOptions {
    * decoder: the same columns, slower; tests compare the two.
    */
   general?: boolean;
+  /**
+   * The handler does not keep a snapshot's columns past its call: decoded columns may then be views
+   * of the decoder's buffers, reused for the next snapshot (no allocation and copy per snapshot).
+   */
+  transient?: boolean;
 }
 
 /**
@@ -456,7 +461,12 @@ export async function streamColumnar(
     recordEnd: (h, ri, nr) => handler.recordEnd?.(h, ri, nr),
   };
   if (type !== 'perf_script') {
-    const mode: SnapshotMode = { kind: 'columns', general: opts.general === true, snapshot };
+    const mode: SnapshotMode = {
+      kind: 'columns',
+      general: opts.general === true,
+      transient: opts.transient === true,
+      snapshot,
+    };
     return { type, truncated: await streamJson(path, type === 'json_compressed', records, mode) };
   }
   return streamRecords(path, {

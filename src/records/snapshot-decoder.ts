@@ -45,7 +45,7 @@ const K = {
   sample_interval_us: key('sample_interval_us'),
 };
 
-/** The compact region layout our writer emits, between its seven numbers, as one byte string. */
+/** The compact region layout our writer emits: the literal text before each of its seven numbers. */
 const TEMPLATE_PARTS = [
   '{"start":',
   ',"end":',
@@ -54,63 +54,102 @@ const TEMPLATE_PARTS = [
   '},"age":{"usec":',
   ',"aggr_intervals":',
   '},"sz_filter_passed":',
-  '}',
 ];
-const TEMPLATE = new Uint8Array(key(TEMPLATE_PARTS.join('')));
-/** TEMPLATE_ENDS[k]: where the k-th literal ends in TEMPLATE. */
-const TEMPLATE_ENDS = new Int32Array(TEMPLATE_PARTS.length);
-TEMPLATE_PARTS.reduce((at, part, k) => (TEMPLATE_ENDS[k] = at + part.length), 0);
-/** Bit k: the k-th number may be null (percent, usec, aggr_intervals, sz_filter_passed). */
-const TEMPLATE_NULLABLE = 0b1111000;
-
-/** Where templateRun stopped. */
-let runEnd = 0;
+/** The longest template region and its ',': literals, seven 15-digit numbers, '}' and ','. */
+const TEMPLATE_MAX_BYTES = TEMPLATE_PARTS.reduce((a, t) => a + t.length, 0) + 7 * 15 + 2;
 
 /**
  * Reads consecutive regions from `p` while they are exactly in our writer's layout with non-negative
- * integers of at most 15 digits or null, separated by ','; their values go to `sc[k][i0...]`, at most
- * `max` of them. Returns how many were read; `runEnd` is the offset after the last one (`p` if none).
- * The general decoder reads whatever does not match (reads past the buffer end give undefined, which
- * matches nothing, so the general decoder also decides about truncation).
+ * integers of at most 15 digits or null (percent, usec, aggr_intervals, sz_filter_passed only; a null
+ * sz_filter_passed is 0), separated by ','; their values go to `c0..c6[i0...]`, at most `max - i0` of
+ * them. Returns how many were read; `at.end` is the offset after the last one. It stops short of the
+ * buffer's last TEMPLATE_MAX_BYTES: the general decoder reads whatever does not match (values a
+ * failed region left in the columns are overwritten) and decides about truncation.
  */
-function templateRun(b: Uint8Array, p: number, sc: Float64Array[], i0: number, max: number): number {
-  let i = i0;
-  runEnd = p;
-  regions: while (i < max) {
-    let t = 0;
-    for (let k = 0; ; k++) {
-      const e = TEMPLATE_ENDS[k]!;
-      for (; t < e; t++, p++) if (b[p] !== TEMPLATE[t]) break regions;
-      if (k === 7) break;
-      let c = b[p]!;
-      let v: number;
-      if (c === 0x6e) {
-        if (!((TEMPLATE_NULLABLE >> k) & 1) || b[p + 1] !== 0x75 || b[p + 2] !== 0x6c || b[p + 3] !== 0x6c)
-          break regions;
-        p += 4;
-        v = k === 6 ? 0 : NaN;
-      } else {
-        const s = p;
-        v = 0;
-        while ((c = b[p]!) >= 0x30 && c <= 0x39) {
-          v = v * 10 + (c - 0x30);
-          p++;
-        }
-        // no digits, leading zeros, too long for an exact double: the general decoder decides
-        if (p === s || p - s > 15 || (b[s] === 0x30 && p - s > 1)) break regions;
-      }
-      sc[k]![i] = v;
-    }
-    i++;
-    runEnd = p;
-    if (b[p] !== 0x2c) break;
-    p++;
-  }
-  return i - i0;
+type TemplateRun = (
+  b: Uint8Array,
+  dv: DataView<ArrayBufferLike>,
+  p: number,
+  c0: Float64Array,
+  c1: Float64Array,
+  c2: Float64Array,
+  c3: Float64Array,
+  c4: Float64Array,
+  c5: Float64Array,
+  c6: Float64Array,
+  i0: number,
+  max: number,
+  at: { end: number },
+) => number;
+
+/**
+ * templateRun is generated from TEMPLATE_PARTS as straight-line code: each literal is checked as
+ * 32-bit words with the constants inlined (the last word ends at the literal's end, overlapping the
+ * one before), which runs about twice as fast as loops over tables of literals.
+ */
+function compileTemplateRun(): TemplateRun {
+  const body: string[] = [
+    'let i = i0, c = 0, v = 0, s = 0;',
+    'at.end = p;',
+    `const limit = b.length - ${TEMPLATE_MAX_BYTES};`,
+    'regions: while (i < max && p <= limit) {',
+  ];
+  TEMPLATE_PARTS.forEach((t, k) => {
+    const lit = Buffer.from(t, 'latin1');
+    const words: string[] = [];
+    for (let o = 0; o + 4 < lit.length; o += 4)
+      words.push(`dv.getInt32(p + ${o}, true) !== ${lit.readInt32LE(o)}`);
+    words.push(`dv.getInt32(p + ${lit.length - 4}, true) !== ${lit.readInt32LE(lit.length - 4)}`);
+    const nullValue = k < 3 ? null : k === 6 ? '0' : 'NaN';
+    body.push(
+      `if (${words.join(' || ')}) break; // ${t}`,
+      `p += ${lit.length};`,
+      'if (b[p] === 0x6e) {',
+      nullValue === null
+        ? '  break regions;'
+        : `  if (b[p + 1] !== 0x75 || b[p + 2] !== 0x6c || b[p + 3] !== 0x6c) break regions;\n  p += 4;\n  v = ${nullValue};`,
+      '} else {',
+      '  s = p;',
+      '  v = 0;',
+      '  while ((c = b[p]) >= 0x30 && c <= 0x39) { v = v * 10 + (c - 0x30); p++; }',
+      '  if (p === s || p - s > 15 || (b[s] === 0x30 && p - s > 1)) break regions;',
+      '}',
+      `c${k}[i] = v;`,
+    );
+  });
+  body.push(
+    'if (b[p] !== 0x7d) break;',
+    'i++;',
+    'at.end = ++p;',
+    'if (b[p] !== 0x2c) break;',
+    'p++;',
+    '}',
+    'return i - i0;',
+  );
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- generated from the constant template above
+  return new Function(
+    'b',
+    'dv',
+    'p',
+    'c0',
+    'c1',
+    'c2',
+    'c3',
+    'c4',
+    'c5',
+    'c6',
+    'i0',
+    'max',
+    'at',
+    body.join('\n'),
+  ) as TemplateRun;
 }
+
+const templateRun = compileTemplateRun();
 
 export class SnapshotDecoder {
   private b: Buffer = Buffer.alloc(0);
+  private dv: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
   private p = 0;
   /** The last number token was an integer of ≥ 16 digits (not exact as a double). */
   private big = false;
@@ -118,6 +157,13 @@ export class SnapshotDecoder {
   // growable scratch columns, copied out once the region count is known
   private cap = 0;
   private sc: Float64Array[] = [];
+  private readonly at = { end: 0 };
+
+  /**
+   * With `transient`, the columns returned are views of the decoder's own arrays, overwritten by the
+   * next decode: no allocation or copy per snapshot, for readers that do not keep snapshots.
+   */
+  constructor(private readonly transient = false) {}
 
   /**
    * Decodes the snapshot object starting at `from` (its '{'). Returns the snapshot and the offset after
@@ -128,6 +174,7 @@ export class SnapshotDecoder {
     from: number,
   ): { snap: DecodedSnapshot; end: number } | typeof NEED_MORE | typeof GIVE_UP {
     this.b = b;
+    this.dv = new DataView(b.buffer, b.byteOffset, b.length);
     this.p = from;
     try {
       const snap = this.snapshot();
@@ -316,15 +363,45 @@ export class SnapshotDecoder {
     for (;;) {
       if (n === this.cap) this.grow();
       // a run stops after a region (before its ',' or the list's end); otherwise the general decoder reads one
-      const run = templateRun(this.b, this.p, this.sc, n, this.cap);
+      const sc = this.sc;
+      const at = this.at;
+      const run = templateRun(
+        this.b,
+        this.dv,
+        this.p,
+        sc[0]!,
+        sc[1]!,
+        sc[2]!,
+        sc[3]!,
+        sc[4]!,
+        sc[5]!,
+        sc[6]!,
+        n,
+        this.cap,
+        at,
+      );
       if (run > 0) {
         n += run;
-        this.p = runEnd;
+        this.p = at.end;
       } else this.region(n++);
       if (!this.more(0x5d)) break;
     }
-    const c = allocColumns(n);
     const sc = this.sc;
+    if (this.transient) {
+      const view = (k: number): Float64Array => sc[k]!.subarray(0, n);
+      return {
+        n,
+        start: view(0),
+        end: view(1),
+        samples: view(2),
+        percent: view(3),
+        usec: view(4),
+        aggr: view(5),
+        szFilter: view(6),
+        breakdown: null,
+      };
+    }
+    const c = allocColumns(n);
     c.start.set(sc[0]!.subarray(0, n));
     c.end.set(sc[1]!.subarray(0, n));
     c.samples.set(sc[2]!.subarray(0, n));
@@ -333,6 +410,38 @@ export class SnapshotDecoder {
     c.aggr.set(sc[5]!.subarray(0, n));
     c.szFilter.set(sc[6]!.subarray(0, n));
     return c;
+  }
+
+  /**
+   * An object of two number keys (nr_accesses, age) into columns `ca` and `cb` at `i`; the second is
+   * nullable. `seen` bits find duplicates; returns them updated.
+   */
+  private pair(
+    i: number,
+    seen: number,
+    ka: Uint8Array,
+    ca: number,
+    nullableA: boolean,
+    bitA: number,
+    kb: Uint8Array,
+    cb: number,
+    bitB: number,
+  ): number {
+    this.expect(0x7b);
+    do {
+      const k = this.keyAt();
+      let bit: number;
+      if (this.is(k, ka)) {
+        bit = bitA;
+        this.sc[ca]![i] = this.field(nullableA);
+      } else if (this.is(k, kb)) {
+        bit = bitB;
+        this.sc[cb]![i] = this.field(true);
+      } else throw giveUp;
+      if (seen & bit) throw giveUp;
+      seen |= bit;
+    } while (this.more(0x7d));
+    return seen;
   }
 
   private region(i: number): void {
@@ -352,36 +461,10 @@ export class SnapshotDecoder {
         sc[1]![i] = this.field(false);
       } else if (this.is(k, K.nr_accesses)) {
         bit = 4;
-        this.expect(0x7b);
-        do {
-          const k2 = this.keyAt();
-          let b2: number;
-          if (this.is(k2, K.samples)) {
-            b2 = 32;
-            sc[2]![i] = this.field(false);
-          } else if (this.is(k2, K.percent)) {
-            b2 = 64;
-            sc[3]![i] = this.field(true);
-          } else throw giveUp;
-          if (seen & b2) throw giveUp;
-          seen |= b2;
-        } while (this.more(0x7d));
+        seen = this.pair(i, seen, K.samples, 2, false, 32, K.percent, 3, 64);
       } else if (this.is(k, K.age)) {
         bit = 8;
-        this.expect(0x7b);
-        do {
-          const k2 = this.keyAt();
-          let b2: number;
-          if (this.is(k2, K.usec)) {
-            b2 = 128;
-            sc[4]![i] = this.field(true);
-          } else if (this.is(k2, K.aggr_intervals)) {
-            b2 = 256;
-            sc[5]![i] = this.field(true);
-          } else throw giveUp;
-          if (seen & b2) throw giveUp;
-          seen |= b2;
-        } while (this.more(0x7d));
+        seen = this.pair(i, seen, K.usec, 4, true, 128, K.aggr_intervals, 5, 256);
       } else if (this.is(k, K.sz_filter_passed)) {
         bit = 16;
         szf = this.field(true);

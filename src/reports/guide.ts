@@ -151,11 +151,15 @@ export async function computeGuides(
         updateGuide(g, s);
       },
     },
-    read,
+    { ...read, transient: true },
   );
   for (const g of guides.values()) g.regions = contiguous(g);
   if (withHeats) {
-    await streamColumnar(path, { snapshot: (s, h) => addGuideHeats(guides.get(guideKey(h))!, s) }, read);
+    await streamColumnar(
+      path,
+      { snapshot: (s, h) => addGuideHeats(guides.get(guideKey(h))!, s) },
+      { ...read, transient: true },
+    );
     for (const g of guides.values()) finishGuideHeats(g);
   }
   return [...guides.values()]

@@ -217,7 +217,11 @@ export async function computeHeatmaps(
   // the hottest range is known after the pixel pass: every range gets a map unless there are too many
   const heatsInPixelPass = needHeats && guide.regions.length <= MAX_CANDIDATE_MAPS;
   if (needHeats && !heatsInPixelPass) {
-    await streamColumnar(path, { snapshot: (s, h) => guideKey(h) === key && addGuideHeats(guide, s) }, read);
+    await streamColumnar(
+      path,
+      { snapshot: (s, h) => guideKey(h) === key && addGuideHeats(guide, s) },
+      { ...read, transient: true },
+    );
     finishGuideHeats(guide);
   }
   const guidedRanges = needHeats && !heatsInPixelPass ? [hottestRegion(guide)] : guide.regions;
@@ -297,7 +301,7 @@ export async function computeHeatmaps(
         last = S;
       },
     },
-    read,
+    { ...read, transient: true },
   );
   if (heatsInPixelPass) finishGuideHeats(guide);
   // the maps of the hottest range only, when every range was drawn to find it
@@ -327,15 +331,20 @@ export async function computeHeatmaps(
 /** `--output raw`: one `time\taddr\theat` line per pixel, as damo prints it. */
 export function formatHeatmapRaw(m: Heatmap, absTimeOut: boolean, absAddr: boolean, out: TextSink): void {
   const lines: string[] = [];
+  // the address column of every row, with the tabs around it
+  const addrs: string[] = [];
+  for (let j = 0; j < m.A; j++) {
+    const pa = Math.trunc(m.a0 + j * m.au);
+    addrs.push(`\t${absAddr ? pyD(pa) : pyD(pa - m.a0)}\t`);
+  }
   for (let i = 0; i < m.T; i++) {
     const pt = Math.trunc(m.t0 + i * m.tu);
     let ts: string;
     if (absTimeOut) ts = pyD(absTime(pt, m.timeBase));
     else ts = m.t0IsFloat ? pyFloatRepr(pt - m.t0) : pyD(pt - m.t0);
     for (let j = 0; j < m.A; j++) {
-      const pa = Math.trunc(m.a0 + j * m.au);
       const h = m.heats[i * m.A + j]!;
-      lines.push(`${ts}\t${absAddr ? pyD(pa) : pyD(pa - m.a0)}\t${Number.isNaN(h) ? 'NaN' : pyFloatRepr(h)}`);
+      lines.push(ts + addrs[j]! + (Number.isNaN(h) ? 'NaN' : pyFloatRepr(h)));
       if (lines.length >= 4096) {
         out.write(lines.join('\n') + '\n');
         lines.length = 0;

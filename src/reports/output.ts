@@ -7,7 +7,18 @@ export class TextSink {
   private parts: string[] = [];
   private size = 0;
 
-  constructor(private readonly target: WriteFn) {}
+  /** `bytes` takes writeBytes() pieces as they are; without it they are decoded to text for `target`. */
+  constructor(
+    private readonly target: WriteFn,
+    private readonly bytes?: (b: Buffer) => void,
+  ) {}
+
+  /** Writes UTF-8 bytes after the text written so far. */
+  writeBytes(b: Buffer): void {
+    this.flush();
+    if (this.bytes) this.bytes(b);
+    else this.target(b.toString('utf8'));
+  }
 
   write(text: string): void {
     this.parts.push(text);
@@ -31,9 +42,8 @@ const pause = new Int32Array(new SharedArrayBuffer(4));
  */
 export function fdSink(fd = 1): TextSink {
   let closed = false;
-  return new TextSink((t) => {
+  const writeBuf = (buf: Buffer): void => {
     if (closed) return;
-    const buf = Buffer.from(t, 'utf8');
     for (let off = 0; off < buf.length;) {
       try {
         off += writeSync(fd, buf, off);
@@ -46,7 +56,8 @@ export function fdSink(fd = 1): TextSink {
         } else throw e;
       }
     }
-  });
+  };
+  return new TextSink((t) => writeBuf(Buffer.from(t, 'utf8')), writeBuf);
 }
 
 /** A sink that collects the text (for tests and the dashboard). */

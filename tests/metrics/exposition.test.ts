@@ -72,7 +72,9 @@ export function parseExposition(text: string): Map<string, Family> {
 function one(fams: Map<string, Family>, fam: string, name: string, labels: Record<string, string>): number {
   const f = fams.get(fam);
   if (!f) throw new Error(`no family ${fam}`);
-  const s = f.samples.filter((x) => x.name === name && Object.entries(labels).every(([k, v]) => x.labels[k] === v));
+  const s = f.samples.filter(
+    (x) => x.name === name && Object.entries(labels).every(([k, v]) => x.labels[k] === v),
+  );
   if (s.length !== 1) throw new Error(`${name} ${JSON.stringify(labels)}: ${s.length} samples`);
   return s[0]!.value;
 }
@@ -111,34 +113,55 @@ describe('/metrics of a record', () => {
     expect(records.length).toBe(2);
     for (const r of records) {
       const last = r.snapshots.at(-1)!;
-      const labels = { kdamond: String(r.kdamond_idx), context: String(r.context_idx), target: String(r.target_id) };
+      const labels = {
+        kdamond: String(r.kdamond_idx),
+        context: String(r.context_idx),
+        target: String(r.target_id),
+      };
       let wss = 0;
       for (const g of last.regions) if (g.nr_accesses.samples >= 1) wss += g.end - g.start;
       expect(one(fams, 'damon_wss_bytes', 'damon_wss_bytes', labels)).toBe(wss);
       expect(one(fams, 'damon_nr_regions', 'damon_nr_regions', labels)).toBe(last.regions.length);
       expect(one(fams, 'damon_snapshots_total', 'damon_snapshots_total', labels)).toBe(r.snapshots.length);
-      expect(one(fams, 'damon_sample_interval_seconds', 'damon_sample_interval_seconds', labels)).toBe(r.intervals!.sample_us / 1e6);
-      expect(one(fams, 'damon_aggregation_interval_seconds', 'damon_aggregation_interval_seconds', labels)).toBe(r.intervals!.aggr_us / 1e6);
+      expect(one(fams, 'damon_sample_interval_seconds', 'damon_sample_interval_seconds', labels)).toBe(
+        r.intervals!.sample_us / 1e6,
+      );
+      expect(
+        one(fams, 'damon_aggregation_interval_seconds', 'damon_aggregation_interval_seconds', labels),
+      ).toBe(r.intervals!.aggr_us / 1e6);
     }
   });
 
   it('histograms count the newest snapshot’s bytes per bucket, cumulatively', () => {
     for (const r of records) {
       const last = r.snapshots.at(-1)!;
-      const labels = { kdamond: String(r.kdamond_idx), context: String(r.context_idx), target: String(r.target_id) };
+      const labels = {
+        kdamond: String(r.kdamond_idx),
+        context: String(r.context_idx),
+        target: String(r.target_id),
+      };
       const total = last.regions.reduce((s, g) => s + g.end - g.start, 0);
       const max = r.intervals!.aggr_us / r.intervals!.sample_us;
       const name = 'damon_region_access_frequency_ratio';
       expect(one(fams, name, `${name}_count`, labels)).toBe(total);
       expect(one(fams, name, `${name}_bucket`, { ...labels, le: '+Inf' })).toBe(total);
-      const idle = last.regions.filter((g) => g.nr_accesses.samples === 0).reduce((s, g) => s + g.end - g.start, 0);
+      const idle = last.regions
+        .filter((g) => g.nr_accesses.samples === 0)
+        .reduce((s, g) => s + g.end - g.start, 0);
       expect(one(fams, name, `${name}_bucket`, { ...labels, le: '0' })).toBe(idle);
-      const half = last.regions.filter((g) => g.nr_accesses.samples / max <= 0.5).reduce((s, g) => s + g.end - g.start, 0);
+      const half = last.regions
+        .filter((g) => g.nr_accesses.samples / max <= 0.5)
+        .reduce((s, g) => s + g.end - g.start, 0);
       expect(one(fams, name, `${name}_bucket`, { ...labels, le: '0.5' })).toBe(half);
-      const buckets = fams.get(name)!.samples.filter((s) => s.name === `${name}_bucket` && s.labels.kdamond === labels.kdamond);
-      for (let i = 1; i < buckets.length; i++) expect(buckets[i]!.value).toBeGreaterThanOrEqual(buckets[i - 1]!.value);
+      const buckets = fams
+        .get(name)!
+        .samples.filter((s) => s.name === `${name}_bucket` && s.labels.kdamond === labels.kdamond);
+      for (let i = 1; i < buckets.length; i++)
+        expect(buckets[i]!.value).toBeGreaterThanOrEqual(buckets[i - 1]!.value);
       const age = 'damon_region_age_seconds';
-      const young = last.regions.filter((g) => g.age.usec! / 1e6 <= 1).reduce((s, g) => s + g.end - g.start, 0);
+      const young = last.regions
+        .filter((g) => g.age.usec! / 1e6 <= 1)
+        .reduce((s, g) => s + g.end - g.start, 0);
       expect(one(fams, age, `${age}_bucket`, { ...labels, le: '1' })).toBe(young);
     }
   });
@@ -147,13 +170,17 @@ describe('/metrics of a record', () => {
     const feed = new Feed('live', 't');
     feed.setSources(() => ({
       counters: () => ({ reportsReceived: 41, reportsDropped: 2 }),
-      schemes: () => [{ action: 'pageout', nrTried: 5, szTried: 8192, nrApplied: 3, szApplied: 4096, qtExceeds: 1 }],
+      schemes: () => [
+        { action: 'pageout', nrTried: 5, szTried: 8192, nrApplied: 3, szApplied: 4096, qtExceeds: 1 },
+      ],
     }));
     feed.faultsInduced = () => 17;
     const r = records[0]!;
     feed.addSnapshot(r, r.snapshots[0]!);
     const f = parseExposition(await feedRegistry(feed).metrics());
-    expect(one(f, 'damon_reports_received_total', 'damon_reports_received_total', { kdamond: '0', context: '0' })).toBe(41);
+    expect(
+      one(f, 'damon_reports_received_total', 'damon_reports_received_total', { kdamond: '0', context: '0' }),
+    ).toBe(41);
     expect(one(f, 'damon_reports_dropped_total', 'damon_reports_dropped_total', { kdamond: '0' })).toBe(2);
     expect(one(f, 'damon_faults_induced_total', 'damon_faults_induced_total', {})).toBe(17);
     const labels = { kdamond: '0', context: '0', scheme: '0', action: 'pageout' };

@@ -13,8 +13,13 @@ beforeAll(() => {
 afterAll(() => rmSync(dirname(path), { recursive: true, force: true }));
 
 /** Starts the CLI, resolves with the first stdout line matching `re`; the child is killed by pid at the end. */
-function cli(args: string[], re: RegExp): Promise<{ match: RegExpExecArray; out: string[]; stop(): Promise<number | null> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/interfaces/cli/main.ts', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+function cli(
+  args: string[],
+  re: RegExp,
+): Promise<{ match: RegExpExecArray; out: string[]; stop(): Promise<number | null> }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/interfaces/cli/main.ts', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const out: string[] = [];
   return new Promise((resolve, reject) => {
     let buf = '';
@@ -43,7 +48,10 @@ function cli(args: string[], re: RegExp): Promise<{ match: RegExpExecArray; out:
 
 describe('damon-ts exporter / serve', () => {
   it('exporter serves /metrics of a record on loopback and exits cleanly on SIGTERM', async () => {
-    const c = await cli(['exporter', '--record', path, '--port', '0'], /^metrics: (http:\/\/127\.0\.0\.1:\d+\/metrics)$/);
+    const c = await cli(
+      ['exporter', '--record', path, '--port', '0'],
+      /^metrics: (http:\/\/127\.0\.0\.1:\d+\/metrics)$/,
+    );
     const r = await fetch(c.match[1]!);
     expect(r.status).toBe(200);
     const text = await r.text();
@@ -53,10 +61,16 @@ describe('damon-ts exporter / serve', () => {
   }, 60_000);
 
   it('serve on a non-loopback address prints a token that the server requires', async () => {
-    const c = await cli(['serve', '--record', path, '--port', '0', '--host', '0.0.0.0', '--allow-remote'], /^dashboard: http:\/\/0\.0\.0\.0:(\d+)\/\?token=([\w-]+)$/);
+    const c = await cli(
+      ['serve', '--record', path, '--port', '0', '--host', '0.0.0.0', '--allow-remote'],
+      /^dashboard: http:\/\/0\.0\.0\.0:(\d+)\/\?token=([\w-]+)$/,
+    );
     const [, port, token] = c.match;
     expect((await fetch(`http://127.0.0.1:${port}/metrics`)).status).toBe(401);
-    expect((await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+    expect(
+      (await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { authorization: `Bearer ${token}` } }))
+        .status,
+    ).toBe(200);
     expect((await fetch(`http://127.0.0.1:${port}/?token=${token}`)).status).toBe(200);
     expect(await c.stop()).toBe(0);
   }, 60_000);
@@ -70,12 +84,14 @@ describe('damon-ts exporter / serve', () => {
       expect(await runCli(['serve', '--live', '--speed', '0', '--port', '0'])).toBe(2);
       expect(await runCli(['serve', '--record', path, '--port', '70000'])).toBe(2);
       expect(await runCli(['serve', '--record', path, '--live'])).toBe(2);
+      expect(await runCli(['serve', '--live', '--kernel'])).toBe(2);
+      expect(await runCli(['serve', '--live', '--workload', 'stairs', '--trace', path])).toBe(2);
       expect(await runCli(['serve', '--record', path, '--host', '10.1.2.3', '--port', '0'])).toBe(1);
     } finally {
       process.stderr.write = write;
     }
     const all = err.join('');
-    expect(all).toMatch(/--record FILE or --live/);
+    expect(all).toMatch(/give --record FILE, --live \[--workload NAME\] or --kernel/);
     expect(all).toMatch(/--speed: must be positive/);
     expect(all).toMatch(/--port: 70000 is not a TCP port/);
     expect(all).toMatch(/--host 10\.1\.2\.3: not a loopback address; pass --allow-remote/);

@@ -2,20 +2,24 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { optionsToKdamonds } from '../../src/interfaces/config/options.js';
-import { loadSimWorkload, machineWithWorkload, SimSession } from '../../src/interfaces/session/sim-session.js';
+import { optionsToKdamonds, type MonitoringOptions } from '../../src/interfaces/config/options.js';
+import {
+  loadSimWorkload,
+  machineWithWorkload,
+  SimSession,
+} from '../../src/interfaces/session/sim-session.js';
 import type { SnapshotSink } from '../../src/interfaces/session/snapshot-recorder.js';
 import { RecordWriter } from '../../src/records/writer.js';
 import { resetSharedSplitState } from '../../src/core/region-ops.js';
 
 /** A session of the stairs workload with a page_table and a page_fault vaddr context. */
-export function twoContextSession(sink: SnapshotSink, seed = 7): SimSession {
+export function twoContextSession(sink: SnapshotSink, seed = 7, extra: MonitoringOptions = {}): SimSession {
   resetSharedSplitState();
   const w = loadSimWorkload({ workload: 'stairs' });
   const machine = machineWithWorkload(w, { seed, accessesPerSecond: 2e6 }); // light: tests share 2 cores
   const pid = w.mainPid!;
   const config = optionsToKdamonds(
-    { sample_primitives: ['page_table', 'page_fault'], target_pid: [String(pid)] },
+    { sample_primitives: ['page_table', 'page_fault'], target_pid: [String(pid)], ...extra },
     { kind: 'pid', pid },
   );
   return new SimSession({ config, machine, sink, seed });

@@ -13,26 +13,51 @@ import { recordHeader } from '../../src/records/types.js';
 
 function feedWith(n: number): Feed {
   const feed = new Feed('live', 'test');
-  const h = recordHeader({ kdamond_idx: 0, context_idx: 0, target_id: 0, intervals: { sample_us: 5000, aggr_us: 100000, ops_update_us: 1000000 }, data_source: 'test' });
+  const h = recordHeader({
+    kdamond_idx: 0,
+    context_idx: 0,
+    target_id: 0,
+    intervals: { sample_us: 5000, aggr_us: 100000, ops_update_us: 1000000 },
+    data_source: 'test',
+  });
   for (let i = 0; i < n; i++)
     feed.addSnapshot(h, {
       start_time: i * 1e8,
       end_time: (i + 1) * 1e8,
       regions: [
-        { start: 0, end: 4096, nr_accesses: { samples: i % 20, percent: null }, age: { usec: null, aggr_intervals: i }, sz_filter_passed: 0 },
-        { start: 4096, end: 12288, nr_accesses: { samples: 0, percent: null }, age: { usec: null, aggr_intervals: 1 }, sz_filter_passed: 0 },
+        {
+          start: 0,
+          end: 4096,
+          nr_accesses: { samples: i % 20, percent: null },
+          age: { usec: null, aggr_intervals: i },
+          sz_filter_passed: 0,
+        },
+        {
+          start: 4096,
+          end: 12288,
+          nr_accesses: { samples: 0, percent: null },
+          age: { usec: null, aggr_intervals: 1 },
+          sz_filter_passed: 0,
+        },
       ],
     });
   return feed;
 }
 
-function get(port: number, path: string, o: { method?: string; headers?: Record<string, string> } = {}): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
+function get(
+  port: number,
+  path: string,
+  o: { method?: string; headers?: Record<string, string> } = {},
+): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, method: o.method ?? 'GET', headers: o.headers }, (res) => {
-      let body = '';
-      res.on('data', (c: Buffer) => (body += c.toString()));
-      res.on('end', () => resolve({ status: res.statusCode!, body, headers: res.headers }));
-    });
+    const req = request(
+      { host: '127.0.0.1', port, path, method: o.method ?? 'GET', headers: o.headers },
+      (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c.toString()));
+        res.on('end', () => resolve({ status: res.statusCode!, body, headers: res.headers }));
+      },
+    );
     req.on('error', reject);
     req.end();
   });
@@ -71,13 +96,20 @@ describe('binding and tokens', () => {
       expect(r.status, path).toBe(401);
       expect(r.headers['www-authenticate']).toBe('Bearer');
     }
-    expect((await get(port, '/metrics', { headers: { authorization: 'Bearer wrong-token-wrong-token-wrong-12' } })).status).toBe(401);
-    expect((await get(port, '/metrics', { headers: { authorization: `Bearer ${s.token}` } })).status).toBe(200);
+    expect(
+      (await get(port, '/metrics', { headers: { authorization: 'Bearer wrong-token-wrong-token-wrong-12' } }))
+        .status,
+    ).toBe(401);
+    expect((await get(port, '/metrics', { headers: { authorization: `Bearer ${s.token}` } })).status).toBe(
+      200,
+    );
     const page = await get(port, `/?token=${s.token}`);
     expect(page.status).toBe(200);
     // The page hands the token to its script, stylesheet and socket as an HttpOnly SameSite cookie.
     expect(String(page.headers['set-cookie'])).toMatch(/damon_ts_token=.*HttpOnly; SameSite=Strict/);
-    expect((await get(port, '/uplot.css', { headers: { cookie: `damon_ts_token=${s.token}` } })).status).toBe(200);
+    expect((await get(port, '/uplot.css', { headers: { cookie: `damon_ts_token=${s.token}` } })).status).toBe(
+      200,
+    );
     const refused = await new Promise<number>((resolve) => {
       const ws = new WebSocket(`ws://127.0.0.1:${port}/stream`);
       ws.on('unexpected-response', (_req, res) => resolve(res.statusCode!));
@@ -85,7 +117,9 @@ describe('binding and tokens', () => {
     });
     expect(refused).toBe(401);
     const ws = new WebSocket(`ws://127.0.0.1:${port}/stream?token=${s.token}`);
-    const first = await new Promise<ServerMessage>((resolve) => ws.once('message', (d) => resolve(JSON.parse(String(d)) as ServerMessage)));
+    const first = await new Promise<ServerMessage>((resolve) =>
+      ws.once('message', (d) => resolve(JSON.parse(String(d)) as ServerMessage)),
+    );
     expect(first.type).toBe('hello');
     ws.close();
   });
@@ -93,7 +127,9 @@ describe('binding and tokens', () => {
   it('on loopback, rejects requests whose Host is not a loopback name (DNS rebinding)', async () => {
     const s = await start({ feed: feedWith(1) });
     expect((await get(portOf(s), '/metrics', { headers: { host: 'evil.example:80' } })).status).toBe(403);
-    expect((await get(portOf(s), '/metrics', { headers: { host: `localhost:${portOf(s)}` } })).status).toBe(200);
+    expect((await get(portOf(s), '/metrics', { headers: { host: `localhost:${portOf(s)}` } })).status).toBe(
+      200,
+    );
   });
 });
 
@@ -107,7 +143,13 @@ describe('read-only', () => {
         expect(r.status, `${method} ${path}`).toBe(405);
         expect(r.headers.allow).toBe('GET, HEAD');
       }
-    for (const path of ['/../../etc/passwd', '/src/index.ts', '/package.json', '/api/run?cmd=id', '/metrics/../package.json'])
+    for (const path of [
+      '/../../etc/passwd',
+      '/src/index.ts',
+      '/package.json',
+      '/api/run?cmd=id',
+      '/metrics/../package.json',
+    ])
       expect((await get(port, path)).status, path).toBe(404);
     expect((await get(port, '/', { method: 'HEAD' })).status).toBe(200);
   });
@@ -117,7 +159,9 @@ describe('read-only', () => {
     for (const d of dirs)
       for (const f of readdirSync(d)) {
         const text = readFileSync(join(d, f), 'utf8');
-        expect(text, f).not.toMatch(/child_process|worker_threads|writeFile|appendFile|createWriteStream|openSync|mkdir|unlink|rmSync|renameSync|RecordWriter/);
+        expect(text, f).not.toMatch(
+          /child_process|worker_threads|writeFile|appendFile|createWriteStream|openSync|mkdir|unlink|rmSync|renameSync|RecordWriter/,
+        );
       }
   });
 
@@ -158,9 +202,26 @@ describe('stream protocol', () => {
     expect(texts[0]).toMatchObject({ type: 'hello', mode: 'live', streams: [{ id: 0, key: '0 0 null 0' }] });
     expect(frames).toBe(2500);
     expect(lastT1).toBe(2500 * 1e8);
-    const live = new Promise<number>((resolve) => ws.on('message', (d, binary) => binary && resolve(decodeFrames(new Uint8Array(d as Buffer))[0]!.meta.t1)));
+    const live = new Promise<number>((resolve) =>
+      ws.on(
+        'message',
+        (d, binary) => binary && resolve(decodeFrames(new Uint8Array(d as Buffer))[0]!.meta.t1),
+      ),
+    );
     const h = feed.streams[0]!.header;
-    feed.addSnapshot(h, { start_time: 2500 * 1e8, end_time: 2501 * 1e8, regions: [{ start: 0, end: 4096, nr_accesses: { samples: 3, percent: null }, age: { usec: null, aggr_intervals: 0 }, sz_filter_passed: 0 }] });
+    feed.addSnapshot(h, {
+      start_time: 2500 * 1e8,
+      end_time: 2501 * 1e8,
+      regions: [
+        {
+          start: 0,
+          end: 4096,
+          nr_accesses: { samples: 3, percent: null },
+          age: { usec: null, aggr_intervals: 0 },
+          sz_filter_passed: 0,
+        },
+      ],
+    });
     expect(await live).toBe(2501 * 1e8);
     ws.close();
   });

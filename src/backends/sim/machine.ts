@@ -16,12 +16,11 @@ import {
   FRAME_ACTIVE,
   FRAME_ALLOCATED,
   FRAME_HUGE,
-  FRAME_REFERENCED,
   FRAME_SHARED,
   PhysicalMemory,
   type NodeStats,
 } from './physical-memory.js';
-import { DIR_SPAN, PageDirectory, PageTablePool } from './page-tables.js';
+import { PageDirectory, PageTablePool } from './page-tables.js';
 import { Tlb } from './tlb.js';
 
 export interface Workload {
@@ -434,8 +433,10 @@ export class Machine {
   /**
    * Touches pages lo..hi of a pass whose access k0 is at address a0 (accesses every `stride`
    * bytes). Pages that are present, unprotected and of a 4 KiB table, without ground truth, take an
-   * inlined path (TLB probe, Accessed/Dirty bits, LRU mark, TLB fill) with the table, arrays and
-   * counters held in locals; any other page goes through touchAt(), which handles every case.
+   * inlined path (TLB, Accessed/Dirty bits, LRU mark) with the table, arrays and counters held in
+   * locals; any other page goes through touchAt(), which handles every case. A stretch of such
+   * pages that certainly miss the TLB is walked first and cached after (fillMisses), so that a long
+   * scan fills only the translations that stay.
    */
   private touchRun(th: Thread, lo: number, hi: number, a0: number, stride: number, k0: number, isWrite: boolean): void {
     const proc = th.proc;
@@ -450,11 +451,14 @@ export class Machine {
     const test = isWrite ? PTE_PRESENT | PTE_WRITABLE | PTE_PROT_NONE | PTE_PROT_WRITE : PTE_PRESENT | PTE_PROT_NONE;
     const need = isWrite ? PTE_PRESENT | PTE_WRITABLE : PTE_PRESENT;
     const set = isWrite ? PTE_YOUNG | PTE_DIRTY : PTE_YOUNG;
+    // Pages before vpn walked but not yet cached in the TLB (all certain misses).
+    let pending = 0;
     let vpn = lo;
     while (vpn <= hi) {
       const key = Math.floor(vpn / PTES_PER_TABLE);
       const t = fast ? this.tableOf(proc, key) : -1;
       if (t < 0 || this.pt.tableHuge[t] === 1) {
+        if (pending > 0) pending = this.fillMisses(proc, cpu, vpn, pending, reused);
         this.touchInPass(th, vpn++, a0, stride, k0, isWrite);
         continue;
       }
@@ -462,7 +466,7 @@ export class Machine {
       // Pool arrays are re-read after every slow touch (a fault may grow them).
       const flags = this.pt.flags;
       const pfn = this.pt.pfn;
-      const frames = this.phys.flags;
+      const phys = this.phys;
       let e = t * PTES_PER_TABLE + (vpn - key * PTES_PER_TABLE);
       let touches = 0;
       let hits = 0;
@@ -473,21 +477,45 @@ export class Machine {
         touches++;
         const nf = f | set;
         if (tlbOn) {
-          const writeOk = (nf & (PTE_WRITABLE | PTE_DIRTY | PTE_PROT_WRITE)) === (PTE_WRITABLE | PTE_DIRTY);
-          if (!tlb.access(cpu, key, vpn - key * PTES_PER_TABLE, e, isWrite, writeOk, reused)) {
-            hits++;
-            continue;
+          if (!tlb.mayCache(cpu, e)) pending++;
+          else {
+            if (pending > 0) pending = this.fillMisses(proc, cpu, vpn, pending, reused);
+            const writeOk = (nf & (PTE_WRITABLE | PTE_DIRTY | PTE_PROT_WRITE)) === (PTE_WRITABLE | PTE_DIRTY);
+            if (!tlb.access(cpu, key, vpn - key * PTES_PER_TABLE, e, isWrite, writeOk, reused)) {
+              hits++;
+              continue;
+            }
           }
         }
         walks++;
         flags[e] = nf;
-        frames[pfn[e]!]! |= FRAME_REFERENCED;
+        phys.reference(pfn[e]!);
       }
       costs.pageTouches += touches;
       costs.tlbHits += hits;
       costs.pageWalks += walks;
-      if (vpn <= end) this.touchInPass(th, vpn++, a0, stride, k0, isWrite);
+      if (vpn <= end) {
+        if (pending > 0) pending = this.fillMisses(proc, cpu, vpn, pending, reused);
+        this.touchInPass(th, vpn++, a0, stride, k0, isWrite);
+      }
     }
+    if (pending > 0) this.fillMisses(proc, cpu, vpn, pending, reused);
+  }
+
+  /**
+   * Caches the translations of the `n` pages before `next`, walked as certain TLB misses, as one
+   * fill each in order would (Tlb.missesKept: only the last ones matter). Returns 0 (none pending).
+   */
+  private fillMisses(proc: Proc, cpu: number, next: number, n: number, reused: boolean): number {
+    const flags = this.pt.flags;
+    for (let vpn = next - Math.min(n, this.tlb.missesKept(reused)); vpn < next; vpn++) {
+      const key = Math.floor(vpn / PTES_PER_TABLE);
+      const off = vpn - key * PTES_PER_TABLE;
+      const e = this.tableOf(proc, key) * PTES_PER_TABLE + off;
+      const writeOk = (flags[e]! & (PTE_WRITABLE | PTE_DIRTY | PTE_PROT_WRITE)) === (PTE_WRITABLE | PTE_DIRTY);
+      this.tlb.access(cpu, key, off, e, false, writeOk, reused);
+    }
+    return 0;
   }
 
   /** touchAt() of page vpn's first access in a pass whose access k0 is at a0. */
@@ -498,7 +526,8 @@ export class Machine {
 
   /** Table id of table key `key` of `proc`, -1 if none; caches the directory page (batches walk tables in order). */
   private tableOf(proc: Proc, key: number): number {
-    const hi = Math.floor(key / DIR_SPAN);
+    // key >>> 9: the directory page (DIR_SPAN = 512 tables), a literal for the reason given at PAGE_SIZE.
+    const hi = key >>> 9;
     let dir = this.cDir;
     if (proc !== this.cProc || hi !== this.cHi) {
       dir = proc.dir.page(key, true)!;
@@ -506,7 +535,7 @@ export class Machine {
       this.cHi = hi;
       this.cDir = dir;
     }
-    return dir[key - hi * DIR_SPAN]!;
+    return dir[key & 511]!;
   }
 
   /** `count` accesses at uniformly random strided offsets in [start, start+length). */
@@ -520,13 +549,16 @@ export class Machine {
   ): void {
     const th = this.beginBatch('accessRandom', tid, start, length, stride, count);
     const slots = Math.max(1, Math.floor(length / stride));
-    const rng = this.prng;
     if (count === 1) {
       // The common single access (traces, fine-grained workloads): no distinct-page bookkeeping.
       this.bReused = false;
-      this.touchAt(th, start + rng.rand(0, slots) * stride, 0, isWrite);
-      return;
-    }
+      this.touchAt(th, start + this.prng.rand(0, slots) * stride, 0, isWrite);
+    } else if (count > 1) this.accessRandomMany(th, start, stride, count, slots, isWrite);
+  }
+
+  /** accessRandom() of several accesses (kept apart so that the single access stays small enough to inline). */
+  private accessRandomMany(th: Thread, start: number, stride: number, count: number, slots: number, isWrite: boolean): void {
+    const rng = this.prng;
     const firstVpn = Math.floor(start / PAGE_SIZE);
     // Units the batch can touch: slots when each is on its own page, else pages (taken as equally
     // likely: exact when the stride divides the page size and the range is page-aligned).
@@ -571,7 +603,7 @@ export class Machine {
     count: number,
   ): Thread {
     const th = this.thread(tid, op);
-    // One combined test on the fast path; the detailed checks only name what is wrong.
+    // One combined test on the fast path; badBatch() names what is wrong.
     if (!(
       start >= 0 &&
       start < USER_ADDR_LIMIT &&
@@ -581,18 +613,21 @@ export class Machine {
       Number.isInteger(length) &&
       Number.isInteger(stride) &&
       Number.isInteger(count)
-    )) {
-      if (!(start >= 0 && start < USER_ADDR_LIMIT)) throw new Error(`${op}(tid ${tid}): bad start ${start}`);
-      if (!Number.isInteger(length) || length <= 0)
-        throw new Error(`${op}(tid ${tid}): length must be a positive integer, got ${length}`);
-      if (!Number.isInteger(stride) || stride <= 0)
-        throw new Error(`${op}(tid ${tid}): stride must be a positive integer, got ${stride}`);
-      throw new Error(`${op}(tid ${tid}): count must be a non-negative integer, got ${count}`);
-    }
+    ))
+      this.badBatch(op, tid, start, length, stride, count);
     this.bClock = th.clock;
     th.clock += count * this.dt;
     this.costs.accesses += count;
     return th;
+  }
+
+  private badBatch(op: string, tid: number, start: number, length: number, stride: number, count: number): never {
+    if (!(start >= 0 && start < USER_ADDR_LIMIT)) throw new Error(`${op}(tid ${tid}): bad start ${start}`);
+    if (!Number.isInteger(length) || length <= 0)
+      throw new Error(`${op}(tid ${tid}): length must be a positive integer, got ${length}`);
+    if (!Number.isInteger(stride) || stride <= 0)
+      throw new Error(`${op}(tid ${tid}): stride must be a positive integer, got ${stride}`);
+    throw new Error(`${op}(tid ${tid}): count must be a non-negative integer, got ${count}`);
   }
 
   /**

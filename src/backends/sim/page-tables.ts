@@ -11,6 +11,9 @@
 import { PTES_PER_TABLE } from './layout.js';
 import { grown } from './typed-arrays.js';
 
+/** Page tables the pool can hold: 2^20, i.e. 2^29 entries, 2 TiB of 4 KiB pages. */
+const MAX_TABLES = 2 ** 20;
+
 export class PageTablePool {
   /** pfn of each entry, -1 when none. */
   pfn = new Int32Array(0);
@@ -34,8 +37,14 @@ export class PageTablePool {
   allocTable(asid: number, vpnBase: number): number {
     let t = this.freeTables.pop();
     if (t === undefined) {
-      t = this.nrTables++;
-      if (t >= this.tableAsid.length) this.grow(Math.max(64, this.tableAsid.length * 2));
+      t = this.nrTables;
+      if (t >= this.tableAsid.length) {
+        // The TLB packs an entry index with two flag bits into an Int32 (tlb.ts).
+        if (t >= MAX_TABLES)
+          throw new Error(`machine: page tables for more than ${MAX_TABLES * PTES_PER_TABLE} pages (2 TiB of touched memory)`);
+        this.grow(Math.min(MAX_TABLES, Math.max(64, this.tableAsid.length * 2)));
+      }
+      this.nrTables++;
     }
     this.tableAsid[t] = asid;
     this.tableVpn[t] = vpnBase;

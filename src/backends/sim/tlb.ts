@@ -13,7 +13,9 @@
  * interleaved execution, stays resident; with mid-point insertion pages used once churn the lower
  * half and re-used pages stay in the upper half (a scan-resistant policy, like the kernel's own
  * active/inactive LRU). Recency order also costs a few predictable moves instead of unpredictable
- * stamp comparisons (measured 2-3x faster in V8).
+ * stamp comparisons (measured 2-3x faster in V8). The lower half of a set (from the insertion point
+ * down) is a ring with a per-set rotation: a mid-point insertion, what every miss of a scan does,
+ * evicts the last way and takes its slot by rotating the ring, without moving the others.
  *
  * A translation is tagged by the page-table pool entry holding its state (the PTE, or the table's
  * first entry for a 2 MiB PMD) and a huge bit: an entry belongs to one (address space, vpn) while
@@ -32,18 +34,25 @@ export const TLB_WAYS = 12;
 /** CPUs whose presence bits the page-table pool keeps (misses on other CPUs scan their set). */
 const MASK_CPUS = 32;
 
-
 export class Tlb {
   readonly ways: number;
   readonly sets: number;
-  /** Per slot tag*2 + writeOk (tag: tlbTag), -1 when empty; the ways of a set are contiguous, most recently used first. */
+  /**
+   * Per slot tag*2 + writeOk, -1 when empty; the tag is entry*2 + huge (see probe()). The ways of a
+   * set are contiguous: logical positions [0, insertAt) in order, most recently used first, then
+   * the lower ring: logical position insertAt + j is at slot insertAt + (rot + j) mod lower.
+   */
   private readonly slots: Int32Array;
+  /** Rotation of each set's lower ring. */
+  private readonly rot: Uint8Array;
   /** sets-1 when sets is a power of two (mask instead of a division), else -1. */
   private readonly setMask: number;
-  /** Position where a missed translation is inserted (the middle of the set). */
+  /** Logical position where a missed translation is inserted (the middle of the set). */
   private readonly insertAt: number;
+  /** Ways in the lower ring (ways - insertAt, ≥ 1). */
+  private readonly lower: number;
   /** Set, tag and CPU of the last missing probe(); fill() inserts there. */
-  private missBase = 0;
+  private missSet = 0;
   private missTag = -1;
   private missCpu = 0;
 
@@ -54,9 +63,10 @@ export class Tlb {
   ) {
     this.ways = Math.min(TLB_WAYS, entries);
     this.sets = this.ways === 0 ? 0 : Math.floor(entries / this.ways);
-    const n = cpus * this.sets * this.ways;
-    this.slots = new Int32Array(n).fill(-1);
+    this.slots = new Int32Array(cpus * this.sets * this.ways).fill(-1);
+    this.rot = new Uint8Array(cpus * this.sets);
     this.insertAt = this.ways >> 1;
+    this.lower = this.ways - this.insertAt;
     this.setMask = this.sets > 0 && (this.sets & (this.sets - 1)) === 0 ? this.sets - 1 : -1;
   }
 
@@ -65,49 +75,60 @@ export class Tlb {
   }
 
   /**
-   * First slot of the set of vpn key*512+off on `cpu`, picked by the low bits of vpn (4 KiB) or of
-   * key (2 MiB), as hardware indexes.
+   * Set of vpn key*512+off on `cpu`, picked by the low bits of vpn (4 KiB) or of key (2 MiB), as
+   * hardware indexes.
    */
-  private setBase(cpu: number, key: number, off: number, huge: boolean): number {
+  private setOf(cpu: number, key: number, off: number, huge: boolean): number {
     const low = huge ? key & 0x3fffffff : ((key & 0x1fffff) << 9) | off;
-    return (cpu * this.sets + (this.setMask >= 0 ? low & this.setMask : low % this.sets)) * this.ways;
+    return cpu * this.sets + (this.setMask >= 0 ? low & this.setMask : low % this.sets);
+  }
+
+  /** Slot of logical position q of set `set`. */
+  private slotAt(set: number, q: number): number {
+    const base = set * this.ways;
+    if (q < this.insertAt) return base + q;
+    const j = this.rot[set]! + q - this.insertAt;
+    return base + this.insertAt + (j < this.lower ? j : j - this.lower);
+  }
+
+  /** Logical position of slot s of set `set` (inverse of slotAt). */
+  private positionOf(set: number, s: number): number {
+    const i = s - set * this.ways;
+    if (i < this.insertAt) return i;
+    const j = i - this.insertAt - this.rot[set]!;
+    return this.insertAt + (j >= 0 ? j : j + this.lower);
   }
 
   /**
    * Slot caching the translation of vpn key*512+off on `cpu` (its state in pool entry `entry`, the
    * THP head for a 2 MiB one), moved to the front of its set, or -1; after a miss, fill() caches it.
-   * Module functions would cost a getter call per use under tsx: these are methods.
+   * A translation is tagged by its entry (entry*2 + huge). Tags and set bits are computed here, not
+   * by module functions: imported bindings on the per-page path measured 2x slower (when loaded
+   * through a CommonJS transform each use is a getter call).
    */
   probe(cpu: number, key: number, off: number, huge: boolean, entry: number): number {
-    const base = this.setBase(cpu, key, off, huge);
+    const set = this.setOf(cpu, key, off, huge);
     const tag = huge ? entry * 2 + 1 : entry * 2;
-    this.missBase = base;
+    this.missSet = set;
     this.missTag = tag;
     this.missCpu = cpu;
-    if (cpu < MASK_CPUS && (this.pool.tlbMask[tag >> 1]! & (1 << cpu)) === 0) return -1;
+    if (cpu < MASK_CPUS && (this.pool.tlbMask[entry]! & (1 << cpu)) === 0) return -1;
     const slots = this.slots;
+    const base = set * this.ways;
     for (let s = base, end = base + this.ways; s < end; s++) {
       if (slots[s]! >> 1 === tag) {
-        if (s !== base) this.toFront(base, s);
+        if (s !== base) this.toFront(set, s);
         return base;
       }
     }
     return -1;
   }
 
-  /** Whether writes may go through the translation in `slot` without a walk. */
-  writeOk(slot: number): boolean {
-    return (this.slots[slot]! & 1) === 1;
-  }
-
-  setWriteOk(slot: number, ok: boolean): void {
-    this.slots[slot] = (this.slots[slot]! & ~1) | (ok ? 1 : 0);
-  }
-
   /**
-   * An access through the 4 KiB translation of vpn key*512+off (pool entry `entry`) needing no fault: true when it needs a page walk
-   * (a miss, now filled; or a write through a cached read-only or clean translation, now updated).
-   * `writeOk` is what the walk leaves (writable, not write-protected, dirty).
+   * An access through the 4 KiB translation of vpn key*512+off (pool entry `entry`) needing no fault:
+   * true when it needs a page walk (a miss, now filled; or a write through a cached read-only or
+   * clean translation, now updated). `writeOk` is what the walk leaves (writable, not
+   * write-protected, dirty).
    */
   access(cpu: number, key: number, off: number, entry: number, isWrite: boolean, writeOk: boolean, reused: boolean): boolean {
     const slot = this.probe(cpu, key, off, false, entry);
@@ -120,17 +141,61 @@ export class Tlb {
     return true;
   }
 
-  /** Moves way s of the set at base to the front (kept out of probe() so that probe inlines). */
-  private toFront(base: number, s: number): void {
-    const v = this.slots[s]!;
-    this.shift(base, s);
-    this.slots[base] = v;
+  /**
+   * False when `cpu` certainly does not cache a translation with state in pool entry `entry` (its
+   * presence bit is clear); true when it may (always for CPUs without presence bits).
+   */
+  mayCache(cpu: number, entry: number): boolean {
+    return cpu >= MASK_CPUS || (this.pool.tlbMask[entry]! & (1 << cpu)) !== 0;
   }
 
-  /** Moves the ways [from, to) one place down (way `to` is overwritten). */
-  private shift(from: number, to: number): void {
+  /**
+   * Of a run of consecutive 4 KiB pages that all miss, how many of the last ones decide the TLB's
+   * state: consecutive pages spread evenly over the sets, and a set keeps only its last `ways -
+   * insertion point` insertions (every older way of the lower part is evicted by then). Filling
+   * only those, in order, leaves exactly the state filling every page would.
+   */
+  missesKept(reused: boolean): number {
+    return (reused ? this.ways : this.lower) * this.sets;
+  }
+
+  /** Whether writes may go through the translation in `slot` without a walk. */
+  writeOk(slot: number): boolean {
+    return (this.slots[slot]! & 1) === 1;
+  }
+
+  setWriteOk(slot: number, ok: boolean): void {
+    this.slots[slot] = (this.slots[slot]! & ~1) | (ok ? 1 : 0);
+  }
+
+  /** Moves slot s of the set to logical position 0 (kept out of probe() so that probe inlines). */
+  private toFront(set: number, s: number): void {
     const slots = this.slots;
-    for (let j = to; j > from; j--) slots[j] = slots[j - 1]!;
+    const base = set * this.ways;
+    const v = slots[s]!;
+    const up = this.insertAt;
+    if (s - base >= up) {
+      // Close the gap inside the ring (walking it backwards from s to its front), then the upper
+      // half's last way drops to the ring's front.
+      const first = base + up;
+      const last = first + this.lower - 1;
+      const front = first + this.rot[set]!;
+      let p = s;
+      while (p !== front) {
+        const prev = p === first ? last : p - 1;
+        slots[p] = slots[prev]!;
+        p = prev;
+      }
+      slots[front] = slots[base + up - 1]!;
+      this.shiftUpper(base, up - 1);
+    } else this.shiftUpper(base, s - base);
+    slots[base] = v;
+  }
+
+  /** Moves upper ways [0, to) of the set at base one place down (way `to` is overwritten). */
+  private shiftUpper(base: number, to: number): void {
+    const slots = this.slots;
+    for (let j = base + to; j > base; j--) slots[j] = slots[j - 1]!;
   }
 
   /**
@@ -139,15 +204,23 @@ export class Tlb {
    * i.e. the batch touches the page more than once: its next access would be a hit).
    */
   fill(writeOk: boolean, reused: boolean): void {
-    const base = this.missBase;
-    const last = base + this.ways - 1;
+    const set = this.missSet;
     const cpu = this.missCpu;
     const mask = this.pool.tlbMask;
-    const old = this.slots[last]!;
+    // Rotating the ring back makes its last slot its front: the evicted way's slot.
+    const r = this.rot[set]!;
+    const nr = r === 0 ? this.lower - 1 : r - 1;
+    this.rot[set] = nr;
+    const base = set * this.ways;
+    const front = base + this.insertAt + nr;
+    const old = this.slots[front]!;
     if (old !== -1 && cpu < MASK_CPUS) mask[old >> 2]! &= ~(1 << cpu);
-    const at = base + (reused ? 0 : this.insertAt);
-    this.shift(at, last);
-    this.slots[at] = this.missTag * 2 + (writeOk ? 1 : 0);
+    const v = this.missTag * 2 + (writeOk ? 1 : 0);
+    if (reused && this.insertAt > 0) {
+      this.slots[front] = this.slots[base + this.insertAt - 1]!;
+      this.shiftUpper(base, this.insertAt - 1);
+      this.slots[base] = v;
+    } else this.slots[front] = v;
     if (cpu < MASK_CPUS) mask[this.missTag >> 1]! |= 1 << cpu;
   }
 
@@ -156,13 +229,14 @@ export class Tlb {
     const tag = huge ? entry * 2 + 1 : entry * 2;
     let held = 0;
     for (let cpu = 0; cpu < this.cpus; cpu++) {
-      const base = this.setBase(cpu, key, off, huge);
-      const end = base + this.ways;
-      for (let s = base; s < end; s++) {
+      const set = this.setOf(cpu, key, off, huge);
+      const base = set * this.ways;
+      for (let s = base; s < base + this.ways; s++) {
         if (this.slots[s]! >> 1 !== tag) continue;
         // Keep the order: the freed way becomes the least recently used.
-        for (let j = s; j < end - 1; j++) this.slots[j] = this.slots[j + 1]!;
-        this.slots[end - 1] = -1;
+        for (let q = this.positionOf(set, s); q < this.ways - 1; q++)
+          this.slots[this.slotAt(set, q)] = this.slots[this.slotAt(set, q + 1)]!;
+        this.slots[this.slotAt(set, this.ways - 1)] = -1;
         held++;
         break;
       }

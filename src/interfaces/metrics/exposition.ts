@@ -9,7 +9,7 @@
  */
 import { Registry, type Metric } from 'prom-client';
 import type { RecordRegion } from '../../records/types.js';
-import type { Feed, Stream } from '../web/server/feed.js';
+import type { Feed, LiveCounters, Stream } from '../web/server/feed.js';
 import type { SchemeStatsRow } from '../web/shared/frame.js';
 
 type Labels = Record<string, string>;
@@ -26,7 +26,13 @@ export const ACCESS_FREQUENCY_BUCKETS = [0, 0.05, 0.1, 0.25, 0.5, 0.75, 1];
 export const AGE_BUCKETS_SECONDS = [0.1, 1, 10, 60, 600, 3600];
 
 /** A metric whose samples are computed at scrape time, registered like prom-client's own. */
-function collected(reg: Registry, name: string, help: string, type: MetricType, samples: () => Sample[]): void {
+function collected(
+  reg: Registry,
+  name: string,
+  help: string,
+  type: MetricType,
+  samples: () => Sample[],
+): void {
   const metric = {
     name,
     help,
@@ -48,7 +54,12 @@ function streamLabels(st: Stream): Labels {
   return l;
 }
 
-function histogram(name: string, labels: Labels, buckets: number[], observations: [value: number, weight: number][]): Sample[] {
+function histogram(
+  name: string,
+  labels: Labels,
+  buckets: number[],
+  observations: [value: number, weight: number][],
+): Sample[] {
   const out: Sample[] = [];
   let sum = 0;
   let count = 0;
@@ -81,11 +92,13 @@ function sizeOf(r: RecordRegion): number {
 export function feedRegistry(feed: Feed): Registry {
   const reg = new Registry();
   const withLast = (): Stream[] => feed.streams.filter((s) => s.last !== null);
-  const perStream = (value: (st: Stream) => number | null): (() => Sample[]) => () =>
-    withLast().flatMap((st) => {
-      const v = value(st);
-      return v === null ? [] : [{ labels: streamLabels(st), value: v }];
-    });
+  const perStream =
+    (value: (st: Stream) => number | null): (() => Sample[]) =>
+    () =>
+      withLast().flatMap((st) => {
+        const v = value(st);
+        return v === null ? [] : [{ labels: streamLabels(st), value: v }];
+      });
   // One context has several targets (streams); its counters are reported once per context.
   const perContext = (): Stream[] => {
     const seen = new Set<string>();
@@ -96,49 +109,117 @@ export function feedRegistry(feed: Feed): Registry {
       return true;
     });
   };
-  const ctxLabels = (st: Stream): Labels => ({ kdamond: String(st.info.kdamond ?? ''), context: String(st.info.context ?? '') });
+  const ctxLabels = (st: Stream): Labels => ({
+    kdamond: String(st.info.kdamond ?? ''),
+    context: String(st.info.context ?? ''),
+  });
 
-  collected(reg, 'damon_wss_bytes', 'Working set size: bytes of regions accessed at least once in the newest aggregation window.', 'gauge',
-    perStream((st) => st.store.frames.at(-1)?.meta.wss ?? null));
-  collected(reg, 'damon_nr_regions', 'Number of monitoring regions in the newest snapshot.', 'gauge', perStream((st) => st.last!.regions.length));
-  collected(reg, 'damon_sample_interval_seconds', 'Sampling interval of the newest snapshot (tuned when intervals autotuning is on).', 'gauge',
+  collected(
+    reg,
+    'damon_wss_bytes',
+    'Working set size: bytes of regions accessed at least once in the newest aggregation window.',
+    'gauge',
+    perStream((st) => st.store.frames.at(-1)?.meta.wss ?? null),
+  );
+  collected(
+    reg,
+    'damon_nr_regions',
+    'Number of monitoring regions in the newest snapshot.',
+    'gauge',
+    perStream((st) => st.last!.regions.length),
+  );
+  collected(
+    reg,
+    'damon_sample_interval_seconds',
+    'Sampling interval of the newest snapshot (tuned when intervals autotuning is on).',
+    'gauge',
     perStream((st) => {
       const us = st.last!.sample_interval_us ?? st.header.intervals?.sample_us;
       return us == null ? null : us / 1e6;
-    }));
-  collected(reg, 'damon_aggregation_interval_seconds', 'Aggregation interval of the newest snapshot.', 'gauge',
+    }),
+  );
+  collected(
+    reg,
+    'damon_aggregation_interval_seconds',
+    'Aggregation interval of the newest snapshot.',
+    'gauge',
     perStream((st) => {
       const iv = st.header.intervals;
       if (!iv) return null;
       // The intervals goal tunes sample and aggregation intervals together, keeping their ratio.
       const si = st.last!.sample_interval_us;
       return (si != null && iv.sample_us > 0 ? (si * iv.aggr_us) / iv.sample_us : iv.aggr_us) / 1e6;
-    }));
-  collected(reg, 'damon_snapshots_total', 'Aggregation snapshots received.', 'counter', perStream((st) => st.received));
-  collected(reg, 'damon_region_access_frequency_ratio',
-    'Monitored bytes of the newest snapshot by access frequency (nr_accesses / max); buckets and count are bytes.', 'histogram', () =>
+    }),
+  );
+  collected(
+    reg,
+    'damon_snapshots_total',
+    'Aggregation snapshots received.',
+    'counter',
+    perStream((st) => st.received),
+  );
+  collected(
+    reg,
+    'damon_region_access_frequency_ratio',
+    'Monitored bytes of the newest snapshot by access frequency (nr_accesses / max); buckets and count are bytes.',
+    'histogram',
+    () =>
       withLast().flatMap((st) => {
         const max = maxNrOf(st);
-        return histogram('damon_region_access_frequency_ratio', streamLabels(st), ACCESS_FREQUENCY_BUCKETS,
-          st.last!.regions.map((r) => [Math.min(1, r.nr_accesses.samples / max), sizeOf(r)]));
-      }));
-  collected(reg, 'damon_region_age_seconds', 'Monitored bytes of the newest snapshot by region age; buckets and count are bytes.', 'histogram', () =>
-    withLast().flatMap((st) => {
-      const aggrUs = st.header.intervals?.aggr_us;
-      if (!aggrUs) return [];
-      return histogram('damon_region_age_seconds', streamLabels(st), AGE_BUCKETS_SECONDS,
-        st.last!.regions.map((r) => [r.age.usec != null ? r.age.usec / 1e6 : ((r.age.aggr_intervals ?? 0) * aggrUs) / 1e6, sizeOf(r)]));
-    }));
-  collected(reg, 'damon_reports_received_total', 'Access reports the context received.', 'counter', () =>
-    perContext().flatMap((st) => (st.sources.counters ? [{ labels: ctxLabels(st), value: st.sources.counters().reportsReceived }] : [])));
-  collected(reg, 'damon_reports_dropped_total', 'Access reports dropped because the intake buffer was full.', 'counter', () =>
-    perContext().flatMap((st) => (st.sources.counters ? [{ labels: ctxLabels(st), value: st.sources.counters().reportsDropped }] : [])));
-  collected(reg, 'damon_faults_induced_total', 'Protection faults induced by page_fault monitoring on the simulated machine (all contexts).', 'counter',
-    () => (feed.faultsInduced ? [{ labels: {}, value: feed.faultsInduced() }] : []));
+        return histogram(
+          'damon_region_access_frequency_ratio',
+          streamLabels(st),
+          ACCESS_FREQUENCY_BUCKETS,
+          st.last!.regions.map((r) => [Math.min(1, r.nr_accesses.samples / max), sizeOf(r)]),
+        );
+      }),
+  );
+  collected(
+    reg,
+    'damon_region_age_seconds',
+    'Monitored bytes of the newest snapshot by region age; buckets and count are bytes.',
+    'histogram',
+    () =>
+      withLast().flatMap((st) => {
+        const aggrUs = st.header.intervals?.aggr_us;
+        if (!aggrUs) return [];
+        return histogram(
+          'damon_region_age_seconds',
+          streamLabels(st),
+          AGE_BUCKETS_SECONDS,
+          st.last!.regions.map((r) => [
+            r.age.usec != null ? r.age.usec / 1e6 : ((r.age.aggr_intervals ?? 0) * aggrUs) / 1e6,
+            sizeOf(r),
+          ]),
+        );
+      }),
+  );
+  const intake = (name: string, help: string, pick: (c: LiveCounters) => number): void =>
+    collected(reg, name, help, 'counter', () =>
+      perContext().flatMap((st) =>
+        st.sources.counters ? [{ labels: ctxLabels(st), value: pick(st.sources.counters()) }] : [],
+      ),
+    );
+  intake('damon_reports_received_total', 'Access reports the context received.', (c) => c.reportsReceived);
+  intake(
+    'damon_reports_dropped_total',
+    'Access reports dropped because the intake buffer was full.',
+    (c) => c.reportsDropped,
+  );
+  collected(
+    reg,
+    'damon_faults_induced_total',
+    'Protection faults induced by page_fault monitoring on the simulated machine (all contexts).',
+    'counter',
+    () => (feed.faultsInduced ? [{ labels: {}, value: feed.faultsInduced() }] : []),
+  );
   const damos = (name: string, help: string, pick: (r: SchemeStatsRow) => number): void =>
     collected(reg, name, help, 'counter', () =>
       perContext().flatMap((st) =>
-        (st.sources.schemes?.() ?? []).map((row, i) => ({ labels: { ...ctxLabels(st), scheme: String(i), action: row.action }, value: pick(row) })),
+        (st.sources.schemes?.() ?? []).map((row, i) => ({
+          labels: { ...ctxLabels(st), scheme: String(i), action: row.action },
+          value: pick(row),
+        })),
       ),
     );
   damos('damos_tried_regions_total', 'Regions a DAMOS scheme was tried on.', (r) => r.nrTried);

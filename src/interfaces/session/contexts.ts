@@ -53,14 +53,3 @@ export function contextsFromConfig(config: KdamondsConfig, o: ContextBuildOption
     return contextFromConfig(c, { ...o, seed: (o.seed ?? 0) + i });
   });
 }
-
-/** Names the parts of a configuration the simulated session does not run (schemes). */
-export function unsupportedInSim(config: KdamondsConfig): string[] {
-  const out: string[] = [];
-  config.kdamonds.forEach((k, i) =>
-    k.contexts.forEach((c, j) => {
-      if (c.schemes.length) out.push(`kdamonds[${i}].contexts[${j}].schemes (${c.schemes.length} scheme(s))`);
-    }),
-  );
-  return out;
-}

@@ -4,7 +4,11 @@ import { addSourceOptions, type SourceOptions } from '../../web/server/sources.j
 import { addListenOptions, serveUntilSignal, type ListenOptions } from './serve.js';
 
 export function register(program: Command): void {
-  const cmd = program.command('exporter').description('Prometheus exporter: /metrics of a record file or a live simulated run');
+  const cmd = program
+    .command('exporter')
+    .description(
+      "Prometheus exporter: /metrics of a record file, a live simulated run or the kernel's kdamonds",
+    );
   addListenOptions(cmd, '9638');
   addSourceOptions(cmd);
   cmd
@@ -19,7 +23,8 @@ target, scheme. See docs/dashboard.md.
 
 Examples:
   damon-ts exporter --live --workload stairs               # curl http://127.0.0.1:9638/metrics
-  damon-ts exporter --record damon.data --port 9100`,
+  damon-ts exporter --record damon.data --port 9100
+  damon-ts exporter --kernel                               # this host's running kdamonds`,
     )
     .action((o: SourceOptions & ListenOptions) => serveUntilSignal(o, true, 'metrics'));
 }

@@ -18,16 +18,37 @@ export function portArg(v: string): number {
 }
 
 /** Serves until SIGINT/SIGTERM; prints the URL (with the token for non-loopback binds). */
-export async function serveUntilSignal(o: SourceOptions & ListenOptions, metricsOnly: boolean, defaultPath: string): Promise<void> {
+export async function serveUntilSignal(
+  o: SourceOptions & ListenOptions,
+  metricsOnly: boolean,
+  defaultPath: string,
+): Promise<void> {
   const port = portArg(o.port);
   const src = await openSource(o);
-  for (const w of src.warnings) process.stderr.write(`damon-ts: warning: ${w}\n`);
-  const srv = await startServer({ feed: src.feed, host: o.host, port, allowRemote: o.allowRemote, metricsOnly });
+  const srv = await startServer({
+    feed: src.feed,
+    host: o.host,
+    port,
+    allowRemote: o.allowRemote,
+    metricsOnly,
+  });
   const url = `${srv.url}${defaultPath}${srv.token ? `?token=${srv.token}` : ''}`;
   process.stdout.write(`${metricsOnly ? 'metrics' : 'dashboard'}: ${url}\n`);
-  if (srv.token) process.stdout.write(`access token (required on every request, e.g. Authorization: Bearer): ${srv.token}\n`);
+  let stopping = false;
+  void src.run?.done.then(() => {
+    if (stopping) return;
+    const n = src.feed.streams.reduce((sum, st) => sum + st.received, 0);
+    process.stderr.write(
+      `damon-ts: live run finished: ${n} snapshots; still serving them (Ctrl-C to stop)\n`,
+    );
+  });
+  if (srv.token)
+    process.stdout.write(
+      `access token (required on every request, e.g. Authorization: Bearer): ${srv.token}\n`,
+    );
   await new Promise<void>((resolve) => {
     const stop = (): void => {
+      stopping = true;
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
       src.run?.stop();
@@ -41,14 +62,20 @@ export async function serveUntilSignal(o: SourceOptions & ListenOptions, metrics
 export function addListenOptions(cmd: Command, defaultPort: string): Command {
   return cmd
     .option('--port <n>', 'TCP port (0: any free port)', defaultPort)
-    .option('--host <addr>', 'address to listen on; other than loopback only with --allow-remote', '127.0.0.1')
+    .option(
+      '--host <addr>',
+      'address to listen on; other than loopback only with --allow-remote',
+      '127.0.0.1',
+    )
     .option('--allow-remote', 'allow a non-loopback --host; a random access token is printed and required');
 }
 
 export function register(program: Command): void {
   const cmd = program
     .command('serve')
-    .description('web dashboard (heatmap, wss, regions, breakdowns, DAMOS stats) of a record or a live simulated run; also /metrics');
+    .description(
+      'web dashboard (heatmap, wss, regions, breakdowns, DAMOS stats) of a record or a live simulated run; also /metrics',
+    );
   addListenOptions(cmd, '8080');
   addSourceOptions(cmd);
   cmd
@@ -58,6 +85,7 @@ export function register(program: Command): void {
 Examples:
   damon-ts serve --record damon.data                       # http://127.0.0.1:8080/
   damon-ts serve --live --workload stairs --speed 2
+  damon-ts serve --kernel                                  # the host's running kdamonds (read-only)
   damon-ts serve --live --sample_primitives page_table --sample_primitives page_fault   # side by side
   damon-ts serve --record damon.data --host 0.0.0.0 --allow-remote --port 9000          # prints a token`,
     )

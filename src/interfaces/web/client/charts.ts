@@ -8,13 +8,31 @@ import uPlot from 'uplot';
 import { fmtSz } from '../../../records/pyformat.js';
 import type { Frame } from '../shared/frame.js';
 
-const COLORS = ['#4cc9f0', '#f72585', '#b5e48c', '#ffb703', '#9d4edd', '#06d6a0', '#ef476f', '#8ecae6', '#e76f51', '#adb5bd'];
+const COLORS = [
+  '#4cc9f0',
+  '#f72585',
+  '#b5e48c',
+  '#ffb703',
+  '#9d4edd',
+  '#06d6a0',
+  '#ef476f',
+  '#8ecae6',
+  '#e76f51',
+  '#adb5bd',
+];
 /** Breakdown series beyond this many labels are summed into "other". */
 const MAX_LABELS = 8;
 
 const axisStyle = { stroke: '#98a2ad', grid: { stroke: '#2c3038' }, ticks: { stroke: '#2c3038' } };
-const timeAxis = { ...axisStyle, values: (_u: uPlot, vals: number[]) => vals.map((v) => (v == null ? '' : `${+v.toFixed(3)} s`)) };
-const bytesAxis = { ...axisStyle, size: 84, values: (_u: uPlot, vals: number[]) => vals.map((v) => (v == null ? '' : fmtSz(v, false))) };
+const timeAxis = {
+  ...axisStyle,
+  values: (_u: uPlot, vals: number[]) => vals.map((v) => (v == null ? '' : `${+v.toFixed(3)} s`)),
+};
+const bytesAxis = {
+  ...axisStyle,
+  size: 96,
+  values: (_u: uPlot, vals: number[]) => vals.map((v) => (v == null ? '' : fmtSz(v, false))),
+};
 
 abstract class Chart {
   protected plot: uPlot | null = null;
@@ -25,10 +43,16 @@ abstract class Chart {
     h.textContent = title;
     this.el = document.createElement('div');
     parent.append(h, this.el);
+    // Follow the panel's width (it is 0 while the panel is hidden, and changes with the window).
+    new ResizeObserver(() => {
+      const w = this.width();
+      if (this.plot && Math.abs(this.plot.width - w) > 4)
+        this.plot.setSize({ width: w, height: this.plot.height });
+    }).observe(this.el);
   }
 
   protected width(): number {
-    return Math.max(200, this.el.clientWidth || (this.el.parentElement?.clientWidth ?? 400) - 4);
+    return Math.max(200, this.el.clientWidth);
   }
 
   protected ensure(opts: () => uPlot.Options, data: uPlot.AlignedData, key: string): void {
@@ -44,7 +68,6 @@ abstract class Chart {
       (this.plot as uPlot & { _key?: string })._key = key;
       return;
     }
-    if (Math.abs(this.plot.width - this.width()) > 8) this.plot.setSize({ width: this.width(), height: this.plot.height });
     this.plot.setData(data);
   }
 
@@ -65,7 +88,15 @@ export class WssChart extends Chart {
       () => ({
         width: this.width(),
         height: 150,
-        series: [{ label: 's' }, { label: 'wss', stroke: COLORS[0], fill: 'rgba(76,201,240,.15)', value: (_u, v) => (v == null ? '-' : fmtSz(v, false)) }],
+        series: [
+          { label: 's' },
+          {
+            label: 'wss',
+            stroke: COLORS[0],
+            fill: 'rgba(76,201,240,.15)',
+            value: (_u, v) => (v == null ? '-' : fmtSz(v, false)),
+          },
+        ],
         axes: [timeAxis, bytesAxis],
       }),
       [xs(frames), frames.map((f) => f.meta.wss)],
@@ -90,7 +121,11 @@ export class RegionsChart extends Chart {
           { label: 'sample µs', stroke: COLORS[3], scale: 'us' },
         ],
         scales: { n: {}, us: {} },
-        axes: [timeAxis, { ...axisStyle, scale: 'n' }, { ...axisStyle, scale: 'us', side: 1, size: 64, grid: { show: false } }],
+        axes: [
+          timeAxis,
+          { ...axisStyle, scale: 'n' },
+          { ...axisStyle, scale: 'us', side: 1, size: 64, grid: { show: false } },
+        ],
       }),
       [xs(frames), frames.map((f) => f.meta.nr), frames.map((f) => f.meta.si)],
       'regions',
@@ -102,23 +137,32 @@ export type BreakdownKind = 'write' | 'cpu' | 'thread';
 
 export class BreakdownChart extends Chart {
   kind: BreakdownKind = 'write';
+  private frames: readonly Frame[] = [];
 
   constructor(parent: HTMLElement) {
     super(parent, 'Access breakdown (bytes × access frequency)');
     const sel = document.createElement('select');
-    for (const k of ['write', 'cpu', 'thread'] as const) sel.append(new Option(k === 'write' ? 'read / write' : `per ${k}`, k));
-    sel.addEventListener('change', () => (this.kind = sel.value as BreakdownKind));
+    for (const k of ['write', 'cpu', 'thread'] as const)
+      sel.append(new Option(k === 'write' ? 'read / write' : `per ${k}`, k));
+    sel.addEventListener('change', () => {
+      this.kind = sel.value as BreakdownKind;
+      this.update(this.frames);
+    });
     this.el.before(sel);
   }
 
   update(frames: readonly Frame[]): void {
+    this.frames = frames;
     const withBd = frames.filter((f) => f.meta.bd);
     const prefix = this.kind === 'write' ? null : `${this.kind} `;
     const totals = new Map<string, number>();
     for (const f of withBd)
       for (const [k, v] of Object.entries(f.meta.bd!))
-        if (prefix ? k.startsWith(prefix) : k === 'write' || k === 'read') totals.set(k, (totals.get(k) ?? 0) + v);
-    const ranked = [...totals.keys()].sort((a, b) => totals.get(b)! - totals.get(a)! || a.localeCompare(b, 'en', { numeric: true }));
+        if (prefix ? k.startsWith(prefix) : k === 'write' || k === 'read')
+          totals.set(k, (totals.get(k) ?? 0) + v);
+    const ranked = [...totals.keys()].sort(
+      (a, b) => totals.get(b)! - totals.get(a)! || a.localeCompare(b, 'en', { numeric: true }),
+    );
     const shown = ranked.slice(0, MAX_LABELS);
     const other = ranked.slice(MAX_LABELS);
     const labels = other.length ? [...shown, 'other'] : shown;
@@ -131,7 +175,14 @@ export class BreakdownChart extends Chart {
       () => ({
         width: this.width(),
         height: 150,
-        series: [{ label: 's' }, ...labels.map((l, i) => ({ label: l, stroke: COLORS[i % COLORS.length], value: (_u: uPlot, v: number | null) => (v == null ? '-' : fmtSz(v, false)) }))],
+        series: [
+          { label: 's' },
+          ...labels.map((l, i) => ({
+            label: l,
+            stroke: COLORS[i % COLORS.length],
+            value: (_u: uPlot, v: number | null) => (v == null ? '-' : fmtSz(v, false)),
+          })),
+        ],
         axes: [timeAxis, bytesAxis],
       }),
       data,

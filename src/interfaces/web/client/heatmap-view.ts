@@ -7,7 +7,16 @@
  * the region under the pointer.
  */
 import { fmtSz } from '../../../records/pyformat.js';
-import { F_AGE, F_END, F_NR, F_START, F_WRITES, REGION_FIELDS, regionAt, type Frame } from '../shared/frame.js';
+import {
+  F_AGE,
+  F_END,
+  F_NR,
+  F_START,
+  F_WRITES,
+  REGION_FIELDS,
+  regionAt,
+  type Frame,
+} from '../shared/frame.js';
 import type { AddressAxis } from './address-axis.js';
 
 /** Colour map from dark blue through red to yellow (256 entries, RGB). */
@@ -62,7 +71,8 @@ export class HeatmapView {
   private axis: AddressAxis | null = null;
   /** View window: time ns [t0, t1), axis position [p0, p1); null = everything (follow). */
   private view: { t0: number; t1: number; p0: number; p1: number } | null = null;
-  private drag: { x: number; y: number; view: { t0: number; t1: number; p0: number; p1: number } } | null = null;
+  private drag: { x: number; y: number; view: { t0: number; t1: number; p0: number; p1: number } } | null =
+    null;
   /** Pixels drawn with data in the last draw (tests read the canvas instead; this is for the caption). */
   drawnPixels = 0;
 
@@ -92,7 +102,12 @@ export class HeatmapView {
 
   private fullView(): { t0: number; t1: number; p0: number; p1: number } {
     const f = this.frames;
-    return { t0: f[0]?.meta.t0 ?? 0, t1: f.at(-1)?.meta.t1 ?? 1, p0: 0, p1: Math.max(1, this.axis?.total ?? 1) };
+    return {
+      t0: f[0]?.meta.t0 ?? 0,
+      t1: f.at(-1)?.meta.t1 ?? 1,
+      p0: 0,
+      p1: Math.max(1, this.axis?.total ?? 1),
+    };
   }
 
   private current(): { t0: number; t1: number; p0: number; p1: number } {
@@ -148,7 +163,7 @@ export class HeatmapView {
     for (let i = 0; i < heat.length; i++) {
       const o = i * 4;
       if (wt[i]! > 0) {
-        const k = hi > 0 ? Math.min(255, Math.floor(((heat[i]! / wt[i]!) / hi) * 255)) * 3 : 0;
+        const k = hi > 0 ? Math.min(255, Math.floor((heat[i]! / wt[i]! / hi) * 255)) * 3 : 0;
         px[o] = PALETTE[k]!;
         px[o + 1] = PALETTE[k + 1]!;
         px[o + 2] = PALETTE[k + 2]!;
@@ -219,7 +234,9 @@ export class HeatmapView {
       `age      ${Number.isInteger(age) ? age : age.toFixed(1)} aggr intervals (${((age * f.meta.ai) / 1e6).toFixed(2)} s)`,
     ];
     if (wr >= 0) lines.push(`writes   ${Number.isInteger(wr) ? wr : wr.toFixed(2)} samples`);
-    lines.push(`snapshot ${secs(f.meta.t0)} – ${secs(f.meta.t1)}${f.meta.m > 1 ? ` (${f.meta.m} merged)` : ''}`);
+    lines.push(
+      `snapshot ${secs(f.meta.t0)} – ${secs(f.meta.t1)}${f.meta.m > 1 ? ` (${f.meta.m} merged)` : ''}`,
+    );
     this.tooltip.textContent = lines.join('\n');
     this.tooltip.style.display = 'block';
     this.tooltip.style.left = `${Math.min(x + 12, this.canvas.clientWidth - 300)}px`;

@@ -5,15 +5,18 @@
  * per animation frame (charts at most every CHART_MS).
  */
 import { fmtSz } from '../../../records/pyformat.js';
-import { decodeFrames, FrameStore, type Frame } from '../shared/frame.js';
+import {
+  decodeFrames,
+  FrameStore,
+  STORE_MAX_FRAMES,
+  STORE_MAX_REGIONS,
+  type Frame,
+} from '../shared/frame.js';
 import type { ServerMessage, StreamInfo } from '../shared/protocol.js';
 import { AddressAxis } from './address-axis.js';
 import { BreakdownChart, RegionsChart, WssChart } from './charts.js';
 import { HeatmapView } from './heatmap-view.js';
 
-/** Client bounds per stream (see docs/dashboard.md). */
-const CLIENT_MAX_FRAMES = 8000;
-const CLIENT_MAX_REGIONS = 600_000;
 const CHART_MS = 250;
 
 interface ClientStream {
@@ -110,8 +113,20 @@ class Panel {
         this.damos.id = `damos-${this.side}`;
         this.extras.append(h, this.damos);
       }
-      const rows = [['scheme', 'action', 'tried', 'tried bytes', 'applied', 'applied bytes', 'quota exceeds']];
-      ds.forEach((r, i) => rows.push([String(i), r.action, String(r.nrTried), fmtSz(r.szTried, false), String(r.nrApplied), fmtSz(r.szApplied, false), String(r.qtExceeds)]));
+      const rows = [
+        ['scheme', 'action', 'tried', 'tried bytes', 'applied', 'applied bytes', 'quota exceeds'],
+      ];
+      ds.forEach((r, i) =>
+        rows.push([
+          String(i),
+          r.action,
+          String(r.nrTried),
+          fmtSz(r.szTried, false),
+          String(r.nrApplied),
+          fmtSz(r.szApplied, false),
+          String(r.qtExceeds),
+        ]),
+      );
       this.damos.textContent = '';
       rows.forEach((cells, ri) => {
         const tr = this.damos!.insertRow();
@@ -130,7 +145,10 @@ const right = new Panel('right');
 panelsEl.append(left.el, right.el);
 
 function fillSelects(): void {
-  for (const [sel, none] of [[selLeft, false], [selRight, true]] as const) {
+  for (const [sel, none] of [
+    [selLeft, false],
+    [selRight, true],
+  ] as const) {
     const keep = sel.value;
     sel.textContent = '';
     if (none) sel.append(new Option('(none)', ''));
@@ -159,7 +177,19 @@ selRight.addEventListener('change', () => {
 function updateStatus(): void {
   let n = 0;
   for (const s of streams.values()) n += s.received;
-  const state = !connected ? (ended ? 'disconnected' : 'reconnecting…') : mode === 'live' ? (ended ? 'live run finished' : synced ? 'live' : 'loading…') : synced ? 'record' : 'loading…';
+  const state = !connected
+    ? ended
+      ? 'disconnected'
+      : 'reconnecting…'
+    : mode === 'live'
+      ? ended
+        ? 'live run finished'
+        : synced
+          ? 'live'
+          : 'loading…'
+      : synced
+        ? 'record'
+        : 'loading…';
   status.textContent = `${state} · ${streams.size} stream${streams.size === 1 ? '' : 's'} · ${n} snapshots`;
   status.dataset.snapshots = String(n);
   status.dataset.state = state;
@@ -169,6 +199,8 @@ let dirtyHeat = false;
 let dirtyCharts = false;
 let scheduled = false;
 let lastCharts = 0;
+let lastHeat = 0;
+const LOADING_DRAW_MS = 500;
 
 function schedule(): void {
   if (scheduled) return;
@@ -176,17 +208,22 @@ function schedule(): void {
   requestAnimationFrame(() => {
     scheduled = false;
     updateStatus();
-    if (dirtyHeat) {
+    const now = performance.now();
+    // While the history loads, the heatmap is redrawn at most every LOADING_DRAW_MS: each draw
+    // walks every frame received so far.
+    if (dirtyHeat && !synced && now - lastHeat < LOADING_DRAW_MS) setTimeout(schedule, LOADING_DRAW_MS);
+    else if (dirtyHeat) {
       dirtyHeat = false;
+      lastHeat = now;
       left.drawHeatmap();
       right.drawHeatmap();
-      // Paint count and times since navigation: tests and bench/web-paint read them.
+      // Paint count and times since navigation (first paint with data, first with the whole
+      // history): tests and bench/web-paint read them.
       const b = document.body.dataset;
       b.painted = String(Number(b.painted ?? 0) + 1);
-      b.firstPaintMs ??= String(Math.round(performance.now()));
+      if (left.heatmap.drawnPixels > 0) b.firstPaintMs ??= String(Math.round(performance.now()));
       if (synced) b.syncedPaintMs ??= String(Math.round(performance.now()));
     }
-    const now = performance.now();
     if (dirtyCharts && now - lastCharts >= CHART_MS) {
       dirtyCharts = false;
       lastCharts = now;
@@ -201,7 +238,12 @@ function addStream(info: StreamInfo): void {
     streams.get(info.id)!.info = info;
     return;
   }
-  streams.set(info.id, { info, store: new FrameStore(CLIENT_MAX_FRAMES, CLIENT_MAX_REGIONS), axis: new AddressAxis(), received: 0 });
+  streams.set(info.id, {
+    info,
+    store: new FrameStore(STORE_MAX_FRAMES, STORE_MAX_REGIONS),
+    axis: new AddressAxis(),
+    received: 0,
+  });
   fillSelects();
 }
 
@@ -238,8 +280,11 @@ function connect(): void {
       document.title = `damon-ts: ${m.title}`;
       m.streams.forEach(addStream);
     } else if (m.type === 'stream') addStream(m.info);
-    else if (m.type === 'synced') synced = true;
-    else if (m.type === 'end') ended = true;
+    else if (m.type === 'synced') {
+      synced = true;
+      dirtyHeat = true;
+      schedule();
+    } else if (m.type === 'end') ended = true;
     updateStatus();
   };
   ws.onclose = () => {

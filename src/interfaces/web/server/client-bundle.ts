@@ -16,13 +16,16 @@ let bundle: Promise<string> | null = null;
 export function clientBundle(): Promise<string> {
   bundle ??= (async () => {
     const built = join(root, 'dist', 'web', 'app.js');
-    if (existsSync(built) && !existsSync(join(root, 'src', 'interfaces', 'web', 'client', 'main.ts'))) return readFileSync(built, 'utf8');
+    if (existsSync(built) && !existsSync(join(root, 'src', 'interfaces', 'web', 'client', 'main.ts')))
+      return readFileSync(built, 'utf8');
     const script = join(root, 'scripts', 'build-web.mjs');
     if (!existsSync(script)) {
       if (existsSync(built)) return readFileSync(built, 'utf8');
       throw new Error(`dashboard client missing: neither ${built} nor ${script} exists (run npm run build)`);
     }
-    const mod = (await import(pathToFileURL(script).href)) as { buildWeb(o: { write: boolean }): Promise<string> };
+    const mod = (await import(pathToFileURL(script).href)) as {
+      buildWeb(o: { write: boolean }): Promise<string>;
+    };
     return mod.buildWeb({ write: false });
   })();
   bundle.catch(() => (bundle = null));

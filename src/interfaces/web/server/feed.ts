@@ -3,10 +3,23 @@
  * target), each a bounded FrameStore of the snapshots seen so far, plus live counters. Anything
  * with addSnapshot (a record reader, a simulated or kernel session) feeds it.
  */
-import { recordKeyString, type RecordHeader, type RecordRegion, type Snapshot } from '../../../records/types.js';
+import {
+  recordKeyString,
+  type RecordHeader,
+  type RecordRegion,
+  type Snapshot,
+} from '../../../records/types.js';
 import { breakdownSamples } from '../../../reports/breakdown.js';
 import { snapshotWss } from '../../../reports/wss.js';
-import { FrameStore, REGION_FIELDS, type Frame, type FrameMeta, type SchemeStatsRow } from '../shared/frame.js';
+import {
+  FrameStore,
+  REGION_FIELDS,
+  STORE_MAX_FRAMES,
+  STORE_MAX_REGIONS,
+  type Frame,
+  type FrameMeta,
+  type SchemeStatsRow,
+} from '../shared/frame.js';
 import type { StreamInfo } from '../shared/protocol.js';
 
 /** Counters of a live context that a record does not hold (reports, faults). */
@@ -23,13 +36,10 @@ export interface StreamSources {
 }
 
 export interface FeedOptions {
-  /** Bounds of each stream's FrameStore (see docs/dashboard.md). */
+  /** Bounds of each stream's FrameStore; keep the defaults (the client's) for the dashboard. */
   maxFrames?: number;
   maxRegions?: number;
 }
-
-export const SERVER_MAX_FRAMES = 20_000;
-export const SERVER_MAX_REGIONS = 2_000_000;
 
 export interface Stream {
   info: StreamInfo;
@@ -42,7 +52,9 @@ export interface Stream {
   sources: StreamSources;
 }
 
-export type FeedListener = (e: { type: 'frame'; frame: Frame } | { type: 'stream'; info: StreamInfo } | { type: 'end' }) => void;
+export type FeedListener = (
+  e: { type: 'frame'; frame: Frame } | { type: 'stream'; info: StreamInfo } | { type: 'end' },
+) => void;
 
 function headerLabel(h: RecordHeader): string {
   const parts = [`kdamond ${h.kdamond_idx ?? '-'}`, `context ${h.context_idx ?? '-'}`];
@@ -90,7 +102,10 @@ export function frameOf(streamId: number, h: RecordHeader, s: Snapshot, schemes?
   const si = s.sample_interval_us ?? h.intervals?.sample_us ?? 0;
   const ai = h.intervals?.aggr_us ?? 0;
   // The tuned sample interval scales aggr too (intervals goal keeps their ratio): maxNr is the ratio.
-  const maxNr = si > 0 && ai > 0 ? Math.max(1, Math.floor(ai / (h.intervals?.sample_us ?? si))) : Math.max(1, ...s.regions.map((r) => r.nr_accesses.samples));
+  const maxNr =
+    si > 0 && ai > 0
+      ? Math.max(1, Math.floor(ai / (h.intervals?.sample_us ?? si)))
+      : Math.max(1, ...s.regions.map((r) => r.nr_accesses.samples));
   const regions = new Float64Array(s.regions.length * REGION_FIELDS);
   s.regions.forEach((r, i) => {
     const o = i * REGION_FIELDS;
@@ -164,7 +179,7 @@ export class Feed {
           scheme: h.scheme_idx,
           target: h.target_id === null ? null : String(h.target_id),
         },
-        store: new FrameStore(this.o.maxFrames ?? SERVER_MAX_FRAMES, this.o.maxRegions ?? SERVER_MAX_REGIONS),
+        store: new FrameStore(this.o.maxFrames ?? STORE_MAX_FRAMES, this.o.maxRegions ?? STORE_MAX_REGIONS),
         header: h,
         last: null,
         received: 0,

@@ -17,7 +17,7 @@ export interface LiveSimOptions extends FeedOptions {
   tickMs?: number;
   /** Stop at this virtual time (µs); default: when the session is done. */
   untilUs?: number;
-  /** DAMOS schemes of kdamond i, when the caller runs a SchemesEngine on the session's contexts. */
+  /** DAMOS schemes of kdamond i; default: the session's own (from the configuration). */
   schemesOf?: (kdamondIdx: number) => readonly Scheme[];
   title?: string;
 }
@@ -57,8 +57,10 @@ export function runSimLive(feed: Feed, session: SimSession, o: LiveSimOptions = 
     const i = h.kdamond_idx ?? 0;
     const ctx = session.contexts[i];
     return {
-      counters: ctx ? () => ({ reportsReceived: ctx.stats.reportsReceived, reportsDropped: ctx.stats.reportsDropped }) : undefined,
-      schemes: o.schemesOf ? () => schemeRows(o.schemesOf!(i)) : undefined,
+      counters: ctx
+        ? () => ({ reportsReceived: ctx.stats.reportsReceived, reportsDropped: ctx.stats.reportsDropped })
+        : undefined,
+      schemes: () => schemeRows(o.schemesOf?.(i) ?? session.schemes[i]?.schemes ?? []),
     };
   });
   feed.faultsInduced = () => session.machine.costs.damonFaults;

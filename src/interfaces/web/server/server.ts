@@ -76,20 +76,29 @@ const SECURITY_HEADERS = {
 export async function startServer(o: ServerOptions): Promise<RunningServer> {
   const host = o.host ?? '127.0.0.1';
   const loopback = isLoopback(host);
-  if (!loopback && !o.allowRemote) throw new Error(`--host ${host}: not a loopback address; pass --allow-remote to serve it (with an access token)`);
+  if (!loopback && !o.allowRemote)
+    throw new Error(
+      `--host ${host}: not a loopback address; pass --allow-remote to serve it (with an access token)`,
+    );
   const token = loopback ? null : randomBytes(24).toString('base64url');
   const registry = feedRegistry(o.feed);
   const batchMs = o.batchMs ?? 100;
 
   const check = (req: IncomingMessage): { url: URL; status: number; why: string } => {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    if (loopback && !isLoopback(hostOfHeader(req.headers.host))) return { url, status: 403, why: 'Host header is not a loopback name' };
+    if (loopback && !isLoopback(hostOfHeader(req.headers.host)))
+      return { url, status: 403, why: 'Host header is not a loopback name' };
     if (!tokenOk(req, url, token)) return { url, status: 401, why: 'missing or wrong access token' };
     return { url, status: 200, why: '' };
   };
 
   const send = (res: ServerResponse, status: number, type: string, body: string, head: boolean): void => {
-    res.writeHead(status, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(body), ...SECURITY_HEADERS, ...(status === 401 ? { 'WWW-Authenticate': 'Bearer' } : {}) });
+    res.writeHead(status, {
+      'Content-Type': type,
+      'Content-Length': Buffer.byteLength(body),
+      ...SECURITY_HEADERS,
+      ...(status === 401 ? { 'WWW-Authenticate': 'Bearer' } : {}),
+    });
     res.end(head ? undefined : body);
   };
 
@@ -105,11 +114,16 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     if (path === '/metrics') return send(res, 200, registry.contentType, await registry.metrics(), head);
     if (!o.metricsOnly) {
       if (path === '/' || path === '/index.html') {
-        if (token !== null) res.setHeader('Set-Cookie', `damon_ts_token=${token}; HttpOnly; SameSite=Strict; Path=/`);
-        res.setHeader('Content-Security-Policy', "default-src 'self'; connect-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'");
+        if (token !== null)
+          res.setHeader('Set-Cookie', `damon_ts_token=${token}; HttpOnly; SameSite=Strict; Path=/`);
+        res.setHeader(
+          'Content-Security-Policy',
+          "default-src 'self'; connect-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'",
+        );
         return send(res, 200, 'text/html; charset=utf-8', dashboardPage(o.feed.title), head);
       }
-      if (path === '/app.js') return send(res, 200, 'text/javascript; charset=utf-8', await clientBundle(), head);
+      if (path === '/app.js')
+        return send(res, 200, 'text/javascript; charset=utf-8', await clientBundle(), head);
       if (path === '/uplot.css') return send(res, 200, 'text/css; charset=utf-8', uplotCss(), head);
     }
     return send(res, 404, 'text/plain; charset=utf-8', `not found: ${path}\n`, head);
@@ -117,7 +131,8 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
 
   const server = createServer((req, res) => {
     handle(req, res).catch((e: unknown) => {
-      if (!res.headersSent) send(res, 500, 'text/plain; charset=utf-8', `${e instanceof Error ? e.message : String(e)}\n`, false);
+      if (!res.headersSent)
+        send(res, 500, 'text/plain; charset=utf-8', `${e instanceof Error ? e.message : String(e)}\n`, false);
       else res.destroy();
     });
   });
@@ -129,7 +144,9 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       const code = o.metricsOnly || url.pathname !== '/stream' ? 404 : status;
       const reason = code === 404 ? 'Not Found' : code === 401 ? 'Unauthorized' : 'Forbidden';
       const body = code === 404 ? 'not found\n' : `${why}\n`;
-      socket.end(`HTTP/1.1 ${code} ${reason}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+      socket.end(
+        `HTTP/1.1 ${code} ${reason}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+      );
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => streamTo(ws, o.feed, batchMs));
@@ -191,8 +208,15 @@ function streamTo(ws: WebSocket, feed: Feed, batchMs: number): void {
     if (timer) clearTimeout(timer);
   });
   ws.on('message', () => undefined); // read-only protocol: client messages are ignored
-  sendJson(ws, { type: 'hello', mode: feed.mode, title: feed.title, streams: feed.streams.map((s) => s.info), ended: feed.ended });
+  sendJson(ws, {
+    type: 'hello',
+    mode: feed.mode,
+    title: feed.title,
+    streams: feed.streams.map((s) => s.info),
+    ended: feed.ended,
+  });
   for (const st of feed.streams)
-    for (let i = 0; i < st.store.frames.length; i += HISTORY_BATCH) ws.send(encodeFrames(st.store.frames.slice(i, i + HISTORY_BATCH)));
+    for (let i = 0; i < st.store.frames.length; i += HISTORY_BATCH)
+      ws.send(encodeFrames(st.store.frames.slice(i, i + HISTORY_BATCH)));
   sendJson(ws, { type: 'synced' });
 }

@@ -106,7 +106,8 @@ export function decodeFrames(buf: ArrayBuffer | Uint8Array): Frame[] {
   let off = 0;
   return metas.map((meta) => {
     const n = meta.n * REGION_FIELDS;
-    if (off + n > f64.length) throw new Error(`frame batch: region data too short for stream ${meta.s} frame at ${meta.t0}`);
+    if (off + n > f64.length)
+      throw new Error(`frame batch: region data too short for stream ${meta.s} frame at ${meta.t0}`);
     const regions = f64.slice(off, off + n);
     off += n;
     return { meta, regions };
@@ -124,10 +125,16 @@ function weightedMerge(a: number, wa: number, b: number, wb: number): number {
   return wa + wb === 0 ? 0 : (a * wa + b * wb) / (wa + wb);
 }
 
-function mergeRecord(a: Record<string, number> | undefined, wa: number, b: Record<string, number> | undefined, wb: number): Record<string, number> | undefined {
+function mergeRecord(
+  a: Record<string, number> | undefined,
+  wa: number,
+  b: Record<string, number> | undefined,
+  wb: number,
+): Record<string, number> | undefined {
   if (!a && !b) return undefined;
   const out: Record<string, number> = {};
-  for (const k of new Set([...Object.keys(a ?? {}), ...Object.keys(b ?? {})])) out[k] = weightedMerge(a?.[k] ?? 0, wa, b?.[k] ?? 0, wb);
+  for (const k of new Set([...Object.keys(a ?? {}), ...Object.keys(b ?? {})]))
+    out[k] = weightedMerge(a?.[k] ?? 0, wa, b?.[k] ?? 0, wb);
   return out;
 }
 
@@ -209,7 +216,8 @@ export function coarsen(r: Float64Array, limit: number): Float64Array {
   // nr_accesses difference are removed (ties: lower addresses first).
   const diff = new Float64Array(n - 1).fill(Infinity);
   for (let i = 0; i + 1 < n; i++)
-    if (r[i * REGION_FIELDS + F_END] === r[(i + 1) * REGION_FIELDS + F_START]) diff[i] = Math.abs(r[i * REGION_FIELDS + F_NR]! - r[(i + 1) * REGION_FIELDS + F_NR]!);
+    if (r[i * REGION_FIELDS + F_END] === r[(i + 1) * REGION_FIELDS + F_START])
+      diff[i] = Math.abs(r[i * REGION_FIELDS + F_NR]! - r[(i + 1) * REGION_FIELDS + F_NR]!);
   const want = n - limit;
   const sorted = diff.slice().sort();
   const threshold = sorted[want - 1]!;
@@ -247,11 +255,25 @@ export function coarsen(r: Float64Array, limit: number): Float64Array {
       }
     }
     const d = sz || 1;
-    out.push(r[i * REGION_FIELDS + F_START]!, r[j * REGION_FIELDS + F_END]!, nr / d, age / d, hasWr ? wr / d : -1);
+    out.push(
+      r[i * REGION_FIELDS + F_START]!,
+      r[j * REGION_FIELDS + F_END]!,
+      nr / d,
+      age / d,
+      hasWr ? wr / d : -1,
+    );
     i = j + 1;
   }
   return Float64Array.from(out);
 }
+
+/**
+ * Bounds of a stream's store, the same in the server and the browser: the history a client gets is
+ * then already within its bounds (no merging while a page loads), and both merge identically later.
+ * 600,000 regions × 5 doubles ≈ 24 MB per stream.
+ */
+export const STORE_MAX_FRAMES = 8000;
+export const STORE_MAX_REGIONS = 600_000;
 
 /**
  * Frames of one stream in time order, bounded in memory: when the frames exceed `maxFrames` or their
@@ -276,7 +298,8 @@ export class FrameStore {
   push(f: Frame): void {
     this.frames.push(f);
     this.regions += f.meta.n;
-    while ((this.frames.length > this.maxFrames || this.regions > this.maxRegions) && this.frames.length >= 4) this.halveOlder();
+    while ((this.frames.length > this.maxFrames || this.regions > this.maxRegions) && this.frames.length >= 4)
+      this.halveOlder();
   }
 
   private halveOlder(): void {
