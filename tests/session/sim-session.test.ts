@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Machine } from '../../src/backends/sim/machine.js';
 import { optionsToKdamonds } from '../../src/interfaces/config/options.js';
-import { contextFromConfig, sampleFilterOf, unsupportedInSim } from '../../src/interfaces/session/contexts.js';
+import { contextFromConfig, sampleFilterOf } from '../../src/interfaces/session/contexts.js';
 import { SimSession } from '../../src/interfaces/session/sim-session.js';
 import type { RecordHeader, Snapshot } from '../../src/records/types.js';
 import { A, B, SPAN, TouchWorkload } from '../ops/helpers.js';
@@ -100,8 +100,25 @@ describe('contexts from a kdamonds configuration', () => {
     expect(sampleFilterOf({ type: 'threads', matching: false, allow: false, tid_arr: [7] })).toEqual({ type: 'threads', matching: false, allow: false, tids: [7] });
   });
 
-  it('names the schemes the simulated session does not apply', () => {
-    const config = optionsToKdamonds({ damos_action: ['pageout'] }, { kind: 'pid', pid: 1 });
-    expect(unsupportedInSim(config)).toEqual(['kdamonds[0].contexts[0].schemes (1 scheme(s))']);
+  it('applies the DAMOS schemes of the configuration to the machine', () => {
+    const sink = new MemSink();
+    const w = new TouchWorkload([{ region: A, write: true, thread: 0 }]);
+    const s = session(w, { damos_action: ['pageout'], damos_access_rate: ['90%', '100%'] }, sink);
+    s.run(1_000_000);
+    s.stop();
+    const engine = s.schemes[0]!;
+    expect(engine).not.toBeNull();
+    const stat = engine.schemes[0]!.stat;
+    // only the always-touched region A matches the pattern; paging it out makes the next touches major faults
+    expect(stat.nrTried).toBeGreaterThan(0);
+    expect(stat.szApplied).toBeGreaterThan(0);
+    expect(stat.szTried).toBeLessThanOrEqual(stat.nrTried * SPAN);
+    expect(s.machine.costs.majorFaults).toBeGreaterThan(0);
+  });
+
+  it('has no DAMOS engine for contexts without schemes', () => {
+    const s = session(new TouchWorkload([{ region: A, write: false, thread: 0 }]), {}, new MemSink());
+    expect(s.schemes).toEqual([null]);
+    s.stop();
   });
 });
