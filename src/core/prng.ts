@@ -26,7 +26,15 @@ export class Prng {
 
   /** Next 32-bit unsigned value. */
   nextU32(): number {
-    const r = Math.imul(rotl(Math.imul(this.b, 5), 7), 9) >>> 0;
+    return this.nextI32() >>> 0;
+  }
+
+  /**
+   * The raw draw as a signed int32: it stays a small integer across a call that V8 does not inline,
+   * where an unsigned value above 2^31 would be boxed (one allocation per draw on the hot paths).
+   */
+  private nextI32(): number {
+    const r = Math.imul(rotl(Math.imul(this.b, 5), 7), 9);
     const t = this.b << 9;
     this.c ^= this.a;
     this.d ^= this.b;
@@ -45,8 +53,8 @@ export class Prng {
   rand(lo: number, hi: number): number {
     const span = hi - lo;
     if (span <= 1) return lo;
-    if (span <= 0x100000000) return lo + Math.floor((this.nextU32() / 0x100000000) * span);
-    const x = (this.nextU32() >>> 6) * 0x8000000 + (this.nextU32() >>> 5);
+    if (span <= 0x100000000) return lo + Math.floor(((this.nextI32() >>> 0) / 0x100000000) * span);
+    const x = (this.nextI32() >>> 6) * 0x8000000 + (this.nextI32() >>> 5);
     return lo + Math.min(span - 1, Math.floor((x / 2 ** 53) * span));
   }
 }

@@ -13,7 +13,16 @@ const PAGES = 2048;
 const RO = A + PAGES * PAGE_SIZE + 16 * PAGE_SIZE;
 
 type Op =
-  | { k: 'access'; page: number; off: number; len: number; stride: number; count: number; w: boolean; ro: boolean }
+  | {
+      k: 'access';
+      page: number;
+      off: number;
+      len: number;
+      stride: number;
+      count: number;
+      w: boolean;
+      ro: boolean;
+    }
   | { k: 'protect'; page: number; n: number; none: boolean }
   | { k: 'mkold'; page: number; n: number }
   | { k: 'unmap'; page: number }
@@ -34,8 +43,19 @@ const op: fc.Arbitrary<Op> = fc.oneof(
       ro: fc.boolean(),
     }),
   },
-  { weight: 2, arbitrary: fc.record({ k: fc.constant('protect' as const), page, n: fc.integer({ min: 1, max: 64 }), none: fc.boolean() }) },
-  { weight: 1, arbitrary: fc.record({ k: fc.constant('mkold' as const), page, n: fc.integer({ min: 1, max: 64 }) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      k: fc.constant('protect' as const),
+      page,
+      n: fc.integer({ min: 1, max: 64 }),
+      none: fc.boolean(),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({ k: fc.constant('mkold' as const), page, n: fc.integer({ min: 1, max: 64 }) }),
+  },
   { weight: 1, arbitrary: fc.record({ k: fc.constant('unmap' as const), page }) },
   { weight: 1, arbitrary: fc.record({ k: fc.constant('pageOut' as const), page }) },
 );
@@ -60,7 +80,8 @@ function run(m: Machine, ops: Op[]): unknown {
         last = { tid: i % 3 === 0 ? tid2 : pid, start, end: start + len };
         m.access(last.tid, start, len, o.stride, o.count, o.w);
       } else if (o.k === 'protect') {
-        for (let p = o.page; p < Math.min(PAGES, o.page + o.n); p++) m.protect(pid, A + p * PAGE_SIZE, o.none ? 'none' : 'write');
+        for (let p = o.page; p < Math.min(PAGES, o.page + o.n); p++)
+          m.protect(pid, A + p * PAGE_SIZE, o.none ? 'none' : 'write');
       } else if (o.k === 'mkold') {
         for (let p = o.page; p < Math.min(PAGES, o.page + o.n); p++) m.mkold(pid, A + p * PAGE_SIZE);
       } else if (o.k === 'unmap') m.unmap(pid, A + o.page * PAGE_SIZE);
@@ -73,7 +94,8 @@ function run(m: Machine, ops: Op[]): unknown {
   // batch's pages newest first (a later miss would evict what the batch left), then all pages.
   const hits = m.costs.tlbHits;
   for (let a = last.end - 1; a >= last.start; a -= PAGE_SIZE) m.access(last.tid, a, 1, 1, 1, false);
-  for (const tid of [pid, tid2]) for (let p = PAGES - 1; p >= 0; p--) m.access(tid, A + p * PAGE_SIZE, 1, 1, 1, false);
+  for (const tid of [pid, tid2])
+    for (let p = PAGES - 1; p >= 0; p--) m.access(tid, A + p * PAGE_SIZE, 1, 1, 1, false);
   const sweepHits = m.costs.tlbHits - hits;
   const ptes = [];
   for (let p = 0; p < PAGES; p++) ptes.push(m.pte(pid, A + p * PAGE_SIZE));
@@ -83,12 +105,20 @@ function run(m: Machine, ops: Op[]): unknown {
 describe('sequential fast path', () => {
   it('leaves the machine as the general per-page path does', () => {
     fc.assert(
-      fc.property(fc.boolean(), fc.constantFrom(0, 5, 24, 1536), fc.array(op, { maxLength: 40 }), (thp, tlbEntries, ops) => {
-        const base = { memoryBytes: 64 << 20, cpus: 2, thp, tlbEntries };
-        const fast = run(new Machine(base), ops);
-        const general = run(new Machine({ ...base, groundTruth: { intervalUs: 1000, windowUs: 10000 } }), ops);
-        expect(fast).toEqual(general);
-      }),
+      fc.property(
+        fc.boolean(),
+        fc.constantFrom(0, 5, 24, 1536),
+        fc.array(op, { maxLength: 40 }),
+        (thp, tlbEntries, ops) => {
+          const base = { memoryBytes: 64 << 20, cpus: 2, thp, tlbEntries };
+          const fast = run(new Machine(base), ops);
+          const general = run(
+            new Machine({ ...base, groundTruth: { intervalUs: 1000, windowUs: 10000 } }),
+            ops,
+          );
+          expect(fast).toEqual(general);
+        },
+      ),
       { seed: 20261126, numRuns: 60 },
     );
   });
@@ -116,7 +146,10 @@ describe('sequential fast path', () => {
           ];
           const base = { memoryBytes: 64 << 20, cpus: 2, tlbEntries };
           const fast = run(new Machine(base), ops);
-          const general = run(new Machine({ ...base, groundTruth: { intervalUs: 1000, windowUs: 10000 } }), ops);
+          const general = run(
+            new Machine({ ...base, groundTruth: { intervalUs: 1000, windowUs: 10000 } }),
+            ops,
+          );
           expect(fast, `${tlbEntries} entries, ${pages} pages`).toEqual(general);
         }
       }

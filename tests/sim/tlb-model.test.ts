@@ -25,7 +25,15 @@ class ModelTlb {
     return this.sets[cpu]![low % this.nSets]!;
   }
   /** True on a hit (moved to the front); on a miss, inserts `value`. */
-  access(cpu: number, key: number, off: number, huge: boolean, tag: number, value: number, reused: boolean): boolean {
+  access(
+    cpu: number,
+    key: number,
+    off: number,
+    huge: boolean,
+    tag: number,
+    value: number,
+    reused: boolean,
+  ): boolean {
     const s = this.set(cpu, key, off, huge);
     const i = s.findIndex((v) => v >= 0 && v >> 1 === tag);
     if (i >= 0) {
@@ -80,7 +88,14 @@ describe('TLB replacement', () => {
           write: fc.boolean(),
         }),
       },
-      { weight: 1, arbitrary: fc.record({ k: fc.constant('invalidate' as const), t: fc.nat(TABLES - 1), off: fc.nat(40) }) },
+      {
+        weight: 1,
+        arbitrary: fc.record({
+          k: fc.constant('invalidate' as const),
+          t: fc.nat(TABLES - 1),
+          off: fc.nat(40),
+        }),
+      },
     );
     fc.assert(
       fc.property(cfg, fc.array(op, { maxLength: 400 }), ({ entries, cpus }, ops) => {
@@ -95,7 +110,9 @@ describe('TLB replacement', () => {
           const entry = o.t * 512 + off;
           const tag = entry * 2 + (huge ? 1 : 0);
           if (o.k === 'invalidate') {
-            expect(tlb.invalidate(KEY0 + o.t, off, huge, entry)).toBe(model.invalidate(KEY0 + o.t, off, huge, tag));
+            expect(tlb.invalidate(KEY0 + o.t, off, huge, entry)).toBe(
+              model.invalidate(KEY0 + o.t, off, huge, tag),
+            );
             continue;
           }
           const cpu = o.cpu % cpus;
@@ -113,7 +130,15 @@ describe('TLB replacement', () => {
           }
         }
         // Presence bits: set exactly for the entries a CPU's sets hold.
-        const held = model.sets.map((sets) => new Set(sets.flat().filter((v) => v >= 0).map((v) => v >> 2)));
+        const held = model.sets.map(
+          (sets) =>
+            new Set(
+              sets
+                .flat()
+                .filter((v) => v >= 0)
+                .map((v) => v >> 2),
+            ),
+        );
         const want = new Uint32Array(TABLES * 512);
         held.forEach((entries, cpu) => entries.forEach((e) => (want[e]! |= 1 << cpu)));
         expect(pool.tlbMask.subarray(0, want.length)).toEqual(want);

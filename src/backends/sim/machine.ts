@@ -396,7 +396,14 @@ export class Machine {
    * stride > page: every access of one pass is on its own page; later passes may reach other
    * pages, so walk the orbit of (i*stride mod length), which repeats after length/gcd accesses.
    */
-  private accessOrbit(th: Thread, start: number, length: number, stride: number, count: number, isWrite: boolean): void {
+  private accessOrbit(
+    th: Thread,
+    start: number,
+    length: number,
+    stride: number,
+    count: number,
+    isWrite: boolean,
+  ): void {
     const n = Math.min(count, length / gcd(stride, length));
     // Passes after the first may land on pages already touched: skip those (cost is per page).
     const seen = n > Math.ceil(length / stride) ? new Set<number>() : null;
@@ -412,7 +419,14 @@ export class Machine {
   }
 
   /** stride ≤ page: each pass covers a contiguous run of pages; pass p starts at offset r < stride. */
-  private accessPasses(th: Thread, start: number, length: number, stride: number, count: number, isWrite: boolean): void {
+  private accessPasses(
+    th: Thread,
+    start: number,
+    length: number,
+    stride: number,
+    count: number,
+    isWrite: boolean,
+  ): void {
     const lastVpn = Math.floor((start + length - 1) / PAGE_SIZE);
     let r = 0;
     let base = 0;
@@ -438,7 +452,15 @@ export class Machine {
    * pages that certainly miss the TLB is walked first and cached after (fillMisses), so that a long
    * scan fills only the translations that stay.
    */
-  private touchRun(th: Thread, lo: number, hi: number, a0: number, stride: number, k0: number, isWrite: boolean): void {
+  private touchRun(
+    th: Thread,
+    lo: number,
+    hi: number,
+    a0: number,
+    stride: number,
+    k0: number,
+    isWrite: boolean,
+  ): void {
     const proc = th.proc;
     const cpu = th.cpu;
     const tlbOn = this.tlbOn;
@@ -448,7 +470,9 @@ export class Machine {
     const fast = this.gt === null;
     // What a page's flags must show for the inlined path: present, and no DAMON protection that
     // this access would fault on; writes also need the VMA's write permission.
-    const test = isWrite ? PTE_PRESENT | PTE_WRITABLE | PTE_PROT_NONE | PTE_PROT_WRITE : PTE_PRESENT | PTE_PROT_NONE;
+    const test = isWrite
+      ? PTE_PRESENT | PTE_WRITABLE | PTE_PROT_NONE | PTE_PROT_WRITE
+      : PTE_PRESENT | PTE_PROT_NONE;
     const need = isWrite ? PTE_PRESENT | PTE_WRITABLE : PTE_PRESENT;
     const set = isWrite ? PTE_YOUNG | PTE_DIRTY : PTE_YOUNG;
     // Pages before vpn walked but not yet cached in the TLB (all certain misses).
@@ -512,14 +536,22 @@ export class Machine {
       const key = Math.floor(vpn / PTES_PER_TABLE);
       const off = vpn - key * PTES_PER_TABLE;
       const e = this.tableOf(proc, key) * PTES_PER_TABLE + off;
-      const writeOk = (flags[e]! & (PTE_WRITABLE | PTE_DIRTY | PTE_PROT_WRITE)) === (PTE_WRITABLE | PTE_DIRTY);
+      const writeOk =
+        (flags[e]! & (PTE_WRITABLE | PTE_DIRTY | PTE_PROT_WRITE)) === (PTE_WRITABLE | PTE_DIRTY);
       this.tlb.access(cpu, key, off, e, false, writeOk, reused);
     }
     return 0;
   }
 
   /** touchAt() of page vpn's first access in a pass whose access k0 is at a0. */
-  private touchInPass(th: Thread, vpn: number, a0: number, stride: number, k0: number, isWrite: boolean): void {
+  private touchInPass(
+    th: Thread,
+    vpn: number,
+    a0: number,
+    stride: number,
+    k0: number,
+    isWrite: boolean,
+  ): void {
     const k = Math.max(0, Math.ceil((vpn * PAGE_SIZE - a0) / stride));
     this.touchAt(th, a0 + k * stride, k0 + k, isWrite);
   }
@@ -557,7 +589,14 @@ export class Machine {
   }
 
   /** accessRandom() of several accesses (kept apart so that the single access stays small enough to inline). */
-  private accessRandomMany(th: Thread, start: number, stride: number, count: number, slots: number, isWrite: boolean): void {
+  private accessRandomMany(
+    th: Thread,
+    start: number,
+    stride: number,
+    count: number,
+    slots: number,
+    isWrite: boolean,
+  ): void {
     const rng = this.prng;
     const firstVpn = Math.floor(start / PAGE_SIZE);
     // Units the batch can touch: slots when each is on its own page, else pages (taken as equally
@@ -621,7 +660,14 @@ export class Machine {
     return th;
   }
 
-  private badBatch(op: string, tid: number, start: number, length: number, stride: number, count: number): never {
+  private badBatch(
+    op: string,
+    tid: number,
+    start: number,
+    length: number,
+    stride: number,
+    count: number,
+  ): never {
     if (!(start >= 0 && start < USER_ADDR_LIMIT)) throw new Error(`${op}(tid ${tid}): bad start ${start}`);
     if (!Number.isInteger(length) || length <= 0)
       throw new Error(`${op}(tid ${tid}): length must be a positive integer, got ${length}`);
@@ -650,9 +696,7 @@ export class Machine {
     const e = t * PTES_PER_TABLE + off;
     this.costs.pageTouches++;
     const huge = pool.tableHuge[t] === 1;
-    const slot = this.tlbOn
-      ? this.tlb.probe(th.cpu, key, off, huge, huge ? t * PTES_PER_TABLE : e)
-      : -1;
+    const slot = this.tlbOn ? this.tlb.probe(th.cpu, key, off, huge, huge ? t * PTES_PER_TABLE : e) : -1;
     if (slot >= 0 && (!isWrite || this.tlb.writeOk(slot))) this.costs.tlbHits++;
     else this.walk(th, t, e, key, off, pageOff, k, isWrite, slot);
     if (this.gt) this.gt.record(e, this.pt.pfn[e]!, th.tid, th.cpu, isWrite, th.views);

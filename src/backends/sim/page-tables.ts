@@ -41,7 +41,9 @@ export class PageTablePool {
       if (t >= this.tableAsid.length) {
         // The TLB packs an entry index with two flag bits into an Int32 (tlb.ts).
         if (t >= MAX_TABLES)
-          throw new Error(`machine: page tables for more than ${MAX_TABLES * PTES_PER_TABLE} pages (2 TiB of touched memory)`);
+          throw new Error(
+            `machine: page tables for more than ${MAX_TABLES * PTES_PER_TABLE} pages (2 TiB of touched memory)`,
+          );
         this.grow(Math.min(MAX_TABLES, Math.max(64, this.tableAsid.length * 2)));
       }
       this.nrTables++;

@@ -25,8 +25,8 @@
  *
  * The pool keeps, per PTE (or THP head entry), a bitmask of the CPUs caching it, so a miss is known
  * without scanning the set; a slot's tag names its entry, to clear the bit on eviction. A slot holds
- * tag*2 + writeOk in one Int32 (entries < 2^29, i.e. up to 2 TiB of touched memory): a fill then
- * moves one array, not two (the moves are most of a miss's cost).
+ * tag*2 + writeOk in one Int32 (entries < 2^29, i.e. up to 2 TiB of touched memory): a hit or a
+ * front insertion moves one array, not two.
  */
 import type { PageTablePool } from './page-tables.js';
 
@@ -130,7 +130,15 @@ export class Tlb {
    * clean translation, now updated). `writeOk` is what the walk leaves (writable, not
    * write-protected, dirty).
    */
-  access(cpu: number, key: number, off: number, entry: number, isWrite: boolean, writeOk: boolean, reused: boolean): boolean {
+  access(
+    cpu: number,
+    key: number,
+    off: number,
+    entry: number,
+    isWrite: boolean,
+    writeOk: boolean,
+    reused: boolean,
+  ): boolean {
     const slot = this.probe(cpu, key, off, false, entry);
     if (slot < 0) {
       this.fill(writeOk, reused);
