@@ -34,14 +34,20 @@ export interface EvalSetup {
   protection?: ProtectionKind;
   /** Sample filters; only "allow matching" filters, which define the setup's ground-truth view. */
   filters?: SampleFilter[];
+  /** Faults on earlier samples' protections: dropped (default) or reported as the RFC code does. */
+  staleFaults?: 'drop' | 'keep';
 }
 
 const WRITE_ONLY: SampleFilter[] = [{ type: 'write', matching: true, allow: true }];
 
-/** page_table vs page_fault; write-only with PAGE_NONE vs write-protect; with a cpu filter. */
+/**
+ * page_table vs page_fault (sampling semantics, and the RFC code's, which also reports faults on
+ * earlier samples' protections); write-only with PAGE_NONE vs write-protect; with a cpu filter.
+ */
 export const DEFAULT_SETUPS: readonly EvalSetup[] = [
   { name: 'page_table', primitive: 'page_table' },
   { name: 'page_fault', primitive: 'page_fault' },
+  { name: 'page_fault RFC (stale kept)', primitive: 'page_fault', staleFaults: 'keep' },
   { name: 'write-only PAGE_NONE', primitive: 'page_fault', protection: 'none', filters: WRITE_ONLY },
   { name: 'write-only write-protect', primitive: 'page_fault', protection: 'write', filters: WRITE_ONLY },
   { name: 'page_fault cpu0', primitive: 'page_fault', filters: [{ type: 'cpumask', matching: true, allow: true, cpus: [0] }] },
@@ -231,7 +237,7 @@ export function* evalSteps(o: EvalOptions): Generator<number, EvalResult> {
       sampleFilters: s.filters ?? [],
       seed: (o.seed ?? 1) + i,
     });
-    const binding = attachMachine(ctx, m, { protection: s.protection });
+    const binding = attachMachine(ctx, m, { protection: s.protection, staleFaults: s.staleFaults });
     ctx.now = m.now;
     const lane: Lane = {
       setup: s, machine: m, protection: binding.protection, counts: binding.counts, pid, ctx, viewIndex: viewIdx[i]!, writes: viewOf(s).writes,

@@ -1,5 +1,6 @@
 /**
  * Setup names for the command line: `[paddr:]KIND` with KIND one of page_table, page_fault,
+ * page_fault:rfc (faults on earlier samples' protections reported too, as the RFC code does),
  * write_only:none (page_fault, write filter, PAGE_NONE), write_only:write (write-protect),
  * cpus:LIST (page_fault with an "allow cpumask LIST" filter), tids:LIST (threads filter).
  */
@@ -14,6 +15,7 @@ export function parseSetup(text: string, option = '--setups'): EvalSetup {
   switch (what) {
     case 'page_table':
     case 'page_fault':
+      if (what === 'page_fault' && arg === 'rfc') return { name: text, primitive: what, staleFaults: 'keep', ...ops };
       if (arg !== undefined) break;
       return { name: text, primitive: what, ...ops };
     case 'write_only':
@@ -26,5 +28,5 @@ export function parseSetup(text: string, option = '--setups'): EvalSetup {
       if (!arg) break;
       return { name: text, primitive: 'page_fault', filters: [{ type: 'threads', matching: true, allow: true, tids: parseIdList(option, arg) }], ...ops };
   }
-  throw new Error(`${option}: unknown setup "${text}" (expected [paddr:]page_table, page_fault, write_only:none, write_only:write, cpus:LIST or tids:LIST)`);
+  throw new Error(`${option}: unknown setup "${text}" (expected [paddr:]page_table, page_fault, page_fault:rfc, write_only:none, write_only:write, cpus:LIST or tids:LIST)`);
 }

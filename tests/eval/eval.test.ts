@@ -53,6 +53,16 @@ describe('eval on a small hot set', () => {
     expect(wp.reports.reportsFiltered).toBe(0);
   });
 
+  it('the RFC variant also reports faults on protections of earlier samples, and over-reports cold memory', () => {
+    const pf = by('page_fault');
+    const rfc = by('page_fault RFC (stale kept)');
+    // with stale faults dropped they are only counted; kept, they become reports
+    expect(pf.costs.staleFaults).toBeGreaterThan(0);
+    expect(rfc.costs.staleFaults).toBe(0);
+    expect(rfc.reports.reportsApplied).toBeGreaterThan(pf.reports.reportsApplied);
+    expect(rfc.accuracy.precision).toBeLessThan(pf.accuracy.precision);
+  });
+
   it('costs: page_table pays in mkold and young checks, page_fault in protections and faults', () => {
     const pt = by('page_table');
     const pf = by('page_fault');

@@ -46,7 +46,7 @@ export function register(program: Command): void {
     .description('accuracy and cost of monitoring setups on one simulated workload, against the ground truth')
     .option('--workload <name|file.cfg>', 'built-in workload or masim configuration (default hot-cold)')
     .option('--trace <file>', 'a trace replayed as the workload')
-    .option('--setups <list>', 'comma-separated setups: [paddr:]page_table, page_fault, write_only:none, write_only:write, cpus:LIST, tids:LIST')
+    .option('--setups <list>', 'comma-separated setups: [paddr:]page_table, page_fault, page_fault:rfc, write_only:none, write_only:write, cpus:LIST, tids:LIST')
     .option('--duration <seconds>', 'virtual seconds to run (default: the workload\'s duration)')
     .option('-s, --sample <time>', 'sampling interval', '5ms')
     .option('-a, --aggr <time>', 'aggregation interval', '100ms')
