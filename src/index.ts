@@ -98,6 +98,7 @@ export type { CostModel, MachineCosts, OverheadEstimate } from './backends/sim/c
 export { GroundTruth } from './backends/sim/ground-truth.js';
 export type { GroundTruthInterval, GroundTruthWindow, ViewCounts } from './backends/sim/ground-truth.js';
 export type { NodeStats } from './backends/sim/physical-memory.js';
+export type { MadviseAdvice } from './backends/sim/madvise.js';
 export { RECORD_FORMATS, recordHeader, recordKeyString, regionSize, snapshotTotalBytes } from './records/types.js';
 export type {
   DamonRecord,

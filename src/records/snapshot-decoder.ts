@@ -1,7 +1,9 @@
 /**
- * A hand-written decoder for snapshot objects as our writer and damo's kernel records hold them: keys
- * in any order, values that are JSON numbers or null. It reads the bytes straight into region columns,
- * with no JSON.parse and no per-region objects. Anything else (strings such as "4 KiB", integers of 16
+ * A decoder for snapshot objects as our writer and damo's kernel records hold them: keys in any order,
+ * values that are JSON numbers or null. It reads the bytes straight into region columns, with no
+ * JSON.parse and no per-region objects: runs of regions in our writer's exact compact layout go
+ * through a generated straight-line matcher (templateRun), any other region through the key-any-order
+ * decoder below. Anything else (strings such as "4 KiB", integers of 16
  * or more digits, true/false, unknown keys, damon_ts breakdowns, duplicate or missing keys, malformed
  * JSON) makes it give up so that the caller takes the general JSON.parse path, which decides the value
  * or the error exactly as before.

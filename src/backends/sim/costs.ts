@@ -36,6 +36,10 @@ export interface MachineCosts {
   unmaps: number;
   /** Frames migrated to another node. */
   migrations: number;
+  /** Pages read back from swap outside a fault (MADV_WILLNEED readahead, MADV_COLLAPSE swap-in). */
+  swapIns: number;
+  /** 2 MiB ranges collapsed into a huge folio (MADV_COLLAPSE). */
+  collapses: number;
 }
 
 export function zeroCosts(): MachineCosts {
@@ -56,6 +60,8 @@ export function zeroCosts(): MachineCosts {
     reportsDelivered: 0,
     unmaps: 0,
     migrations: 0,
+    swapIns: 0,
+    collapses: 0,
   };
 }
 

@@ -22,6 +22,8 @@ import {
 } from './physical-memory.js';
 import { PageDirectory, PageTablePool } from './page-tables.js';
 import { Tlb } from './tlb.js';
+import { Madvise, type MadviseAdvice } from './madvise.js';
+import { firstEndingAfter } from './ranges.js';
 
 export interface Workload {
   readonly name: string;
@@ -133,6 +135,7 @@ export class Machine {
   readonly config: MachineConfig;
   readonly costs: MachineCosts = zeroCosts();
   private readonly phys: PhysicalMemory;
+  private readonly madv: Madvise<Proc>;
   private readonly pt = new PageTablePool();
   private readonly tlb: Tlb;
   private readonly tlbOn: boolean;
@@ -172,6 +175,14 @@ export class Machine {
     this.config = resolveMachineConfig(config);
     const c = this.config;
     this.phys = new PhysicalMemory(c.memoryBytes, c.nodes);
+    this.madv = new Madvise<Proc>({
+      pt: this.pt,
+      phys: this.phys,
+      costs: this.costs,
+      thpAlways: c.thp,
+      flush: (p, vpn) => this.flush(p, vpn),
+      homeNode: (p) => this.cpuNode(this.threads.get(p.threads[0]!)?.cpu ?? 0),
+    });
     this.tlb = new Tlb(c.cpus, c.tlbEntries, this.pt);
     this.tlbOn = this.tlb.enabled;
     this.prng = new Prng(c.seed);
@@ -784,15 +795,7 @@ export class Machine {
   }
 
   private findVma(p: Proc, addr: number): Vma | undefined {
-    const v = p.vmas;
-    let lo = 0;
-    let hi = v.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (v[mid]!.end <= addr) lo = mid + 1;
-      else hi = mid;
-    }
-    const x = v[lo];
+    const x = p.vmas[firstEndingAfter(p.vmas, addr)];
     return x && x.start <= addr ? x : undefined;
   }
 
@@ -842,13 +845,7 @@ export class Machine {
     if (wasSwapped) this.costs.majorFaults++;
     else this.costs.minorFaults++;
     const tableStart = Math.floor(vpn / PTES_PER_TABLE) * HUGE_PAGE_SIZE;
-    if (
-      this.config.thp &&
-      vma.anon &&
-      pool.tableUsed[t] === 0 &&
-      vma.start <= tableStart &&
-      tableStart + HUGE_PAGE_SIZE <= vma.end
-    ) {
+    if (pool.tableUsed[t] === 0 && this.madv.hugeFault(p, vma, tableStart)) {
       const base = this.phys.alloc(node, true);
       if (base >= 0) {
         const e0 = t * PTES_PER_TABLE;
@@ -1060,6 +1057,14 @@ export class Machine {
   }
 
   // ---------------------------------------------------------------- memory-management hooks (DAMOS)
+
+  /**
+   * madvise(MADV_HUGEPAGE / MADV_NOHUGEPAGE / MADV_COLLAPSE / MADV_WILLNEED) of [start, end) of a
+   * process (src/backends/sim/madvise.ts); returns the bytes advised, collapsed or read back.
+   */
+  madvise(tgid: number, start: number, end: number, advice: MadviseAdvice): number {
+    return this.madv.apply(this.liveProc(tgid, 'madvise'), start, end, advice);
+  }
 
   /** Physical RAM size and NUMA node of a physical address (-1 when outside RAM). */
   get memoryBytes(): number {

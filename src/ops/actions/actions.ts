@@ -2,10 +2,12 @@
  * DAMOS actions on the simulated machine, page by page (folio by folio) over a region, after the
  * ops filters: pageout (swap out: the next access is a major fault), cold (deactivate and clear
  * Accessed), lru_prio / lru_deprio (move to the active / inactive LRU list), migrate_hot /
- * migrate_cold (to target_nid, or to the weighted destinations), stat (count only).
+ * migrate_cold (to target_nid, or to the weighted destinations), stat (count only). vaddr's
+ * willneed, hugepage, nohugepage and collapse are one madvise() of the whole region instead.
  * vaddr regions are the process's virtual addresses; paddr regions are physical (× addr_unit).
  */
 import type { Machine } from '../../backends/sim/machine.js';
+import type { MadviseAdvice } from '../../backends/sim/madvise.js';
 import { HUGE_PAGE_SIZE, PAGE_SIZE } from '../../backends/sim/layout.js';
 import { DEFAULT_COST_MODEL } from '../../backends/sim/costs.js';
 import type { DamonContext } from '../../core/context.js';
@@ -16,13 +18,18 @@ import type { MemoryCgroups } from './memcg.js';
 
 /**
  * Modeled time of actions, for quota time charging (deterministic, unlike wall time): per page
- * visited, per page written to swap, per migration (the machine's cost model), per LRU move.
+ * visited, per page written to swap, per migration (the machine's cost model), per LRU move, per
+ * madvise() call (VMA walk and flag update), per page read back from swap (as a write to it), per
+ * 2 MiB collapsed (allocation, copy of 512 pages at ~200 ns each, remap).
  */
 export const ACTION_COST_NS = {
   visit: 50,
   pageout: 10_000,
   migrate: DEFAULT_COST_MODEL.migration,
   lruMove: 100,
+  madvise: 1_000,
+  swapIn: 10_000,
+  collapse: 100_000,
 } as const;
 
 export class ActionClock {
@@ -78,12 +85,34 @@ function act(env: Env, s: Scheme, paddr: number, tgid: number, vaddr: number): b
   }
 }
 
+/** vaddr actions done by one madvise() of the region, as the kernel's damos_madvise(). */
+const MADVISE_ACTIONS: ReadonlySet<string> = new Set<MadviseAdvice>(['willneed', 'hugepage', 'nohugepage', 'collapse']);
+
+/**
+ * damos_madvise(): madvise(PAGE_ALIGN(start), PAGE_ALIGN(size)) of the region. Ops filters are not
+ * consulted (the kernel's madvise path does not), so sz_ops_filter_passed stays 0. Applied bytes
+ * are what the machine did: the advised bytes inside VMAs (hugepage, nohugepage), the bytes
+ * collapsed (collapse), the bytes read back (willneed); the kernel reports the whole region
+ * whenever madvise() succeeds, which tells nothing about the effect.
+ */
+function applyMadvise(env: Env, tgid: number, start: number, end: number, advice: MadviseAdvice): SchemeApplyResult {
+  const { m, clock } = env;
+  if (!m.processAlive(tgid)) return { applied: 0, filterPassed: 0 }; // damon_get_mm() failed
+  const a = Math.ceil(start / PAGE_SIZE) * PAGE_SIZE;
+  const applied = m.madvise(tgid, a, a + Math.ceil((end - start) / PAGE_SIZE) * PAGE_SIZE, advice);
+  clock.ns += ACTION_COST_NS.madvise;
+  if (advice === 'willneed') clock.ns += (applied / PAGE_SIZE) * ACTION_COST_NS.swapIn;
+  else if (advice === 'collapse') clock.ns += (applied / HUGE_PAGE_SIZE) * ACTION_COST_NS.collapse;
+  return { applied, filterPassed: 0 };
+}
+
 /** vaddr/fvaddr apply_scheme: present pages of [start, end) of the target process. */
 export function applyVaddr(env: Env, t: TargetView, i: number, s: Scheme): SchemeApplyResult {
   const { m, cgroups, clock } = env;
   const tgid = t.pid!;
   const start = t.regions.start[i]!;
   const end = t.regions.end[i]!;
+  if (MADVISE_ACTIONS.has(s.action)) return applyMadvise(env, tgid, start, end, s.action as MadviseAdvice);
   const vmas = m.vmas(tgid);
   const memcgPath = cgroups.pathOf(tgid);
   let applied = 0;

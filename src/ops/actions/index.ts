@@ -21,13 +21,15 @@ export type OpsKind = 'vaddr' | 'fvaddr' | 'paddr';
 
 /**
  * Actions each operations set supports on the simulated machine (spec §4.1: paddr has pageout,
- * lru_prio, lru_deprio, migrate_hot, migrate_cold and stat; vaddr has the madvise family). The
- * machine has no swap readahead and no per-VMA THP control, so willneed, hugepage, nohugepage and
- * collapse are refused rather than silently doing nothing.
+ * lru_prio, lru_deprio, migrate_hot, migrate_cold and stat; vaddr and fvaddr every other one,
+ * including the madvise family willneed, hugepage, nohugepage and collapse).
  */
+const VADDR_ACTIONS: readonly DamosAction[] = [
+  'willneed', 'cold', 'pageout', 'hugepage', 'nohugepage', 'collapse', 'migrate_hot', 'migrate_cold', 'stat',
+];
 export const SUPPORTED_ACTIONS: Record<OpsKind, readonly DamosAction[]> = {
-  vaddr: ['pageout', 'cold', 'migrate_hot', 'migrate_cold', 'stat'],
-  fvaddr: ['pageout', 'cold', 'migrate_hot', 'migrate_cold', 'stat'],
+  vaddr: VADDR_ACTIONS,
+  fvaddr: VADDR_ACTIONS,
   paddr: ['pageout', 'lru_prio', 'lru_deprio', 'migrate_hot', 'migrate_cold', 'stat'],
 };
 
