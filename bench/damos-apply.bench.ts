@@ -29,18 +29,38 @@ if (!hasOps(nullOps.id)) registerOps(nullOps);
 function schemes(): SchemeSpec[] {
   return [
     { action: 'stat' },
-    { action: 'lru_prio', pattern: { minNrAccesses: 10 }, quota: { sz: 8 * MiB, resetIntervalMs: 1000, weights: { nrAccesses: 1000, age: 0 } } },
-    { action: 'lru_deprio', pattern: { maxNrAccesses: 2 }, quota: { sz: 8 * MiB, resetIntervalMs: 1000, weights: { age: 1000 } } },
+    {
+      action: 'lru_prio',
+      pattern: { minNrAccesses: 10 },
+      quota: { sz: 8 * MiB, resetIntervalMs: 1000, weights: { nrAccesses: 1000, age: 0 } },
+    },
+    {
+      action: 'lru_deprio',
+      pattern: { maxNrAccesses: 2 },
+      quota: { sz: 8 * MiB, resetIntervalMs: 1000, weights: { age: 1000 } },
+    },
     { action: 'pageout', pattern: { maxNrAccesses: 0, minAge: 50 } },
-    { action: 'migrate_cold', targetNid: 1, pattern: { maxNrAccesses: 0, minAge: 20 }, quota: { ms: 10, sz: 16 * MiB, resetIntervalMs: 1000 } },
+    {
+      action: 'migrate_cold',
+      targetNid: 1,
+      pattern: { maxNrAccesses: 0, minAge: 20 },
+      quota: { ms: 10, sz: 16 * MiB, resetIntervalMs: 1000 },
+    },
   ];
 }
 
 /** A context of NR equal regions over [0, bytes), counters varied so that every scheme has work. */
 function context(ops: OperationsSet | string, bytes: number): DamonContext {
-  const ctx = new DamonContext({ ops: ops as never, attrs: { sampleInterval: 5000, aggrInterval: 100000, minNrRegions: 10, maxNrRegions: 2000 }, targets: [{ pid: null }] });
+  const ctx = new DamonContext({
+    ops: ops as never,
+    attrs: { sampleInterval: 5000, aggrInterval: 100000, minNrRegions: 10, maxNrRegions: 2000 },
+    targets: [{ pid: null }],
+  });
   const step = Math.floor(bytes / NR / 4096) * 4096;
-  ctx.setRegions(ctx.targets[0]!, Array.from({ length: NR }, (_, i) => ({ start: i * step, end: (i + 1) * step })));
+  ctx.setRegions(
+    ctx.targets[0]!,
+    Array.from({ length: NR }, (_, i) => ({ start: i * step, end: (i + 1) * step })),
+  );
   return ctx;
 }
 
@@ -70,7 +90,13 @@ function measure(name: string, ctx: DamonContext, engine: SchemesEngine, passes:
     const c = process.cpuUsage(c0);
     cpu += c.user + c.system;
   }
-  return { setup: name, 'regions (avg)': Math.round(regions / passes), schemes: engine.schemes.length, passes, 'µs per aggregation': +(cpu / passes).toFixed(1) };
+  return {
+    setup: name,
+    'regions (avg)': Math.round(regions / passes),
+    schemes: engine.schemes.length,
+    passes,
+    'µs per aggregation': +(cpu / passes).toFixed(1),
+  };
 }
 
 const rows = [];
@@ -86,7 +112,11 @@ const rows = [];
   m.access(pid, 0x10000000, 64 * MiB, 4096, (64 * MiB) / 4096, true);
   const ctx = context('paddr', 128 * MiB);
   attachMachine(ctx, m);
-  const e = new SchemesEngine(ctx, schemes().map((s) => (s.action === 'pageout' ? { ...s, action: 'stat' as const } : s)), { metrics: schemeSupportOf(m).metrics });
+  const e = new SchemesEngine(
+    ctx,
+    schemes().map((s) => (s.action === 'pageout' ? { ...s, action: 'stat' as const } : s)),
+    { metrics: schemeSupportOf(m).metrics },
+  );
   rows.push(measure('paddr actions on the machine (pageout→stat)', ctx, e, 100));
 }
 console.log(`DAMOS application cost, ${NR} regions, 5 schemes`);

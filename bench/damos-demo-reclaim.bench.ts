@@ -52,7 +52,13 @@ const variants: Variant[] = [
   { name: 'pageout idle>=5s', schemes: [pageout()] },
   {
     name: 'pageout idle>=5s, quota + PSI goal',
-    schemes: [pageout({ sz_bytes: 32 * MiB, reset_interval_ms: 200, goals: [{ metric: 'some_mem_psi_us', target_value: 1000 }] })],
+    schemes: [
+      pageout({
+        sz_bytes: 32 * MiB,
+        reset_interval_ms: 200,
+        goals: [{ metric: 'some_mem_psi_us', target_value: 1000 }],
+      }),
+    ],
   },
 ];
 
@@ -61,7 +67,20 @@ function run(v: Variant) {
   const host = new SimHost({ machine: { memoryBytes: 1024 * MiB, nodes: 1, cpus: 2 }, workload });
   const tree = new VirtualSysfs(host);
   const config = parseKdamondsConfig(
-    { kdamonds: [{ contexts: [{ ops: 'paddr', targets: [{}], intervals: { sample_us: '5 ms', aggr_us: '100 ms' }, schemes: v.schemes }] }] },
+    {
+      kdamonds: [
+        {
+          contexts: [
+            {
+              ops: 'paddr',
+              targets: [{}],
+              intervals: { sample_us: '5 ms', aggr_us: '100 ms' },
+              schemes: v.schemes,
+            },
+          ],
+        },
+      ],
+    },
     v.name,
   );
   writeConfigToTree(tree, config);
@@ -96,6 +115,9 @@ function run(v: Variant) {
 
 const rows = variants.map(run);
 const base = rows[0]!;
-for (const r of rows) (r as Record<string, unknown>)['saved MiB (avg)'] = +(base['avg used MiB'] - r['avg used MiB']).toFixed(1);
-console.log(`proactive reclaim, ${(new MasimWorkload(parseMasimConfig(MASIM, 'x')).durationUs / 1e6).toFixed(1)} s of virtual time, paddr, sample 5 ms, aggr 100 ms`);
+for (const r of rows)
+  (r as Record<string, unknown>)['saved MiB (avg)'] = +(base['avg used MiB'] - r['avg used MiB']).toFixed(1);
+console.log(
+  `proactive reclaim, ${(new MasimWorkload(parseMasimConfig(MASIM, 'x')).durationUs / 1e6).toFixed(1)} s of virtual time, paddr, sample 5 ms, aggr 100 ms`,
+);
 console.table(rows);

@@ -38,8 +38,18 @@ const variants: { name: string; schemes: unknown[] }[] = [
   {
     name: 'migrate_hot→0 + migrate_cold→1',
     schemes: [
-      { action: 'migrate_hot', target_nid: 0, access_pattern: { nr_accesses: { min: '50 %', max: '100 %' } }, quotas: { ...quotas, weights: { nr_accesses_permil: 1000, age_permil: 0 } } },
-      { action: 'migrate_cold', target_nid: 1, access_pattern: { nr_accesses: { min: 0, max: 0 }, age: { min: '500 ms', max: 'max' } }, quotas: { ...quotas, weights: { age_permil: 1000 } } },
+      {
+        action: 'migrate_hot',
+        target_nid: 0,
+        access_pattern: { nr_accesses: { min: '50 %', max: '100 %' } },
+        quotas: { ...quotas, weights: { nr_accesses_permil: 1000, age_permil: 0 } },
+      },
+      {
+        action: 'migrate_cold',
+        target_nid: 1,
+        access_pattern: { nr_accesses: { min: 0, max: 0 }, age: { min: '500 ms', max: 'max' } },
+        quotas: { ...quotas, weights: { age_permil: 1000 } },
+      },
     ],
   },
 ];
@@ -63,7 +73,26 @@ function run(v: (typeof variants)[number]) {
   const m = host.machine;
   const pid = workload.mainPid!;
   const tree = new VirtualSysfs(host);
-  writeConfigToTree(tree, parseKdamondsConfig({ kdamonds: [{ contexts: [{ ops: 'paddr', targets: [{}], intervals: { sample_us: '5 ms', aggr_us: '100 ms' }, schemes: v.schemes }] }] }, v.name));
+  writeConfigToTree(
+    tree,
+    parseKdamondsConfig(
+      {
+        kdamonds: [
+          {
+            contexts: [
+              {
+                ops: 'paddr',
+                targets: [{}],
+                intervals: { sample_us: '5 ms', aggr_us: '100 ms' },
+                schemes: v.schemes,
+              },
+            ],
+          },
+        ],
+      },
+      v.name,
+    ),
+  );
   tree.write('kdamonds/0/state', 'on');
   const A = MASIM_LAYOUT.regionsStart;
   const vmas = m.vmas(pid);
@@ -94,7 +123,8 @@ function run(v: (typeof variants)[number]) {
     }
   }
   tree.write('kdamonds/0/state', 'update_schemes_stats');
-  const applied = (i: number) => (v.schemes.length > i ? Number(tree.read(`kdamonds/0/contexts/0/schemes/${i}/stats/sz_applied`)) / MiB : 0);
+  const applied = (i: number) =>
+    v.schemes.length > i ? Number(tree.read(`kdamonds/0/contexts/0/schemes/${i}/stats/sz_applied`)) / MiB : 0;
   return {
     variant: v.name,
     'fast-node share of accesses': `${((shareSum / n) * 100).toFixed(1)} %`,
@@ -106,5 +136,7 @@ function run(v: (typeof variants)[number]) {
   };
 }
 
-console.log(`tiering: 2 × 32 MiB nodes (0 fast, 1 slow), A/B 24 MiB hot in turn every ${PHASE_MS / 1000} s, paddr, sample 5 ms, aggr 100 ms`);
+console.log(
+  `tiering: 2 × 32 MiB nodes (0 fast, 1 slow), A/B 24 MiB hot in turn every ${PHASE_MS / 1000} s, paddr, sample 5 ms, aggr 100 ms`,
+);
 console.table(variants.map(run));

@@ -24,9 +24,19 @@ function run(name: string, quotas: Record<string, unknown>) {
   const scheme = {
     action: 'pageout',
     access_pattern: { nr_accesses: { min: 0, max: 0 } },
-    quotas: { reset_interval_ms: 100, goals: [{ metric: 'node_mem_free_bp', target_value: GOAL_BP, nid: 0 }], ...quotas },
+    quotas: {
+      reset_interval_ms: 100,
+      goals: [{ metric: 'node_mem_free_bp', target_value: GOAL_BP, nid: 0 }],
+      ...quotas,
+    },
   };
-  writeConfigToTree(tree, parseKdamondsConfig({ kdamonds: [{ contexts: [{ ops: 'paddr', targets: [{}], schemes: [scheme] }] }] }, name));
+  writeConfigToTree(
+    tree,
+    parseKdamondsConfig(
+      { kdamonds: [{ contexts: [{ ops: 'paddr', targets: [{}], schemes: [scheme] }] }] },
+      name,
+    ),
+  );
   tree.write('kdamonds/0/state', 'on');
   const freeBp = () => Math.floor((m.nodeStats()[0]!.freeFrames * 10000) / m.nodeStats()[0]!.totalFrames);
   const trajectory: string[] = [];
@@ -35,13 +45,24 @@ function run(name: string, quotas: Record<string, unknown>) {
     host.advance(100_000);
     tree.write('kdamonds/0/state', 'update_schemes_effective_quotas');
     const esz = Number(tree.read('kdamonds/0/contexts/0/schemes/0/quotas/effective_bytes'));
-    if (aggr <= 40 && aggr % 4 === 0) trajectory.push(esz >= 2 ** 63 ? 'max' : esz >= MiB ? `${(esz / MiB).toFixed(0)}M` : `${(esz / 1024).toFixed(0)}K`);
+    if (aggr <= 40 && aggr % 4 === 0)
+      trajectory.push(
+        esz >= 2 ** 63 ? 'max' : esz >= MiB ? `${(esz / MiB).toFixed(0)}M` : `${(esz / 1024).toFixed(0)}K`,
+      );
     if (reached < 0 && freeBp() >= GOAL_BP - 50) reached = aggr;
   }
-  return { tuner: name, 'aggregations to goal': reached < 0 ? '>300' : reached, 'final free bp': freeBp(), 'overshoot bp': freeBp() - GOAL_BP, 'esz every 4 aggregations': trajectory.join(' ') };
+  return {
+    tuner: name,
+    'aggregations to goal': reached < 0 ? '>300' : reached,
+    'final free bp': freeBp(),
+    'overshoot bp': freeBp() - GOAL_BP,
+    'esz every 4 aggregations': trajectory.join(' '),
+  };
 }
 
-console.log(`quota goal convergence: node_mem_free_bp ${GOAL_BP}, start ${10000 - 7500} bp free, 100 ms windows`);
+console.log(
+  `quota goal convergence: node_mem_free_bp ${GOAL_BP}, start ${10000 - 7500} bp free, 100 ms windows`,
+);
 console.table([
   run('consist', {}),
   run('consist, sz ≤ 16 MiB', { sz_bytes: 16 * MiB }),

@@ -15,7 +15,12 @@ const seconds = env === 'full' ? undefined : Number(env);
 const cases: { workload: string; setups: readonly EvalSetup[] }[] = [
   { workload: 'stairs', setups: DEFAULT_SETUPS },
   { workload: 'zigzag', setups: DEFAULT_SETUPS },
-  { workload: 'per-cpu', setups: ['page_table', 'page_fault', 'cpus:0', 'cpus:1', 'write_only:none', 'write_only:write'].map((s) => parseSetup(s)) },
+  {
+    workload: 'per-cpu',
+    setups: ['page_table', 'page_fault', 'cpus:0', 'cpus:1', 'write_only:none', 'write_only:write'].map((s) =>
+      parseSetup(s),
+    ),
+  },
 ];
 
 for (const c of cases) {
@@ -27,5 +32,7 @@ for (const c of cases) {
     durationUs: seconds === undefined ? undefined : seconds * 1e6,
   });
   console.log(formatEval(r));
-  console.log(`# wall time ${((performance.now() - t0) / 1000).toFixed(1)} s for ${(r.durationUs / 1e6).toFixed(1)} s virtual\n`);
+  console.log(
+    `# wall time ${((performance.now() - t0) / 1000).toFixed(1)} s for ${(r.durationUs / 1e6).toFixed(1)} s virtual\n`,
+  );
 }

@@ -43,7 +43,13 @@ for (const [k, gib] of [1, 1, 16, 256, 1024].entries()) {
     const m = new Machine({ memoryBytes: 4 * 2 ** 30 });
     const w = new Spread(gib * 2 ** 30);
     m.addWorkload(w);
-    const ctx = new DamonContext({ ops: 'vaddr', attrs: { minNrRegions: 1000, maxNrRegions: 1000 }, targets: [{ pid: w.pid! }], primitives: { pageTable: prim === 'page_table', pageFault: prim === 'page_fault' }, seed: 1 });
+    const ctx = new DamonContext({
+      ops: 'vaddr',
+      attrs: { minNrRegions: 1000, maxNrRegions: 1000 },
+      targets: [{ pid: w.pid! }],
+      primitives: { pageTable: prim === 'page_table', pageFault: prim === 'page_fault' },
+      seed: 1,
+    });
     attachMachine(ctx, m);
     let monitorMs = 0;
     let machineMs = 0;
@@ -69,9 +75,24 @@ for (const [k, gib] of [1, 1, 16, 256, 1024].entries()) {
     };
     runVirtual([ctx], env, 5_000_000); // 1000 samples
     const regions = ctx.targets[0]!.regions.length;
-    if (k > 0) rows.push([`${gib} GiB`, prim, String(ctx.passedSampleIntervals), String(regions), ((monitorMs * 1000) / ctx.passedSampleIntervals).toFixed(1), ((machineMs * 1000) / ctx.passedSampleIntervals).toFixed(1)]);
+    if (k > 0)
+      rows.push([
+        `${gib} GiB`,
+        prim,
+        String(ctx.passedSampleIntervals),
+        String(regions),
+        ((monitorMs * 1000) / ctx.passedSampleIntervals).toFixed(1),
+        ((machineMs * 1000) / ctx.passedSampleIntervals).toFixed(1),
+      ]);
   }
 }
-const head = ['address space', 'primitive', 'samples', 'regions at end', 'monitor us/sample', 'machine us/sample'];
+const head = [
+  'address space',
+  'primitive',
+  'samples',
+  'regions at end',
+  'monitor us/sample',
+  'machine us/sample',
+];
 const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
 for (const r of [head, ...rows]) console.log(r.map((c, i) => c.padStart(w[i]!)).join('  '));

@@ -52,7 +52,12 @@ export { LackeyDecoder, DEFAULT_INSTRUCTIONS_PER_SECOND } from './backends/trace
 export type { TraceBatch, TraceInfo } from './backends/trace/trace-batch.js';
 export { captureTrace } from './backends/trace/capture.js';
 export * from './interfaces/config/schema.js';
-export { ConfigError, parseKdamondsConfig, loadKdamondsConfig, parseSchemes } from './interfaces/config/load.js';
+export {
+  ConfigError,
+  parseKdamondsConfig,
+  loadKdamondsConfig,
+  parseSchemes,
+} from './interfaces/config/load.js';
 export { addMonitoringOptions, optionsToKdamonds, deduceTarget } from './interfaces/config/options.js';
 export type { MonitoringOptions, DeducedTarget } from './interfaces/config/options.js';
 export { kdamondsToJson } from './interfaces/config/serialize.js';
@@ -87,7 +92,12 @@ export { PerfSource, readPerfScriptFile } from './backends/live/perf-source.js';
 export { PerfScriptParser } from './backends/live/perf-script.js';
 export { LackeySource, readLackeyLog } from './backends/live/lackey-source.js';
 export { launchWithUffdHelper, uffdHelperPath } from './backends/live/uffd-helper.js';
-export { monitorReferencedBytes, recordLivePageFaults, recordLiveWriteOnly, samplingAddressesOf } from './backends/live/live-record.js';
+export {
+  monitorReferencedBytes,
+  recordLivePageFaults,
+  recordLiveWriteOnly,
+  samplingAddressesOf,
+} from './backends/live/live-record.js';
 export type { LiveRun, LivePageFaultOptions, LiveWriteOnlyOptions } from './backends/live/live-record.js';
 export { Machine } from './backends/sim/machine.js';
 export type { FrameInfo, MmapOptions, PteState, Workload } from './backends/sim/machine.js';
@@ -99,7 +109,13 @@ export { GroundTruth } from './backends/sim/ground-truth.js';
 export type { GroundTruthInterval, GroundTruthWindow, ViewCounts } from './backends/sim/ground-truth.js';
 export type { NodeStats } from './backends/sim/physical-memory.js';
 export type { MadviseAdvice } from './backends/sim/madvise.js';
-export { RECORD_FORMATS, recordHeader, recordKeyString, regionSize, snapshotTotalBytes } from './records/types.js';
+export {
+  RECORD_FORMATS,
+  recordHeader,
+  recordKeyString,
+  regionSize,
+  snapshotTotalBytes,
+} from './records/types.js';
 export type {
   DamonRecord,
   RecordFormat,
@@ -148,14 +164,26 @@ export { makeVaddrOps } from './ops/vaddr.js';
 export { makePaddrOps } from './ops/paddr.js';
 export { makeReportOps, REPORT_OPS_ID } from './ops/report-only.js';
 export type { ReportOpsOptions } from './ops/report-only.js';
-export { SimSession, loadSimWorkload, machineWithWorkload, DEFAULT_WORKLOAD } from './interfaces/session/sim-session.js';
+export {
+  SimSession,
+  loadSimWorkload,
+  machineWithWorkload,
+  DEFAULT_WORKLOAD,
+} from './interfaces/session/sim-session.js';
 export type { SimSessionOptions } from './interfaces/session/sim-session.js';
 export { contextFromConfig, contextsFromConfig, sampleFilterOf } from './interfaces/session/contexts.js';
 export { recordContext } from './interfaces/session/snapshot-recorder.js';
 export type { RecordContextOptions } from './interfaces/session/snapshot-recorder.js';
 export { runLiveSession } from './interfaces/session/live-session.js';
 export type { LiveSessionOptions, LiveSessionResult } from './interfaces/session/live-session.js';
-export { runEval, runEvalAsync, evalSteps, DEFAULT_SETUPS, DEFAULT_HOT_PERCENT, priceCounts } from './eval/eval.js';
+export {
+  runEval,
+  runEvalAsync,
+  evalSteps,
+  DEFAULT_SETUPS,
+  DEFAULT_HOT_PERCENT,
+  priceCounts,
+} from './eval/eval.js';
 export type { EvalOptions, EvalResult, EvalSetup, SetupResult } from './eval/eval.js';
 export { formatEval, evalToJson } from './eval/format.js';
 export { parseSetup } from './eval/setups.js';
@@ -166,8 +194,28 @@ export { SchemesEngine } from './schemes/engine.js';
 export type { SchemesEngineOptions, SchemesTrace, WalkFn } from './schemes/engine.js';
 export type { SchemesMetrics } from './schemes/metrics.js';
 export { commitScheme, commitSchemes, commitQuotaGoals } from './schemes/commit.js';
-export type { AccessPattern, DamosFilter, GoalTuner, MigrateDest, Quota, QuotaGoal, QuotaGoalMetric, SchemeSpec, SchemeStats, TriedRegion, WatermarkMetric, Watermarks } from './schemes/types.js';
-export { schemeHandlers, schemeSupportOf, checkActionSupported, SUPPORTED_ACTIONS, MemoryCgroups, MAJOR_FAULT_STALL_US } from './ops/actions/index.js';
+export type {
+  AccessPattern,
+  DamosFilter,
+  GoalTuner,
+  MigrateDest,
+  Quota,
+  QuotaGoal,
+  QuotaGoalMetric,
+  SchemeSpec,
+  SchemeStats,
+  TriedRegion,
+  WatermarkMetric,
+  Watermarks,
+} from './schemes/types.js';
+export {
+  schemeHandlers,
+  schemeSupportOf,
+  checkActionSupported,
+  SUPPORTED_ACTIONS,
+  MemoryCgroups,
+  MAJOR_FAULT_STALL_US,
+} from './ops/actions/index.js';
 export type { SchemeSupport, OpsKind } from './ops/actions/index.js';
 export { VirtualSysfs, normalizeSysfsPath } from './interfaces/sysfs/tree.js';
 export { SimHost } from './interfaces/sysfs/sim-host.js';

@@ -24,7 +24,14 @@ import { attachMachine, type ProtectionKind, type SimOpsCounts } from '../ops/si
 import { recordContext, type SnapshotSink } from '../interfaces/session/snapshot-recorder.js';
 import { yieldToEventLoop } from '../interfaces/session/progress.js';
 import type { MachineWorkload } from '../workloads/machine-view.js';
-import { addAccuracy, emptyAccuracy, summarize, windowAccuracy, type AccuracySummary, type TruthPages } from './metrics.js';
+import {
+  addAccuracy,
+  emptyAccuracy,
+  summarize,
+  windowAccuracy,
+  type AccuracySummary,
+  type TruthPages,
+} from './metrics.js';
 
 export interface EvalSetup {
   name: string;
@@ -50,7 +57,11 @@ export const DEFAULT_SETUPS: readonly EvalSetup[] = [
   { name: 'page_fault RFC (stale kept)', primitive: 'page_fault', staleFaults: 'keep' },
   { name: 'write-only PAGE_NONE', primitive: 'page_fault', protection: 'none', filters: WRITE_ONLY },
   { name: 'write-only write-protect', primitive: 'page_fault', protection: 'write', filters: WRITE_ONLY },
-  { name: 'page_fault cpu0', primitive: 'page_fault', filters: [{ type: 'cpumask', matching: true, allow: true, cpus: [0] }] },
+  {
+    name: 'page_fault cpu0',
+    primitive: 'page_fault',
+    filters: [{ type: 'cpumask', matching: true, allow: true, cpus: [0] }],
+  },
 ];
 
 /** Default hot threshold: a page is hot when accessed in at least half of a window's samples. */
@@ -105,7 +116,10 @@ function viewOf(s: EvalSetup): { view: Omit<GroundTruthView, 'name'>; writes: bo
   const view: { cpus?: number[]; tids?: number[] } = {};
   let writes = false;
   for (const f of s.filters ?? []) {
-    if (!f.allow || !f.matching) throw new Error(`eval: setup '${s.name}': only "allow" filters that match can be scored (no ground-truth view for the others)`);
+    if (!f.allow || !f.matching)
+      throw new Error(
+        `eval: setup '${s.name}': only "allow" filters that match can be scored (no ground-truth view for the others)`,
+      );
     if (f.type === 'write') writes = true;
     else if (f.type === 'cpumask') view.cpus = [...f.cpus];
     else view.tids = [...f.tids];
@@ -193,10 +207,14 @@ export function* evalSteps(o: EvalOptions): Generator<number, EvalResult> {
   if (setups.length === 0) throw new Error('eval: no setup to run');
   const sampleUs = o.attrs?.sampleInterval ?? 5000;
   const aggrUs = o.attrs?.aggrInterval ?? 100000;
-  if (aggrUs % sampleUs !== 0) throw new Error(`eval: the aggregation interval (${aggrUs} µs) must be a multiple of the sample interval (${sampleUs} µs)`);
+  if (aggrUs % sampleUs !== 0)
+    throw new Error(
+      `eval: the aggregation interval (${aggrUs} µs) must be a multiple of the sample interval (${sampleUs} µs)`,
+    );
   const samples = aggrUs / sampleUs;
   const hotPercent = o.hotPercent ?? DEFAULT_HOT_PERCENT;
-  if (!(hotPercent > 0 && hotPercent <= 100)) throw new Error(`eval: hot threshold must be in (0, 100] %, got ${hotPercent}`);
+  if (!(hotPercent > 0 && hotPercent <= 100))
+    throw new Error(`eval: hot threshold must be in (0, 100] %, got ${hotPercent}`);
   const hotThreshold = Math.max(1, Math.ceil((hotPercent * samples) / 100));
   const isolation = o.isolation ?? 'replica';
 
@@ -213,7 +231,10 @@ export function* evalSteps(o: EvalOptions): Generator<number, EvalResult> {
     }
     return byKey.get(key)!;
   });
-  const mconf: Partial<MachineConfig> = { ...o.machine, groundTruth: { intervalUs: sampleUs, windowUs: aggrUs, views } };
+  const mconf: Partial<MachineConfig> = {
+    ...o.machine,
+    groundTruth: { intervalUs: sampleUs, windowUs: aggrUs, views },
+  };
   const machines: { m: Machine; w: MachineWorkload }[] = [];
   const newMachine = () => {
     const m = new Machine(mconf);
@@ -228,7 +249,8 @@ export function* evalSteps(o: EvalOptions): Generator<number, EvalResult> {
     const { m, w } = shared ?? newMachine();
     const ops = s.ops ?? 'vaddr';
     const pid = ops === 'paddr' ? null : (w.mainPid ?? null);
-    if (ops === 'vaddr' && pid === null) throw new Error(`eval: workload '${w.name}' has no main process to monitor with vaddr`);
+    if (ops === 'vaddr' && pid === null)
+      throw new Error(`eval: workload '${w.name}' has no main process to monitor with vaddr`);
     const ctx = new DamonContext({
       ops,
       attrs: { sampleInterval: sampleUs, aggrInterval: aggrUs, ...o.attrs },
@@ -240,8 +262,19 @@ export function* evalSteps(o: EvalOptions): Generator<number, EvalResult> {
     const binding = attachMachine(ctx, m, { protection: s.protection, staleFaults: s.staleFaults });
     ctx.now = m.now;
     const lane: Lane = {
-      setup: s, machine: m, protection: binding.protection, counts: binding.counts, pid, ctx, viewIndex: viewIdx[i]!, writes: viewOf(s).writes,
-      truths: [], sum: emptyAccuracy(), wssRel: [], windows: 0, cpuMs: 0,
+      setup: s,
+      machine: m,
+      protection: binding.protection,
+      counts: binding.counts,
+      pid,
+      ctx,
+      viewIndex: viewIdx[i]!,
+      writes: viewOf(s).writes,
+      truths: [],
+      sum: emptyAccuracy(),
+      wssRel: [],
+      windows: 0,
+      cpuMs: 0,
     };
     m.groundTruth!.onWindow((gw) => lane.truths.push(gw));
     ctx.beginSample = timed(ctx.beginSample.bind(ctx), (ms) => (lane.cpuMs += ms));
@@ -255,7 +288,8 @@ export function* evalSteps(o: EvalOptions): Generator<number, EvalResult> {
       if (gw.index === 0) return; // warm-up: the first window's first sample checks nothing
       const acc = windowAccuracy(aw.targets[0]!.regions, truthPages(gw, lane), hotThreshold, ctx.addrUnit);
       addAccuracy(lane.sum, acc);
-      if (acc.trueWssBytes > 0) lane.wssRel.push(Math.abs(acc.estWssBytes - acc.trueWssBytes) / acc.trueWssBytes);
+      if (acc.trueWssBytes > 0)
+        lane.wssRel.push(Math.abs(acc.estWssBytes - acc.trueWssBytes) / acc.trueWssBytes);
       lane.windows++;
     });
     return lane;

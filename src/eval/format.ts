@@ -35,19 +35,26 @@ const COSTS: Column[] = [
 ];
 
 function setupTable(r: EvalResult, cols: Column[]): string {
-  return table(['setup', ...cols.map((c) => c[0])], r.setups.map((s) => [s.name, ...cols.map((c) => c[1](s))]));
+  return table(
+    ['setup', ...cols.map((c) => c[0])],
+    r.setups.map((s) => [s.name, ...cols.map((c) => c[1](s))]),
+  );
 }
 
 export function formatEval(r: EvalResult): string {
-  return [
-    `# workload ${r.workload}: ${(r.durationUs / 1e6).toFixed(1)} s virtual, sample ${r.sampleUs} us, aggr ${r.aggrUs} us, ` +
-      `hot = accessed in >= ${r.hotPercent}% of a window's samples, ${r.isolation} machines`,
-    '# accuracy (per aggregation window, against the ground truth; first window excluded)',
-    setupTable(r, ACCURACY),
-    '# costs (what each monitor did on the machine; overhead priced by the machine cost model)' +
-      (r.isolation === 'shared' ? "\n# (shared machine: stale faults include the faults of the other setups' protections)" : ''),
-    setupTable(r, COSTS),
-  ].join('\n') + '\n';
+  return (
+    [
+      `# workload ${r.workload}: ${(r.durationUs / 1e6).toFixed(1)} s virtual, sample ${r.sampleUs} us, aggr ${r.aggrUs} us, ` +
+        `hot = accessed in >= ${r.hotPercent}% of a window's samples, ${r.isolation} machines`,
+      '# accuracy (per aggregation window, against the ground truth; first window excluded)',
+      setupTable(r, ACCURACY),
+      '# costs (what each monitor did on the machine; overhead priced by the machine cost model)' +
+        (r.isolation === 'shared'
+          ? "\n# (shared machine: stale faults include the faults of the other setups' protections)"
+          : ''),
+      setupTable(r, COSTS),
+    ].join('\n') + '\n'
+  );
 }
 
 /** JSON of the result (numbers as they are; filters in the core's shape). */

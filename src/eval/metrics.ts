@@ -45,7 +45,12 @@ export interface WindowAccuracy {
   trueWssBytes: number;
 }
 
-export function windowAccuracy(regions: RegionsView, truth: TruthPages, hotThreshold: number, addrUnit = 1): WindowAccuracy {
+export function windowAccuracy(
+  regions: RegionsView,
+  truth: TruthPages,
+  hotThreshold: number,
+  addrUnit = 1,
+): WindowAccuracy {
   const a: WindowAccuracy = {
     absErrBytes: 0,
     monitoredBytes: 0,
@@ -99,7 +104,11 @@ export function addAccuracy(into: WindowAccuracy, w: WindowAccuracy): void {
 }
 
 export function emptyAccuracy(): WindowAccuracy {
-  return windowAccuracy({ length: 0, start: [], end: [], nrAccesses: [] }, { length: 0, page: [], count: [] }, 1);
+  return windowAccuracy(
+    { length: 0, start: [], end: [], nrAccesses: [] },
+    { length: 0, page: [], count: [] },
+    1,
+  );
 }
 
 export interface AccuracySummary {
@@ -114,12 +123,18 @@ export interface AccuracySummary {
   wssErrPct: number;
 }
 
-export function summarize(sum: WindowAccuracy, samplesPerWindow: number, wssRelErrs: readonly number[]): AccuracySummary {
-  const precision = sum.predHotBytes > 0 ? sum.truePosBytes / sum.predHotBytes : sum.trueHotBytes === 0 ? 1 : 0;
+export function summarize(
+  sum: WindowAccuracy,
+  samplesPerWindow: number,
+  wssRelErrs: readonly number[],
+): AccuracySummary {
+  const precision =
+    sum.predHotBytes > 0 ? sum.truePosBytes / sum.predHotBytes : sum.trueHotBytes === 0 ? 1 : 0;
   const recall = sum.trueHotBytes > 0 ? sum.truePosBytes / sum.trueHotBytes : 1;
   return {
     maePct: sum.monitoredBytes > 0 ? (100 * sum.absErrBytes) / sum.monitoredBytes / samplesPerWindow : 0,
-    maeTouchedPct: sum.touchedBytes > 0 ? (100 * sum.absErrTouchedBytes) / sum.touchedBytes / samplesPerWindow : 0,
+    maeTouchedPct:
+      sum.touchedBytes > 0 ? (100 * sum.absErrTouchedBytes) / sum.touchedBytes / samplesPerWindow : 0,
     precision,
     recall,
     f1: precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : 0,

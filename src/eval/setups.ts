@@ -15,18 +15,37 @@ export function parseSetup(text: string, option = '--setups'): EvalSetup {
   switch (what) {
     case 'page_table':
     case 'page_fault':
-      if (what === 'page_fault' && arg === 'rfc') return { name: text, primitive: what, staleFaults: 'keep', ...ops };
+      if (what === 'page_fault' && arg === 'rfc')
+        return { name: text, primitive: what, staleFaults: 'keep', ...ops };
       if (arg !== undefined) break;
       return { name: text, primitive: what, ...ops };
     case 'write_only':
       if (arg !== 'none' && arg !== 'write') break;
-      return { name: text, primitive: 'page_fault', protection: arg, filters: [{ type: 'write', matching: true, allow: true }], ...ops };
+      return {
+        name: text,
+        primitive: 'page_fault',
+        protection: arg,
+        filters: [{ type: 'write', matching: true, allow: true }],
+        ...ops,
+      };
     case 'cpus':
       if (!arg) break;
-      return { name: text, primitive: 'page_fault', filters: [{ type: 'cpumask', matching: true, allow: true, cpus: parseIdList(option, arg) }], ...ops };
+      return {
+        name: text,
+        primitive: 'page_fault',
+        filters: [{ type: 'cpumask', matching: true, allow: true, cpus: parseIdList(option, arg) }],
+        ...ops,
+      };
     case 'tids':
       if (!arg) break;
-      return { name: text, primitive: 'page_fault', filters: [{ type: 'threads', matching: true, allow: true, tids: parseIdList(option, arg) }], ...ops };
+      return {
+        name: text,
+        primitive: 'page_fault',
+        filters: [{ type: 'threads', matching: true, allow: true, tids: parseIdList(option, arg) }],
+        ...ops,
+      };
   }
-  throw new Error(`${option}: unknown setup "${text}" (expected [paddr:]page_table, page_fault, page_fault:rfc, write_only:none, write_only:write, cpus:LIST or tids:LIST)`);
+  throw new Error(
+    `${option}: unknown setup "${text}" (expected [paddr:]page_table, page_fault, page_fault:rfc, write_only:none, write_only:write, cpus:LIST or tids:LIST)`,
+  );
 }

@@ -24,7 +24,10 @@ export function makePaddrOps(): OperationsSet {
       const u = ctx.addrUnit;
       b.samplingPages?.clear();
       for (const t of ctx.targets) {
-        if (ctx.primitives.pageFault) pickSamplingAddrs(ctx, t, (a) => protectSampling(b, a * u, () => m.protectPhys(a * u, b.protection)));
+        if (ctx.primitives.pageFault)
+          pickSamplingAddrs(ctx, t, (a) =>
+            protectSampling(b, a * u, () => m.protectPhys(a * u, b.protection)),
+          );
         else
           pickSamplingAddrs(ctx, t, (a) => {
             b.counts.mkold++;

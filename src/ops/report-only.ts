@@ -40,7 +40,8 @@ export function makeReportOps(o: ReportOpsOptions = {}): OperationsSet {
     ops.init = (ctx) => ctx.targets.forEach((t) => layout(ctx, t, true));
     ops.update = (ctx) => ctx.targets.forEach((t) => layout(ctx, t, false));
   }
-  if (o.sampling) ops.prepareAccessChecks = (ctx) => ctx.targets.forEach((t) => pickSamplingAddrs(ctx, t, () => undefined));
+  if (o.sampling)
+    ops.prepareAccessChecks = (ctx) => ctx.targets.forEach((t) => pickSamplingAddrs(ctx, t, () => undefined));
   if (o.alive) {
     const alive = o.alive;
     ops.targetValid = (_ctx, t) => t.pid === null || alive(t.pid);

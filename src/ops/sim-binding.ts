@@ -77,7 +77,11 @@ export function isWriteOnlyView(filters: readonly SampleFilter[]): boolean {
  * DAMON protection faults: every fault is reported to every subscribed context, as the RFC's global
  * report buffer does; the core's filters and region lookup decide what counts.
  */
-export function attachMachine(ctx: AttachableContext, machine: Machine, opts: SimOpsOptions = {}): SimBinding {
+export function attachMachine(
+  ctx: AttachableContext,
+  machine: Machine,
+  opts: SimOpsOptions = {},
+): SimBinding {
   if (bindings.has(ctx)) throw new Error('attachMachine: the context is already bound to a machine');
   const protection = opts.protection ?? (isWriteOnlyView(ctx.sampleFilters) ? 'write' : 'none');
   const keepStale = opts.staleFaults === 'keep';
@@ -117,7 +121,10 @@ export function detachMachine(ctx: OpsContext): void {
 
 export function simBindingOf(ctx: OpsContext): SimBinding {
   const b = bindings.get(ctx);
-  if (!b) throw new Error('simulated operations set: the context is not bound to a machine (call attachMachine(ctx, machine) first)');
+  if (!b)
+    throw new Error(
+      'simulated operations set: the context is not bound to a machine (call attachMachine(ctx, machine) first)',
+    );
   return b;
 }
 

@@ -10,12 +10,17 @@ import { detachMachine, protectSampling, simBindingOf } from './sim-binding.js';
 import { checkYoung, pickSamplingAddrs } from './sampling.js';
 
 function pidOf(t: TargetView): number {
-  if (t.pid === null) throw new Error('vaddr: a target has no pid (virtual address monitoring needs a process)');
+  if (t.pid === null)
+    throw new Error('vaddr: a target has no pid (virtual address monitoring needs a process)');
   return t.pid;
 }
 
 /** damon_va_three_regions + damon_set_regions; a target whose VMAs give no two gaps is skipped, as the kernel does. */
-function setThreeRegions(ctx: OpsContext, t: TargetView, m: { vmas(pid: number): { start: number; end: number }[] }): void {
+function setThreeRegions(
+  ctx: OpsContext,
+  t: TargetView,
+  m: { vmas(pid: number): { start: number; end: number }[] },
+): void {
   const vmas = m.vmas(pidOf(t));
   if (vmas.length === 0) return;
   let three;
@@ -39,7 +44,8 @@ export function makeVaddrOps(id: 'vaddr' | 'fvaddr'): OperationsSet {
       for (const t of ctx.targets) {
         const pid = pidOf(t);
         if (!m.processAlive(pid)) continue;
-        if (fault) pickSamplingAddrs(ctx, t, (a) => protectSampling(b, a, () => m.protect(pid, a, b.protection)));
+        if (fault)
+          pickSamplingAddrs(ctx, t, (a) => protectSampling(b, a, () => m.protect(pid, a, b.protection)));
         else
           pickSamplingAddrs(ctx, t, (a) => {
             b.counts.mkold++;
@@ -55,7 +61,13 @@ export function makeVaddrOps(id: 'vaddr' | 'fvaddr'): OperationsSet {
         const pid = pidOf(t);
         // A process that is gone: every region counts as not accessed.
         const alive = m.processAlive(pid);
-        const nr = checkYoung(ctx, t, alive ? (a) => (b.counts.youngChecks++, m.young(pid, a)) : () => ({ young: false, folioSize: 4096 }));
+        const nr = checkYoung(
+          ctx,
+          t,
+          alive
+            ? (a) => (b.counts.youngChecks++, m.young(pid, a))
+            : () => ({ young: false, folioSize: 4096 }),
+        );
         if (nr > max) max = nr;
       }
       return max;

@@ -11,7 +11,12 @@ export function commitQuotaGoal(dst: QuotaGoal, src: QuotaGoal): void {
   dst.metric = src.metric;
   dst.targetValue = src.targetValue;
   if (src.metric === 'user_input') dst.currentValue = src.currentValue;
-  if (src.metric === 'node_mem_used_bp' || src.metric === 'node_mem_free_bp' || src.metric === 'node_eligible_mem_bp') dst.nid = src.nid;
+  if (
+    src.metric === 'node_mem_used_bp' ||
+    src.metric === 'node_mem_free_bp' ||
+    src.metric === 'node_eligible_mem_bp'
+  )
+    dst.nid = src.nid;
   if (src.metric === 'node_memcg_used_bp' || src.metric === 'node_memcg_free_bp') {
     dst.nid = src.nid;
     dst.memcgPath = src.memcgPath;

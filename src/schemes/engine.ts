@@ -18,11 +18,25 @@ import type { SchemeSpec, TriedRegion } from './types.js';
 import { activationWaitUs } from './watermarks.js';
 
 /** damos_walk callback: a region the scheme's action was just tried on. */
-export type WalkFn = (target: TargetView, regionIndex: number, scheme: Scheme, schemeIndex: number, szFilterPassed: number) => void;
+export type WalkFn = (
+  target: TargetView,
+  regionIndex: number,
+  scheme: Scheme,
+  schemeIndex: number,
+  szFilterPassed: number,
+) => void;
 
 /** Optional tracepoint-like observers (damos_before_apply, damos_esz, damos_stat_after_apply_interval). */
 export interface SchemesTrace {
-  beforeApply?(schemeIdx: number, targetIdx: number, start: number, end: number, nrAccesses: number, age: number, nrRegions: number): void;
+  beforeApply?(
+    schemeIdx: number,
+    targetIdx: number,
+    start: number,
+    end: number,
+    nrAccesses: number,
+    age: number,
+    nrRegions: number,
+  ): void;
   esz?(schemeIdx: number, esz: number): void;
   statAfterApplyInterval?(schemeIdx: number, s: Scheme): void;
 }
@@ -277,7 +291,15 @@ export class SchemesEngine {
       if (tried) {
         // As the kernel, `sz` stays the size before an addr filter's split: that is what is charged.
         if (coreFilterOut(ctx, t, i, s)) return;
-        this.trace?.beforeApply?.(si, ti, r.start[i]!, r.end[i]!, ctx.nrAccessesMvsum(t, i), r.age[i]!, r.length);
+        this.trace?.beforeApply?.(
+          si,
+          ti,
+          r.start[i]!,
+          r.end[i]!,
+          ctx.nrAccessesMvsum(t, i),
+          r.age[i]!,
+          r.length,
+        );
         const clock = this.metrics ? () => this.metrics!.actionClockNs() : hrNs;
         const begin = clock();
         const res = ctx.ops.applyScheme(ctx, t, i, s as never);

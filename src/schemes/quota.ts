@@ -14,7 +14,12 @@ import { coreFilterOut } from './filters.js';
 const PAGE_SIZE = 4096;
 
 /** damos_set_quota_goal_current_value: measures the goal's metric now. */
-export function goalCurrentValue(g: QuotaGoal, ctx: DamonContext, s: Scheme, metrics: SchemesMetrics | undefined): number {
+export function goalCurrentValue(
+  g: QuotaGoal,
+  ctx: DamonContext,
+  s: Scheme,
+  metrics: SchemesMetrics | undefined,
+): number {
   switch (g.metric) {
     case 'user_input':
       return g.currentValue;
@@ -42,7 +47,12 @@ export function goalCurrentValue(g: QuotaGoal, ctx: DamonContext, s: Scheme, met
 }
 
 /** node_eligible_mem_bp: bytes of pattern-matching regions on node nid × 10000 / all matching bytes. */
-function nodeEligibleMemBp(ctx: DamonContext, s: Scheme, nid: number, metrics: SchemesMetrics | undefined): number {
+function nodeEligibleMemBp(
+  ctx: DamonContext,
+  s: Scheme,
+  nid: number,
+  metrics: SchemesMetrics | undefined,
+): number {
   let total = 0;
   let onNode = 0;
   for (const t of ctx.targets) {
@@ -58,7 +68,12 @@ function nodeEligibleMemBp(ctx: DamonContext, s: Scheme, nid: number, metrics: S
 }
 
 /** damos_quota_score: the highest current/target ratio in bp over the goals ("least aggressive"). */
-export function quotaScore(q: Quota, ctx: DamonContext, s: Scheme, metrics: SchemesMetrics | undefined): number {
+export function quotaScore(
+  q: Quota,
+  ctx: DamonContext,
+  s: Scheme,
+  metrics: SchemesMetrics | undefined,
+): number {
   let highest = 0;
   for (const g of q.goals) {
     const cur = goalCurrentValue(g, ctx, s, metrics);
@@ -71,7 +86,12 @@ export function quotaScore(q: Quota, ctx: DamonContext, s: Scheme, metrics: Sche
 }
 
 /** damos_set_effective_quota. */
-export function setEffectiveQuota(q: Quota, ctx: DamonContext, s: Scheme, metrics: SchemesMetrics | undefined): void {
+export function setEffectiveQuota(
+  q: Quota,
+  ctx: DamonContext,
+  s: Scheme,
+  metrics: SchemesMetrics | undefined,
+): void {
   if (!q.ms && q.goals.length === 0) {
     q.esz = q.sz;
     return;
@@ -109,7 +129,12 @@ export function chargeQuota(q: Quota, sz: number, applied: number): void {
  * quota), then sets min_score so that the highest-scored regions fill the effective quota.
  * Returns whether the effective quota changed (the damos_esz trace condition).
  */
-export function adjustQuota(ctx: DamonContext, s: Scheme, metrics: SchemesMetrics | undefined, histogram: Float64Array): boolean {
+export function adjustQuota(
+  ctx: DamonContext,
+  s: Scheme,
+  metrics: SchemesMetrics | undefined,
+  histogram: Float64Array,
+): boolean {
   const q = s.quota;
   if (!q.ms && !q.sz && q.goals.length === 0) return false;
   const before = q.esz;

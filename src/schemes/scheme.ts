@@ -30,12 +30,27 @@ function nonNegInt(v: number, where: string): number {
 }
 
 export function zeroStats(): SchemeStats {
-  return { nrTried: 0, szTried: 0, nrApplied: 0, szApplied: 0, szOpsFilterPassed: 0, qtExceeds: 0, nrSnapshots: 0 };
+  return {
+    nrTried: 0,
+    szTried: 0,
+    nrApplied: 0,
+    szApplied: 0,
+    szOpsFilterPassed: 0,
+    qtExceeds: 0,
+    nrSnapshots: 0,
+  };
 }
 
 /** A pattern matching every region (damo's default; the kernel's sysfs default is all zeros). */
 export function matchAllPattern(): AccessPattern {
-  return { minSz: 0, maxSz: ULONG_MAX, minNrAccesses: 0, maxNrAccesses: UINT_MAX, minAge: 0, maxAge: UINT_MAX };
+  return {
+    minSz: 0,
+    maxSz: ULONG_MAX,
+    minNrAccesses: 0,
+    maxNrAccesses: UINT_MAX,
+    minAge: 0,
+    maxAge: UINT_MAX,
+  };
 }
 
 export class Scheme {
@@ -103,7 +118,9 @@ export class Scheme {
       minScore: 0,
     };
     if (this.quota.goalTuner !== 'consist' && this.quota.goalTuner !== 'temporal')
-      throw einval(`${where}.quota.goalTuner: expected consist or temporal, got '${String(this.quota.goalTuner)}'`);
+      throw einval(
+        `${where}.quota.goalTuner: expected consist or temporal, got '${String(this.quota.goalTuner)}'`,
+      );
     const w = spec.watermarks ?? {};
     this.wmarks = {
       metric: w.metric ?? 'none',
@@ -115,21 +132,32 @@ export class Scheme {
       nextCheckUs: 0,
     };
     if (this.wmarks.metric !== 'none' && this.wmarks.metric !== 'free_mem_rate')
-      throw einval(`${where}.watermarks.metric: expected none or free_mem_rate, got '${String(this.wmarks.metric)}'`);
+      throw einval(
+        `${where}.watermarks.metric: expected none or free_mem_rate, got '${String(this.wmarks.metric)}'`,
+      );
     const filters = spec.filters ?? [];
     filters.forEach((f, i) => {
       const known = [...CORE_FILTER_TYPES, ...OPS_FILTER_TYPES] as readonly string[];
-      if (!known.includes(f.type)) throw einval(`${where}.filters[${i}].type: unknown filter type '${f.type}'`);
-      if (f.type === 'addr' && !(Number.isInteger(f.addrStart) && Number.isInteger(f.addrEnd) && f.addrStart! <= f.addrEnd!))
+      if (!known.includes(f.type))
+        throw einval(`${where}.filters[${i}].type: unknown filter type '${f.type}'`);
+      if (
+        f.type === 'addr' &&
+        !(Number.isInteger(f.addrStart) && Number.isInteger(f.addrEnd) && f.addrStart! <= f.addrEnd!)
+      )
         throw einval(`${where}.filters[${i}]: addr filter needs addrStart <= addrEnd`);
-      if (f.type === 'target' && !Number.isInteger(f.targetIdx)) throw einval(`${where}.filters[${i}]: target filter needs targetIdx`);
+      if (f.type === 'target' && !Number.isInteger(f.targetIdx))
+        throw einval(`${where}.filters[${i}]: target filter needs targetIdx`);
     });
     // The kernel keeps core and ops filters on separate lists (core ones are evaluated first).
     this.coreFilters = filters.filter(isCore).map((f) => ({ ...f }));
     this.opsFilters = filters.filter((f) => !isCore(f)).map((f) => ({ ...f }));
     this.targetNid = spec.targetNid ?? -1;
-    if (!Number.isInteger(this.targetNid) || this.targetNid < -1) throw einval(`${where}.targetNid: expected -1 or a node id, got ${this.targetNid}`);
-    this.dests = (spec.dests ?? []).map((d, i) => ({ nid: nonNegInt(d.nid, `${where}.dests[${i}].nid`), weight: nonNegInt(d.weight, `${where}.dests[${i}].weight`) }));
+    if (!Number.isInteger(this.targetNid) || this.targetNid < -1)
+      throw einval(`${where}.targetNid: expected -1 or a node id, got ${this.targetNid}`);
+    this.dests = (spec.dests ?? []).map((d, i) => ({
+      nid: nonNegInt(d.nid, `${where}.dests[${i}].nid`),
+      weight: nonNegInt(d.weight, `${where}.dests[${i}].weight`),
+    }));
     this.maxNrSnapshots = nonNegInt(spec.maxNrSnapshots ?? 0, `${where}.maxNrSnapshots`);
     this.setFiltersDefaultReject();
   }

@@ -6,8 +6,17 @@
 import type { TargetView } from '../core/types.js';
 
 export const DAMOS_ACTIONS = [
-  'willneed', 'cold', 'pageout', 'hugepage', 'nohugepage', 'collapse', 'lru_prio', 'lru_deprio',
-  'migrate_hot', 'migrate_cold', 'stat',
+  'willneed',
+  'cold',
+  'pageout',
+  'hugepage',
+  'nohugepage',
+  'collapse',
+  'lru_prio',
+  'lru_deprio',
+  'migrate_hot',
+  'migrate_cold',
+  'stat',
 ] as const;
 export type DamosAction = (typeof DAMOS_ACTIONS)[number];
 
@@ -17,8 +26,15 @@ export const OPS_FILTER_TYPES = ['anon', 'active', 'memcg', 'young', 'hugepage_s
 export type DamosFilterType = (typeof CORE_FILTER_TYPES)[number] | (typeof OPS_FILTER_TYPES)[number];
 
 export const QUOTA_GOAL_METRICS = [
-  'user_input', 'some_mem_psi_us', 'node_mem_used_bp', 'node_mem_free_bp', 'node_memcg_used_bp',
-  'node_memcg_free_bp', 'active_mem_bp', 'inactive_mem_bp', 'node_eligible_mem_bp',
+  'user_input',
+  'some_mem_psi_us',
+  'node_mem_used_bp',
+  'node_mem_free_bp',
+  'node_memcg_used_bp',
+  'node_memcg_free_bp',
+  'active_mem_bp',
+  'inactive_mem_bp',
+  'node_eligible_mem_bp',
 ] as const;
 export type QuotaGoalMetric = (typeof QUOTA_GOAL_METRICS)[number];
 
@@ -137,7 +153,9 @@ export interface SchemeSpec {
   action: DamosAction;
   pattern?: Partial<AccessPattern>;
   applyIntervalUs?: number;
-  quota?: Partial<Pick<Quota, 'ms' | 'sz' | 'resetIntervalMs' | 'goalTuner' | 'failChargeNum' | 'failChargeDenom'>> & {
+  quota?: Partial<
+    Pick<Quota, 'ms' | 'sz' | 'resetIntervalMs' | 'goalTuner' | 'failChargeNum' | 'failChargeDenom'>
+  > & {
     weights?: Partial<QuotaWeights>;
     goals?: (Partial<QuotaGoal> & { metric: QuotaGoalMetric; targetValue: number })[];
   };

@@ -9,7 +9,10 @@ beforeAll(ensureBuilt, 120_000);
 
 describe('damon-ts demo (built bin)', () => {
   it('prints heatmaps, wss percentiles and accuracy; writes the record and the image', async () => {
-    const r = run(['demo', '--workload', cfg, '--duration', '1', '-o', 'demo.data', '--heatmap', 'hm.png'], dir);
+    const r = run(
+      ['demo', '--workload', cfg, '--duration', '1', '-o', 'demo.data', '--heatmap', 'hm.png'],
+      dir,
+    );
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/## heatmap of kdamond 0: page_table/);

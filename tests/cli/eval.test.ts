@@ -6,7 +6,18 @@ beforeAll(ensureBuilt, 120_000);
 
 describe('damon-ts eval (built bin)', () => {
   it('prints a JSON result with one entry per setup', () => {
-    const r = run(['eval', '--workload', cfg, '--duration', '1', '--setups', 'page_table,page_fault,cpus:0', '--accesses_per_second', '1000000', '--json']);
+    const r = run([
+      'eval',
+      '--workload',
+      cfg,
+      '--duration',
+      '1',
+      '--setups',
+      'page_table,page_fault,cpus:0',
+      '--accesses_per_second',
+      '1000000',
+      '--json',
+    ]);
     expect(r.code).toBe(0);
     const j = JSON.parse(r.stdout);
     expect(j.setups.map((s: { name: string }) => s.name)).toEqual(['page_table', 'page_fault', 'cpus:0']);
@@ -15,7 +26,17 @@ describe('damon-ts eval (built bin)', () => {
   });
 
   it('prints the table; bad setups are usage errors', () => {
-    const r = run(['eval', '--workload', cfg, '--duration', '0.3', '--setups', 'page_fault', '--accesses_per_second', '1000000']);
+    const r = run([
+      'eval',
+      '--workload',
+      cfg,
+      '--duration',
+      '0.3',
+      '--setups',
+      'page_fault',
+      '--accesses_per_second',
+      '1000000',
+    ]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/# accuracy/);
     expect(r.stdout).toMatch(/# costs/);

@@ -11,7 +11,8 @@ function whyNot(): string | null {
   if (!existsSync(admin)) return 'no DAMON sysfs interface';
   const n = Number(readFileSync(join(admin, 'nr_kdamonds'), 'utf8'));
   for (let i = 0; i < n; i++) {
-    if (readFileSync(join(admin, String(i), 'state'), 'utf8').trim() === 'on') return `kdamond ${i} is already running (not ours; record would need --force)`;
+    if (readFileSync(join(admin, String(i), 'state'), 'utf8').trim() === 'on')
+      return `kdamond ${i} is already running (not ours; record would need --force)`;
   }
   return null;
 }

@@ -17,7 +17,12 @@ describe('damon-ts record (built bin) on the simulated machine', () => {
     expect(readFileSync(out).subarray(0, 2)).toEqual(Buffer.from([0x78, 0x9c])); // json_compressed
     const recs = await readRecords(out);
     expect(recs.length).toBe(1);
-    expect(recs[0]).toMatchObject({ kdamond_idx: 0, context_idx: 0, target_id: 0, data_source: 'damon-ts sim vaddr page_table' });
+    expect(recs[0]).toMatchObject({
+      kdamond_idx: 0,
+      context_idx: 0,
+      target_id: 0,
+      data_source: 'damon-ts sim vaddr page_table',
+    });
     expect(recs[0]!.snapshots.length).toBe(5);
     expect(recs[0]!.snapshots.some((s) => s.regions.some((x) => x.nr_accesses.samples > 0))).toBe(true);
   });
@@ -34,7 +39,24 @@ describe('damon-ts record (built bin) on the simulated machine', () => {
   it('page_fault write-only on paddr ranges, json output, with the breakdown fields', async () => {
     const out = join(dir, 'b.data');
     // the machine hands out low frames first: the workload lives in the first MiB
-    const r = run(['record', '--workload', cfg, '--timeout', '1', '--ops', 'paddr', '-r', '0-1048576', '--sample_primitives', 'page_fault', '--exp_ops_write_only', '--output_type', 'json', '-o', out]);
+    const r = run([
+      'record',
+      '--workload',
+      cfg,
+      '--timeout',
+      '1',
+      '--ops',
+      'paddr',
+      '-r',
+      '0-1048576',
+      '--sample_primitives',
+      'page_fault',
+      '--exp_ops_write_only',
+      '--output_type',
+      'json',
+      '-o',
+      out,
+    ]);
     expect(r.code).toBe(0);
     expect(readFileSync(out, 'utf8').startsWith('[')).toBe(true);
     const [rec] = await readRecords(out);
@@ -68,7 +90,9 @@ describe('damon-ts record (built bin) on the simulated machine', () => {
     const later = rec!.snapshots.slice(12);
     const hot = later.flatMap((s) => s.regions.filter((x) => x.start <= 0x10000000 && 0x10000000 < x.end));
     expect(hot.length).toBe(later.length);
-    expect(hot.some((x) => x.nr_accesses.samples > 0 && x.damon_ts!.writes === x.nr_accesses.samples)).toBe(true);
+    expect(hot.some((x) => x.nr_accesses.samples > 0 && x.damon_ts!.writes === x.nr_accesses.samples)).toBe(
+      true,
+    );
   });
 
   it('usage errors exit 2, failures exit 1 with the reason', () => {

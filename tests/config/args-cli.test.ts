@@ -13,12 +13,30 @@ const iomem = join(tmp, 'iomem');
 writeFileSync(iomem, '00001000-0009fbff : System RAM\n100000000-63fffffff : System RAM\n');
 
 function cli(...args: string[]) {
-  return spawnSync(process.execPath, ['--import', 'tsx', 'src/interfaces/cli/main.ts', ...args], { cwd: repo, encoding: 'utf8', timeout: 30000 });
+  return spawnSync(process.execPath, ['--import', 'tsx', 'src/interfaces/cli/main.ts', ...args], {
+    cwd: repo,
+    encoding: 'utf8',
+    timeout: 30000,
+  });
 }
 
 describe('damon-ts args damon', () => {
   it('prints the full configuration as JSON that reads back to the same configuration', () => {
-    const r = cli('args', 'damon', '--format', 'json', '--iomem', iomem, '-s', '10ms', '--damos_action', 'pageout', '--damos_age', '5s', 'max');
+    const r = cli(
+      'args',
+      'damon',
+      '--format',
+      'json',
+      '--iomem',
+      iomem,
+      '-s',
+      '10ms',
+      '--damos_action',
+      'pageout',
+      '--damos_age',
+      '5s',
+      'max',
+    );
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     const cfg = parseKdamondsConfig(JSON.parse(r.stdout));
@@ -32,7 +50,14 @@ describe('damon-ts args damon', () => {
     const r = cli('args', 'damon', '--iomem', iomem, '-a', 'later');
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/-a\/--aggr: expected a time/);
-    const bad = cli('args', 'damon', '--iomem', iomem, '--kdamonds', '{"kdamonds":[{"contexts":[{"intervals":{"aggr_us":"x"}}]}]}');
+    const bad = cli(
+      'args',
+      'damon',
+      '--iomem',
+      iomem,
+      '--kdamonds',
+      '{"kdamonds":[{"contexts":[{"intervals":{"aggr_us":"x"}}]}]}',
+    );
     expect(bad.status).toBe(1);
     expect(bad.stderr).toMatch(/kdamonds\[0\]\.contexts\[0\]\.intervals\.aggr_us: expected a time/);
   });

@@ -1,6 +1,16 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { U64_MAX, UnitError, textToBp, textToBytes, textToMs, textToNr, textToPercent, textToPermil, textToUs } from '../../src/interfaces/config/units.js';
+import {
+  U64_MAX,
+  UnitError,
+  textToBp,
+  textToBytes,
+  textToMs,
+  textToNr,
+  textToPercent,
+  textToPermil,
+  textToUs,
+} from '../../src/interfaces/config/units.js';
 
 describe('configuration units (damo text_to_*)', () => {
   it('parses damo unit strings and plain numbers', () => {
@@ -36,16 +46,34 @@ describe('configuration units (damo text_to_*)', () => {
   });
 
   it('byte counts with binary units round trip (property)', () => {
-    const units = [['B', 1], ['KiB', 2 ** 10], ['MiB', 2 ** 20], ['GiB', 2 ** 30], ['K', 2 ** 10], ['MB', 2 ** 20]] as const;
-    fc.assert(fc.property(fc.integer({ min: 0, max: 2 ** 20 }), fc.constantFrom(...units), fc.boolean(), (n, [u, mult], space) => {
-      expect(textToBytes(`${n}${space ? ' ' : ''}${u}`)).toBe(n * mult);
-    }), { seed: 42 });
+    const units = [
+      ['B', 1],
+      ['KiB', 2 ** 10],
+      ['MiB', 2 ** 20],
+      ['GiB', 2 ** 30],
+      ['K', 2 ** 10],
+      ['MB', 2 ** 20],
+    ] as const;
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 2 ** 20 }),
+        fc.constantFrom(...units),
+        fc.boolean(),
+        (n, [u, mult], space) => {
+          expect(textToBytes(`${n}${space ? ' ' : ''}${u}`)).toBe(n * mult);
+        },
+      ),
+      { seed: 42 },
+    );
   });
 
   it('times with units are floored to whole µs (property)', () => {
-    fc.assert(fc.property(fc.integer({ min: 0, max: 10 ** 9 }), (ns) => {
-      expect(textToUs(`${ns} ns`)).toBe(Math.floor(ns / 1000));
-      expect(textToUs(`${ns} ms`)).toBe(ns * 1000);
-    }), { seed: 7 });
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 10 ** 9 }), (ns) => {
+        expect(textToUs(`${ns} ns`)).toBe(Math.floor(ns / 1000));
+        expect(textToUs(`${ns} ms`)).toBe(ns * 1000);
+      }),
+      { seed: 7 },
+    );
   });
 });

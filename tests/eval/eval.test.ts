@@ -87,18 +87,37 @@ describe('eval on a small hot set', () => {
 
 describe('eval options', () => {
   it('shared isolation runs every setup on one machine', () => {
-    const r = runEval({ workload, machine, setups: [parseSetup('page_table'), parseSetup('page_fault')], isolation: 'shared', durationUs: 500_000 });
+    const r = runEval({
+      workload,
+      machine,
+      setups: [parseSetup('page_table'), parseSetup('page_fault')],
+      isolation: 'shared',
+      durationUs: 500_000,
+    });
     expect(r.isolation).toBe('shared');
     expect(r.setups[0]!.machineCosts).toEqual(r.setups[1]!.machineCosts);
   });
 
   it('parses setup names and rejects unknown ones', () => {
-    expect(parseSetup('paddr:cpus:0-1')).toEqual({ name: 'paddr:cpus:0-1', ops: 'paddr', primitive: 'page_fault', filters: [{ type: 'cpumask', matching: true, allow: true, cpus: [0, 1] }] });
+    expect(parseSetup('paddr:cpus:0-1')).toEqual({
+      name: 'paddr:cpus:0-1',
+      ops: 'paddr',
+      primitive: 'page_fault',
+      filters: [{ type: 'cpumask', matching: true, allow: true, cpus: [0, 1] }],
+    });
     expect(parseSetup('write_only:none').protection).toBe('none');
     expect(() => parseSetup('page_tables')).toThrow(/--setups: unknown setup "page_tables"/);
   });
 
   it('refuses filters that have no ground-truth view', () => {
-    expect(() => runEval({ workload, machine, setups: [{ name: 'x', primitive: 'page_fault', filters: [{ type: 'write', matching: true, allow: false }] }] })).toThrow(/setup 'x'/);
+    expect(() =>
+      runEval({
+        workload,
+        machine,
+        setups: [
+          { name: 'x', primitive: 'page_fault', filters: [{ type: 'write', matching: true, allow: false }] },
+        ],
+      }),
+    ).toThrow(/setup 'x'/);
   });
 });

@@ -36,7 +36,12 @@ describe('window accuracy', () => {
   });
 
   it('addr_unit scales region addresses to bytes', () => {
-    const a = windowAccuracy({ length: 1, start: [0], end: [P / 4], nrAccesses: [20] }, { length: 1, page: [0], count: [20] }, 10, 4);
+    const a = windowAccuracy(
+      { length: 1, start: [0], end: [P / 4], nrAccesses: [20] },
+      { length: 1, page: [0], count: [20] },
+      10,
+      4,
+    );
     expect(a.monitoredBytes).toBe(P);
     expect(a.absErrBytes).toBe(0);
   });

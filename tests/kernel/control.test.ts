@@ -19,7 +19,10 @@ let iomem: string;
 beforeEach(() => {
   tmp = mkdtempSync(join(tmpdir(), 'damon-ts-kernel-test-'));
   iomem = join(tmp, 'iomem');
-  writeFileSync(iomem, '00001000-0009fbff : System RAM\n000a0000-000fffff : Reserved\n00100000-bfffffff : System RAM\n  01000000-01ffffff : Kernel code\n100000000-13fffffff : System RAM\n');
+  writeFileSync(
+    iomem,
+    '00001000-0009fbff : System RAM\n000a0000-000fffff : Reserved\n00100000-bfffffff : System RAM\n  01000000-01ffffff : Kernel code\n100000000-13fffffff : System RAM\n',
+  );
 });
 afterEach(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -54,9 +57,22 @@ const withoutPid = (l: string[]) => l.filter((x) => !/\/pid=/.test(x));
 describe('kernel backend on a model of the sysfs tree', () => {
   it('writes a context in damo order and turns the kdamond on', () => {
     const fake = new FakeKernel();
-    const rec = damonOn(fake).start(paddr({ schemes: [{ action: 'pageout', access_pattern: { nr_accesses: { min: 0, max: 0 } } }] }));
+    const rec = damonOn(fake).start(
+      paddr({ schemes: [{ action: 'pageout', access_pattern: { nr_accesses: { min: 0, max: 0 } } }] }),
+    );
     expect(rec.kdamonds).toEqual([{ index: 0, pid: 1000 }]);
-    const order = ['operations', 'intervals/sample_us', 'intervals/intervals_goal/aggrs', 'nr_regions/min', 'addr_unit', 'targets/nr_targets', 'regions/0/start', 'schemes/nr_schemes', 'schemes/0/action', 'state=on'];
+    const order = [
+      'operations',
+      'intervals/sample_us',
+      'intervals/intervals_goal/aggrs',
+      'nr_regions/min',
+      'addr_unit',
+      'targets/nr_targets',
+      'regions/0/start',
+      'schemes/nr_schemes',
+      'schemes/0/action',
+      'state=on',
+    ];
     // after the feature probe (which builds and removes a probe tree), the start proper
     const from = fake.writes.lastIndexOf('kdamonds/nr_kdamonds=1');
     const at = order.map((o) => fake.writes.slice(from).findIndex((w) => w.includes(o)));
@@ -90,7 +106,9 @@ describe('kernel backend on a model of the sysfs tree', () => {
     const before = treeListing(fake);
     const damon = damonOn(fake);
     expect(() => damon.start(paddr())).toThrow(KdamondBusyError);
-    expect(() => damon.start(paddr())).toThrow(/kdamond 0 \(pid 1000\) is running and was not started by damon-ts.*--force/);
+    expect(() => damon.start(paddr())).toThrow(
+      /kdamond 0 \(pid 1000\) is running and was not started by damon-ts.*--force/,
+    );
     expect(() => damon.tune(paddr())).toThrow(NotOwnerError);
     expect(() => damon.stop()).toThrow(NotOwnerError);
     expect(fake.writes.filter((w) => !w.endsWith('state=update_schemes_stats'))).toEqual([]);
@@ -135,7 +153,9 @@ describe('kernel backend on a model of the sysfs tree', () => {
     expect(fake.read('kdamonds/0/contexts/0/monitoring_attrs/intervals/sample_us')).toBe('20000');
     expect(fake.writes.at(-1)).toBe('kdamonds/0/state=commit');
     expect(fake.writes.some((w) => w.includes('nr_contexts'))).toBe(false);
-    const two = parseKdamondsConfig({ kdamonds: [{ contexts: [{ targets: [{ regions: [{ start: 0, end: 4096 }] }] }] }, { contexts: [] }] });
+    const two = parseKdamondsConfig({
+      kdamonds: [{ contexts: [{ targets: [{ regions: [{ start: 0, end: 4096 }] }] }] }, { contexts: [] }],
+    });
     expect(() => damon.tune(two)).toThrow(/2 kdamond\(s\) but 1 run/);
     expect(() => damon.start(paddr())).toThrow(/damon-ts already runs kdamond 0/);
   });
@@ -145,9 +165,13 @@ describe('kernel backend on a model of the sysfs tree', () => {
     const before = treeListing(fake);
     const cfg = parseKdamondsConfig({ kdamonds: [{ contexts: [{ ops: 'vaddr', targets: [{ pid: 1 }] }] }] });
     expect(() => damonOn(fake).start(cfg)).toThrow(UnsupportedFeatureError);
-    expect(() => damonOn(fake).start(cfg)).toThrow(/kdamonds\[0\]\.contexts\[0\]\.ops: operations set "vaddr" is not available.*avail_operations: paddr.*CONFIG_DAMON_VADDR/);
+    expect(() => damonOn(fake).start(cfg)).toThrow(
+      /kdamonds\[0\]\.contexts\[0\]\.ops: operations set "vaddr" is not available.*avail_operations: paddr.*CONFIG_DAMON_VADDR/,
+    );
     const sample = paddr({ sample: { primitives: { page_table: false, page_fault: true } } });
-    expect(() => damonOn(fake).start(sample)).toThrow(/contexts\[0\]\.sample: this kernel has no sample control/);
+    expect(() => damonOn(fake).start(sample)).toThrow(
+      /contexts\[0\]\.sample: this kernel has no sample control/,
+    );
     expect(treeListing(fake)).toEqual(before);
   });
 
@@ -156,7 +180,8 @@ describe('kernel backend on a model of the sysfs tree', () => {
     const before = treeListing(fake);
     const orig = fake.write.bind(fake);
     fake.write = (rel, value) => {
-      if (rel.endsWith('/state') && value === 'on') throw new SysfsError('write', `/fake/${rel}`, 'on', 'EINVAL');
+      if (rel.endsWith('/state') && value === 'on')
+        throw new SysfsError('write', `/fake/${rel}`, 'on', 'EINVAL');
       orig(rel, value);
     };
     const err = (() => {
@@ -176,14 +201,30 @@ describe('kernel backend on a model of the sysfs tree', () => {
     fake.accessesOf = (start) => (start === 4096 ? 5 : 0);
     const before = treeListing(fake);
     const got: { h: RecordHeader; s: Snapshot }[] = [];
-    const stats = await recordKernel(paddr({ intervals: { sample_us: 5000, aggr_us: 100000 } }), { addSnapshot: (h, s) => got.push({ h, s }) }, {
-      sysfs: fake, stateDir: join(tmp, 'state'), iomemPath: iomem, snapshot: { delayMs: 5, count: 3 },
-    });
+    const stats = await recordKernel(
+      paddr({ intervals: { sample_us: 5000, aggr_us: 100000 } }),
+      { addSnapshot: (h, s) => got.push({ h, s }) },
+      {
+        sysfs: fake,
+        stateDir: join(tmp, 'state'),
+        iomemPath: iomem,
+        snapshot: { delayMs: 5, count: 3 },
+      },
+    );
     expect(stats).toMatchObject({ mode: 'snapshot', snapshots: 3 });
     expect(got).toHaveLength(3);
-    expect(got[0]!.h).toMatchObject({ kdamond_idx: 0, context_idx: 0, target_id: 0, intervals: { sample_us: 5000, aggr_us: 100000 } });
+    expect(got[0]!.h).toMatchObject({
+      kdamond_idx: 0,
+      context_idx: 0,
+      target_id: 0,
+      intervals: { sample_us: 5000, aggr_us: 100000 },
+    });
     const r0 = got[0]!.s.regions[0]!;
-    expect(r0).toMatchObject({ start: 4096, nr_accesses: { samples: 5, percent: 25 }, age: { aggr_intervals: 0, usec: 0 } });
+    expect(r0).toMatchObject({
+      start: 4096,
+      nr_accesses: { samples: 5, percent: 25 },
+      age: { aggr_intervals: 0, usec: 0 },
+    });
     expect(got[1]!.s.start_time).toBe(got[0]!.s.end_time);
     expect(fake.writes).toContain('kdamonds/0/contexts/0/schemes/0/action=stat');
     expect(fake.writes).toContain('kdamonds/0/contexts/0/schemes/0/apply_interval_us=5000');
@@ -195,19 +236,32 @@ describe('kernel backend on a model of the sysfs tree', () => {
     fake.accessesOf = (start) => (start < 2 ** 31 ? 3 : 0);
     const out = join(tmp, 'snap.data');
     const writer = RecordWriter.open(out, 'json_compressed', { flushIntervalMs: 0 });
-    await recordKernel(paddr(), writer, { sysfs: fake, stateDir: join(tmp, 'state'), iomemPath: iomem, snapshot: { delayMs: 1, count: 4 } });
+    await recordKernel(paddr(), writer, {
+      sysfs: fake,
+      stateDir: join(tmp, 'state'),
+      iomemPath: iomem,
+      snapshot: { delayMs: 1, count: 4 },
+    });
     writer.close();
     const [rec] = await readRecords(out);
     expect(rec).toMatchObject({ kdamond_idx: 0, context_idx: 0, target_id: 0 });
     expect(rec!.snapshots).toHaveLength(4);
-    expect(rec!.snapshots[3]!.regions.map((r) => [r.start, r.end, r.nr_accesses.samples])).toEqual([[4096, 2684356608, 3], [2684356608, 0x140000000, 0]]);
+    expect(rec!.snapshots[3]!.regions.map((r) => [r.start, r.end, r.nr_accesses.samples])).toEqual([
+      [4096, 2684356608, 3],
+      [2684356608, 0x140000000, 0],
+    ]);
   });
 
   it('snapshots of a running kdamond need ownership; with force its schemes are restored', async () => {
     const fake = new FakeKernel();
     foreignKdamond(fake);
     const before = treeListing(fake);
-    const opts = { sysfs: fake, stateDir: join(tmp, 'state'), iomemPath: iomem, snapshot: { delayMs: 1, count: 2 } };
+    const opts = {
+      sysfs: fake,
+      stateDir: join(tmp, 'state'),
+      iomemPath: iomem,
+      snapshot: { delayMs: 1, count: 2 },
+    };
     const sink = { addSnapshot: () => undefined };
     await expect(recordOngoing(sink, opts)).rejects.toThrow(/need a stat scheme committed into it.*--force/);
     const got: Snapshot[] = [];
@@ -224,7 +278,15 @@ describe('kernel backend on a model of the sysfs tree', () => {
     foreignKdamond(fake);
     const [k] = readStatus(fake);
     expect(k).toMatchObject({ index: 0, state: 'on', pid: 1000 });
-    expect(k!.contexts[0]).toMatchObject({ ops: 'paddr', intervals: { sample_us: 500000 }, targets: [{ pid: null, regions: [{ start: 4294967296, end: 6710886400 }] }] });
-    expect(k!.contexts[0]!.schemes[0]).toMatchObject({ action: 'pageout', nr_filters: 1, stats: { nr_tried: 0 } });
+    expect(k!.contexts[0]).toMatchObject({
+      ops: 'paddr',
+      intervals: { sample_us: 500000 },
+      targets: [{ pid: null, regions: [{ start: 4294967296, end: 6710886400 }] }],
+    });
+    expect(k!.contexts[0]!.schemes[0]).toMatchObject({
+      action: 'pageout',
+      nr_filters: 1,
+      stats: { nr_tried: 0 },
+    });
   });
 });

@@ -10,7 +10,8 @@ const COMMON = `\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:
 \tfield:int common_pid;\toffset:4;\tsize:4;\tsigned:1;
 `;
 
-export const AGGREGATED = parseEventFormat(`name: damon_aggregated
+export const AGGREGATED = parseEventFormat(
+  `name: damon_aggregated
 ID: 767
 format:
 ${COMMON}
@@ -20,14 +21,19 @@ ${COMMON}
 \tfield:unsigned long end;\toffset:32;\tsize:8;\tsigned:0;
 \tfield:unsigned int nr_accesses;\toffset:40;\tsize:4;\tsigned:0;
 \tfield:unsigned int age;\toffset:44;\tsize:4;\tsigned:0;
-`, 'events/damon/damon_aggregated/format');
+`,
+  'events/damon/damon_aggregated/format',
+);
 
-export const INTERVALS_TUNE = parseEventFormat(`name: damon_monitor_intervals_tune
+export const INTERVALS_TUNE = parseEventFormat(
+  `name: damon_monitor_intervals_tune
 ID: 768
 format:
 ${COMMON}
 \tfield:unsigned long sample_us;\toffset:8;\tsize:8;\tsigned:0;
-`, 'events/damon/damon_monitor_intervals_tune/format');
+`,
+  'events/damon/damon_monitor_intervals_tune/format',
+);
 
 export interface AggregatedRecord {
   pid: number;

@@ -13,39 +13,84 @@ const ro = (v: string | number): Node => ({ file: String(v), mode: 0o400 });
 const dir = (entries: Record<string, Node>): Node => ({ dir: new Map(Object.entries(entries)) });
 
 function filterDir(): Node {
-  return dir({ type: rw('anon'), matching: rw('N'), allow: rw('N'), memcg_path: rw(''), addr_start: rw(0), addr_end: rw(0), damon_target_idx: rw(0), min: rw(0), max: rw(0) });
+  return dir({
+    type: rw('anon'),
+    matching: rw('N'),
+    allow: rw('N'),
+    memcg_path: rw(''),
+    addr_start: rw(0),
+    addr_end: rw(0),
+    damon_target_idx: rw(0),
+    min: rw(0),
+    max: rw(0),
+  });
 }
 const CHILD: Record<string, () => Node> = {
-  nr_kdamonds: () => dir({ state: rw('off'), pid: ro(-1), refresh_ms: rw(0), contexts: dir({ nr_contexts: rw(0) }) }),
-  nr_contexts: () => dir({
-    avail_operations: ro('paddr'), operations: rw('vaddr'), addr_unit: rw(1),
-    monitoring_attrs: dir({
-      intervals: dir({ sample_us: rw(5000), aggr_us: rw(100000), update_us: rw(60000000),
-        intervals_goal: dir({ access_bp: rw(0), aggrs: rw(0), min_sample_us: rw(0), max_sample_us: rw(0) }) }),
-      nr_regions: dir({ min: rw(10), max: rw(1000) }),
+  nr_kdamonds: () =>
+    dir({ state: rw('off'), pid: ro(-1), refresh_ms: rw(0), contexts: dir({ nr_contexts: rw(0) }) }),
+  nr_contexts: () =>
+    dir({
+      avail_operations: ro('paddr'),
+      operations: rw('vaddr'),
+      addr_unit: rw(1),
+      monitoring_attrs: dir({
+        intervals: dir({
+          sample_us: rw(5000),
+          aggr_us: rw(100000),
+          update_us: rw(60000000),
+          intervals_goal: dir({ access_bp: rw(0), aggrs: rw(0), min_sample_us: rw(0), max_sample_us: rw(0) }),
+        }),
+        nr_regions: dir({ min: rw(10), max: rw(1000) }),
+      }),
+      targets: dir({ nr_targets: rw(0) }),
+      schemes: dir({ nr_schemes: rw(0) }),
     }),
-    targets: dir({ nr_targets: rw(0) }),
-    schemes: dir({ nr_schemes: rw(0) }),
-  }),
   nr_targets: () => dir({ pid_target: rw(0), regions: dir({ nr_regions: rw(0) }) }),
   nr_regions: () => dir({ start: rw(0), end: rw(0) }),
-  nr_schemes: () => dir({
-    action: rw('stat'), target_nid: rw(-1), apply_interval_us: rw(0),
-    access_pattern: dir(Object.fromEntries(['sz', 'nr_accesses', 'age'].map((n) => [n, dir({ min: rw(0), max: rw(0) })]))),
-    quotas: dir({ ms: rw(0), bytes: rw(0), reset_interval_ms: rw(0), effective_bytes: ro(0),
-      weights: dir({ sz_permil: rw(0), nr_accesses_permil: rw(0), age_permil: rw(0) }), goals: dir({ nr_goals: rw(0) }) }),
-    watermarks: dir({ metric: rw('none'), interval_us: rw(0), high: rw(0), mid: rw(0), low: rw(0) }),
-    filters: dir({ nr_filters: rw(0) }), core_filters: dir({ nr_filters: rw(0) }), ops_filters: dir({ nr_filters: rw(0) }),
-    dests: dir({ nr_dests: rw(0) }),
-    stats: dir(Object.fromEntries(['nr_tried', 'sz_tried', 'nr_applied', 'sz_applied', 'sz_ops_filter_passed', 'qt_exceeds'].map((n) => [n, ro(0)]))),
-    tried_regions: dir({ total_bytes: ro(0) }),
-  }),
+  nr_schemes: () =>
+    dir({
+      action: rw('stat'),
+      target_nid: rw(-1),
+      apply_interval_us: rw(0),
+      access_pattern: dir(
+        Object.fromEntries(['sz', 'nr_accesses', 'age'].map((n) => [n, dir({ min: rw(0), max: rw(0) })])),
+      ),
+      quotas: dir({
+        ms: rw(0),
+        bytes: rw(0),
+        reset_interval_ms: rw(0),
+        effective_bytes: ro(0),
+        weights: dir({ sz_permil: rw(0), nr_accesses_permil: rw(0), age_permil: rw(0) }),
+        goals: dir({ nr_goals: rw(0) }),
+      }),
+      watermarks: dir({ metric: rw('none'), interval_us: rw(0), high: rw(0), mid: rw(0), low: rw(0) }),
+      filters: dir({ nr_filters: rw(0) }),
+      core_filters: dir({ nr_filters: rw(0) }),
+      ops_filters: dir({ nr_filters: rw(0) }),
+      dests: dir({ nr_dests: rw(0) }),
+      stats: dir(
+        Object.fromEntries(
+          ['nr_tried', 'sz_tried', 'nr_applied', 'sz_applied', 'sz_ops_filter_passed', 'qt_exceeds'].map(
+            (n) => [n, ro(0)],
+          ),
+        ),
+      ),
+      tried_regions: dir({ total_bytes: ro(0) }),
+    }),
   nr_filters: filterDir,
-  nr_goals: () => dir({ target_metric: rw('user_input'), target_value: rw(0), current_value: rw(0), nid: rw(0), path: rw('') }),
+  nr_goals: () =>
+    dir({
+      target_metric: rw('user_input'),
+      target_value: rw(0),
+      current_value: rw(0),
+      nid: rw(0),
+      path: rw(''),
+    }),
   nr_dests: () => dir({ id: rw(0), weight: rw(0) }),
 };
 
-const fail = (op: 'read' | 'write', path: string, value: string | undefined, code: string) => new SysfsError(op, `/fake/${path}`, value, code);
+const fail = (op: 'read' | 'write', path: string, value: string | undefined, code: string) =>
+  new SysfsError(op, `/fake/${path}`, value, code);
 
 export class FakeKernel extends DamonSysfs {
   readonly writes: string[] = [];
@@ -86,7 +131,9 @@ export class FakeKernel extends DamonSysfs {
   override list(rel: string): string[] {
     const n = this.node(rel);
     if (!n || !('dir' in n)) throw fail('read', rel, undefined, 'ENOENT');
-    return [...n.dir.keys()].sort((a, b) => (/^\d+$/.test(a) && /^\d+$/.test(b) ? Number(a) - Number(b) : a < b ? -1 : 1));
+    return [...n.dir.keys()].sort((a, b) =>
+      /^\d+$/.test(a) && /^\d+$/.test(b) ? Number(a) - Number(b) : a < b ? -1 : 1,
+    );
   }
 
   override isDir(rel: string): boolean {
@@ -138,7 +185,8 @@ export class FakeKernel extends DamonSysfs {
         const nctx = Number(this.read(`${base}/contexts/nr_contexts`));
         for (let c = 0; c < nctx; c++) {
           const ops = this.read(`${base}/contexts/${c}/operations`);
-          if (!this.read(`${base}/contexts/${c}/avail_operations`).split(' ').includes(ops)) throw fail('write', `${base}/state`, cmd, 'EINVAL');
+          if (!this.read(`${base}/contexts/${c}/avail_operations`).split(' ').includes(ops))
+            throw fail('write', `${base}/state`, cmd, 'EINVAL');
         }
         set(`${base}/state`, 'on');
         set(`${base}/pid`, this.nextPid++);
@@ -170,8 +218,22 @@ export class FakeKernel extends DamonSysfs {
         for (let s = 0; s < ns; s++) {
           const td = this.node(`${ctx}/schemes/${s}/tried_regions`) as { dir: Map<string, Node> };
           for (const key of [...td.dir.keys()]) if (/^\d+$/.test(key)) td.dir.delete(key);
-          regions.forEach(([a, b], i) => td.dir.set(String(i), dir({ start: ro(a), end: ro(b), nr_accesses: ro(this.accessesOf(a)), age: ro(i), sz_filter_passed: ro(0) })));
-          set(`${ctx}/schemes/${s}/tried_regions/total_bytes`, regions.reduce((x, [a, b]) => x + b - a, 0));
+          regions.forEach(([a, b], i) =>
+            td.dir.set(
+              String(i),
+              dir({
+                start: ro(a),
+                end: ro(b),
+                nr_accesses: ro(this.accessesOf(a)),
+                age: ro(i),
+                sz_filter_passed: ro(0),
+              }),
+            ),
+          );
+          set(
+            `${ctx}/schemes/${s}/tried_regions/total_bytes`,
+            regions.reduce((x, [a, b]) => x + b - a, 0),
+          );
         }
         return;
       }

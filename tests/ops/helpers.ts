@@ -68,7 +68,17 @@ export function runOn(
   machine.addWorkload(w);
   const ctx = new DamonContext({
     attrs: { sampleInterval: 5000, aggrInterval: 100000, minNrRegions: 3, maxNrRegions: 8 },
-    targets: [{ pid: w.pid!, regions: opts.noRegions ? [] : [{ start: A, end: A + SPAN }, { start: B, end: B + SPAN }] }],
+    targets: [
+      {
+        pid: w.pid!,
+        regions: opts.noRegions
+          ? []
+          : [
+              { start: A, end: A + SPAN },
+              { start: B, end: B + SPAN },
+            ],
+      },
+    ],
     seed: 7,
     ...ctxOpts,
   });

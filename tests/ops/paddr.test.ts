@@ -18,7 +18,15 @@ function paddrRun(pageFault: boolean, opsName = 'paddr') {
   const ctx = new DamonContext({
     ops: opsName,
     attrs: { sampleInterval: 5000, aggrInterval: 100000 },
-    targets: [{ pid: null, regions: [{ start: Math.min(hot, cold), end: Math.min(hot, cold) + PAGE }, { start: Math.max(hot, cold), end: Math.max(hot, cold) + PAGE }] }],
+    targets: [
+      {
+        pid: null,
+        regions: [
+          { start: Math.min(hot, cold), end: Math.min(hot, cold) + PAGE },
+          { start: Math.max(hot, cold), end: Math.max(hot, cold) + PAGE },
+        ],
+      },
+    ],
     ...(pageFault ? { primitives: { pageFault: true } } : {}),
   });
   attachMachine(ctx, m);

@@ -13,17 +13,40 @@ describe('report-only operations set', () => {
   it('lays out three regions from a VMA source, picks sampling addresses, and takes reports of its pid only', () => {
     let alive = true;
     const ops = makeReportOps({ vmas: () => vmas, sampling: true, alive: () => alive });
-    const ctx = new DamonContext({ ops: ops as never, targets: [{ pid: 42 }], attrs: { sampleInterval: 5000, aggrInterval: 100000 } });
+    const ctx = new DamonContext({
+      ops: ops as never,
+      targets: [{ pid: 42 }],
+      attrs: { sampleInterval: 5000, aggrInterval: 100000 },
+    });
     expect(ctx.reportFed).toBe(true);
     const seen: number[] = [];
     ctx.onAggregated(({ targets }) => {
       const r = targets[0]!.regions;
-      for (let i = 0; i < r.length; i++) if (r.start[i]! <= 0x150000 && 0x150000 < r.end[i]!) seen.push(r.nrAccesses[i]!);
+      for (let i = 0; i < r.length; i++)
+        if (r.start[i]! <= 0x150000 && 0x150000 < r.end[i]!) seen.push(r.nrAccesses[i]!);
     });
     const env = {
       advance(from: number, to: number) {
-        ctx.reportAccess({ paddr: -1, vaddr: 0x150000, size: 1, cpu: 0, tid: 42, tgid: 42, isWrite: true, time: to });
-        ctx.reportAccess({ paddr: -1, vaddr: 0x150000, size: 1, cpu: 0, tid: 7, tgid: 7, isWrite: true, time: to });
+        ctx.reportAccess({
+          paddr: -1,
+          vaddr: 0x150000,
+          size: 1,
+          cpu: 0,
+          tid: 42,
+          tgid: 42,
+          isWrite: true,
+          time: to,
+        });
+        ctx.reportAccess({
+          paddr: -1,
+          vaddr: 0x150000,
+          size: 1,
+          cpu: 0,
+          tid: 7,
+          tgid: 7,
+          isWrite: true,
+          time: to,
+        });
         void from;
       },
     };

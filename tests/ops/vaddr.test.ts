@@ -18,7 +18,10 @@ describe('fvaddr on the simulated machine', () => {
   });
 
   it('page_fault (PAGE_NONE): same answer, through protection-fault reports', () => {
-    const r = runOn(new TouchWorkload([{ region: A, write: false, thread: 0 }]), { ops: 'fvaddr', primitives: { pageFault: true } });
+    const r = runOn(new TouchWorkload([{ region: A, write: false, thread: 0 }]), {
+      ops: 'fvaddr',
+      primitives: { pageFault: true },
+    });
     for (const x of steady(r)) {
       expect(x.a.every((n) => n === FULL)).toBe(true);
       expect(x.b.every((n) => n === 0)).toBe(true);
@@ -33,14 +36,18 @@ describe('fvaddr on the simulated machine', () => {
       { region: A, write: false, thread: 0 },
       { region: B, write: true, thread: 0 },
     ]);
-    const r = runOn(w, { ops: 'fvaddr', primitives: { pageFault: true }, sampleFilters: [{ type: 'write', matching: true, allow: true }] });
+    const r = runOn(w, {
+      ops: 'fvaddr',
+      primitives: { pageFault: true },
+      sampleFilters: [{ type: 'write', matching: true, allow: true }],
+    });
     for (const x of steady(r)) {
       expect(x.a.every((n) => n === 0)).toBe(true);
       expect(x.b.every((n) => n === FULL)).toBe(true);
     }
   });
 
-  it('a cpumask filter sees only its CPU\'s threads', () => {
+  it("a cpumask filter sees only its CPU's threads", () => {
     const w = new TouchWorkload(
       [
         { region: A, write: false, thread: 0 },
@@ -48,7 +55,11 @@ describe('fvaddr on the simulated machine', () => {
       ],
       [0, 1],
     );
-    const r = runOn(w, { ops: 'fvaddr', primitives: { pageFault: true }, sampleFilters: [{ type: 'cpumask', matching: true, allow: true, cpus: [1] }] });
+    const r = runOn(w, {
+      ops: 'fvaddr',
+      primitives: { pageFault: true },
+      sampleFilters: [{ type: 'cpumask', matching: true, allow: true, cpus: [1] }],
+    });
     for (const x of steady(r)) {
       expect(x.a.every((n) => n === 0)).toBe(true);
       expect(x.b.every((n) => n === FULL)).toBe(true);
@@ -63,8 +74,16 @@ describe('fvaddr on the simulated machine', () => {
         { region: A, write: true, thread: 0 },
       ]);
     const filters = [{ type: 'write' as const, matching: true, allow: true }];
-    const none = runOn(w(), { ops: 'fvaddr', primitives: { pageFault: true }, sampleFilters: filters }, { sim: { protection: 'none' } });
-    const wp = runOn(w(), { ops: 'fvaddr', primitives: { pageFault: true }, sampleFilters: filters }, { sim: { protection: 'write' } });
+    const none = runOn(
+      w(),
+      { ops: 'fvaddr', primitives: { pageFault: true }, sampleFilters: filters },
+      { sim: { protection: 'none' } },
+    );
+    const wp = runOn(
+      w(),
+      { ops: 'fvaddr', primitives: { pageFault: true }, sampleFilters: filters },
+      { sim: { protection: 'write' } },
+    );
     const auto = runOn(w(), { ops: 'fvaddr', primitives: { pageFault: true }, sampleFilters: filters });
     for (const x of steady(none)) expect(x.a.every((n) => n === 0)).toBe(true);
     for (const x of steady(wp)) expect(x.a.every((n) => n === FULL)).toBe(true);
@@ -73,7 +92,11 @@ describe('fvaddr on the simulated machine', () => {
   });
 
   it('NUMA balancing on: protection faults go to NUMA balancing, DAMON gets no reports', () => {
-    const r = runOn(new TouchWorkload([{ region: A, write: false, thread: 0 }]), { ops: 'fvaddr', primitives: { pageFault: true } }, { machine: { numaBalancing: true } });
+    const r = runOn(
+      new TouchWorkload([{ region: A, write: false, thread: 0 }]),
+      { ops: 'fvaddr', primitives: { pageFault: true } },
+      { machine: { numaBalancing: true } },
+    );
     for (const x of steady(r)) expect(x.a.every((n) => n === 0)).toBe(true);
     expect(r.ctx.stats.reportsReceived).toBe(0);
     expect(r.machine.costs.numaHintingFaults).toBeGreaterThan(0);
@@ -93,7 +116,14 @@ describe('fvaddr on the simulated machine', () => {
 describe('vaddr on the simulated machine', () => {
   it('builds three regions from the VMAs, samples them, and stops when the process exits', () => {
     const w = new TouchWorkload([{ region: A, write: true, thread: 0 }]);
-    const r = runOn(w, { ops: 'vaddr', attrs: { sampleInterval: 5000, aggrInterval: 100000, minNrRegions: 3, maxNrRegions: 100 } }, { noRegions: true, aggrs: 2 });
+    const r = runOn(
+      w,
+      {
+        ops: 'vaddr',
+        attrs: { sampleInterval: 5000, aggrInterval: 100000, minNrRegions: 3, maxNrRegions: 100 },
+      },
+      { noRegions: true, aggrs: 2 },
+    );
     const t = r.ctx.targets[0]!.regions;
     // VMAs: text at 0x1000, A, B, stack: the two biggest gaps are B..stack and text..A
     expect(t.start[0]).toBe(0x1000);

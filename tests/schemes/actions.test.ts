@@ -1,22 +1,39 @@
 import { describe, expect, it } from 'vitest';
 import { SchemesEngine } from '../../src/schemes/engine.js';
 import { Scheme } from '../../src/schemes/scheme.js';
-import { schemeSupportOf, checkActionSupported, destNode, MAJOR_FAULT_STALL_US } from '../../src/ops/actions/index.js';
+import {
+  schemeSupportOf,
+  checkActionSupported,
+  destNode,
+  MAJOR_FAULT_STALL_US,
+} from '../../src/ops/actions/index.js';
 import { hotScore, coldScore } from '../../src/ops/actions/score.js';
 import type { SchemeSpec } from '../../src/schemes/types.js';
 import { BASE, MiB, applyOnce, damosCtx, machineWithProcess } from './machine-helpers.js';
 import { ctxWith, setRegion } from './helpers.js';
 
-function runScheme(kind: 'vaddr' | 'paddr', spec: SchemeSpec, opts: Parameters<typeof machineWithProcess>[0] = {}) {
+function runScheme(
+  kind: 'vaddr' | 'paddr',
+  spec: SchemeSpec,
+  opts: Parameters<typeof machineWithProcess>[0] = {},
+) {
   const env = machineWithProcess(opts);
   const { m, pid, len } = env;
-  const ctx = kind === 'vaddr' ? damosCtx(m, 'vaddr', pid, BASE, BASE + len) : damosCtx(m, 'paddr', pid, 0, m.memoryBytes);
+  const ctx =
+    kind === 'vaddr'
+      ? damosCtx(m, 'vaddr', pid, BASE, BASE + len)
+      : damosCtx(m, 'paddr', pid, 0, m.memoryBytes);
   const e = new SchemesEngine(ctx, [spec], { metrics: schemeSupportOf(m).metrics });
   applyOnce(ctx, () => e.applySchemes());
   return { ...env, ctx, s: e.schemes[0]! };
 }
 
-function pagesOnNode(m: ReturnType<typeof machineWithProcess>['m'], pid: number, len: number, node: number): number {
+function pagesOnNode(
+  m: ReturnType<typeof machineWithProcess>['m'],
+  pid: number,
+  len: number,
+  node: number,
+): number {
   let n = 0;
   for (let a = BASE; a < BASE + len; a += 4096) if (m.nodeOf(m.translate(pid, a)) === node) n++;
   return n;
@@ -37,10 +54,20 @@ describe('actions on the simulated machine', () => {
     it(`${kind} migrate_hot moves pages to target_nid; dests interleave by weight`, () => {
       const one = runScheme(kind, { action: 'migrate_hot', targetNid: 1 }, { nodes: 2 });
       expect(pagesOnNode(one.m, one.pid, one.len, 1)).toBe(one.len / 4096);
-      const two = runScheme(kind, { action: 'migrate_cold', dests: [{ nid: 0, weight: 1 }, { nid: 1, weight: 3 }] }, { nodes: 2 });
+      const two = runScheme(
+        kind,
+        {
+          action: 'migrate_cold',
+          dests: [
+            { nid: 0, weight: 1 },
+            { nid: 1, weight: 3 },
+          ],
+        },
+        { nodes: 2 },
+      );
       const onNode1 = pagesOnNode(two.m, two.pid, two.len, 1);
       // Interleave by the page index of the source frame: 3 of every 4 go to node 1.
-      expect(onNode1).toBe((two.len / 4096) * 3 / 4);
+      expect(onNode1).toBe(((two.len / 4096) * 3) / 4);
     });
   }
 
@@ -63,12 +90,17 @@ describe('actions on the simulated machine', () => {
   it('stat applies nothing; with ops filters it counts the bytes passing them', () => {
     const { s } = runScheme('paddr', { action: 'stat' });
     expect([s.stat.szApplied, s.stat.szOpsFilterPassed, s.stat.nrTried]).toEqual([0, 0, 1]);
-    const f = runScheme('paddr', { action: 'stat', filters: [{ type: 'anon', matching: true, allow: true }] });
+    const f = runScheme('paddr', {
+      action: 'stat',
+      filters: [{ type: 'anon', matching: true, allow: true }],
+    });
     expect(f.s.stat.szOpsFilterPassed).toBe(f.len);
   });
 
   it('unsupported pairings are a clear EINVAL error', () => {
-    expect(() => checkActionSupported('vaddr', 'lru_prio')).toThrow(/'lru_prio' is not supported by the vaddr operations set/);
+    expect(() => checkActionSupported('vaddr', 'lru_prio')).toThrow(
+      /'lru_prio' is not supported by the vaddr operations set/,
+    );
     expect(() => checkActionSupported('paddr', 'cold')).toThrow(expect.objectContaining({ code: 'EINVAL' }));
     expect(() => checkActionSupported('paddr', 'willneed')).toThrow(/supported: pageout, lru_prio/);
     expect(() => runScheme('vaddr', { action: 'lru_deprio' })).toThrow(/not supported/);
@@ -77,7 +109,13 @@ describe('actions on the simulated machine', () => {
   it('destNode: target_nid without dests, weighted interleave with, -1 when no weight', () => {
     const s = new Scheme({ action: 'migrate_hot', targetNid: 2 });
     expect(destNode(s, 0)).toBe(2);
-    const w = new Scheme({ action: 'migrate_hot', dests: [{ nid: 0, weight: 2 }, { nid: 1, weight: 1 }] });
+    const w = new Scheme({
+      action: 'migrate_hot',
+      dests: [
+        { nid: 0, weight: 2 },
+        { nid: 1, weight: 1 },
+      ],
+    });
     expect([0, 1, 2, 3].map((p) => destNode(w, p * 4096))).toEqual([0, 0, 1, 0]);
     expect(destNode(new Scheme({ action: 'migrate_hot', dests: [{ nid: 1, weight: 0 }] }), 0)).toBe(-1);
   });
@@ -110,23 +148,41 @@ describe('ops filters on the machine (verdict table)', () => {
     expect(passed([{ type: 'unmapped', matching: true, allow: true }])).toBe(0.5);
     expect(passed([{ type: 'memcg', memcgPath: '/batch', matching: true, allow: true }])).toBe(1);
     expect(passed([{ type: 'memcg', memcgPath: '/nonexistent', matching: true, allow: true }])).toBe(0);
-    expect(passed([{ type: 'hugepage_size', sizeMin: 4096, sizeMax: 4096, matching: true, allow: true }])).toBe(4);
+    expect(
+      passed([{ type: 'hugepage_size', sizeMin: 4096, sizeMax: 4096, matching: true, allow: true }]),
+    ).toBe(4);
     // young: everything was touched since (never mkold'ed): first pass young, and the filter clears it.
     expect(passed([{ type: 'young', matching: true, allow: true }])).toBe(3.5);
     expect(passed([{ type: 'young', matching: true, allow: true }])).toBe(0);
     // first matching filter decides: reject memcg /batch, then allow anon
-    expect(passed([{ type: 'memcg', memcgPath: '/batch', matching: true, allow: false }, { type: 'anon', matching: true, allow: true }])).toBe(2);
+    expect(
+      passed([
+        { type: 'memcg', memcgPath: '/batch', matching: true, allow: false },
+        { type: 'anon', matching: true, allow: true },
+      ]),
+    ).toBe(2);
   });
 
   it('hugepage_size sees 2 MiB folios on a THP machine', () => {
-    const { s } = runScheme('paddr', { action: 'stat', filters: [{ type: 'hugepage_size', sizeMin: 2 * MiB, sizeMax: 2 * MiB, matching: true, allow: true }] }, { thp: true });
+    const { s } = runScheme(
+      'paddr',
+      {
+        action: 'stat',
+        filters: [{ type: 'hugepage_size', sizeMin: 2 * MiB, sizeMax: 2 * MiB, matching: true, allow: true }],
+      },
+      { thp: true },
+    );
     expect(s.stat.szOpsFilterPassed).toBe(4 * MiB);
   });
 });
 
 describe('scores (ops-common)', () => {
   it('hot/cold from frequency and age, weighted', () => {
-    const ctx = ctxWith([[0, 100], [100, 200], [200, 300]]);
+    const ctx = ctxWith([
+      [0, 100],
+      [100, 200],
+      [200, 300],
+    ]);
     ctx.attrs.aggrInterval = 1_000_000; // age in seconds = age
     ctx.attrs.sampleInterval = 100_000; // 10 samples per aggregation
     const s = new Scheme({ action: 'pageout', quota: { sz: 1, weights: { nrAccesses: 1, age: 1 } } });
@@ -168,4 +224,3 @@ describe('machine metrics (goals and watermarks)', () => {
     expect(mm.psiSomeTotalUs() - psi0).toBe(10 * MAJOR_FAULT_STALL_US);
   });
 });
-

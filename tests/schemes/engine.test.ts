@@ -6,8 +6,14 @@ import { applied, atBoundary, ctxWith, knobs, ranges, setRegion } from './helper
 
 describe('DAMOS apply flow', () => {
   it('applies only to regions matching size, nr_accesses (mvsum) and age, and resets age', () => {
-    const ctx = ctxWith([[0, 100], [100, 300], [300, 310]]);
-    const e = new SchemesEngine(ctx, [{ action: 'pageout', pattern: { minSz: 50, maxNrAccesses: 2, minAge: 5 } }]);
+    const ctx = ctxWith([
+      [0, 100],
+      [100, 300],
+      [300, 310],
+    ]);
+    const e = new SchemesEngine(ctx, [
+      { action: 'pageout', pattern: { minSz: 50, maxNrAccesses: 2, minAge: 5 } },
+    ]);
     setRegion(ctx, 0, 0, 5); // matches
     setRegion(ctx, 1, 3, 9); // too many accesses
     setRegion(ctx, 2, 0, 9); // too small
@@ -17,11 +23,22 @@ describe('DAMOS apply flow', () => {
     const r = ctx.targets[0]!.regions;
     expect([r.age[0], r.age[1], r.age[2]]).toEqual([0, 9, 9]);
     const st = e.schemes[0]!.stat;
-    expect(st).toMatchObject({ nrTried: 1, szTried: 100, nrApplied: 1, szApplied: 100, szOpsFilterPassed: 100, nrSnapshots: 1 });
+    expect(st).toMatchObject({
+      nrTried: 1,
+      szTried: 100,
+      nrApplied: 1,
+      szApplied: 100,
+      szOpsFilterPassed: 100,
+      nrSnapshots: 1,
+    });
   });
 
   it('stat does not reset age; apply interval gates application', () => {
-    const ctx = ctxWith([[0, 100], [100, 200], [200, 300]]);
+    const ctx = ctxWith([
+      [0, 100],
+      [100, 200],
+      [200, 300],
+    ]);
     const e = new SchemesEngine(ctx, [{ action: 'stat', applyIntervalUs: 20 }]);
     setRegion(ctx, 0, 1, 4);
     setRegion(ctx, 1, 2, 4);
@@ -37,7 +54,11 @@ describe('DAMOS apply flow', () => {
   });
 
   it('nr_accesses is matched on the moving sum mid-window', () => {
-    const ctx = ctxWith([[0, 100], [100, 200], [200, 300]]);
+    const ctx = ctxWith([
+      [0, 100],
+      [100, 200],
+      [200, 300],
+    ]);
     const e = new SchemesEngine(ctx, [{ action: 'stat', applyIntervalUs: 5, pattern: { minNrAccesses: 6 } }]);
     // passed 5 of window [0,10): left_bp 5000 → mvsum = nr + last/2.
     const r = ctx.targets[0]!.regions;
@@ -57,14 +78,24 @@ describe('DAMOS apply flow', () => {
   });
 
   it('merges identical neighbours back after applying (7.3)', () => {
-    const ctx = ctxWith([[0, 100], [100, 200], [200, 300], [300, 400]]);
+    const ctx = ctxWith([
+      [0, 100],
+      [100, 200],
+      [200, 300],
+      [300, 400],
+    ]);
     const e = new SchemesEngine(ctx, [{ action: 'pageout' }]);
     for (let i = 0; i < 4; i++) setRegion(ctx, i, 0, 3);
     atBoundary(ctx);
     e.applySchemes();
     // Size limit = 400 / min_nr_regions(3) = 133: no two neighbours fit together.
     expect(ranges(ctx)).toBe('0-100 100-200 200-300 300-400');
-    const big = ctxWith([[0, 10], [10, 20], [20, 30], [30, 300]]);
+    const big = ctxWith([
+      [0, 10],
+      [10, 20],
+      [20, 30],
+      [30, 300],
+    ]);
     const e2 = new SchemesEngine(big, [{ action: 'pageout' }]);
     for (let i = 0; i < 4; i++) setRegion(big, i, 0, 3);
     atBoundary(big);
@@ -76,27 +107,45 @@ describe('DAMOS apply flow', () => {
 
 describe('tracepoint observers', () => {
   it('beforeApply, esz and statAfterApplyInterval report what the kernel tracepoints would', () => {
-    const ctx = ctxWith([[0, 100], [100, 200], [200, 300]]);
+    const ctx = ctxWith([
+      [0, 100],
+      [100, 200],
+      [200, 300],
+    ]);
     const seen: string[] = [];
-    const e = new SchemesEngine(ctx, [{ action: 'pageout', pattern: { minNrAccesses: 2 }, quota: { sz: 1000 } }], {
-      trace: {
-        beforeApply: (si, ti, start, end, nr, age, nrRegions) => seen.push(`before ${si} ${ti} ${start}-${end}: ${nr} ${age} (${nrRegions})`),
-        esz: (si, esz) => seen.push(`esz ${si} ${esz}`),
-        statAfterApplyInterval: (si, s) => seen.push(`stat ${si} ${s.stat.nrTried} ${s.stat.szApplied}`),
+    const e = new SchemesEngine(
+      ctx,
+      [{ action: 'pageout', pattern: { minNrAccesses: 2 }, quota: { sz: 1000 } }],
+      {
+        trace: {
+          beforeApply: (si, ti, start, end, nr, age, nrRegions) =>
+            seen.push(`before ${si} ${ti} ${start}-${end}: ${nr} ${age} (${nrRegions})`),
+          esz: (si, esz) => seen.push(`esz ${si} ${esz}`),
+          statAfterApplyInterval: (si, s) => seen.push(`stat ${si} ${s.stat.nrTried} ${s.stat.szApplied}`),
+        },
       },
-    });
+    );
     setRegion(ctx, 0, 1, 4);
     setRegion(ctx, 1, 3, 5);
     setRegion(ctx, 2, 2, 6);
     atBoundary(ctx);
     e.applySchemes();
-    expect(seen).toEqual(['esz 0 1000', 'before 0 0 100-200: 3 5 (3)', 'before 0 0 200-300: 2 6 (3)', 'stat 0 2 200']);
+    expect(seen).toEqual([
+      'esz 0 1000',
+      'before 0 0 100-200: 3 5 (3)',
+      'before 0 0 200-300: 2 6 (3)',
+      'stat 0 2 200',
+    ]);
   });
 });
 
 describe('quota charging and resume-from-last-region', () => {
   it('splits at the remaining quota, resumes after the last charged region next window', () => {
-    const ctx = ctxWith([[0, 100], [100, 200], [200, 300]]);
+    const ctx = ctxWith([
+      [0, 100],
+      [100, 200],
+      [200, 300],
+    ]);
     const e = new SchemesEngine(ctx, [{ action: 'pageout', quota: { sz: 150, resetIntervalMs: 0 } }]);
     const s = e.schemes[0]!;
     for (let i = 0; i < 3; i++) setRegion(ctx, i, 0, 1);
@@ -117,7 +166,14 @@ describe('quota charging and resume-from-last-region', () => {
   });
 
   it('a quota smaller than the min region size leaves regions tried with 0 bytes', () => {
-    const ctx = ctxWith([[0, 8192], [8192, 16384], [16384, 24576]], { minRegionSz: 4096 });
+    const ctx = ctxWith(
+      [
+        [0, 8192],
+        [8192, 16384],
+        [16384, 24576],
+      ],
+      { minRegionSz: 4096 },
+    );
     const e = new SchemesEngine(ctx, [{ action: 'pageout', quota: { sz: 6000 } }]);
     for (let i = 0; i < 3; i++) setRegion(ctx, i, 0, 1);
     atBoundary(ctx);
@@ -128,8 +184,14 @@ describe('quota charging and resume-from-last-region', () => {
   });
 
   it('charges failed bytes by the fail-charge ratio', () => {
-    const ctx = ctxWith([[0, 100], [100, 200], [200, 300]]);
-    const e = new SchemesEngine(ctx, [{ action: 'pageout', quota: { sz: 1000, failChargeNum: 1, failChargeDenom: 4 } }]);
+    const ctx = ctxWith([
+      [0, 100],
+      [100, 200],
+      [200, 300],
+    ]);
+    const e = new SchemesEngine(ctx, [
+      { action: 'pageout', quota: { sz: 1000, failChargeNum: 1, failChargeDenom: 4 } },
+    ]);
     knobs.failBytes = 40; // each region: 60 applied, 40 failed
     for (let i = 0; i < 3; i++) setRegion(ctx, i, 0, 1);
     atBoundary(ctx);
@@ -140,7 +202,14 @@ describe('quota charging and resume-from-last-region', () => {
   });
 
   it('min_score from the score histogram keeps the highest-priority regions', () => {
-    const ctx = ctxWith([[0, 100], [100, 200], [200, 300]], { scored: true });
+    const ctx = ctxWith(
+      [
+        [0, 100],
+        [100, 200],
+        [200, 300],
+      ],
+      { scored: true },
+    );
     const e = new SchemesEngine(ctx, [{ action: 'pageout', quota: { sz: 200 } }]);
     knobs.score = (i) => [10, 90, 50][i]!;
     for (let i = 0; i < 3; i++) setRegion(ctx, i, 0, 1);
@@ -152,7 +221,11 @@ describe('quota charging and resume-from-last-region', () => {
   });
 
   it('time quota: the effective size follows the measured throughput', () => {
-    const ctx = ctxWith([[0, 100], [100, 200], [200, 300]]);
+    const ctx = ctxWith([
+      [0, 100],
+      [100, 200],
+      [200, 300],
+    ]);
     const e = new SchemesEngine(ctx, [{ action: 'pageout', quota: { ms: 2 } }]);
     const q = e.schemes[0]!.quota;
     atBoundary(ctx);
@@ -175,14 +248,32 @@ describe('scheme construction', () => {
     expect(v(mk([]))).toEqual([false, false]);
     expect(v(mk([{ type: 'target', targetIdx: 0, matching: true, allow: true }]))).toEqual([true, false]);
     expect(v(mk([{ type: 'target', targetIdx: 0, matching: true, allow: false }]))).toEqual([false, false]);
-    expect(v(mk([{ type: 'target', targetIdx: 0, matching: true, allow: false }, { type: 'anon', matching: true, allow: true }]))).toEqual([false, true]);
-    expect(v(mk([{ type: 'target', targetIdx: 0, matching: true, allow: true }, { type: 'anon', matching: true, allow: true }]))).toEqual([false, true]);
+    expect(
+      v(
+        mk([
+          { type: 'target', targetIdx: 0, matching: true, allow: false },
+          { type: 'anon', matching: true, allow: true },
+        ]),
+      ),
+    ).toEqual([false, true]);
+    expect(
+      v(
+        mk([
+          { type: 'target', targetIdx: 0, matching: true, allow: true },
+          { type: 'anon', matching: true, allow: true },
+        ]),
+      ),
+    ).toEqual([false, true]);
   });
 
   it('rejects invalid fields naming them', () => {
     expect(() => new Scheme({ action: 'bogus' as never })).toThrow(/scheme.action: unknown action 'bogus'/);
     expect(() => new Scheme({ action: 'stat', quota: { sz: -1 } })).toThrow(/quota.sz/);
-    expect(() => new Scheme({ action: 'stat', filters: [{ type: 'addr', matching: true, allow: true }] })).toThrow(/addr filter/);
-    expect(() => new Scheme({ action: 'stat', quota: { goals: [{ metric: 'nope' as never, targetValue: 1 }] } })).toThrow(/goals\[0\].metric/);
+    expect(
+      () => new Scheme({ action: 'stat', filters: [{ type: 'addr', matching: true, allow: true }] }),
+    ).toThrow(/addr filter/);
+    expect(
+      () => new Scheme({ action: 'stat', quota: { goals: [{ metric: 'nope' as never, targetValue: 1 }] } }),
+    ).toThrow(/goals\[0\].metric/);
   });
 });

@@ -32,7 +32,10 @@ const scored: OperationsSet<Scheme> = {
 for (const o of [plain, scored]) if (!hasOps(o.id)) registerOps(o);
 
 /** A context (sample 1 µs, aggr 10 µs: 10 samples per aggregation) with targets of the given regions. */
-export function ctxWith(ranges: [number, number][], opts: { scored?: boolean; minRegionSz?: number; targets?: number } = {}): DamonContext {
+export function ctxWith(
+  ranges: [number, number][],
+  opts: { scored?: boolean; minRegionSz?: number; targets?: number } = {},
+): DamonContext {
   applied.length = 0;
   knobs.failBytes = 0;
   knobs.score = () => 50;
@@ -41,7 +44,10 @@ export function ctxWith(ranges: [number, number][], opts: { scored?: boolean; mi
     ops: opts.scored ? 'test-damos-scored' : 'test-damos',
     attrs: { sampleInterval: 1, aggrInterval: 10, minNrRegions: 3, maxNrRegions: 1000 },
     minRegionSz: opts.minRegionSz ?? 1,
-    targets: Array.from({ length: nTargets }, () => ({ pid: null, regions: ranges.map(([start, end]) => ({ start, end })) })),
+    targets: Array.from({ length: nTargets }, () => ({
+      pid: null,
+      regions: ranges.map(([start, end]) => ({ start, end })),
+    })),
   });
   // Not started (start() would split regions for min_nr_regions): the window position is set here.
   ctx.nextAggregationSis = 10;
@@ -64,5 +70,7 @@ export function atBoundary(ctx: DamonContext, k = 1): void {
 }
 
 export function ranges(ctx: DamonContext, t = 0): string {
-  return ctx.targets[t]!.regions.toRecords().map((r) => `${r.start}-${r.end}`).join(' ');
+  return ctx.targets[t]!.regions.toRecords()
+    .map((r) => `${r.start}-${r.end}`)
+    .join(' ');
 }

@@ -10,7 +10,8 @@ import { attachMachine } from '../../src/ops/sim-binding.js';
 /** The simulated sets plus the DAMOS handlers, under test-only names (independent of src/ops wiring). */
 for (const kind of ['vaddr', 'paddr'] as const) {
   const id = `damos-test-${kind}`;
-  if (!hasOps(id)) registerOps({ ...(simOps[kind] as OperationsSet), id, ...schemeHandlers(kind) } as OperationsSet);
+  if (!hasOps(id))
+    registerOps({ ...(simOps[kind] as OperationsSet), id, ...schemeHandlers(kind) } as OperationsSet);
 }
 
 export const MiB = 1 << 20;
@@ -18,7 +19,13 @@ export const BASE = 0x10000000;
 
 /** 64 MiB machine on `nodes` nodes, one process with `mib` MiB of anonymous memory, all touched. */
 export function machineWithProcess(opts: { nodes?: number; mib?: number; thp?: boolean } = {}) {
-  const m = new Machine({ memoryBytes: 64 * MiB, nodes: opts.nodes ?? 1, cpus: 2, thp: opts.thp ?? false, tlbEntries: 0 });
+  const m = new Machine({
+    memoryBytes: 64 * MiB,
+    nodes: opts.nodes ?? 1,
+    cpus: 2,
+    thp: opts.thp ?? false,
+    tlbEntries: 0,
+  });
   const pid = m.createProcess('t');
   const len = (opts.mib ?? 4) * MiB;
   m.mmap(pid, BASE, len);
@@ -27,7 +34,13 @@ export function machineWithProcess(opts: { nodes?: number; mib?: number; thp?: b
 }
 
 /** A context over the machine: vaddr on the process's range or paddr on all RAM, bound to the machine. */
-export function damosCtx(m: Machine, kind: 'vaddr' | 'paddr', pid: number, start: number, end: number): DamonContext {
+export function damosCtx(
+  m: Machine,
+  kind: 'vaddr' | 'paddr',
+  pid: number,
+  start: number,
+  end: number,
+): DamonContext {
   const ctx = new DamonContext({
     ops: `damos-test-${kind}`,
     attrs: { sampleInterval: 1000, aggrInterval: 10000, minNrRegions: 3 },

@@ -7,7 +7,14 @@ describe('DAMOS properties', () => {
   it('per window, applied bytes stay within the size quota; applied regions match the pattern and do not overlap', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.record({ sz: fc.integer({ min: 1, max: 50 }), nr: fc.integer({ min: 0, max: 10 }), age: fc.integer({ min: 0, max: 20 }) }), { minLength: 3, maxLength: 40 }),
+        fc.array(
+          fc.record({
+            sz: fc.integer({ min: 1, max: 50 }),
+            nr: fc.integer({ min: 0, max: 10 }),
+            age: fc.integer({ min: 0, max: 20 }),
+          }),
+          { minLength: 3, maxLength: 40 },
+        ),
         fc.integer({ min: 1, max: 2000 }),
         fc.integer({ min: 0, max: 10 }),
         fc.integer({ min: 0, max: 10 }),
@@ -21,14 +28,21 @@ describe('DAMOS properties', () => {
             l.lastNrAccesses[i] = r.nr;
             l.age[i] = r.age;
           });
-          const e = new SchemesEngine(ctx, [{ action: 'pageout', pattern: { maxNrAccesses: maxNr, minAge }, quota: { sz: quota, resetIntervalMs: 1000 } }]);
+          const e = new SchemesEngine(ctx, [
+            {
+              action: 'pageout',
+              pattern: { maxNrAccesses: maxNr, minAge },
+              quota: { sz: quota, resetIntervalMs: 1000 },
+            },
+          ]);
           atBoundary(ctx);
           e.applySchemes();
           const total = applied.reduce((a, x) => a + (x.end - x.start), 0);
           expect(total).toBeLessThanOrEqual(quota);
           expect(e.schemes[0]!.stat.szApplied).toBe(total);
           const sorted = [...applied].sort((a, b) => a.start - b.start);
-          for (let i = 1; i < sorted.length; i++) expect(sorted[i]!.start).toBeGreaterThanOrEqual(sorted[i - 1]!.end);
+          for (let i = 1; i < sorted.length; i++)
+            expect(sorted[i]!.start).toBeGreaterThanOrEqual(sorted[i - 1]!.end);
           // Every applied byte lies in an original region that matched the pattern.
           for (const a of applied) {
             const k = ranges.findIndex(([s, en]) => s <= a.start && a.end <= en);

@@ -28,8 +28,15 @@ describe('feedback loop (vector 20) and goal tuners', () => {
   });
 
   it('consist tuner: esz grows while the goal is unmet and shrinks once exceeded', () => {
-    const ctx = ctxWith([[0, 100], [100, 200], [200, 300]]);
-    const s = new Scheme({ action: 'pageout', quota: { goals: [{ metric: 'user_input', targetValue: 10000, currentValue: 5000 }] } });
+    const ctx = ctxWith([
+      [0, 100],
+      [100, 200],
+      [200, 300],
+    ]);
+    const s = new Scheme({
+      action: 'pageout',
+      quota: { goals: [{ metric: 'user_input', targetValue: 10000, currentValue: 5000 }] },
+    });
     const q = s.quota;
     const seen: number[] = [];
     for (let k = 0; k < 4; k++) {
@@ -50,8 +57,19 @@ describe('feedback loop (vector 20) and goal tuners', () => {
   });
 
   it('temporal tuner: unlimited (or sz) until the goal is reached, then zero', () => {
-    const ctx = ctxWith([[0, 100], [100, 200], [200, 300]]);
-    const s = new Scheme({ action: 'pageout', quota: { sz: 4096, goalTuner: 'temporal', goals: [{ metric: 'user_input', targetValue: 100, currentValue: 50 }] } });
+    const ctx = ctxWith([
+      [0, 100],
+      [100, 200],
+      [200, 300],
+    ]);
+    const s = new Scheme({
+      action: 'pageout',
+      quota: {
+        sz: 4096,
+        goalTuner: 'temporal',
+        goals: [{ metric: 'user_input', targetValue: 100, currentValue: 50 }],
+      },
+    });
     setEffectiveQuota(s.quota, ctx, s, undefined);
     expect(s.quota.esz).toBe(4096);
     s.quota.goals[0]!.currentValue = 100;
@@ -60,7 +78,11 @@ describe('feedback loop (vector 20) and goal tuners', () => {
   });
 
   it('goal score is the highest ratio over goals; metrics come from the machine interface', () => {
-    const ctx = ctxWith([[0, 100], [100, 200], [200, 300]]);
+    const ctx = ctxWith([
+      [0, 100],
+      [100, 200],
+      [200, 300],
+    ]);
     const s = new Scheme({
       action: 'pageout',
       quota: {
@@ -82,8 +104,16 @@ describe('feedback loop (vector 20) and goal tuners', () => {
   });
 
   it('node_eligible_mem_bp: matching bytes on the node over all matching bytes', () => {
-    const ctx = ctxWith([[0, 100], [100, 200], [200, 300]]);
-    const s = new Scheme({ action: 'migrate_hot', pattern: { minNrAccesses: 1 }, quota: { goals: [{ metric: 'node_eligible_mem_bp', targetValue: 5000, nid: 1 }] } });
+    const ctx = ctxWith([
+      [0, 100],
+      [100, 200],
+      [200, 300],
+    ]);
+    const s = new Scheme({
+      action: 'migrate_hot',
+      pattern: { minNrAccesses: 1 },
+      quota: { goals: [{ metric: 'node_eligible_mem_bp', targetValue: 5000, nid: 1 }] },
+    });
     setRegion(ctx, 0, 5, 0);
     setRegion(ctx, 1, 5, 0);
     setRegion(ctx, 2, 0, 0);
@@ -96,7 +126,11 @@ describe('feedback loop (vector 20) and goal tuners', () => {
   });
 
   it('qt_exceeds counts windows that ended full; reset interval spans applies', () => {
-    const ctx = ctxWith([[0, 100], [100, 200], [200, 300]]);
+    const ctx = ctxWith([
+      [0, 100],
+      [100, 200],
+      [200, 300],
+    ]);
     const e = new SchemesEngine(ctx, [{ action: 'pageout', quota: { sz: 100, resetIntervalMs: 1 } }]);
     const s = e.schemes[0]!;
     const apply = (k: number) => {
@@ -117,7 +151,10 @@ describe('feedback loop (vector 20) and goal tuners', () => {
 
 describe('watermarks', () => {
   it('transitions: above high / below low deactivate; mid..high keeps inactive; below mid activates', () => {
-    const s = new Scheme({ action: 'pageout', watermarks: { metric: 'free_mem_rate', intervalUs: 5000, high: 800, mid: 500, low: 100 } });
+    const s = new Scheme({
+      action: 'pageout',
+      watermarks: { metric: 'free_mem_rate', intervalUs: 5000, high: 800, mid: 500, low: 100 },
+    });
     let free = 900;
     const m = metricsWith({});
     m.freeMemRate = () => free;
@@ -138,7 +175,10 @@ describe('watermarks', () => {
 
   it('metric none or no metrics: always active; the kdamond waits the minimum over schemes', () => {
     const none = new Scheme({ action: 'stat' });
-    const wm = new Scheme({ action: 'stat', watermarks: { metric: 'free_mem_rate', intervalUs: 7000, high: 10, mid: 5, low: 0 } });
+    const wm = new Scheme({
+      action: 'stat',
+      watermarks: { metric: 'free_mem_rate', intervalUs: 7000, high: 10, mid: 5, low: 0 },
+    });
     const m = metricsWith({ freeMemRate: 500 });
     expect(activationWaitUs([wm], m)).toBe(7000);
     expect(activationWaitUs([wm, none], m)).toBe(0);
@@ -147,9 +187,22 @@ describe('watermarks', () => {
   });
 
   it('an inactive scheme is not applied and the engine tells the core to wait', () => {
-    const ctx = ctxWith([[0, 100], [100, 200], [200, 300]]);
+    const ctx = ctxWith([
+      [0, 100],
+      [100, 200],
+      [200, 300],
+    ]);
     const m = metricsWith({ freeMemRate: 900 });
-    const e = new SchemesEngine(ctx, [{ action: 'pageout', watermarks: { metric: 'free_mem_rate', intervalUs: 1000, high: 800, mid: 500, low: 100 } }], { metrics: m });
+    const e = new SchemesEngine(
+      ctx,
+      [
+        {
+          action: 'pageout',
+          watermarks: { metric: 'free_mem_rate', intervalUs: 1000, high: 800, mid: 500, low: 100 },
+        },
+      ],
+      { metrics: m },
+    );
     expect(ctx.waitActivation!(ctx)).toBe(1000);
     atBoundary(ctx);
     e.applySchemes();

@@ -8,7 +8,12 @@ export const root = join(import.meta.dirname, '..', '..');
 export const bin = join(root, 'dist', 'interfaces', 'cli', 'main.js');
 
 export function ensureBuilt(): void {
-  if (!existsSync(bin)) execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: root });
+  if (!existsSync(bin))
+    execFileSync(
+      process.execPath,
+      [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'],
+      { cwd: root },
+    );
 }
 
 export function run(args: string[], cwd = root): { code: number; stdout: string; stderr: string } {
@@ -20,6 +25,9 @@ export function run(args: string[], cwd = root): { code: number; stdout: string;
 export function smallWorkloadDir(): { dir: string; cfg: string } {
   const dir = mkdtempSync(join(tmpdir(), 'damon-ts-cli-ops-'));
   const cfg = join(dir, 'small.cfg');
-  writeFileSync(cfg, '#regions\ncold_lo, 1048576\nhot, 65536\ncold_hi, 1048576\n\n#phases\np\n2000\nhot, 1, 4096, 98\ncold_lo, 1, 4096, 1, ro\ncold_hi, 1, 4096, 1, ro\n');
+  writeFileSync(
+    cfg,
+    '#regions\ncold_lo, 1048576\nhot, 65536\ncold_hi, 1048576\n\n#phases\np\n2000\nhot, 1, 4096, 98\ncold_lo, 1, 4096, 1, ro\ncold_hi, 1, 4096, 1, ro\n',
+  );
   return { dir, cfg };
 }

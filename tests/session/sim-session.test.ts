@@ -39,7 +39,9 @@ describe('simulated monitoring session', () => {
     expect(h).toMatchObject({ kdamond_idx: 0, context_idx: 0, target_id: 0, scheme_idx: null });
     expect(h.intervals).toMatchObject({ sample_us: 5000, aggr_us: 100000, ops_update_us: 1000000 });
     expect(snap.end_time - snap.start_time!).toBe(100_000_000);
-    expect(inside(sink, A, A + SPAN).every((r) => r.nr_accesses.samples === 20 && r.nr_accesses.percent === 100)).toBe(true);
+    expect(
+      inside(sink, A, A + SPAN).every((r) => r.nr_accesses.samples === 20 && r.nr_accesses.percent === 100),
+    ).toBe(true);
     expect(inside(sink, B, B + SPAN).every((r) => r.nr_accesses.samples === 0)).toBe(true);
     // page_table contexts carry no breakdown
     expect(snap.regions.every((r) => r.damon_ts === undefined)).toBe(true);
@@ -65,10 +67,11 @@ describe('simulated monitoring session', () => {
       expect(r.nr_accesses.samples).toBe(20);
       expect(r.damon_ts).toEqual({ writes: 20, cpus: { '0': 20 }, tids: { [String(w.tids[0])]: 20 } });
     }
-    for (const r of b) expect(r.damon_ts).toEqual({ writes: 0, cpus: { '1': 20 }, tids: { [String(w.tids[1])]: 20 } });
+    for (const r of b)
+      expect(r.damon_ts).toEqual({ writes: 0, cpus: { '1': 20 }, tids: { [String(w.tids[1])]: 20 } });
   });
 
-  it('ends when the workload\'s process exits (vaddr target invalid)', () => {
+  it("ends when the workload's process exits (vaddr target invalid)", () => {
     const machine = new Machine({ memoryBytes: 64 << 20 });
     const w = new TouchWorkload([{ region: A, write: false, thread: 0 }], [0], 300_000);
     machine.addWorkload(w);
@@ -84,12 +87,26 @@ describe('simulated monitoring session', () => {
 describe('contexts from a kdamonds configuration', () => {
   it('maps intervals, nr_regions, primitives, filters and addr_unit', () => {
     const config = optionsToKdamonds(
-      { sample: ['10ms'], aggr: ['200ms'], minr: ['5'], maxr: ['50'], sample_primitives: ['page_fault'], exp_ops_cpus: ['0-1'], exp_ops_write_only: true, damon_addr_unit: ['4'] },
+      {
+        sample: ['10ms'],
+        aggr: ['200ms'],
+        minr: ['5'],
+        maxr: ['50'],
+        sample_primitives: ['page_fault'],
+        exp_ops_cpus: ['0-1'],
+        exp_ops_write_only: true,
+        damon_addr_unit: ['4'],
+      },
       { kind: 'paddr' },
       { paddrRegions: () => [{ start: 0, end: 1 << 20 }] },
     );
     const ctx = contextFromConfig(config.kdamonds[0]!.contexts[0]!);
-    expect(ctx.attrs).toMatchObject({ sampleInterval: 10000, aggrInterval: 200000, minNrRegions: 5, maxNrRegions: 50 });
+    expect(ctx.attrs).toMatchObject({
+      sampleInterval: 10000,
+      aggrInterval: 200000,
+      minNrRegions: 5,
+      maxNrRegions: 50,
+    });
     expect(ctx.primitives).toEqual({ pageTable: false, pageFault: true });
     expect(ctx.addrUnit).toBe(4);
     expect(ctx.sampleFilters).toEqual([
@@ -97,7 +114,12 @@ describe('contexts from a kdamonds configuration', () => {
       { type: 'cpumask', matching: true, allow: true, cpus: [0, 1] },
     ]);
     expect(ctx.targets[0]!.pid).toBeNull();
-    expect(sampleFilterOf({ type: 'threads', matching: false, allow: false, tid_arr: [7] })).toEqual({ type: 'threads', matching: false, allow: false, tids: [7] });
+    expect(sampleFilterOf({ type: 'threads', matching: false, allow: false, tid_arr: [7] })).toEqual({
+      type: 'threads',
+      matching: false,
+      allow: false,
+      tids: [7],
+    });
   });
 
   it('applies the DAMOS schemes of the configuration to the machine', () => {

@@ -24,7 +24,17 @@ async function cli(args: string[]): Promise<{ code: number; out: string; err: st
 describe('damon-ts sysfs script', () => {
   it('prints one line per input line: ok, the value, or error: ERRNO', async () => {
     const f = join(dir, 's.txt');
-    writeFileSync(f, ['write kdamonds/nr_kdamonds 1', '# comment', 'read /sys/kernel/mm/damon/admin/kdamonds/0/state', 'write kdamonds/0/state on', 'read kdamonds/9/state', ''].join('\n'));
+    writeFileSync(
+      f,
+      [
+        'write kdamonds/nr_kdamonds 1',
+        '# comment',
+        'read /sys/kernel/mm/damon/admin/kdamonds/0/state',
+        'write kdamonds/0/state on',
+        'read kdamonds/9/state',
+        '',
+      ].join('\n'),
+    );
     const r = await cli(['sysfs', 'script', f]);
     expect(r).toEqual({ code: 0, out: 'ok\n# comment\noff\nerror: EINVAL\nerror: ENOENT\n', err: '' });
   });

@@ -5,9 +5,16 @@ import { VirtualSysfs } from '../../src/interfaces/sysfs/tree.js';
 export const C0 = 'kdamonds/0/contexts/0';
 export const S0 = `${C0}/schemes/0`;
 
-export function expectLines(pairs: [string, string][], tree = new VirtualSysfs()): { got: string[]; want: string[]; tree: VirtualSysfs } {
+export function expectLines(
+  pairs: [string, string][],
+  tree = new VirtualSysfs(),
+): { got: string[]; want: string[]; tree: VirtualSysfs } {
   const got = runSysfsScript(pairs.map((p) => p[0]).join('\n'), virtualIo(tree));
-  return { got: got.map((g, i) => `${pairs[i]![0]} => ${g}`), want: pairs.map((p) => `${p[0]} => ${p[1]}`), tree };
+  return {
+    got: got.map((g, i) => `${pairs[i]![0]} => ${g}`),
+    want: pairs.map((p) => `${p[0]} => ${p[1]}`),
+    tree,
+  };
 }
 
 /** A tree with one kdamond, one paddr context with one target over [start, end) and n schemes. */

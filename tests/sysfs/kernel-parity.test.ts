@@ -19,7 +19,8 @@ function unavailable(): string | null {
   if (!existsSync(`${ADMIN}/kdamonds/nr_kdamonds`)) return `no DAMON sysfs admin tree at ${ADMIN}`;
   if (process.getuid?.() !== 0) return 'not root';
   const busy = runningKdamonds(new DamonSysfs(ADMIN));
-  if (busy.length) return `kdamond(s) ${busy.map((k) => `${k.index} (pid ${k.pid})`).join(', ')} already on: the tree belongs to someone else right now`;
+  if (busy.length)
+    return `kdamond(s) ${busy.map((k) => `${k.index} (pid ${k.pid})`).join(', ')} already on: the tree belongs to someone else right now`;
   return null;
 }
 
@@ -34,49 +35,74 @@ describe('kernel sysfs parity', () => {
     expect(out.filter((l) => l.startsWith('error: ')).length).toBeGreaterThan(20);
   });
 
-  it.skipIf(reason !== null)('the script prints the same lines against the kernel and the virtual tree', () => {
-    const text = readFileSync(SCRIPT, 'utf8');
-    const fs = new DamonSysfs(ADMIN);
-    const saved = readTree(fs);
-    let kernelOut: string[];
-    try {
-      kernelOut = runSysfsScript(text, kernelIo(ADMIN));
-    } finally {
-      for (const k of runningKdamonds(fs)) fs.write(`kdamonds/${k.index}/state`, 'off');
-      restoreTree(fs, saved);
-    }
-    // The configuration is back as found (stats and tried regions are not configuration).
-    const config = (files: typeof saved) => files.filter((f) => f.writable && !/\/state$/.test(f.path)).map((f) => `${f.path}=${f.value}`);
-    expect(config(readTree(fs))).toEqual(config(saved));
-    const virtualOut = runSysfsScript(text, virtualIo(new VirtualSysfs()));
-    const lines = text.trimEnd().split('\n');
-    const diff = lines.flatMap((l, i) => (kernelOut[i] === virtualOut[i] ? [] : [`${l}: kernel "${kernelOut[i]}", damon-ts "${virtualOut[i]}"`]));
-    expect(diff).toEqual([]);
-  });
+  it.skipIf(reason !== null)(
+    'the script prints the same lines against the kernel and the virtual tree',
+    () => {
+      const text = readFileSync(SCRIPT, 'utf8');
+      const fs = new DamonSysfs(ADMIN);
+      const saved = readTree(fs);
+      let kernelOut: string[];
+      try {
+        kernelOut = runSysfsScript(text, kernelIo(ADMIN));
+      } finally {
+        for (const k of runningKdamonds(fs)) fs.write(`kdamonds/${k.index}/state`, 'off');
+        restoreTree(fs, saved);
+      }
+      // The configuration is back as found (stats and tried regions are not configuration).
+      const config = (files: typeof saved) =>
+        files.filter((f) => f.writable && !/\/state$/.test(f.path)).map((f) => `${f.path}=${f.value}`);
+      expect(config(readTree(fs))).toEqual(config(saved));
+      const virtualOut = runSysfsScript(text, virtualIo(new VirtualSysfs()));
+      const lines = text.trimEnd().split('\n');
+      const diff = lines.flatMap((l, i) =>
+        kernelOut[i] === virtualOut[i] ? [] : [`${l}: kernel "${kernelOut[i]}", damon-ts "${virtualOut[i]}"`],
+      );
+      expect(diff).toEqual([]);
+    },
+  );
 
   // Read-only evidence from a kernel tree in use: every line of errno-parity.script is refused by
   // the kernel before it acts (see the script's header), so running it disturbs nobody.
-  const busyTree = existsSync(`${ADMIN}/kdamonds/0/contexts/0/schemes/0/ops_filters/0/type`) && process.getuid?.() === 0;
-  if (!busyTree) console.log('kernel errno parity skipped: no kdamonds/0 with a scheme and an ops filter in the kernel tree');
-  it.skipIf(!busyTree)('refused writes, reads of missing files and directories give the kernel\'s errno', () => {
-    const text = readFileSync(new URL('./fixtures/errno-parity.script', import.meta.url), 'utf8');
-    // Safety net: should a kernel accept one of the lines after all, its previous value is written
-    // back (the lines never touch state, nr_* or anything a running kdamond reads without commit).
-    const fs = new DamonSysfs(ADMIN);
-    const before = readTree(fs, 'kdamonds/0').filter((f) => f.writable && !/\/state$/.test(f.path));
-    let kernelOut: string[];
-    try {
-      kernelOut = runSysfsScript(text, kernelIo(ADMIN));
-    } finally {
-      const now = new Map(readTree(fs, 'kdamonds/0').map((f) => [f.path, f.value]));
-      for (const f of before) if (now.get(f.path) !== f.value && f.value !== '') fs.write(f.path, f.value);
-    }
-    expect(readTree(fs, 'kdamonds/0').filter((f) => f.writable && !/\/state$/.test(f.path))).toEqual(before);
-    const tree = new VirtualSysfs();
-    runSysfsScript(['write kdamonds/nr_kdamonds 1', 'write kdamonds/0/contexts/nr_contexts 1', 'write kdamonds/0/contexts/0/schemes/nr_schemes 1', 'write kdamonds/0/contexts/0/schemes/0/ops_filters/nr_filters 1'].join('\n'), virtualIo(tree));
-    const virtualOut = runSysfsScript(text, virtualIo(tree));
-    const lines = text.trimEnd().split('\n');
-    expect(lines.map((l, i) => `${l} => ${virtualOut[i]}`)).toEqual(lines.map((l, i) => `${l} => ${kernelOut[i]}`));
-    expect(kernelOut.filter((l) => l.startsWith('error: ')).length).toBeGreaterThanOrEqual(20);
-  });
+  const busyTree =
+    existsSync(`${ADMIN}/kdamonds/0/contexts/0/schemes/0/ops_filters/0/type`) && process.getuid?.() === 0;
+  if (!busyTree)
+    console.log(
+      'kernel errno parity skipped: no kdamonds/0 with a scheme and an ops filter in the kernel tree',
+    );
+  it.skipIf(!busyTree)(
+    "refused writes, reads of missing files and directories give the kernel's errno",
+    () => {
+      const text = readFileSync(new URL('./fixtures/errno-parity.script', import.meta.url), 'utf8');
+      // Safety net: should a kernel accept one of the lines after all, its previous value is written
+      // back (the lines never touch state, nr_* or anything a running kdamond reads without commit).
+      const fs = new DamonSysfs(ADMIN);
+      const before = readTree(fs, 'kdamonds/0').filter((f) => f.writable && !/\/state$/.test(f.path));
+      let kernelOut: string[];
+      try {
+        kernelOut = runSysfsScript(text, kernelIo(ADMIN));
+      } finally {
+        const now = new Map(readTree(fs, 'kdamonds/0').map((f) => [f.path, f.value]));
+        for (const f of before) if (now.get(f.path) !== f.value && f.value !== '') fs.write(f.path, f.value);
+      }
+      expect(readTree(fs, 'kdamonds/0').filter((f) => f.writable && !/\/state$/.test(f.path))).toEqual(
+        before,
+      );
+      const tree = new VirtualSysfs();
+      runSysfsScript(
+        [
+          'write kdamonds/nr_kdamonds 1',
+          'write kdamonds/0/contexts/nr_contexts 1',
+          'write kdamonds/0/contexts/0/schemes/nr_schemes 1',
+          'write kdamonds/0/contexts/0/schemes/0/ops_filters/nr_filters 1',
+        ].join('\n'),
+        virtualIo(tree),
+      );
+      const virtualOut = runSysfsScript(text, virtualIo(tree));
+      const lines = text.trimEnd().split('\n');
+      expect(lines.map((l, i) => `${l} => ${virtualOut[i]}`)).toEqual(
+        lines.map((l, i) => `${l} => ${kernelOut[i]}`),
+      );
+      expect(kernelOut.filter((l) => l.startsWith('error: ')).length).toBeGreaterThanOrEqual(20);
+    },
+  );
 });

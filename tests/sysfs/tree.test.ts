@@ -19,7 +19,12 @@ describe('kernel parsers', () => {
     expect(() => kstrtouint('4294967296')).toThrow('ERANGE');
     expect(kstrtoint('-2147483648')).toBe(-2147483648n);
     expect(() => kstrtoint('2147483648')).toThrow('ERANGE');
-    expect([kstrtobool('Y'), kstrtobool('on'), kstrtobool('0'), kstrtobool('off\n')]).toEqual([true, true, false, false]);
+    expect([kstrtobool('Y'), kstrtobool('on'), kstrtobool('0'), kstrtobool('off\n')]).toEqual([
+      true,
+      true,
+      false,
+      false,
+    ]);
     expect(() => kstrtobool('maybe')).toThrow('EINVAL');
   });
 
@@ -33,7 +38,11 @@ describe('kernel parsers', () => {
 
   it('script lines: syntax errors name file:line', () => {
     expect(parseScriptLine('# c', 'f:1')).toBeNull();
-    expect(parseScriptLine('write a/b  two words', 'f:2')).toEqual({ op: 'write', path: 'a/b', value: ' two words' });
+    expect(parseScriptLine('write a/b  two words', 'f:2')).toEqual({
+      op: 'write',
+      path: 'a/b',
+      value: ' two words',
+    });
     expect(() => parseScriptLine('frob a', 'f:3')).toThrow(/f:3: expected "read PATH"/);
     expect(() => parseScriptLine('write a', 'f:4')).toThrow(/f:4: "write" needs a value/);
   });
@@ -162,7 +171,10 @@ describe('virtual sysfs tree', () => {
     const nTried = tree.list(`${S0}/tried_regions`).filter((e) => /^\d+$/.test(e)).length;
     expect(nTried).toBeGreaterThan(0);
     let sum = 0;
-    for (let i = 0; i < nTried; i++) sum += Number(tree.readRaw(`${S0}/tried_regions/${i}/end`)) - Number(tree.readRaw(`${S0}/tried_regions/${i}/start`));
+    for (let i = 0; i < nTried; i++)
+      sum +=
+        Number(tree.readRaw(`${S0}/tried_regions/${i}/end`)) -
+        Number(tree.readRaw(`${S0}/tried_regions/${i}/start`));
     expect(sum).toBe(total);
     runSysfsScript('write kdamonds/0/state clear_schemes_tried_regions', virtualIo(tree));
     expect(tree.readRaw(`${S0}/tried_regions/total_bytes`)).toBe('0');
@@ -191,7 +203,12 @@ describe('virtual sysfs tree', () => {
     const s = rt.schemes!.schemes[0]!;
     // new regions {[4096*4, 4096*6)} replace the current ones; a second scheme is appended
     const r2 = runSysfsScript(
-      [`write ${C0}/targets/0/regions/0/start 16384`, `write ${C0}/targets/0/regions/0/end 24576`, `write ${C0}/schemes/nr_schemes 2`, 'write kdamonds/0/state commit'].join('\n'),
+      [
+        `write ${C0}/targets/0/regions/0/start 16384`,
+        `write ${C0}/targets/0/regions/0/end 24576`,
+        `write ${C0}/schemes/nr_schemes 2`,
+        'write kdamonds/0/state commit',
+      ].join('\n'),
       virtualIo(tree),
     );
     expect(r2).toEqual(['ok', 'ok', 'ok', 'ok']);
@@ -205,10 +222,18 @@ describe('virtual sysfs tree', () => {
     expect(s.stat.nrTried).toBeGreaterThanOrEqual(triedBefore);
     expect(rt.schemes!.schemes).toHaveLength(2);
     // empty source regions keep the current ones
-    runSysfsScript([`write ${C0}/targets/0/regions/nr_regions 0`, 'write kdamonds/0/state commit'].join('\n'), virtualIo(tree));
+    runSysfsScript(
+      [`write ${C0}/targets/0/regions/nr_regions 0`, 'write kdamonds/0/state commit'].join('\n'),
+      virtualIo(tree),
+    );
     expect(ctx.targets[0]!.regions.toRecords().map((r) => [r.start, r.end])).toEqual([[16384, 24576]]);
     // an obsolete target is removed
-    expect(runSysfsScript([`write ${C0}/targets/0/obsolete_target Y`, 'write kdamonds/0/state commit'].join('\n'), virtualIo(tree))).toEqual(['ok', 'ok']);
+    expect(
+      runSysfsScript(
+        [`write ${C0}/targets/0/obsolete_target Y`, 'write kdamonds/0/state commit'].join('\n'),
+        virtualIo(tree),
+      ),
+    ).toEqual(['ok', 'ok']);
     expect(ctx.targets).toHaveLength(0);
   });
 
@@ -230,7 +255,9 @@ describe('virtual sysfs tree', () => {
     const ctx = tree.kdamond(0)!.runtime.context!;
     tree.host.advance(1_000_000);
     expect(ctx.passedSampleIntervals).toBe(0);
-    expect(runSysfsScript([`write ${C0}/pause N`, 'write kdamonds/0/state commit'].join('\n'), virtualIo(tree))).toEqual(['ok', 'ok']);
+    expect(
+      runSysfsScript([`write ${C0}/pause N`, 'write kdamonds/0/state commit'].join('\n'), virtualIo(tree)),
+    ).toEqual(['ok', 'ok']);
     tree.host.advance(1_000_000);
     expect(ctx.passedSampleIntervals).toBeGreaterThan(100);
     expect(tree.kdamond(0)!.runtime.schemes!.schemes[0]!.stat.nrTried).toBeGreaterThan(0);
@@ -239,7 +266,14 @@ describe('virtual sysfs tree', () => {
   it('refresh_ms updates stats files periodically', () => {
     const tree = new VirtualSysfs();
     runSysfsScript(
-      [...paddrSetup(0, 1 << 24, 1).map((p) => p[0]), `write ${S0}/access_pattern/sz/max 18446744073709551615`, `write ${S0}/access_pattern/nr_accesses/max 4294967295`, `write ${S0}/access_pattern/age/max 4294967295`, 'write kdamonds/0/refresh_ms 100', 'write kdamonds/0/state on'].join('\n'),
+      [
+        ...paddrSetup(0, 1 << 24, 1).map((p) => p[0]),
+        `write ${S0}/access_pattern/sz/max 18446744073709551615`,
+        `write ${S0}/access_pattern/nr_accesses/max 4294967295`,
+        `write ${S0}/access_pattern/age/max 4294967295`,
+        'write kdamonds/0/refresh_ms 100',
+        'write kdamonds/0/state on',
+      ].join('\n'),
       virtualIo(tree),
     );
     expect(tree.readRaw(`${S0}/stats/nr_tried`)).toBe('0');

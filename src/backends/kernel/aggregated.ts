@@ -95,7 +95,16 @@ export interface TracedKdamond {
  */
 export class DamonEventDecoder {
   readonly assembler: AggregatedAssembler;
-  private readonly agg: { id: number; pid: EventField; target: EventField; nr: EventField; start: EventField; end: EventField; acc: EventField; age: EventField };
+  private readonly agg: {
+    id: number;
+    pid: EventField;
+    target: EventField;
+    nr: EventField;
+    start: EventField;
+    end: EventField;
+    acc: EventField;
+    age: EventField;
+  };
   private readonly tune: { id: number; pid: EventField; sample: EventField } | null;
   private readonly byPid: Map<number, TracedKdamond>;
   private readonly current = new Map<number, AssemblerIntervals>();
@@ -107,9 +116,22 @@ export class DamonEventDecoder {
     emit: (kdamond: number, targetId: number, snapshot: Snapshot) => void,
   ) {
     const f = (name: string) => eventField(aggregated, name);
-    this.agg = { id: aggregated.id, pid: f('common_pid'), target: f('target_id'), nr: f('nr_regions'), start: f('start'), end: f('end'), acc: f('nr_accesses'), age: f('age') };
+    this.agg = {
+      id: aggregated.id,
+      pid: f('common_pid'),
+      target: f('target_id'),
+      nr: f('nr_regions'),
+      start: f('start'),
+      end: f('end'),
+      acc: f('nr_accesses'),
+      age: f('age'),
+    };
     this.tune = intervalsTune
-      ? { id: intervalsTune.id, pid: eventField(intervalsTune, 'common_pid'), sample: eventField(intervalsTune, 'sample_us') }
+      ? {
+          id: intervalsTune.id,
+          pid: eventField(intervalsTune, 'common_pid'),
+          sample: eventField(intervalsTune, 'sample_us'),
+        }
       : null;
     this.byPid = new Map(kdamonds.map((k) => [k.pid, k]));
     for (const k of kdamonds) this.current.set(k.index, { sample_us: k.sample_us, aggr_us: k.aggr_us });
@@ -124,16 +146,24 @@ export class DamonEventDecoder {
       const k = this.byPid.get(readField(buf, off, a.pid));
       if (!k) return;
       this.assembler.push({
-        kdamond: k.index, targetId: readField(buf, off, a.target), nrRegions: readField(buf, off, a.nr),
-        start: readField(buf, off, a.start), end: readField(buf, off, a.end), nrAccesses: readField(buf, off, a.acc),
-        age: readField(buf, off, a.age), timeNs,
+        kdamond: k.index,
+        targetId: readField(buf, off, a.target),
+        nrRegions: readField(buf, off, a.nr),
+        start: readField(buf, off, a.start),
+        end: readField(buf, off, a.end),
+        nrAccesses: readField(buf, off, a.acc),
+        age: readField(buf, off, a.age),
+        timeNs,
       });
     } else if (this.tune && type === this.tune.id) {
       const k = this.byPid.get(readField(buf, off, this.tune.pid));
       if (!k) return;
       // Auto-tuning keeps the aggr/sample ratio (spec §2.8).
       const sample = readField(buf, off, this.tune.sample);
-      this.current.set(k.index, { sample_us: sample, aggr_us: Math.round((sample * k.aggr_us) / k.sample_us) });
+      this.current.set(k.index, {
+        sample_us: sample,
+        aggr_us: Math.round((sample * k.aggr_us) / k.sample_us),
+      });
     }
   }
 }

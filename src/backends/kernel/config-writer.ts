@@ -7,7 +7,12 @@
  */
 import { accessPatternInKernelUnits } from '../../interfaces/config/access-pattern.js';
 import type {
-  ContextConfig, DamosFilterConfig, IntervalsConfig, KdamondConfig, KdamondsConfig, SchemeConfig,
+  ContextConfig,
+  DamosFilterConfig,
+  IntervalsConfig,
+  KdamondConfig,
+  KdamondsConfig,
+  SchemeConfig,
 } from '../../interfaces/config/schema.js';
 import type { KernelFeatures } from './features.js';
 import { type DamonSysfs, sysfsNumber } from './sysfs.js';
@@ -28,38 +33,86 @@ export function checkConfigAgainstKernel(config: KdamondsConfig, f: KernelFeatur
     if (!cond) throw new UnsupportedFeatureError(`${where}: ${what}`);
   };
   config.kdamonds.forEach((k, ki) => {
-    need(k.refresh_ms === 0 || f.files.refresh_ms, `kdamonds[${ki}].refresh_ms`, 'this kernel has no kdamonds/<N>/refresh_ms (needs Linux 6.17+)');
+    need(
+      k.refresh_ms === 0 || f.files.refresh_ms,
+      `kdamonds[${ki}].refresh_ms`,
+      'this kernel has no kdamonds/<N>/refresh_ms (needs Linux 6.17+)',
+    );
     k.contexts.forEach((c, ci) => {
       const at = `kdamonds[${ki}].contexts[${ci}]`;
       if (!f.ops.includes(c.ops)) {
         const hint = c.ops === 'paddr' ? 'CONFIG_DAMON_PADDR' : 'CONFIG_DAMON_VADDR';
         throw new UnsupportedFeatureError(
           `${at}.ops: operations set "${c.ops}" is not available in this kernel (avail_operations: ${f.ops.join(' ') || 'none'}; ${hint} is not built in)` +
-            (c.ops !== 'paddr' ? '; monitor virtual addresses with the simulated backend or the live sources instead' : ''),
+            (c.ops !== 'paddr'
+              ? '; monitor virtual addresses with the simulated backend or the live sources instead'
+              : ''),
         );
       }
       const g = c.intervals.intervals_goal;
-      need(g.aggrs === 0 || f.files.intervals_goal, `${at}.intervals.intervals_goal`, 'this kernel has no intervals auto-tuning (monitoring_attrs/intervals/intervals_goal, Linux 6.15+)');
-      need(c.addr_unit === null || c.addr_unit === 1 || f.files.addr_unit, `${at}.addr_unit`, 'this kernel has no addr_unit file (Linux 6.18+)');
+      need(
+        g.aggrs === 0 || f.files.intervals_goal,
+        `${at}.intervals.intervals_goal`,
+        'this kernel has no intervals auto-tuning (monitoring_attrs/intervals/intervals_goal, Linux 6.15+)',
+      );
+      need(
+        c.addr_unit === null || c.addr_unit === 1 || f.files.addr_unit,
+        `${at}.addr_unit`,
+        'this kernel has no addr_unit file (Linux 6.18+)',
+      );
       need(!c.pause || f.files.pause, `${at}.pause`, 'this kernel cannot pause contexts (no "pause" file)');
-      need(isDefaultSample(c) || f.files.sample_primitives, `${at}.sample`,
-        'this kernel has no sample control (monitoring_attrs/sample: page_fault primitive and sample filters are the report-based RFC, not merged); use the simulated backend or the live sources');
+      need(
+        isDefaultSample(c) || f.files.sample_primitives,
+        `${at}.sample`,
+        'this kernel has no sample control (monitoring_attrs/sample: page_fault primitive and sample filters are the report-based RFC, not merged); use the simulated backend or the live sources',
+      );
       c.targets.forEach((t, ti) => {
         if (c.ops === 'paddr' && t.regions.length === 0) {
-          throw new UnsupportedFeatureError(`${at}.targets[${ti}].regions: paddr needs regions (the kernel monitors nothing without them); give -r or let the backend use the System RAM span`);
+          throw new UnsupportedFeatureError(
+            `${at}.targets[${ti}].regions: paddr needs regions (the kernel monitors nothing without them); give -r or let the backend use the System RAM span`,
+          );
         }
       });
       c.schemes.forEach((s, si) => {
         const sat = `${at}.schemes[${si}]`;
         need(f.files.schemes_quotas !== false, sat, 'this kernel has no DAMOS');
-        need(s.apply_interval_us === 0 || f.files.schemes_apply_interval, `${sat}.apply_interval_us`, 'this kernel has no per-scheme apply interval (Linux 6.7+)');
-        need(s.quotas.goals.length === 0 || f.files.schemes_quota_goals, `${sat}.quotas.goals`, 'this kernel has no quota goals (Linux 6.8+)');
-        need(s.quotas.goal_tuner === 'consist' || f.files.schemes_quota_goal_tuner, `${sat}.quotas.goal_tuner`, 'this kernel has no goal_tuner file');
-        need((s.quotas.fail_charge_num === 0 && s.quotas.fail_charge_denom === 0) || f.files.schemes_quota_fail_charge, `${sat}.quotas.fail_charge_num`, 'this kernel has no fail_charge files');
-        need(s.dests.length === 0 || f.files.schemes_dests, `${sat}.dests`, 'this kernel has no DAMOS destinations (Linux 6.16+)');
-        need(s.max_nr_snapshots === 0 || f.files.schemes_max_nr_snapshots, `${sat}.max_nr_snapshots`, 'this kernel has no stats/max_nr_snapshots');
+        need(
+          s.apply_interval_us === 0 || f.files.schemes_apply_interval,
+          `${sat}.apply_interval_us`,
+          'this kernel has no per-scheme apply interval (Linux 6.7+)',
+        );
+        need(
+          s.quotas.goals.length === 0 || f.files.schemes_quota_goals,
+          `${sat}.quotas.goals`,
+          'this kernel has no quota goals (Linux 6.8+)',
+        );
+        need(
+          s.quotas.goal_tuner === 'consist' || f.files.schemes_quota_goal_tuner,
+          `${sat}.quotas.goal_tuner`,
+          'this kernel has no goal_tuner file',
+        );
+        need(
+          (s.quotas.fail_charge_num === 0 && s.quotas.fail_charge_denom === 0) ||
+            f.files.schemes_quota_fail_charge,
+          `${sat}.quotas.fail_charge_num`,
+          'this kernel has no fail_charge files',
+        );
+        need(
+          s.dests.length === 0 || f.files.schemes_dests,
+          `${sat}.dests`,
+          'this kernel has no DAMOS destinations (Linux 6.16+)',
+        );
+        need(
+          s.max_nr_snapshots === 0 || f.files.schemes_max_nr_snapshots,
+          `${sat}.max_nr_snapshots`,
+          'this kernel has no stats/max_nr_snapshots',
+        );
         const nFilters = s.filters.length + s.core_filters.length + s.ops_filters.length;
-        need(nFilters === 0 || f.files.schemes_filters || f.files.schemes_filters_core_ops_dirs, `${sat}.filters`, 'this kernel has no DAMOS filters (Linux 6.3+)');
+        need(
+          nFilters === 0 || f.files.schemes_filters || f.files.schemes_filters_core_ops_dirs,
+          `${sat}.filters`,
+          'this kernel has no DAMOS filters (Linux 6.3+)',
+        );
       });
     });
   });
@@ -72,7 +125,10 @@ function writeFilters(fs: DamonSysfs, dir: string, filters: readonly DamosFilter
     fs.write(`${d}/type`, flt.type);
     fs.write(`${d}/matching`, yn(flt.matching));
     if (fs.exists(`${d}/allow`)) fs.write(`${d}/allow`, yn(flt.allow));
-    else if (flt.allow) throw new UnsupportedFeatureError(`${d}/allow: this kernel has only reject filters (no "allow" file, Linux < 6.14)`);
+    else if (flt.allow)
+      throw new UnsupportedFeatureError(
+        `${d}/allow: this kernel has only reject filters (no "allow" file, Linux < 6.14)`,
+      );
     if (flt.memcg_path !== null) fs.write(`${d}/memcg_path`, flt.memcg_path);
     if (flt.address_range) {
       fs.write(`${d}/addr_start`, sysfsNumber(flt.address_range.start));
@@ -90,9 +146,14 @@ function writeFilters(fs: DamonSysfs, dir: string, filters: readonly DamosFilter
 export function writeScheme(fs: DamonSysfs, d: string, s: SchemeConfig, intervals: IntervalsConfig): void {
   fs.write(`${d}/action`, s.action);
   if (fs.exists(`${d}/target_nid`)) fs.write(`${d}/target_nid`, s.target_nid ?? -1);
-  if (fs.exists(`${d}/apply_interval_us`)) fs.write(`${d}/apply_interval_us`, sysfsNumber(s.apply_interval_us));
+  if (fs.exists(`${d}/apply_interval_us`))
+    fs.write(`${d}/apply_interval_us`, sysfsNumber(s.apply_interval_us));
   const p = accessPatternInKernelUnits(s.access_pattern, intervals);
-  for (const [name, r] of [['sz', p.sz], ['nr_accesses', p.nrAccesses], ['age', p.age]] as const) {
+  for (const [name, r] of [
+    ['sz', p.sz],
+    ['nr_accesses', p.nrAccesses],
+    ['age', p.age],
+  ] as const) {
     fs.write(`${d}/access_pattern/${name}/min`, sysfsNumber(r.min));
     fs.write(`${d}/access_pattern/${name}/max`, sysfsNumber(r.max));
   }
@@ -140,7 +201,8 @@ export function writeScheme(fs: DamonSysfs, d: string, s: SchemeConfig, interval
       fs.write(`${d}/dests/${i}/weight`, sysfsNumber(dst.weight));
     });
   }
-  if (fs.exists(`${d}/stats/max_nr_snapshots`)) fs.write(`${d}/stats/max_nr_snapshots`, sysfsNumber(s.max_nr_snapshots));
+  if (fs.exists(`${d}/stats/max_nr_snapshots`))
+    fs.write(`${d}/stats/max_nr_snapshots`, sysfsNumber(s.max_nr_snapshots));
 }
 
 function writeContext(fs: DamonSysfs, d: string, c: ContextConfig): void {

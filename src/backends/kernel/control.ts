@@ -62,7 +62,10 @@ export class KernelDamon {
         contexts: k.contexts.map((c) => ({
           ...c,
           targets: c.targets.map((t) =>
-            c.ops === 'paddr' && t.regions.length === 0 ? { ...t, regions: [(span ??= defaultPaddrRegion(this.iomemPath))] } : t),
+            c.ops === 'paddr' && t.regions.length === 0
+              ? { ...t, regions: [(span ??= defaultPaddrRegion(this.iomemPath))] }
+              : t,
+          ),
         })),
       })),
     };
@@ -87,7 +90,9 @@ export class KernelDamon {
     requireDamonSysfs(this.fs);
     const prev = this.store.load();
     if (prev && this.owned()) {
-      throw new KdamondBusyError(`damon-ts already runs ${describe(prev.kdamonds)} (started ${prev.startedAt} by pid ${prev.startedBy}); use tune or stop`);
+      throw new KdamondBusyError(
+        `damon-ts already runs ${describe(prev.kdamonds)} (started ${prev.startedAt} by pid ${prev.startedBy}); use tune or stop`,
+      );
     }
     // What this kernel cannot run is the first thing to say, whoever runs kdamonds now.
     const full = this.prepare(config);
@@ -126,7 +131,9 @@ export class KernelDamon {
       for (const r of runningKdamonds(this.fs)) this.fs.write(`kdamonds/${r.index}/state`, 'off');
       restoreTree(this.fs, found);
     } catch (e) {
-      throw new Error(`${(cause as Error).message}; restoring the DAMON tree also failed: ${(e as Error).message}`);
+      throw new Error(
+        `${(cause as Error).message}; restoring the DAMON tree also failed: ${(e as Error).message}`,
+      );
     }
     throw cause;
   }
@@ -138,13 +145,17 @@ export class KernelDamon {
     const targets = rec?.kdamonds ?? (opts.force ? runningKdamonds(this.fs) : []);
     if (!rec && !opts.force) {
       const running = runningKdamonds(this.fs);
-      throw new NotOwnerError(running.length
-        ? `${describe(running)} was not started by damon-ts; refusing to tune it (pass --force)`
-        : 'no kdamond started by damon-ts is running; use start');
+      throw new NotOwnerError(
+        running.length
+          ? `${describe(running)} was not started by damon-ts; refusing to tune it (pass --force)`
+          : 'no kdamond started by damon-ts is running; use start',
+      );
     }
     const full = this.prepare(config);
     if (full.kdamonds.length !== targets.length) {
-      throw new Error(`tune: the configuration has ${full.kdamonds.length} kdamond(s) but ${targets.length} run; the number of kdamonds cannot change online`);
+      throw new Error(
+        `tune: the configuration has ${full.kdamonds.length} kdamond(s) but ${targets.length} run; the number of kdamonds cannot change online`,
+      );
     }
     full.kdamonds.forEach((k, i) => {
       const index = targets[i]!.index;
@@ -163,14 +174,18 @@ export class KernelDamon {
     const running = runningKdamonds(this.fs);
     if (!rec) {
       if (running.length && !opts.force) {
-        throw new NotOwnerError(`${describe(running)} was not started by damon-ts; refusing to stop it (pass --force)`);
+        throw new NotOwnerError(
+          `${describe(running)} was not started by damon-ts; refusing to stop it (pass --force)`,
+        );
       }
       for (const r of running) this.fs.write(`kdamonds/${r.index}/state`, 'off');
       return { stopped: running.map((r) => r.index), restored: false };
     }
     const foreign = running.filter((r) => !rec.kdamonds.some((k) => k.index === r.index && k.pid === r.pid));
     if (foreign.length && !opts.force) {
-      throw new NotOwnerError(`${describe(foreign)} was started by someone else after damon-ts started its kdamonds; refusing to stop it (pass --force)`);
+      throw new NotOwnerError(
+        `${describe(foreign)} was started by someone else after damon-ts started its kdamonds; refusing to stop it (pass --force)`,
+      );
     }
     for (const r of running) this.fs.write(`kdamonds/${r.index}/state`, 'off');
     restoreTree(this.fs, rec.found);

@@ -38,7 +38,12 @@ const SCHEME_FILES: Record<string, string> = {
   schemes_max_nr_snapshots: 'stats/max_nr_snapshots',
 };
 
-export const DAMON_TRACE_EVENTS = ['damon_aggregated', 'damon_monitor_intervals_tune', 'damos_before_apply', 'damos_esz'] as const;
+export const DAMON_TRACE_EVENTS = [
+  'damon_aggregated',
+  'damon_monitor_intervals_tune',
+  'damos_before_apply',
+  'damos_esz',
+] as const;
 
 export interface KernelFeatures {
   adminRoot: string;
@@ -58,8 +63,14 @@ export class DamonAbsentError extends Error {
   override name = 'DamonAbsentError';
 }
 
-function checkFiles(fs: DamonSysfs, base: string | null, table: Record<string, string>, out: Record<string, boolean | null>) {
-  for (const [name, file] of Object.entries(table)) out[name] = base === null ? null : fs.exists(`${base}/${file}`);
+function checkFiles(
+  fs: DamonSysfs,
+  base: string | null,
+  table: Record<string, string>,
+  out: Record<string, boolean | null>,
+) {
+  for (const [name, file] of Object.entries(table))
+    out[name] = base === null ? null : fs.exists(`${base}/${file}`);
 }
 
 function damonTraceEvents(): string[] | null {
@@ -78,16 +89,25 @@ function damonTraceEvents(): string[] | null {
 /** Throws DamonAbsentError (naming the root) when there is no DAMON sysfs tree to drive. */
 export function requireDamonSysfs(fs: DamonSysfs): void {
   if (!fs.exists('kdamonds/nr_kdamonds')) {
-    throw new DamonAbsentError(`DAMON sysfs interface not found at ${fs.root} (kernel without CONFIG_DAMON_SYSFS, or not mounted)`);
+    throw new DamonAbsentError(
+      `DAMON sysfs interface not found at ${fs.root} (kernel without CONFIG_DAMON_SYSFS, or not mounted)`,
+    );
   }
   fs.read('kdamonds/nr_kdamonds'); // surfaces EACCES when not root
 }
 
 export function detectFeatures(fs: DamonSysfs, opts: { traceEvents?: boolean } = {}): KernelFeatures {
-  const features: KernelFeatures = { adminRoot: fs.root, sysfs: false, ops: [], files: {}, traceEvents: null };
+  const features: KernelFeatures = {
+    adminRoot: fs.root,
+    sysfs: false,
+    ops: [],
+    files: {},
+    traceEvents: null,
+  };
   if (opts.traceEvents !== false) features.traceEvents = damonTraceEvents();
   if (!fs.exists('kdamonds/nr_kdamonds')) {
-    for (const t of [KDAMOND_FILES, CTX_FILES, TARGET_FILES, SCHEME_FILES]) checkFiles(fs, null, t, features.files);
+    for (const t of [KDAMOND_FILES, CTX_FILES, TARGET_FILES, SCHEME_FILES])
+      checkFiles(fs, null, t, features.files);
     features.note = `no DAMON sysfs tree at ${fs.root}`;
     return features;
   }
@@ -119,7 +139,8 @@ export function detectFeatures(fs: DamonSysfs, opts: { traceEvents?: boolean } =
     checkFiles(fs, t, TARGET_FILES, features.files);
     checkFiles(fs, s, SCHEME_FILES, features.files);
     if (!c || !t || !s) {
-      features.note ??= 'a kdamond not started by damon-ts is running and its tree lacks a context, target or scheme directory: those features were not checked';
+      features.note ??=
+        'a kdamond not started by damon-ts is running and its tree lacks a context, target or scheme directory: those features were not checked';
     }
   } finally {
     if (saved) restoreTree(fs, saved);

@@ -41,7 +41,9 @@ export class OwnershipStore {
     try {
       return JSON.parse(readFileSync(this.file, 'utf8')) as OwnershipRecord;
     } catch (e) {
-      throw new Error(`${this.file}: unreadable damon-ts state file (${(e as Error).message}); remove it if no damon-ts kdamond runs`);
+      throw new Error(
+        `${this.file}: unreadable damon-ts state file (${(e as Error).message}); remove it if no damon-ts kdamond runs`,
+      );
     }
   }
 

@@ -55,11 +55,16 @@ interface Attached {
 
 /** The stat scheme damo installs for snapshots: matches every region, applied every sample. */
 function statScheme(sampleUs: number) {
-  return parseSchemes([{
-    action: 'stat',
-    apply_interval_us: sampleUs,
-    access_pattern: { nr_accesses: { min: 0, max: U32_MAX }, nr_accesses_unit: 'sample_intervals' },
-  }], 'snapshot stat scheme')[0]!;
+  return parseSchemes(
+    [
+      {
+        action: 'stat',
+        apply_interval_us: sampleUs,
+        access_pattern: { nr_accesses: { min: 0, max: U32_MAX }, nr_accesses_unit: 'sample_intervals' },
+      },
+    ],
+    'snapshot stat scheme',
+  )[0]!;
 }
 
 function withStatSchemes(config: KdamondsConfig): KdamondsConfig {
@@ -75,13 +80,30 @@ function readIntervals(fs: DamonSysfs, k: number): IntervalsConfig {
   const iv = `kdamonds/${k}/contexts/0/monitoring_attrs/intervals`;
   const n = (f: string) => sysfsInt(fs.read(`${iv}/${f}`));
   const goal = fs.exists(`${iv}/intervals_goal`)
-    ? { access_bp: n('intervals_goal/access_bp'), aggrs: n('intervals_goal/aggrs'), min_sample_us: n('intervals_goal/min_sample_us'), max_sample_us: n('intervals_goal/max_sample_us') }
+    ? {
+        access_bp: n('intervals_goal/access_bp'),
+        aggrs: n('intervals_goal/aggrs'),
+        min_sample_us: n('intervals_goal/min_sample_us'),
+        max_sample_us: n('intervals_goal/max_sample_us'),
+      }
     : { access_bp: 0, aggrs: 0, min_sample_us: 0, max_sample_us: 0 };
-  return { sample_us: n('sample_us'), aggr_us: n('aggr_us'), ops_update_us: n('update_us'), intervals_goal: goal };
+  return {
+    sample_us: n('sample_us'),
+    aggr_us: n('aggr_us'),
+    ops_update_us: n('update_us'),
+    intervals_goal: goal,
+  };
 }
 
 function headerOf(a: Attached, targetId: number, source: string): RecordHeader {
-  return recordHeader({ kdamond_idx: a.index, context_idx: 0, scheme_idx: null, target_id: targetId, intervals: a.intervals, data_source: source });
+  return recordHeader({
+    kdamond_idx: a.index,
+    context_idx: 0,
+    scheme_idx: null,
+    target_id: targetId,
+    intervals: a.intervals,
+    data_source: source,
+  });
 }
 
 function waitFor(ms: number | undefined, signal: AbortSignal | undefined): Promise<void> {
@@ -97,7 +119,11 @@ function waitFor(ms: number | undefined, signal: AbortSignal | undefined): Promi
   });
 }
 
-async function recordTrace(attached: Attached[], sink: SnapshotSink, opts: RecordKernelOptions): Promise<RecordStats> {
+async function recordTrace(
+  attached: Attached[],
+  sink: SnapshotSink,
+  opts: RecordKernelOptions,
+): Promise<RecordStats> {
   const inst = TraceInstance.open();
   let snapshots = 0;
   try {
@@ -113,7 +139,12 @@ async function recordTrace(attached: Attached[], sink: SnapshotSink, opts: Recor
     const decoder = new DamonEventDecoder(
       aggregated,
       tune,
-      attached.map((a) => ({ index: a.index, pid: a.pid, sample_us: a.intervals.sample_us, aggr_us: a.intervals.aggr_us })),
+      attached.map((a) => ({
+        index: a.index,
+        pid: a.pid,
+        sample_us: a.intervals.sample_us,
+        aggr_us: a.intervals.aggr_us,
+      })),
       (k, targetId, snap) => {
         sink.addSnapshot(headerOf(byIndex.get(k)!, targetId, 'kernel damon_aggregated (tracefs)'), snap);
         snapshots++;
@@ -123,12 +154,19 @@ async function recordTrace(attached: Attached[], sink: SnapshotSink, opts: Recor
     inst.enableEvent('damon', 'damon_aggregated');
     let failure: Error | null = null;
     const abort = new AbortController();
-    const reader = new RawTraceReader(inst, (_cpu, buf, off, _len, timeNs) => decoder.onRecord(buf, off, timeNs), {
-      // damon_aggregated comes in one burst per aggregation (at most nr_regions events, ~48 bytes
-      // each): a 50 ms poll keeps far below the per-CPU buffer and costs a tenth of the 5 ms default.
-      pollMs: 50,
-      onError: (e) => { failure = e; abort.abort(); },
-    });
+    const reader = new RawTraceReader(
+      inst,
+      (_cpu, buf, off, _len, timeNs) => decoder.onRecord(buf, off, timeNs),
+      {
+        // damon_aggregated comes in one burst per aggregation (at most nr_regions events, ~48 bytes
+        // each): a 50 ms poll keeps far below the per-CPU buffer and costs a tenth of the 5 ms default.
+        pollMs: 50,
+        onError: (e) => {
+          failure = e;
+          abort.abort();
+        },
+      },
+    );
     reader.start();
     const stop = AbortSignal.any([abort.signal, ...(opts.signal ? [opts.signal] : [])]);
     await waitFor(opts.timeoutMs, stop);
@@ -140,7 +178,12 @@ async function recordTrace(attached: Attached[], sink: SnapshotSink, opts: Recor
   }
 }
 
-async function recordSnapshots(fs: DamonSysfs, attached: Attached[], sink: SnapshotSink, opts: RecordKernelOptions): Promise<RecordStats> {
+async function recordSnapshots(
+  fs: DamonSysfs,
+  attached: Attached[],
+  sink: SnapshotSink,
+  opts: RecordKernelOptions,
+): Promise<RecordStats> {
   const { delayMs, count } = opts.snapshot!;
   const deadline = opts.timeoutMs === undefined ? Infinity : Date.now() + opts.timeoutMs;
   const lastEnd = new Map<string, number>();
@@ -158,7 +201,8 @@ async function recordSnapshots(fs: DamonSysfs, attached: Attached[], sink: Snaps
         start_time: lastEnd.get(key) ?? endTime - a.intervals.aggr_us * 1000,
         end_time: endTime,
         regions: regions.map((r) => ({
-          start: r.start, end: r.end,
+          start: r.start,
+          end: r.end,
           nr_accesses: { samples: r.nr_accesses, percent: Math.trunc((r.nr_accesses * 100) / maxNr) },
           age: { usec: r.age * a.intervals.aggr_us, aggr_intervals: r.age },
           sz_filter_passed: r.sz_filter_passed,
@@ -176,7 +220,11 @@ async function recordSnapshots(fs: DamonSysfs, attached: Attached[], sink: Snaps
  * Starts kdamonds for `config`, records them until `signal`, `timeoutMs` or the snapshot count, and
  * stops them, restoring the DAMON tree as found (also on error and on SIGINT/SIGTERM).
  */
-export async function recordKernel(config: KdamondsConfig, sink: SnapshotSink, opts: RecordKernelOptions = {}): Promise<RecordStats> {
+export async function recordKernel(
+  config: KdamondsConfig,
+  sink: SnapshotSink,
+  opts: RecordKernelOptions = {},
+): Promise<RecordStats> {
   const damon = new KernelDamon(opts);
   const cfg = opts.snapshot ? withStatSchemes(config) : config;
   const rec = damon.start(cfg, { force: opts.force });
@@ -188,7 +236,9 @@ export async function recordKernel(config: KdamondsConfig, sink: SnapshotSink, o
       intervals: k.contexts[0]!.intervals,
       statScheme: k.contexts[0]!.schemes.length - 1,
     }));
-    return opts.snapshot ? await recordSnapshots(damon.fs, attached, sink, opts) : await recordTrace(attached, sink, opts);
+    return opts.snapshot
+      ? await recordSnapshots(damon.fs, attached, sink, opts)
+      : await recordTrace(attached, sink, opts);
   } finally {
     cleanup();
   }
@@ -199,12 +249,18 @@ export async function recordKernel(config: KdamondsConfig, sink: SnapshotSink, o
  * works with any kdamond. Snapshot mode adds a stat scheme to each kdamond and commits it, so it
  * needs kdamonds damon-ts started (or `force`); their schemes are restored and committed at the end.
  */
-export async function recordOngoing(sink: SnapshotSink, opts: RecordKernelOptions & { kdamonds?: number[] } = {}): Promise<RecordStats> {
+export async function recordOngoing(
+  sink: SnapshotSink,
+  opts: RecordKernelOptions & { kdamonds?: number[] } = {},
+): Promise<RecordStats> {
   const damon = new KernelDamon(opts);
   damon.features();
   const fs = damon.fs;
   const running = runningKdamonds(fs).filter((r) => !opts.kdamonds || opts.kdamonds.includes(r.index));
-  if (running.length === 0) throw new Error(`no running kdamond to record${opts.kdamonds ? ` among ${opts.kdamonds.join(', ')}` : ''} (${fs.root})`);
+  if (running.length === 0)
+    throw new Error(
+      `no running kdamond to record${opts.kdamonds ? ` among ${opts.kdamonds.join(', ')}` : ''} (${fs.root})`,
+    );
   const attached: Attached[] = running.map((r) => ({
     index: r.index,
     pid: r.pid,
@@ -214,21 +270,33 @@ export async function recordOngoing(sink: SnapshotSink, opts: RecordKernelOption
   if (!opts.snapshot) return recordTrace(attached, sink, opts);
 
   const owned = damon.owned();
-  const foreign = attached.filter((a) => !owned?.kdamonds.some((k) => k.index === a.index && k.pid === a.pid));
+  const foreign = attached.filter(
+    (a) => !owned?.kdamonds.some((k) => k.index === a.index && k.pid === a.pid),
+  );
   if (foreign.length && !opts.force) {
-    throw new NotOwnerError(`snapshots of ${foreign.map((a) => `kdamond ${a.index} (pid ${a.pid})`).join(', ')} need a stat scheme committed into it, and damon-ts did not start it; pass --force, or record with tracepoints (no --snapshot)`);
+    throw new NotOwnerError(
+      `snapshots of ${foreign.map((a) => `kdamond ${a.index} (pid ${a.pid})`).join(', ')} need a stat scheme committed into it, and damon-ts did not start it; pass --force, or record with tracepoints (no --snapshot)`,
+    );
   }
   const saved = attached.map((a) => readTree(fs, `kdamonds/${a.index}/contexts/0/schemes`));
-  const restore = () => attached.forEach((a, i) => {
-    restoreTree(fs, saved[i]!);
-    fs.write(`kdamonds/${a.index}/state`, 'commit');
-  });
+  const restore = () =>
+    attached.forEach((a, i) => {
+      restoreTree(fs, saved[i]!);
+      fs.write(`kdamonds/${a.index}/state`, 'commit');
+    });
   const cleanup = registerExitCleanup(restore);
   try {
     attached.forEach((a, i) => {
-      const withStat = saved[i]!.map((f) => (f.path.endsWith('/schemes/nr_schemes') ? { ...f, value: String(a.statScheme + 1) } : f));
+      const withStat = saved[i]!.map((f) =>
+        f.path.endsWith('/schemes/nr_schemes') ? { ...f, value: String(a.statScheme + 1) } : f,
+      );
       restoreTree(fs, withStat);
-      writeScheme(fs, `kdamonds/${a.index}/contexts/0/schemes/${a.statScheme}`, statScheme(a.intervals.sample_us), a.intervals);
+      writeScheme(
+        fs,
+        `kdamonds/${a.index}/contexts/0/schemes/${a.statScheme}`,
+        statScheme(a.intervals.sample_us),
+        a.intervals,
+      );
       fs.write(`kdamonds/${a.index}/state`, 'commit');
     });
     return await recordSnapshots(fs, attached, sink, opts);

@@ -58,7 +58,10 @@ function readInt(fs: DamonSysfs, rel: string): number {
 }
 
 function numericEntries(fs: DamonSysfs, rel: string): number[] {
-  return fs.list(rel).filter((e) => /^\d+$/.test(e)).map(Number);
+  return fs
+    .list(rel)
+    .filter((e) => /^\d+$/.test(e))
+    .map(Number);
 }
 
 /** Writes a state command, retrying up to 5 times with exponential backoff when the kernel is busy. */
@@ -76,7 +79,10 @@ export function stateCommand(fs: DamonSysfs, kdamond: number, cmd: string): void
 }
 
 function readScheme(fs: DamonSysfs, d: string, index: number): SchemeStatus {
-  const range = (name: string) => ({ min: readInt(fs, `${d}/access_pattern/${name}/min`), max: readInt(fs, `${d}/access_pattern/${name}/max`) });
+  const range = (name: string) => ({
+    min: readInt(fs, `${d}/access_pattern/${name}/min`),
+    max: readInt(fs, `${d}/access_pattern/${name}/max`),
+  });
   const stats: Record<string, number> = {};
   for (const f of fs.list(`${d}/stats`)) stats[f] = readInt(fs, `${d}/stats/${f}`);
   const nrFilters = ['filters', 'core_filters', 'ops_filters']
@@ -91,7 +97,9 @@ function readScheme(fs: DamonSysfs, d: string, index: number): SchemeStatus {
       ms: readInt(fs, `${d}/quotas/ms`),
       bytes: readInt(fs, `${d}/quotas/bytes`),
       reset_interval_ms: readInt(fs, `${d}/quotas/reset_interval_ms`),
-      effective_bytes: fs.exists(`${d}/quotas/effective_bytes`) ? readInt(fs, `${d}/quotas/effective_bytes`) : null,
+      effective_bytes: fs.exists(`${d}/quotas/effective_bytes`)
+        ? readInt(fs, `${d}/quotas/effective_bytes`)
+        : null,
     },
     watermarks: {
       metric: fs.read(`${d}/watermarks/metric`),
@@ -123,12 +131,18 @@ export function readStatus(fs: DamonSysfs): KdamondStatus[] {
           aggr_us: readInt(fs, `${cd}/monitoring_attrs/intervals/aggr_us`),
           update_us: readInt(fs, `${cd}/monitoring_attrs/intervals/update_us`),
         },
-        nr_regions: { min: readInt(fs, `${cd}/monitoring_attrs/nr_regions/min`), max: readInt(fs, `${cd}/monitoring_attrs/nr_regions/max`) },
+        nr_regions: {
+          min: readInt(fs, `${cd}/monitoring_attrs/nr_regions/min`),
+          max: readInt(fs, `${cd}/monitoring_attrs/nr_regions/max`),
+        },
         targets: numericEntries(fs, `${cd}/targets`).map((t) => {
           const td = `${cd}/targets/${t}`;
           return {
             pid: ops === 'paddr' ? null : readInt(fs, `${td}/pid_target`),
-            regions: numericEntries(fs, `${td}/regions`).map((r) => ({ start: readInt(fs, `${td}/regions/${r}/start`), end: readInt(fs, `${td}/regions/${r}/end`) })),
+            regions: numericEntries(fs, `${td}/regions`).map((r) => ({
+              start: readInt(fs, `${td}/regions/${r}/start`),
+              end: readInt(fs, `${td}/regions/${r}/end`),
+            })),
           };
         }),
         schemes: numericEntries(fs, `${cd}/schemes`).map((s) => readScheme(fs, `${cd}/schemes/${s}`, s)),
@@ -140,7 +154,12 @@ export function readStatus(fs: DamonSysfs): KdamondStatus[] {
 }
 
 /** Asks the kernel for a scheme's tried regions (one walk) and reads them. */
-export function readTriedRegions(fs: DamonSysfs, kdamond: number, scheme: number, context = 0): { regions: TriedRegion[]; totalBytes: number } {
+export function readTriedRegions(
+  fs: DamonSysfs,
+  kdamond: number,
+  scheme: number,
+  context = 0,
+): { regions: TriedRegion[]; totalBytes: number } {
   stateCommand(fs, kdamond, 'update_schemes_tried_regions');
   const dir = `kdamonds/${kdamond}/contexts/${context}/schemes/${scheme}/tried_regions`;
   const regions = numericEntries(fs, dir).map((i) => {

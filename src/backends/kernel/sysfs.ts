@@ -10,7 +10,8 @@ export const DEFAULT_DAMON_ADMIN = '/sys/kernel/mm/damon/admin';
 
 /** What DAMON's sysfs interface means by each errno (mm/damon/sysfs*.c). */
 const ERRNO_MEANING: Record<string, string> = {
-  EINVAL: 'invalid value, or a configuration the kernel rejects (e.g. an operations set it lacks, bad regions or intervals)',
+  EINVAL:
+    'invalid value, or a configuration the kernel rejects (e.g. an operations set it lacks, bad regions or intervals)',
   EBUSY: 'a kdamond is running (stop it first) or another writer holds the DAMON sysfs lock',
   ENOENT: 'no such file: this kernel lacks the feature',
   EACCES: 'permission denied: DAMON sysfs needs root',
@@ -73,7 +74,8 @@ export class DamonSysfs {
   list(rel: string): string[] {
     try {
       return readdirSync(this.path(rel)).sort((a, b) => {
-        const na = /^\d+$/.test(a), nb = /^\d+$/.test(b);
+        const na = /^\d+$/.test(a),
+          nb = /^\d+$/.test(b);
         return na && nb ? Number(a) - Number(b) : a < b ? -1 : a > b ? 1 : 0;
       });
     } catch (e) {

@@ -21,7 +21,8 @@ export function readTree(fs: DamonSysfs, rel = 'kdamonds'): TreeFile[] {
   const walk = (dir: string) => {
     const entries = fs.list(dir);
     const files = entries.filter((e) => !fs.isDir(`${dir}/${e}`));
-    const rank = (name: string) => (name.startsWith('nr_') ? 0 : name === 'operations' ? 1 : name === 'state' ? 3 : 2);
+    const rank = (name: string) =>
+      name.startsWith('nr_') ? 0 : name === 'operations' ? 1 : name === 'state' ? 3 : 2;
     files.sort((a, b) => rank(a) - rank(b));
     for (const f of files) {
       const p = `${dir}/${f}`;
@@ -67,7 +68,8 @@ export function runningKdamonds(fs: DamonSysfs): { index: number; pid: number }[
   const n = Number(fs.read('kdamonds/nr_kdamonds'));
   const out: { index: number; pid: number }[] = [];
   for (let k = 0; k < n; k++) {
-    if (fs.read(`kdamonds/${k}/state`) === 'on') out.push({ index: k, pid: Number(fs.read(`kdamonds/${k}/pid`)) });
+    if (fs.read(`kdamonds/${k}/state`) === 'on')
+      out.push({ index: k, pid: Number(fs.read(`kdamonds/${k}/pid`)) });
   }
   return out;
 }

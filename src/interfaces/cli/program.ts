@@ -68,4 +68,3 @@ export async function runCli(argv: string[]): Promise<number> {
     return 1;
   }
 }
-

@@ -18,11 +18,17 @@ function clampU32(x: number): number {
   return x >= U64_MAX || x > U32_MAX ? U32_MAX : x;
 }
 
-export function accessPatternInKernelUnits(p: AccessPatternConfig, intervals: IntervalsConfig): KernelAccessPattern {
+export function accessPatternInKernelUnits(
+  p: AccessPatternConfig,
+  intervals: IntervalsConfig,
+): KernelAccessPattern {
   const { sample_us: sample, aggr_us: aggr } = intervals;
   const samples = (v: number) =>
-    p.nr_accesses_unit === 'sample_intervals' ? clampU32(v) : clampU32(Math.floor((v * aggr) / (sample * 100)));
-  const aggrs = (v: number) => (p.age_unit === 'aggr_intervals' ? clampU32(v) : clampU32(v >= U64_MAX ? v : Math.floor(v / aggr)));
+    p.nr_accesses_unit === 'sample_intervals'
+      ? clampU32(v)
+      : clampU32(Math.floor((v * aggr) / (sample * 100)));
+  const aggrs = (v: number) =>
+    p.age_unit === 'aggr_intervals' ? clampU32(v) : clampU32(v >= U64_MAX ? v : Math.floor(v / aggr));
   return {
     sz: { min: p.sz_bytes.min, max: p.sz_bytes.max },
     nrAccesses: { min: samples(p.nr_accesses.min), max: samples(p.nr_accesses.max) },

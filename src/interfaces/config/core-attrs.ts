@@ -14,7 +14,12 @@ export function contextAttrs(c: ContextConfig): Attrs {
     opsUpdateInterval: c.intervals.ops_update_us,
     minNrRegions: c.nr_regions.min,
     maxNrRegions: c.nr_regions.max,
-    intervalsGoal: { accessBp: g.access_bp, aggrs: g.aggrs, minSampleUs: g.min_sample_us, maxSampleUs: g.max_sample_us },
+    intervalsGoal: {
+      accessBp: g.access_bp,
+      aggrs: g.aggrs,
+      minSampleUs: g.min_sample_us,
+      maxSampleUs: g.max_sample_us,
+    },
   };
 }
 

@@ -4,7 +4,12 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import type { z } from 'zod';
-import { type KdamondsConfig, type SchemeConfig, kdamondsConfigSchema, schemeConfigSchema } from './schema.js';
+import {
+  type KdamondsConfig,
+  type SchemeConfig,
+  kdamondsConfigSchema,
+  schemeConfigSchema,
+} from './schema.js';
 
 /** Invalid configuration: `issues` holds one `path: message` line per problem. */
 export class ConfigError extends Error {
@@ -26,9 +31,11 @@ export function formatPath(path: readonly PropertyKey[]): string {
 function issueLines(error: z.ZodError, prefix: readonly PropertyKey[]): string[] {
   return error.issues.map((i) => {
     let msg = i.message;
-    if (i.code === 'unrecognized_keys') msg = `unknown key(s) ${i.keys.map((k) => JSON.stringify(k)).join(', ')}`;
+    if (i.code === 'unrecognized_keys')
+      msg = `unknown key(s) ${i.keys.map((k) => JSON.stringify(k)).join(', ')}`;
     else if (i.code === 'invalid_type') msg = `expected ${i.expected}`;
-    else if (i.code === 'invalid_value') msg = `expected one of ${i.values.map((v) => JSON.stringify(v)).join(', ')}`;
+    else if (i.code === 'invalid_value')
+      msg = `expected one of ${i.values.map((v) => JSON.stringify(v)).join(', ')}`;
     return `${formatPath([...prefix, ...i.path])}: ${msg}`;
   });
 }
@@ -41,8 +48,13 @@ export function parseKdamondsConfig(input: unknown, source = 'configuration'): K
 }
 
 /** Validates a list of schemes (damo's `--schemes` JSON); paths are prefixed with `path`. */
-export function parseSchemes(input: unknown, source: string, path: readonly PropertyKey[] = []): SchemeConfig[] {
-  if (!Array.isArray(input)) throw new ConfigError(source, [`${formatPath(path)}: expected an array of schemes`]);
+export function parseSchemes(
+  input: unknown,
+  source: string,
+  path: readonly PropertyKey[] = [],
+): SchemeConfig[] {
+  if (!Array.isArray(input))
+    throw new ConfigError(source, [`${formatPath(path)}: expected an array of schemes`]);
   const issues: string[] = [];
   const out: SchemeConfig[] = [];
   input.forEach((s, i) => {
@@ -65,7 +77,8 @@ export function readJsonArgument(arg: string, what: string): { value: unknown; s
   let text: string;
   if (inline) text = trimmed;
   else {
-    if (!existsSync(arg)) throw new ConfigError(what, [`${arg}: no such file (expected a JSON file or inline JSON)`]);
+    if (!existsSync(arg))
+      throw new ConfigError(what, [`${arg}: no such file (expected a JSON file or inline JSON)`]);
     text = readFileSync(arg, 'utf8');
   }
   try {

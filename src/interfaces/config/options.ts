@@ -16,11 +16,24 @@ import { type Command, Option } from 'commander';
 import { UsageError } from '../cli/errors.js';
 import { ConfigError, parseKdamondsConfig, parseSchemes, readJsonArgument } from './load.js';
 import {
-  DAMOS_ACTIONS, DAMOS_FILTER_TYPES, type DamosFilterConfigInput, type KdamondsConfig, OPS, QUOTA_GOAL_METRICS,
+  DAMOS_ACTIONS,
+  DAMOS_FILTER_TYPES,
+  type DamosFilterConfigInput,
+  type KdamondsConfig,
+  OPS,
+  QUOTA_GOAL_METRICS,
   type SchemeConfig,
 } from './schema.js';
 import {
-  type NumberText, UnitError, textToBp, textToBytes, textToMs, textToNr, textToPercent, textToPermil, textToUs,
+  type NumberText,
+  UnitError,
+  textToBp,
+  textToBytes,
+  textToMs,
+  textToNr,
+  textToPercent,
+  textToPermil,
+  textToUs,
 } from './units.js';
 
 /** What commander gives for the options added by addMonitoringOptions. */
@@ -78,7 +91,10 @@ function yesNo(option: string): (v: string | undefined) => boolean {
 /** Adds damo's DAMON control options to a command (record, start, tune, args damon). */
 export function addMonitoringOptions(cmd: Command): Command {
   const many = (flags: string, desc: string) => cmd.addOption(new Option(flags, desc).argParser(collect));
-  many('--ops <ops>', `operations set (${OPS.join(', ')}, paddr_fault); default paddr, or vaddr with --target_pid`);
+  many(
+    '--ops <ops>',
+    `operations set (${OPS.join(', ')}, paddr_fault); default paddr, or vaddr with --target_pid`,
+  );
   many('--target_pid <pid>', 'pid of a target process (repeat for more targets)');
   many('-r, --regions <ranges>', 'monitoring regions of a target, "start-end ..." (repeat per target)');
   many('-s, --sample <time>', 'sampling interval (µs or "5 ms"; default 5 ms)');
@@ -88,26 +104,64 @@ export function addMonitoringOptions(cmd: Command): Command {
   many('-m, --maxr <nr>', 'maximum number of regions (default 1000)');
   many('--monitoring_intervals <sample_aggr_update...>', 'sample, aggregation and update intervals');
   many('--monitoring_nr_regions_range <min_max...>', 'minimum and maximum number of regions');
-  many('--monitoring_intervals_goal <bp_aggrs_min_max...>', 'intervals auto-tuning goal: <access_bp> <aggrs> <min_sample_us> <max_sample_us>');
+  many(
+    '--monitoring_intervals_goal <bp_aggrs_min_max...>',
+    'intervals auto-tuning goal: <access_bp> <aggrs> <min_sample_us> <max_sample_us>',
+  );
   cmd.option('--monitoring_intervals_autotune', 'auto-tune intervals with the goal "4% 3 5ms 10s"');
-  many('--sample_primitives <primitive>', 'sample primitive of a context: page_table (Accessed bits) or page_fault');
-  cmd.option('--exp_ops_use_reports [y|n]', 'feed the context from access reports (same as --sample_primitives page_fault)', yesNo('--exp_ops_use_reports'));
-  cmd.option('--exp_ops_write_only [y|n]', 'monitor writes only (adds the sample filter "allow write")', yesNo('--exp_ops_write_only'));
-  many('--exp_ops_cpus <cpus...>', 'monitor accesses of these CPUs only, e.g. 0-1,3 (adds "allow cpumask CPUS")');
+  many(
+    '--sample_primitives <primitive>',
+    'sample primitive of a context: page_table (Accessed bits) or page_fault',
+  );
+  cmd.option(
+    '--exp_ops_use_reports [y|n]',
+    'feed the context from access reports (same as --sample_primitives page_fault)',
+    yesNo('--exp_ops_use_reports'),
+  );
+  cmd.option(
+    '--exp_ops_write_only [y|n]',
+    'monitor writes only (adds the sample filter "allow write")',
+    yesNo('--exp_ops_write_only'),
+  );
+  many(
+    '--exp_ops_cpus <cpus...>',
+    'monitor accesses of these CPUs only, e.g. 0-1,3 (adds "allow cpumask CPUS")',
+  );
   many('--exp_ops_tids <tids...>', 'monitor accesses of these threads only (adds "allow threads TIDS")');
-  many('--sample_filter <words...>', 'sample filter: <allow|reject> [none] <cpumask CPUS | threads TIDS | write>; "none" inverts matching; first match decides');
-  many('--damos_action <action_node...>', `DAMOS action (${DAMOS_ACTIONS.join(', ')}), with a target node for migrate_*`);
+  many(
+    '--sample_filter <words...>',
+    'sample filter: <allow|reject> [none] <cpumask CPUS | threads TIDS | write>; "none" inverts matching; first match decides',
+  );
+  many(
+    '--damos_action <action_node...>',
+    `DAMOS action (${DAMOS_ACTIONS.join(', ')}), with a target node for migrate_*`,
+  );
   many('--damos_sz_region <min_max...>', 'access pattern: region size range (bytes or "4 KiB")');
   many('--damos_access_rate <min_max...>', 'access pattern: access rate range (percent)');
   many('--damos_age <min_max...>', 'access pattern: age range (time)');
   many('--damos_apply_interval <time>', 'scheme apply interval (0: the aggregation interval)');
-  many('--damos_quotas <quotas...>', 'quotas: <time (ms)> <size (bytes)> <reset interval (ms)> [<size weight> <access rate weight> <age weight> (permil)]');
-  many('--damos_quota_goal <goal...>', `quota goal: <metric> <target value> [<nid or memcg path>] (metrics: ${QUOTA_GOAL_METRICS.join(', ')})`);
-  many('--damos_wmarks <wmarks...>', 'watermarks: <metric (none|free_mem_rate)> <interval (time)> <high> <mid> <low> (permil)');
-  many('--damos_filter <words...>', `DAMOS filter: <allow|reject> [none] <type> [args] (types: ${DAMOS_FILTER_TYPES.join(', ')}; memcg PATH, addr START END, target IDX, hugepage_size MIN MAX)`);
-  many('--damos_nr_filters <nr>', 'number of --damos_filter entries of each scheme, in order (default: every scheme gets all)');
+  many(
+    '--damos_quotas <quotas...>',
+    'quotas: <time (ms)> <size (bytes)> <reset interval (ms)> [<size weight> <access rate weight> <age weight> (permil)]',
+  );
+  many(
+    '--damos_quota_goal <goal...>',
+    `quota goal: <metric> <target value> [<nid or memcg path>] (metrics: ${QUOTA_GOAL_METRICS.join(', ')})`,
+  );
+  many(
+    '--damos_wmarks <wmarks...>',
+    'watermarks: <metric (none|free_mem_rate)> <interval (time)> <high> <mid> <low> (permil)',
+  );
+  many(
+    '--damos_filter <words...>',
+    `DAMOS filter: <allow|reject> [none] <type> [args] (types: ${DAMOS_FILTER_TYPES.join(', ')}; memcg PATH, addr START END, target IDX, hugepage_size MIN MAX)`,
+  );
+  many(
+    '--damos_nr_filters <nr>',
+    'number of --damos_filter entries of each scheme, in order (default: every scheme gets all)',
+  );
   many('--damos_max_nr_snapshots <nr>', 'stop the scheme after this many snapshots (0: no limit)');
-  cmd.option('--schemes <json>', 'schemes as JSON (a file or inline), damo\'s format');
+  cmd.option('--schemes <json>', "schemes as JSON (a file or inline), damo's format");
   cmd.option('--kdamonds <json>', 'the whole kdamonds configuration as JSON (a file or inline)');
   many('--damon_addr_unit <unit>', 'address unit of a context (paddr)');
   many('--nr_targets <nr>', 'number of targets of each context, in order');
@@ -154,7 +208,8 @@ function value<T>(option: string, text: NumberText, parse: (t: NumberText) => T)
 
 function groupsOf(option: string, words: string[] | undefined, n: number): string[][] {
   if (!words) return [];
-  if (words.length % n !== 0) throw new UsageError(`${option}: expected ${n} values per use, got ${words.length} in total`);
+  if (words.length % n !== 0)
+    throw new UsageError(`${option}: expected ${n} values per use, got ${words.length} in total`);
   const out: string[][] = [];
   for (let i = 0; i < words.length; i += n) out.push(words.slice(i, i + n));
   return out;
@@ -179,7 +234,10 @@ function nth<T>(list: T[] | undefined, i: number): T | undefined {
 /** "0-3,6" → [0,1,2,3,6] */
 export function parseIdList(option: string, text: string): number[] {
   const out: number[] = [];
-  for (const part of text.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const part of text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const m = /^(\d+)(?:-(\d+))?$/.exec(part);
     if (!m) throw new UsageError(`${option}: expected numbers or ranges like 0-3,6, got "${text}"`);
     const a = Number(m[1]);
@@ -191,36 +249,48 @@ export function parseIdList(option: string, text: string): number[] {
 }
 
 function parseRegions(option: string, text: string): { start: number; end: number }[] {
-  return text.split(/\s+/).filter(Boolean).map((r) => {
-    const m = /^([^-]+)-([^-]+)$/.exec(r);
-    if (!m) throw new UsageError(`${option}: expected "start-end", got "${r}"`);
-    return { start: value(option, m[1]!, textToBytes), end: value(option, m[2]!, textToBytes) };
-  });
+  return text
+    .split(/\s+/)
+    .filter(Boolean)
+    .map((r) => {
+      const m = /^([^-]+)-([^-]+)$/.exec(r);
+      if (!m) throw new UsageError(`${option}: expected "start-end", got "${r}"`);
+      return { start: value(option, m[1]!, textToBytes), end: value(option, m[2]!, textToBytes) };
+    });
 }
 
 function parseSampleFilter(option: string, words: string[]) {
   const [verdict, ...rest] = words;
-  if (verdict !== 'allow' && verdict !== 'reject') throw new UsageError(`${option}: expected allow or reject, got "${verdict}"`);
+  if (verdict !== 'allow' && verdict !== 'reject')
+    throw new UsageError(`${option}: expected allow or reject, got "${verdict}"`);
   const matching = rest[0] !== 'none';
   if (!matching) rest.shift();
   const [type, ...args] = rest;
   const base = { matching, allow: verdict === 'allow' };
   if (type === 'write' && args.length === 0) return { type, ...base };
-  if (type === 'cpumask' && args.length > 0) return { type, ...base, cpumask: parseIdList(option, args.join(',')) };
-  if (type === 'threads' && args.length > 0) return { type, ...base, tid_arr: parseIdList(option, args.join(',')) };
-  throw new UsageError(`${option}: expected "<allow|reject> [none] <cpumask CPUS | threads TIDS | write>", got "${words.join(' ')}"`);
+  if (type === 'cpumask' && args.length > 0)
+    return { type, ...base, cpumask: parseIdList(option, args.join(',')) };
+  if (type === 'threads' && args.length > 0)
+    return { type, ...base, tid_arr: parseIdList(option, args.join(',')) };
+  throw new UsageError(
+    `${option}: expected "<allow|reject> [none] <cpumask CPUS | threads TIDS | write>", got "${words.join(' ')}"`,
+  );
 }
 
 function parseDamosFilter(option: string, words: string[]): DamosFilterConfigInput {
   const [verdict, ...rest] = words;
-  if (verdict !== 'allow' && verdict !== 'reject') throw new UsageError(`${option}: expected allow or reject, got "${verdict}"`);
+  if (verdict !== 'allow' && verdict !== 'reject')
+    throw new UsageError(`${option}: expected allow or reject, got "${verdict}"`);
   const matching = rest[0] !== 'none';
   if (!matching) rest.shift();
   const [type, ...args] = rest;
   const base = { matching, allow: verdict === 'allow' };
   const bad = () => new UsageError(`${option}: bad filter "${words.join(' ')}" (see --help)`);
   switch (type) {
-    case 'anon': case 'active': case 'young': case 'unmapped':
+    case 'anon':
+    case 'active':
+    case 'young':
+    case 'unmapped':
       if (args.length) throw bad();
       return { type, ...base };
     case 'memcg':
@@ -228,13 +298,27 @@ function parseDamosFilter(option: string, words: string[]): DamosFilterConfigInp
       return { type, ...base, memcg_path: args[0]! };
     case 'addr':
       if (args.length !== 2) throw bad();
-      return { type, ...base, address_range: { start: value(option, args[0]!, textToBytes), end: value(option, args[1]!, textToBytes) } };
+      return {
+        type,
+        ...base,
+        address_range: {
+          start: value(option, args[0]!, textToBytes),
+          end: value(option, args[1]!, textToBytes),
+        },
+      };
     case 'target':
       if (args.length !== 1) throw bad();
       return { type, ...base, damon_target_idx: value(option, args[0]!, textToNr) };
     case 'hugepage_size':
       if (args.length !== 2) throw bad();
-      return { type, ...base, hugepage_size: { min: value(option, args[0]!, textToBytes), max: value(option, args[1]!, textToBytes) } };
+      return {
+        type,
+        ...base,
+        hugepage_size: {
+          min: value(option, args[0]!, textToBytes),
+          max: value(option, args[1]!, textToBytes),
+        },
+      };
     default:
       throw bad();
   }
@@ -243,7 +327,8 @@ function parseDamosFilter(option: string, words: string[]): DamosFilterConfigInp
 function intList(option: string, list: string[] | undefined): number[] | undefined {
   return list?.map((v) => {
     const n = value(option, v, textToNr);
-    if (!Number.isInteger(n) || n < 0) throw new UsageError(`${option}: expected a non-negative integer, got "${v}"`);
+    if (!Number.isInteger(n) || n < 0)
+      throw new UsageError(`${option}: expected a non-negative integer, got "${v}"`);
     return n;
   });
 }
@@ -251,39 +336,69 @@ function intList(option: string, list: string[] | undefined): number[] | undefin
 /** Splits `items` into consecutive chunks of the given sizes (or gives every owner all items). */
 function distribute<T>(option: string, items: T[], counts: number[] | undefined, owners: number): T[][] {
   if (!counts) return Array.from({ length: owners }, () => items);
-  if (counts.length !== owners) throw new UsageError(`${option}: expected ${owners} values, got ${counts.length}`);
+  if (counts.length !== owners)
+    throw new UsageError(`${option}: expected ${owners} values, got ${counts.length}`);
   const total = counts.reduce((a, b) => a + b, 0);
-  if (total !== items.length) throw new UsageError(`${option}: the counts add up to ${total}, but ${items.length} were given`);
+  if (total !== items.length)
+    throw new UsageError(`${option}: the counts add up to ${total}, but ${items.length} were given`);
   let at = 0;
   return counts.map((c) => items.slice(at, (at += c)));
 }
 
 function cliSchemes(o: MonitoringOptions): SchemeConfig[] {
-  const actions = groupsAt(o.damos_action, (w) => (DAMOS_ACTIONS as readonly string[]).includes(w), '--damos_action');
+  const actions = groupsAt(
+    o.damos_action,
+    (w) => (DAMOS_ACTIONS as readonly string[]).includes(w),
+    '--damos_action',
+  );
   const sz = groupsOf('--damos_sz_region', o.damos_sz_region, 2);
   const rate = groupsOf('--damos_access_rate', o.damos_access_rate, 2);
   const age = groupsOf('--damos_age', o.damos_age, 2);
   const wmarks = groupsOf('--damos_wmarks', o.damos_wmarks, 5);
-  const count = Math.max(actions.length, sz.length, rate.length, age.length, wmarks.length,
-    o.damos_apply_interval?.length ?? 0, o.damos_quotas ? 1 : 0, o.damos_filter ? 1 : 0, o.damos_quota_goal ? 1 : 0);
+  const count = Math.max(
+    actions.length,
+    sz.length,
+    rate.length,
+    age.length,
+    wmarks.length,
+    o.damos_apply_interval?.length ?? 0,
+    o.damos_quotas ? 1 : 0,
+    o.damos_filter ? 1 : 0,
+    o.damos_quota_goal ? 1 : 0,
+  );
   if (count === 0) return [];
   const quotaWords = o.damos_quotas ?? [];
   const per = quotaWords.length === count * 6 ? 6 : quotaWords.length === count * 3 ? 3 : 0;
-  if (quotaWords.length && !per) throw new UsageError(`--damos_quotas: expected 3 or 6 values per scheme (${count} schemes), got ${quotaWords.length}`);
-  const filters = groupsAt(o.damos_filter, (w) => w === 'allow' || w === 'reject', '--damos_filter')
-    .map((g) => parseDamosFilter('--damos_filter', g));
-  const filtersOf = distribute('--damos_nr_filters', filters, intList('--damos_nr_filters', o.damos_nr_filters), count);
-  const goals = groupsAt(o.damos_quota_goal, (w) => (QUOTA_GOAL_METRICS as readonly string[]).includes(w), '--damos_quota_goal')
-    .map((g) => {
-      if (g.length < 2 || g.length > 3) throw new UsageError(`--damos_quota_goal: expected <metric> <target value> [nid|memcg path], got "${g.join(' ')}"`);
-      const extra = g[2];
-      return {
-        metric: g[0] as (typeof QUOTA_GOAL_METRICS)[number],
-        target_value: value('--damos_quota_goal', g[1]!, textToNr),
-        nid: extra !== undefined && /^\d+$/.test(extra) ? Number(extra) : null,
-        memcg_path: extra !== undefined && !/^\d+$/.test(extra) ? extra : null,
-      };
-    });
+  if (quotaWords.length && !per)
+    throw new UsageError(
+      `--damos_quotas: expected 3 or 6 values per scheme (${count} schemes), got ${quotaWords.length}`,
+    );
+  const filters = groupsAt(o.damos_filter, (w) => w === 'allow' || w === 'reject', '--damos_filter').map(
+    (g) => parseDamosFilter('--damos_filter', g),
+  );
+  const filtersOf = distribute(
+    '--damos_nr_filters',
+    filters,
+    intList('--damos_nr_filters', o.damos_nr_filters),
+    count,
+  );
+  const goals = groupsAt(
+    o.damos_quota_goal,
+    (w) => (QUOTA_GOAL_METRICS as readonly string[]).includes(w),
+    '--damos_quota_goal',
+  ).map((g) => {
+    if (g.length < 2 || g.length > 3)
+      throw new UsageError(
+        `--damos_quota_goal: expected <metric> <target value> [nid|memcg path], got "${g.join(' ')}"`,
+      );
+    const extra = g[2];
+    return {
+      metric: g[0] as (typeof QUOTA_GOAL_METRICS)[number],
+      target_value: value('--damos_quota_goal', g[1]!, textToNr),
+      nid: extra !== undefined && /^\d+$/.test(extra) ? Number(extra) : null,
+      memcg_path: extra !== undefined && !/^\d+$/.test(extra) ? extra : null,
+    };
+  });
   const raw = Array.from({ length: count }, (_, i) => {
     const act = nth(actions, i);
     const q = per ? quotaWords.slice(i * per, (i + 1) * per) : undefined;
@@ -292,27 +407,59 @@ function cliSchemes(o: MonitoringOptions): SchemeConfig[] {
       action: act?.[0] ?? 'stat',
       target_nid: act?.[1] !== undefined ? value('--damos_action', act[1], textToNr) : null,
       access_pattern: {
-        sz_bytes: sz[i] ? { min: value('--damos_sz_region', sz[i]![0]!, textToBytes), max: value('--damos_sz_region', sz[i]![1]!, textToBytes) } : undefined,
-        nr_accesses: rate[i] ? { min: value('--damos_access_rate', rate[i]![0]!, textToPercent), max: value('--damos_access_rate', rate[i]![1]!, textToPercent) } : undefined,
-        age: age[i] ? { min: value('--damos_age', age[i]![0]!, textToUs), max: value('--damos_age', age[i]![1]!, textToUs) } : undefined,
+        sz_bytes: sz[i]
+          ? {
+              min: value('--damos_sz_region', sz[i]![0]!, textToBytes),
+              max: value('--damos_sz_region', sz[i]![1]!, textToBytes),
+            }
+          : undefined,
+        nr_accesses: rate[i]
+          ? {
+              min: value('--damos_access_rate', rate[i]![0]!, textToPercent),
+              max: value('--damos_access_rate', rate[i]![1]!, textToPercent),
+            }
+          : undefined,
+        age: age[i]
+          ? {
+              min: value('--damos_age', age[i]![0]!, textToUs),
+              max: value('--damos_age', age[i]![1]!, textToUs),
+            }
+          : undefined,
       },
-      apply_interval_us: o.damos_apply_interval?.[i] !== undefined ? value('--damos_apply_interval', o.damos_apply_interval[i]!, textToUs) : 0,
+      apply_interval_us:
+        o.damos_apply_interval?.[i] !== undefined
+          ? value('--damos_apply_interval', o.damos_apply_interval[i]!, textToUs)
+          : 0,
       quotas: {
         time_ms: q ? value('--damos_quotas', q[0]!, textToMs) : 0,
         sz_bytes: q ? value('--damos_quotas', q[1]!, textToBytes) : 0,
         reset_interval_ms: q ? value('--damos_quotas', q[2]!, textToMs) : 0,
         goals,
-        weights: q && per === 6
-          ? { sz_permil: value('--damos_quotas', q[3]!, textToPermil), nr_accesses_permil: value('--damos_quotas', q[4]!, textToPermil), age_permil: value('--damos_quotas', q[5]!, textToPermil) }
-          : undefined,
+        weights:
+          q && per === 6
+            ? {
+                sz_permil: value('--damos_quotas', q[3]!, textToPermil),
+                nr_accesses_permil: value('--damos_quotas', q[4]!, textToPermil),
+                age_permil: value('--damos_quotas', q[5]!, textToPermil),
+              }
+            : undefined,
       },
       watermarks: w
-        ? { metric: w[0], interval_us: value('--damos_wmarks', w[1]!, textToUs), high_permil: value('--damos_wmarks', w[2]!, textToPermil), mid_permil: value('--damos_wmarks', w[3]!, textToPermil), low_permil: value('--damos_wmarks', w[4]!, textToPermil) }
+        ? {
+            metric: w[0],
+            interval_us: value('--damos_wmarks', w[1]!, textToUs),
+            high_permil: value('--damos_wmarks', w[2]!, textToPermil),
+            mid_permil: value('--damos_wmarks', w[3]!, textToPermil),
+            low_permil: value('--damos_wmarks', w[4]!, textToPermil),
+          }
         : undefined,
       // addr and target are handled by the core, the rest by the operations set (kernel 6.14+ split).
       core_filters: filtersOf[i]!.filter((f) => f.type === 'addr' || f.type === 'target'),
       ops_filters: filtersOf[i]!.filter((f) => f.type !== 'addr' && f.type !== 'target'),
-      max_nr_snapshots: o.damos_max_nr_snapshots?.[i] !== undefined ? value('--damos_max_nr_snapshots', o.damos_max_nr_snapshots[i]!, textToNr) : 0,
+      max_nr_snapshots:
+        o.damos_max_nr_snapshots?.[i] !== undefined
+          ? value('--damos_max_nr_snapshots', o.damos_max_nr_snapshots[i]!, textToNr)
+          : 0,
     };
     return JSON.parse(JSON.stringify(s)) as unknown; // drops the undefined keys: defaults apply
   });
@@ -328,10 +475,21 @@ function cliSchemes(o: MonitoringOptions): SchemeConfig[] {
  * Expands the options (and the deduced positional target) into a validated configuration, with
  * damo's defaults. A kdamonds JSON (--kdamonds or the positional argument) is returned as is.
  */
-export function optionsToKdamonds(o: MonitoringOptions, target?: DeducedTarget, extras: ExpandExtras = {}): KdamondsConfig {
-  if (o.kdamonds) return parseKdamondsConfig(readJsonArgument(o.kdamonds, '--kdamonds').value, o.kdamonds.trim().startsWith('{') ? '--kdamonds' : o.kdamonds);
+export function optionsToKdamonds(
+  o: MonitoringOptions,
+  target?: DeducedTarget,
+  extras: ExpandExtras = {},
+): KdamondsConfig {
+  if (o.kdamonds)
+    return parseKdamondsConfig(
+      readJsonArgument(o.kdamonds, '--kdamonds').value,
+      o.kdamonds.trim().startsWith('{') ? '--kdamonds' : o.kdamonds,
+    );
   if (target?.kind === 'kdamonds') return target.config;
-  if (target?.kind === 'cmd') throw new UsageError(`target "${target.cmd}": the command must be started by the caller and given as a pid`);
+  if (target?.kind === 'cmd')
+    throw new UsageError(
+      `target "${target.cmd}": the command must be started by the caller and given as a pid`,
+    );
 
   const pids = intList('--target_pid', o.target_pid) ?? [];
   if (target?.kind === 'pid') pids.unshift(target.pid);
@@ -339,36 +497,81 @@ export function optionsToKdamonds(o: MonitoringOptions, target?: DeducedTarget, 
   const intervals = groupsOf('--monitoring_intervals', o.monitoring_intervals, 3);
   const nrRange = groupsOf('--monitoring_nr_regions_range', o.monitoring_nr_regions_range, 2);
   const goals = groupsOf('--monitoring_intervals_goal', o.monitoring_intervals_goal, 4);
-  for (const n of intList('--nr_ctxs', o.nr_ctxs) ?? []) if (n !== 1) throw new UsageError(`--nr_ctxs: the kernel allows one context per kdamond, got ${n}`);
+  for (const n of intList('--nr_ctxs', o.nr_ctxs) ?? [])
+    if (n !== 1) throw new UsageError(`--nr_ctxs: the kernel allows one context per kdamond, got ${n}`);
   const nrTargets = intList('--nr_targets', o.nr_targets);
-  const nctx = Math.max(1, o.ops?.length ?? 0, o.sample?.length ?? 0, o.aggr?.length ?? 0, o.updr?.length ?? 0,
-    o.minr?.length ?? 0, o.maxr?.length ?? 0, intervals.length, nrRange.length, goals.length,
-    o.sample_primitives?.length ?? 0, o.damon_addr_unit?.length ?? 0, nrTargets?.length ?? 0);
+  const nctx = Math.max(
+    1,
+    o.ops?.length ?? 0,
+    o.sample?.length ?? 0,
+    o.aggr?.length ?? 0,
+    o.updr?.length ?? 0,
+    o.minr?.length ?? 0,
+    o.maxr?.length ?? 0,
+    intervals.length,
+    nrRange.length,
+    goals.length,
+    o.sample_primitives?.length ?? 0,
+    o.damon_addr_unit?.length ?? 0,
+    nrTargets?.length ?? 0,
+  );
 
   // Targets: pids first, then regions; one target per -r for paddr.
   const nTargets = Math.max(pids.length, regionLists.length, nrTargets ? 0 : nctx);
-  const targets = Array.from({ length: nTargets }, (_, i) => ({ pid: pids[i] ?? null, regions: regionLists[i] }));
+  const targets = Array.from({ length: nTargets }, (_, i) => ({
+    pid: pids[i] ?? null,
+    regions: regionLists[i],
+  }));
   const targetsOf = nrTargets
     ? distribute('--nr_targets', targets, nrTargets, nctx)
-    : nctx === 1 ? [targets] : targets.length === nctx ? targets.map((t) => [t]) : (() => {
-      throw new UsageError(`--nr_targets: ${nctx} contexts but ${targets.length} targets; say how many targets each context has`);
-    })();
+    : nctx === 1
+      ? [targets]
+      : targets.length === nctx
+        ? targets.map((t) => [t])
+        : (() => {
+            throw new UsageError(
+              `--nr_targets: ${nctx} contexts but ${targets.length} targets; say how many targets each context has`,
+            );
+          })();
 
-  const schemes = o.schemes ? parseSchemes(readJsonArgument(o.schemes, '--schemes').value, '--schemes') : cliSchemes(o);
+  const schemes = o.schemes
+    ? parseSchemes(readJsonArgument(o.schemes, '--schemes').value, '--schemes')
+    : cliSchemes(o);
   const schemesOf = distribute('--nr_schemes', schemes, intList('--nr_schemes', o.nr_schemes), nctx);
 
   const sampleFilters = [
     ...(o.exp_ops_write_only ? [{ type: 'write', matching: true, allow: true }] : []),
-    ...(o.exp_ops_cpus ? [{ type: 'cpumask', matching: true, allow: true, cpumask: parseIdList('--exp_ops_cpus', o.exp_ops_cpus.join(',')) }] : []),
-    ...(o.exp_ops_tids ? [{ type: 'threads', matching: true, allow: true, tid_arr: parseIdList('--exp_ops_tids', o.exp_ops_tids.join(',')) }] : []),
-    ...groupsAt(o.sample_filter, (w) => w === 'allow' || w === 'reject', '--sample_filter').map((g) => parseSampleFilter('--sample_filter', g)),
+    ...(o.exp_ops_cpus
+      ? [
+          {
+            type: 'cpumask',
+            matching: true,
+            allow: true,
+            cpumask: parseIdList('--exp_ops_cpus', o.exp_ops_cpus.join(',')),
+          },
+        ]
+      : []),
+    ...(o.exp_ops_tids
+      ? [
+          {
+            type: 'threads',
+            matching: true,
+            allow: true,
+            tid_arr: parseIdList('--exp_ops_tids', o.exp_ops_tids.join(',')),
+          },
+        ]
+      : []),
+    ...groupsAt(o.sample_filter, (w) => w === 'allow' || w === 'reject', '--sample_filter').map((g) =>
+      parseSampleFilter('--sample_filter', g),
+    ),
   ];
 
   const contexts = Array.from({ length: nctx }, (_, c) => {
     const ctxTargets = targetsOf[c]!;
     let ops = nth(o.ops, c) ?? (ctxTargets.some((t) => t.pid !== null) ? 'vaddr' : 'paddr');
     const prim = nth(o.sample_primitives, c);
-    if (prim !== undefined && prim !== 'page_table' && prim !== 'page_fault') throw new UsageError(`--sample_primitives: expected page_table or page_fault, got "${prim}"`);
+    if (prim !== undefined && prim !== 'page_table' && prim !== 'page_fault')
+      throw new UsageError(`--sample_primitives: expected page_table or page_fault, got "${prim}"`);
     const pageFault = prim === 'page_fault' || o.exp_ops_use_reports === true || ops === 'paddr_fault';
     if (ops === 'paddr_fault') ops = 'paddr';
     const iv = intervals[Math.min(c, intervals.length - 1)];
@@ -381,7 +584,9 @@ export function optionsToKdamonds(o: MonitoringOptions, target?: DeducedTarget, 
       const v = nth(list, c) ?? nrr?.[k];
       return v === undefined ? dflt : value(opt, v, textToNr);
     };
-    const goal = o.monitoring_intervals_autotune ? ['4%', '3', '5ms', '10s'] : goals[Math.min(c, goals.length - 1)];
+    const goal = o.monitoring_intervals_autotune
+      ? ['4%', '3', '5ms', '10s']
+      : goals[Math.min(c, goals.length - 1)];
     const unit = nth(o.damon_addr_unit, c);
     return {
       ops,
@@ -396,7 +601,12 @@ export function optionsToKdamonds(o: MonitoringOptions, target?: DeducedTarget, 
         aggr_us: time('-a/--aggr', o.aggr, 1) ?? 100000,
         ops_update_us: time('-u/--updr', o.updr, 2) ?? 1000000,
         intervals_goal: goal
-          ? { access_bp: value('--monitoring_intervals_goal', goal[0]!, textToBp), aggrs: value('--monitoring_intervals_goal', goal[1]!, textToNr), min_sample_us: value('--monitoring_intervals_goal', goal[2]!, textToUs), max_sample_us: value('--monitoring_intervals_goal', goal[3]!, textToUs) }
+          ? {
+              access_bp: value('--monitoring_intervals_goal', goal[0]!, textToBp),
+              aggrs: value('--monitoring_intervals_goal', goal[1]!, textToNr),
+              min_sample_us: value('--monitoring_intervals_goal', goal[2]!, textToUs),
+              max_sample_us: value('--monitoring_intervals_goal', goal[3]!, textToUs),
+            }
           : undefined,
       },
       nr_regions: { min: count('-n/--minr', o.minr, 0, 10), max: count('-m/--maxr', o.maxr, 1, 1000) },

@@ -8,8 +8,17 @@
  */
 import { z } from 'zod';
 import {
-  type NumberText, U32_MAX, U64_MAX, UnitError, textToBp, textToBytes, textToMs, textToNr, textToPercent,
-  textToPermil, textToUs,
+  type NumberText,
+  U32_MAX,
+  U64_MAX,
+  UnitError,
+  textToBp,
+  textToBytes,
+  textToMs,
+  textToNr,
+  textToPercent,
+  textToPermil,
+  textToUs,
 } from './units.js';
 
 function unitNumber(parse: (t: NumberText) => number, min = 0) {
@@ -41,19 +50,42 @@ export const OPS = ['vaddr', 'fvaddr', 'paddr'] as const;
 export type OpsName = (typeof OPS)[number];
 
 export const DAMOS_ACTIONS = [
-  'willneed', 'cold', 'pageout', 'hugepage', 'nohugepage', 'collapse', 'lru_prio', 'lru_deprio',
-  'migrate_hot', 'migrate_cold', 'stat',
+  'willneed',
+  'cold',
+  'pageout',
+  'hugepage',
+  'nohugepage',
+  'collapse',
+  'lru_prio',
+  'lru_deprio',
+  'migrate_hot',
+  'migrate_cold',
+  'stat',
 ] as const;
 export type DamosAction = (typeof DAMOS_ACTIONS)[number];
 
 export const DAMOS_FILTER_TYPES = [
-  'anon', 'active', 'memcg', 'young', 'hugepage_size', 'unmapped', 'addr', 'target',
+  'anon',
+  'active',
+  'memcg',
+  'young',
+  'hugepage_size',
+  'unmapped',
+  'addr',
+  'target',
 ] as const;
 export type DamosFilterType = (typeof DAMOS_FILTER_TYPES)[number];
 
 export const QUOTA_GOAL_METRICS = [
-  'user_input', 'some_mem_psi_us', 'node_mem_used_bp', 'node_mem_free_bp', 'memcg_mem_used_bp',
-  'memcg_mem_free_bp', 'active_mem_bp', 'inactive_mem_bp', 'node_eligible_mem_bp',
+  'user_input',
+  'some_mem_psi_us',
+  'node_mem_used_bp',
+  'node_mem_free_bp',
+  'memcg_mem_used_bp',
+  'memcg_mem_free_bp',
+  'active_mem_bp',
+  'inactive_mem_bp',
+  'node_eligible_mem_bp',
 ] as const;
 
 const range = <T extends z.ZodType>(item: T) => z.strictObject({ min: item, max: item });
@@ -91,8 +123,10 @@ const sampleFilterSchema = z
     tid_arr: z.array(z.number().int().nonnegative()).optional(),
   })
   .superRefine((f, ctx) => {
-    if (f.type === 'cpumask' && !f.cpumask) ctx.addIssue({ code: 'custom', message: 'cpumask filter needs "cpumask"', path: ['cpumask'] });
-    if (f.type === 'threads' && !f.tid_arr) ctx.addIssue({ code: 'custom', message: 'threads filter needs "tid_arr"', path: ['tid_arr'] });
+    if (f.type === 'cpumask' && !f.cpumask)
+      ctx.addIssue({ code: 'custom', message: 'cpumask filter needs "cpumask"', path: ['cpumask'] });
+    if (f.type === 'threads' && !f.tid_arr)
+      ctx.addIssue({ code: 'custom', message: 'threads filter needs "tid_arr"', path: ['tid_arr'] });
   });
 
 const sampleSchema = z
@@ -131,7 +165,11 @@ const quotasSchema = z.strictObject({
   goal_tuner: z.enum(['consist', 'temporal']).default('consist'),
   effective_sz_bytes: ignored,
   weights: z
-    .strictObject({ sz_permil: permil().default(0), nr_accesses_permil: permil().default(0), age_permil: permil().default(0) })
+    .strictObject({
+      sz_permil: permil().default(0),
+      nr_accesses_permil: permil().default(0),
+      age_permil: permil().default(0),
+    })
     .default({ sz_permil: 0, nr_accesses_permil: 0, age_permil: 0 }),
   fail_charge_num: nr().default(0),
   fail_charge_denom: nr().default(0),
@@ -158,11 +196,24 @@ const damosFilterSchema = z
   })
   .superRefine((f, ctx) => {
     const type = f.type ?? f.filter_type;
-    if (!type) ctx.addIssue({ code: 'custom', message: 'expected "type" (or damo\'s "filter_type")', path: ['type'] });
-    if (type === 'memcg' && !f.memcg_path) ctx.addIssue({ code: 'custom', message: 'memcg filter needs "memcg_path"', path: ['memcg_path'] });
-    if (type === 'addr' && !f.address_range) ctx.addIssue({ code: 'custom', message: 'addr filter needs "address_range"', path: ['address_range'] });
-    if (type === 'target' && f.damon_target_idx == null) ctx.addIssue({ code: 'custom', message: 'target filter needs "damon_target_idx"', path: ['damon_target_idx'] });
-    if (type === 'hugepage_size' && !f.hugepage_size) ctx.addIssue({ code: 'custom', message: 'hugepage_size filter needs "hugepage_size"', path: ['hugepage_size'] });
+    if (!type)
+      ctx.addIssue({ code: 'custom', message: 'expected "type" (or damo\'s "filter_type")', path: ['type'] });
+    if (type === 'memcg' && !f.memcg_path)
+      ctx.addIssue({ code: 'custom', message: 'memcg filter needs "memcg_path"', path: ['memcg_path'] });
+    if (type === 'addr' && !f.address_range)
+      ctx.addIssue({ code: 'custom', message: 'addr filter needs "address_range"', path: ['address_range'] });
+    if (type === 'target' && f.damon_target_idx == null)
+      ctx.addIssue({
+        code: 'custom',
+        message: 'target filter needs "damon_target_idx"',
+        path: ['damon_target_idx'],
+      });
+    if (type === 'hugepage_size' && !f.hugepage_size)
+      ctx.addIssue({
+        code: 'custom',
+        message: 'hugepage_size filter needs "hugepage_size"',
+        path: ['hugepage_size'],
+      });
   })
   .transform((f) => ({
     type: (f.type ?? f.filter_type)!,
@@ -205,23 +256,42 @@ const contextSchema = z
     probes: ignored,
   })
   .superRefine((c, ctx) => {
-    if (c.nr_regions.min < 3) ctx.addIssue({ code: 'custom', message: 'expected min >= 3 (the kernel rejects fewer)', path: ['nr_regions', 'min'] });
-    if (c.nr_regions.min > c.nr_regions.max) ctx.addIssue({ code: 'custom', message: 'expected min <= max', path: ['nr_regions'] });
-    if (c.intervals.sample_us > c.intervals.aggr_us) ctx.addIssue({ code: 'custom', message: 'expected sample_us <= aggr_us', path: ['intervals'] });
+    if (c.nr_regions.min < 3)
+      ctx.addIssue({
+        code: 'custom',
+        message: 'expected min >= 3 (the kernel rejects fewer)',
+        path: ['nr_regions', 'min'],
+      });
+    if (c.nr_regions.min > c.nr_regions.max)
+      ctx.addIssue({ code: 'custom', message: 'expected min <= max', path: ['nr_regions'] });
+    if (c.intervals.sample_us > c.intervals.aggr_us)
+      ctx.addIssue({ code: 'custom', message: 'expected sample_us <= aggr_us', path: ['intervals'] });
     c.targets.forEach((t, i) => {
       for (let r = 1; r < t.regions.length; r++) {
         if (t.regions[r]!.start < t.regions[r - 1]!.end) {
-          ctx.addIssue({ code: 'custom', message: 'regions must be sorted and not overlap', path: ['targets', i, 'regions', r] });
+          ctx.addIssue({
+            code: 'custom',
+            message: 'regions must be sorted and not overlap',
+            path: ['targets', i, 'regions', r],
+          });
         }
       }
       if (c.ops !== 'paddr' && c.ops !== 'paddr_fault' && t.pid === null) {
-        ctx.addIssue({ code: 'custom', message: `ops ${c.ops} needs a target pid`, path: ['targets', i, 'pid'] });
+        ctx.addIssue({
+          code: 'custom',
+          message: `ops ${c.ops} needs a target pid`,
+          path: ['targets', i, 'pid'],
+        });
       }
     });
   })
   .transform((c) => {
     if (c.ops !== 'paddr_fault') return { ...c, ops: c.ops as OpsName };
-    return { ...c, ops: 'paddr' as OpsName, sample: { ...c.sample, primitives: { page_table: false, page_fault: true } } };
+    return {
+      ...c,
+      ops: 'paddr' as OpsName,
+      sample: { ...c.sample, primitives: { page_table: false, page_fault: true } },
+    };
   });
 
 const kdamondSchema = z.strictObject({

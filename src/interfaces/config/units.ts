@@ -48,7 +48,10 @@ export function textToUs(text: NumberText): number {
 /** Milliseconds: plain numbers are ms; strings with units convert ("1 s" = 1000). */
 export function textToMs(text: NumberText): number {
   return integer(text, 'a time in ms (e.g. 100, "1 s", "max")', () =>
-    typeof text === 'string' && !/^[\s\d.,+-]+$/.test(text) ? Number(tn.textToNs(text)) / 1e6 : tn.textToNr(text));
+    typeof text === 'string' && !/^[\s\d.,+-]+$/.test(text)
+      ? Number(tn.textToNs(text)) / 1e6
+      : tn.textToNr(text),
+  );
 }
 
 function scaled(text: NumberText, scale: number, what: string, unitName: string): number {

@@ -19,14 +19,21 @@ export interface SimCliOptions {
 
 async function call(o: SimCliOptions, req: DaemonRequest): Promise<unknown> {
   const r = await daemonRequest(o.socket ?? defaultSocketPath(), req);
-  if (!r.ok) throw new Error(`simulated kdamonds: ${r.message}${r.errno && !r.message.startsWith(r.errno) ? ` (${r.errno})` : ''}`);
+  if (!r.ok)
+    throw new Error(
+      `simulated kdamonds: ${r.message}${r.errno && !r.message.startsWith(r.errno) ? ` (${r.errno})` : ''}`,
+    );
   return r.value;
 }
 
 export async function simStart(config: KdamondsConfig, o: SimCliOptions): Promise<void> {
   const socket = o.socket ?? defaultSocketPath();
-  if (await ensureDaemon(socket, { workload: o.workload ?? 'hot-cold' })) process.stdout.write(`started the damon-ts daemon on ${socket}\n`);
-  else if (o.workload) process.stderr.write(`damon-ts: a daemon already runs on ${socket}: --workload ${o.workload} is ignored (stop it first to change the workload)\n`);
+  if (await ensureDaemon(socket, { workload: o.workload ?? 'hot-cold' }))
+    process.stdout.write(`started the damon-ts daemon on ${socket}\n`);
+  else if (o.workload)
+    process.stderr.write(
+      `damon-ts: a daemon already runs on ${socket}: --workload ${o.workload} is ignored (stop it first to change the workload)\n`,
+    );
   const started = (await call(o, { op: 'start', config })) as { index: number; pid: number }[];
   for (const k of started) process.stdout.write(`started simulated kdamond ${k.index} (pid ${k.pid})\n`);
 }
@@ -57,14 +64,19 @@ export async function simStop(o: SimCliOptions): Promise<void> {
 /** Text view: the kernel backend's status format, then the machine's processes and current regions. */
 export function formatSimStatus(s: SimStatus): string {
   const owned = new Set(s.kdamonds.map((k) => k.index));
-  const lines = [`simulated machine at ${(s.now_us / 1e6).toFixed(3)} s; workload processes: ${s.processes.map((p) => p.pid).join(', ') || 'none'}`];
+  const lines = [
+    `simulated machine at ${(s.now_us / 1e6).toFixed(3)} s; workload processes: ${s.processes.map((p) => p.pid).join(', ') || 'none'}`,
+  ];
   const tried = Object.keys(s.tried_regions).length ? new Map(Object.entries(s.tried_regions)) : undefined;
   lines.push(formatKdamondsStatus(s.kdamonds, owned, tried).trimEnd());
   s.regions.forEach((targets, k) =>
     targets.forEach((regions, t) => {
       if (regions.length === 0) return;
       lines.push(`kdamond ${k} target ${t}: ${regions.length} regions (start-end size: nr_accesses age)`);
-      for (const r of regions) lines.push(`  ${r.start}-${r.end} ${r.end - r.start >= U64_MAX ? 'max' : fmtSz(r.end - r.start, false)}: ${r.nr_accesses} ${r.age}`);
+      for (const r of regions)
+        lines.push(
+          `  ${r.start}-${r.end} ${r.end - r.start >= U64_MAX ? 'max' : fmtSz(r.end - r.start, false)}: ${r.nr_accesses} ${r.age}`,
+        );
     }),
   );
   return lines.join('\n') + '\n';
@@ -81,5 +93,9 @@ export async function simStatusCommand(o: SimCliOptions): Promise<void> {
     }
     throw e;
   }
-  process.stdout.write(o.json ? JSON.stringify(s, (_k, v: unknown) => (typeof v === 'number' && v >= U64_MAX ? 'max' : v), 2) + '\n' : formatSimStatus(s));
+  process.stdout.write(
+    o.json
+      ? JSON.stringify(s, (_k, v: unknown) => (typeof v === 'number' && v >= U64_MAX ? 'max' : v), 2) + '\n'
+      : formatSimStatus(s),
+  );
 }

@@ -14,7 +14,11 @@ export class DaemonUnavailableError extends Error {
 }
 
 /** Sends one request; rejects with DaemonUnavailableError when nobody listens on the socket. */
-export function daemonRequest(socketPath: string, req: DaemonRequest, timeoutMs = 120_000): Promise<DaemonResponse> {
+export function daemonRequest(
+  socketPath: string,
+  req: DaemonRequest,
+  timeoutMs = 120_000,
+): Promise<DaemonResponse> {
   return new Promise((resolve, reject) => {
     const sock = createConnection(socketPath);
     let buf = '';
@@ -38,7 +42,8 @@ export function daemonRequest(socketPath: string, req: DaemonRequest, timeoutMs 
     });
     sock.on('error', (e: NodeJS.ErrnoException) => {
       clearTimeout(timer);
-      if (e.code === 'ENOENT' || e.code === 'ECONNREFUSED') reject(new DaemonUnavailableError(`no damon-ts daemon listening on ${socketPath}`));
+      if (e.code === 'ENOENT' || e.code === 'ECONNREFUSED')
+        reject(new DaemonUnavailableError(`no damon-ts daemon listening on ${socketPath}`));
       else reject(e);
     });
   });

@@ -16,9 +16,7 @@ export type DaemonRequest =
   | { op: 'status'; triedRegions?: boolean }
   | { op: 'shutdown' };
 
-export type DaemonResponse =
-  | { ok: true; value?: unknown }
-  | { ok: false; errno?: string; message: string };
+export type DaemonResponse = { ok: true; value?: unknown } | { ok: false; errno?: string; message: string };
 
 /** $DAMON_TS_SOCKET, else damon-ts-<uid>/sim.sock in the temp directory. */
 export function defaultSocketPath(): string {

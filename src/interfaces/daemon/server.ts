@@ -34,7 +34,13 @@ export class SimDaemon {
   private readonly workloadPids: number[] = [];
 
   constructor(private readonly opts: DaemonOptions) {
-    const host = new SimHost({ machine: { memoryBytes: opts.memoryBytes ?? 1 << 30, nodes: opts.nodes ?? 1, cpus: Math.max(2, opts.nodes ?? 1) } });
+    const host = new SimHost({
+      machine: {
+        memoryBytes: opts.memoryBytes ?? 1 << 30,
+        nodes: opts.nodes ?? 1,
+        cpus: Math.max(2, opts.nodes ?? 1),
+      },
+    });
     if (opts.workload) {
       host.machine.addWorkload(opts.workload);
       if (opts.workload.mainPid !== undefined) this.workloadPids.push(opts.workload.mainPid);
@@ -67,14 +73,27 @@ export class SimDaemon {
           t.writeRaw(req.path, req.value);
           return { ok: true };
         case 'start': {
-          if (t.model.kdamonds.some((k) => k.control?.running)) return { ok: false, errno: 'EBUSY', message: 'simulated kdamonds are already running: stop them or use tune' };
+          if (t.model.kdamonds.some((k) => k.control?.running))
+            return {
+              ok: false,
+              errno: 'EBUSY',
+              message: 'simulated kdamonds are already running: stop them or use tune',
+            };
           writeConfigToTree(t, req.config);
           req.config.kdamonds.forEach((_, i) => t.write(`kdamonds/${i}/state`, 'on'));
-          return { ok: true, value: t.model.kdamonds.map((k, i) => ({ index: i, pid: k.control?.pid ?? -1 })) };
+          return {
+            ok: true,
+            value: t.model.kdamonds.map((k, i) => ({ index: i, pid: k.control?.pid ?? -1 })),
+          };
         }
         case 'tune': {
           const n = t.model.kdamonds.length;
-          if (req.config.kdamonds.length !== n) return { ok: false, errno: 'EINVAL', message: `tune: ${req.config.kdamonds.length} kdamonds given, ${n} running` };
+          if (req.config.kdamonds.length !== n)
+            return {
+              ok: false,
+              errno: 'EINVAL',
+              message: `tune: ${req.config.kdamonds.length} kdamonds given, ${n} running`,
+            };
           req.config.kdamonds.forEach((k, i) => {
             writeKdamond(t as unknown as DamonSysfs, i, k, true);
             t.write(`kdamonds/${i}/state`, 'commit');

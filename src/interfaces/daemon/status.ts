@@ -4,7 +4,12 @@
  * every target and the machine's processes.
  */
 import type { DamonSysfs } from '../../backends/kernel/sysfs.js';
-import { readStatus, readTriedRegions, type KdamondStatus, type TriedRegion } from '../../backends/kernel/status.js';
+import {
+  readStatus,
+  readTriedRegions,
+  type KdamondStatus,
+  type TriedRegion,
+} from '../../backends/kernel/status.js';
 import type { VirtualSysfs } from '../sysfs/tree.js';
 
 export interface SimRegion {
@@ -40,13 +45,17 @@ export function simStatus(tree: VirtualSysfs, workloadPids: readonly number[], w
   }
   return {
     now_us: tree.host.now,
-    processes: workloadPids.filter((p) => m.processAlive(p)).map((pid) => ({ pid, vmas: m.vmas(pid).length })),
+    processes: workloadPids
+      .filter((p) => m.processAlive(p))
+      .map((pid) => ({ pid, vmas: m.vmas(pid).length })),
     kdamonds: readStatus(fs),
     tried_regions: tried,
     regions: kdamonds.map((_, i) => {
       const ctx = tree.kdamond(i)?.runtime.context;
       return (ctx?.targets ?? []).map((t) =>
-        t.regions.toRecords().map((r) => ({ start: r.start, end: r.end, nr_accesses: r.lastNrAccesses, age: r.age })),
+        t.regions
+          .toRecords()
+          .map((r) => ({ start: r.start, end: r.end, nr_accesses: r.lastNrAccesses, age: r.age })),
       );
     }),
   };

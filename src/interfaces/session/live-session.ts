@@ -48,14 +48,24 @@ function samplingAddrs(ctx: DamonContext | null): ArrayLike<number> {
 }
 
 export async function runLiveSession(o: LiveSessionOptions): Promise<LiveSessionResult> {
-  if (o.config.kdamonds.length !== 1) throw new Error('live monitoring: exactly one context (kdamond) is supported');
+  if (o.config.kdamonds.length !== 1)
+    throw new Error('live monitoring: exactly one context (kdamond) is supported');
   const c = o.config.kdamonds[0]!.contexts[0]!;
-  if (!c.sample.primitives.page_fault) throw new Error('live monitoring: needs --sample_primitives page_fault (page_table of a process is the kernel backend)');
+  if (!c.sample.primitives.page_fault)
+    throw new Error(
+      'live monitoring: needs --sample_primitives page_fault (page_table of a process is the kernel backend)',
+    );
   const writeOnly = isWriteOnlyView(c.sample.filters.map(sampleFilterOf));
-  if (writeOnly && o.cmd === undefined) throw new Error('live write-only monitoring needs a command to launch (-- CMD): the program must start with the uffd-wp helper');
+  if (writeOnly && o.cmd === undefined)
+    throw new Error(
+      'live write-only monitoring needs a command to launch (-- CMD): the program must start with the uffd-wp helper',
+    );
   const ops = makeReportOps({
     // [vsyscall] is the gate area, not a VMA of the mm (the kernel's three regions never see it).
-    vmas: (pid) => readMaps(pid).filter((m) => m.path !== '[vsyscall]').map((m) => ({ start: m.start, end: m.end })),
+    vmas: (pid) =>
+      readMaps(pid)
+        .filter((m) => m.path !== '[vsyscall]')
+        .map((m) => ({ start: m.start, end: m.end })),
     sampling: writeOnly,
     alive: processRunning,
   });
@@ -71,20 +81,34 @@ export async function runLiveSession(o: LiveSessionOptions): Promise<LiveSession
     // the scan belongs to the sample it ends, and a scan failing because the program has just
     // exited ends the session instead of throwing from a timer.
     const wo = await recordLiveWriteOnly(
-      { cmd: cmd!, args, sampleUs: c.intervals.sample_us, timeBaseUs, samplingAddresses: () => samplingAddrs(ctx), selfTimed: false },
+      {
+        cmd: cmd!,
+        args,
+        sampleUs: c.intervals.sample_us,
+        timeBaseUs,
+        samplingAddresses: () => samplingAddrs(ctx),
+        selfTimed: false,
+      },
       sink,
     );
     scan = () => wo.source.sample();
     run = wo;
   } else {
-    run = await recordLivePageFaults(o.cmd ? { cmd: cmd!, args, timeBaseUs } : { pid: o.pid, timeBaseUs }, sink);
+    run = await recordLivePageFaults(
+      o.cmd ? { cmd: cmd!, args, timeBaseUs } : { pid: o.pid, timeBaseUs },
+      sink,
+    );
   }
   const config = { ...c, targets: [{ pid: run.pid, obsolete: false, regions: c.targets[0]?.regions ?? [] }] };
   const live = contextFromConfig(config, { ops: ops as never, seed: o.seed });
   ctx = live;
   const origin = wallClockUs();
   live.now = origin;
-  const stopRecording = recordContext(live, o.sink, { kdamondIdx: 0, dataSource: `damon-ts live ${writeOnly ? 'write_only' : 'page_fault'}`, clockOriginUs: origin });
+  const stopRecording = recordContext(live, o.sink, {
+    kdamondIdx: 0,
+    dataSource: `damon-ts live ${writeOnly ? 'write_only' : 'page_fault'}`,
+    clockOriginUs: origin,
+  });
   const abort = new AbortController();
   o.signal?.addEventListener('abort', () => abort.abort(), { once: true });
   const timer = o.timeoutMs !== undefined ? setTimeout(() => abort.abort(), o.timeoutMs) : null;
@@ -114,5 +138,10 @@ export async function runLiveSession(o: LiveSessionOptions): Promise<LiveSession
     if (!programGone(e, run.pid)) throw e;
     stats = {};
   }
-  return { pid: run.pid, source: writeOnly ? 'write_only' : 'page_fault', stats: { ...stats }, reports: { ...live.stats } };
+  return {
+    pid: run.pid,
+    source: writeOnly ? 'write_only' : 'page_fault',
+    stats: { ...stats },
+    reports: { ...live.stats },
+  };
 }

@@ -19,7 +19,12 @@ export function progressBar(label: string, stream: NodeJS.WriteStream = process.
       if (!bar) {
         if (performance.now() - t0 < 1000) return;
         bar = new cliProgress.SingleBar(
-          { stream, format: `${label} [{bar}] {percentage}% | {value}/{total} s virtual | ETA {eta}s`, hideCursor: true, clearOnComplete: true },
+          {
+            stream,
+            format: `${label} [{bar}] {percentage}% | {value}/{total} s virtual | ETA {eta}s`,
+            hideCursor: true,
+            clearOnComplete: true,
+          },
           cliProgress.Presets.shades_classic,
         );
         bar.start(Math.round(total / 1e5) / 10, 0);

@@ -55,7 +55,13 @@ export class SimSession {
       attachMachine(ctx, o.machine, { protection: o.protection });
       ctx.now = o.machine.now; // the virtual clock starts at the machine's time
       const prim = ctx.primitives.pageFault ? 'page_fault' : 'page_table';
-      if (o.sink) this.stops.push(recordContext(ctx, o.sink, { kdamondIdx: i, dataSource: o.dataSource ?? `damon-ts sim ${ctx.ops.id} ${prim}` }));
+      if (o.sink)
+        this.stops.push(
+          recordContext(ctx, o.sink, {
+            kdamondIdx: i,
+            dataSource: o.dataSource ?? `damon-ts sim ${ctx.ops.id} ${prim}`,
+          }),
+        );
     });
     const metrics = schemeSupportOf(o.machine).metrics;
     this.schemes = this.contexts.map((ctx, i) => {

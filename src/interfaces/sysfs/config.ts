@@ -68,7 +68,11 @@ function schemeJson(s: SysScheme) {
         memcg_path: g.path === '' ? null : g.path,
       })),
       goal_tuner: s.quotas.goalTuner,
-      weights: { sz_permil: n(s.weights.sz), nr_accesses_permil: n(s.weights.nrAccesses), age_permil: n(s.weights.age) },
+      weights: {
+        sz_permil: n(s.weights.sz),
+        nr_accesses_permil: n(s.weights.nrAccesses),
+        age_permil: n(s.weights.age),
+      },
       fail_charge_num: n(s.quotas.failChargeNum),
       fail_charge_denom: n(s.quotas.failChargeDenom),
     },
@@ -102,7 +106,12 @@ function contextJson(c: SysContext) {
       sample_us: n(c.intervals.sampleUs),
       aggr_us: n(c.intervals.aggrUs),
       ops_update_us: n(c.intervals.updateUs),
-      intervals_goal: { access_bp: n(c.goal.accessBp), aggrs: n(c.goal.aggrs), min_sample_us: n(c.goal.minSampleUs), max_sample_us: n(c.goal.maxSampleUs) },
+      intervals_goal: {
+        access_bp: n(c.goal.accessBp),
+        aggrs: n(c.goal.aggrs),
+        min_sample_us: n(c.goal.minSampleUs),
+        max_sample_us: n(c.goal.maxSampleUs),
+      },
     },
     nr_regions: { min: n(c.nrRegions.min), max: n(c.nrRegions.max) },
     sample: {
@@ -122,7 +131,10 @@ function contextJson(c: SysContext) {
 /** The tree's inputs as a validated kdamonds configuration (ConfigError names what is invalid). */
 export function configOfTree(tree: VirtualSysfs): KdamondsConfig {
   const json = {
-    kdamonds: tree.model.kdamonds.map((k) => ({ refresh_ms: n(k.refreshMs), contexts: k.contexts.map(contextJson) })),
+    kdamonds: tree.model.kdamonds.map((k) => ({
+      refresh_ms: n(k.refreshMs),
+      contexts: k.contexts.map(contextJson),
+    })),
   };
   return parseKdamondsConfig(json, 'virtual sysfs tree');
 }
@@ -146,7 +158,14 @@ export function schemesOfContextConfig(c: ContextConfig): SchemeSpec[] {
     }));
     return {
       action: s.action,
-      pattern: { minSz: p.sz.min, maxSz: p.sz.max, minNrAccesses: p.nrAccesses.min, maxNrAccesses: p.nrAccesses.max, minAge: p.age.min, maxAge: p.age.max },
+      pattern: {
+        minSz: p.sz.min,
+        maxSz: p.sz.max,
+        minNrAccesses: p.nrAccesses.min,
+        maxNrAccesses: p.nrAccesses.max,
+        minAge: p.age.min,
+        maxAge: p.age.max,
+      },
       applyIntervalUs: s.apply_interval_us,
       quota: {
         ms: s.quotas.time_ms,
@@ -155,7 +174,11 @@ export function schemesOfContextConfig(c: ContextConfig): SchemeSpec[] {
         goalTuner: s.quotas.goal_tuner,
         failChargeNum: s.quotas.fail_charge_num,
         failChargeDenom: s.quotas.fail_charge_denom,
-        weights: { sz: s.quotas.weights.sz_permil, nrAccesses: s.quotas.weights.nr_accesses_permil, age: s.quotas.weights.age_permil },
+        weights: {
+          sz: s.quotas.weights.sz_permil,
+          nrAccesses: s.quotas.weights.nr_accesses_permil,
+          age: s.quotas.weights.age_permil,
+        },
         goals: s.quotas.goals.map((g) => ({
           metric: (GOAL_METRIC_FROM_CONFIG[g.metric] ?? g.metric) as QuotaGoalMetric,
           targetValue: g.target_value,
@@ -164,7 +187,13 @@ export function schemesOfContextConfig(c: ContextConfig): SchemeSpec[] {
           memcgPath: g.memcg_path ?? '',
         })),
       },
-      watermarks: { metric: s.watermarks.metric, intervalUs: s.watermarks.interval_us, high: s.watermarks.high_permil, mid: s.watermarks.mid_permil, low: s.watermarks.low_permil },
+      watermarks: {
+        metric: s.watermarks.metric,
+        intervalUs: s.watermarks.interval_us,
+        high: s.watermarks.high_permil,
+        mid: s.watermarks.mid_permil,
+        low: s.watermarks.low_permil,
+      },
       filters,
       targetNid: s.target_nid ?? -1,
       dests: s.dests.map((d) => ({ nid: d.id, weight: d.weight })),
@@ -173,4 +202,6 @@ export function schemesOfContextConfig(c: ContextConfig): SchemeSpec[] {
   });
 }
 
-const GOAL_METRIC_FROM_CONFIG: Record<string, string> = Object.fromEntries(Object.entries(GOAL_METRIC_TO_CONFIG).map(([k, v]) => [v, k]));
+const GOAL_METRIC_FROM_CONFIG: Record<string, string> = Object.fromEntries(
+  Object.entries(GOAL_METRIC_TO_CONFIG).map(([k, v]) => [v, k]),
+);

@@ -1,5 +1,15 @@
 /** An errno from the virtual sysfs tree, as the kernel's store/show functions return them. */
-export type Errno = 'EINVAL' | 'EBUSY' | 'ERANGE' | 'ENOENT' | 'EACCES' | 'EPERM' | 'ECANCELED' | 'EISDIR' | 'ENOTDIR' | 'ENOMEM';
+export type Errno =
+  | 'EINVAL'
+  | 'EBUSY'
+  | 'ERANGE'
+  | 'ENOENT'
+  | 'EACCES'
+  | 'EPERM'
+  | 'ECANCELED'
+  | 'EISDIR'
+  | 'ENOTDIR'
+  | 'ENOMEM';
 
 export class SysfsErrno extends Error {
   override name = 'SysfsErrno';

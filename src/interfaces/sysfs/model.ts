@@ -6,7 +6,12 @@
  * stats, tried regions, effective_bytes) are read-only (writing them is EACCES, as for any 0400
  * sysfs file).
  */
-import { CORE_FILTER_TYPES, DAMOS_ACTIONS, OPS_FILTER_TYPES, QUOTA_GOAL_METRICS } from '../../schemes/types.js';
+import {
+  CORE_FILTER_TYPES,
+  DAMOS_ACTIONS,
+  OPS_FILTER_TYPES,
+  QUOTA_GOAL_METRICS,
+} from '../../schemes/types.js';
 import { SysfsErrno } from './errno.js';
 import { keyword, kstrtobool, kstrtoint, kstrtoul, kstrtouint } from './kstrto.js';
 
@@ -26,13 +31,28 @@ type Obj = Record<string, unknown>;
 const ro = (read: () => string): FileEntry => ({ kind: 'file', read });
 const rw = (read: () => string, write: (v: string) => void): FileEntry => ({ kind: 'file', read, write });
 const num = (o: Obj, k: string, parse: (v: string) => bigint): FileEntry =>
-  rw(() => String(o[k]), (v) => void (o[k] = parse(v)));
+  rw(
+    () => String(o[k]),
+    (v) => void (o[k] = parse(v)),
+  );
 const u64 = (o: Obj, k: string) => num(o, k, kstrtoul);
 const u32 = (o: Obj, k: string) => num(o, k, kstrtouint);
 const s32 = (o: Obj, k: string) => num(o, k, kstrtoint);
-const bool = (o: Obj, k: string) => rw(() => (o[k] ? 'Y' : 'N'), (v) => void (o[k] = kstrtobool(v)));
-const str = (o: Obj, k: string) => rw(() => String(o[k]), (v) => void (o[k] = v.endsWith('\n') ? v.slice(0, -1) : v));
-const choice = <T extends string>(o: Obj, k: string, words: readonly T[]) => rw(() => String(o[k]), (v) => void (o[k] = keyword(v, words)));
+const bool = (o: Obj, k: string) =>
+  rw(
+    () => (o[k] ? 'Y' : 'N'),
+    (v) => void (o[k] = kstrtobool(v)),
+  );
+const str = (o: Obj, k: string) =>
+  rw(
+    () => String(o[k]),
+    (v) => void (o[k] = v.endsWith('\n') ? v.slice(0, -1) : v),
+  );
+const choice = <T extends string>(o: Obj, k: string, words: readonly T[]) =>
+  rw(
+    () => String(o[k]),
+    (v) => void (o[k] = keyword(v, words)),
+  );
 
 function dir(build: () => [string, Entry][]): DirEntry {
   return { kind: 'dir', entries: () => new Map(build()) };
@@ -57,11 +77,17 @@ function list<T extends { entries(): Map<string, Entry> }>(
       items.splice(0, items.length, ...Array.from({ length: Number(n) }, make));
     },
   );
-  return [[nrName, nr], ...items.map((it, i): [string, Entry] => [String(i), { kind: 'dir', entries: () => it.entries() }])];
+  return [
+    [nrName, nr],
+    ...items.map((it, i): [string, Entry] => [String(i), { kind: 'dir', entries: () => it.entries() }]),
+  ];
 }
 
 const range = (o: { min: bigint; max: bigint }, parse: (o: Obj, k: string) => FileEntry) =>
-  dir(() => [['min', parse(o as unknown as Obj, 'min')], ['max', parse(o as unknown as Obj, 'max')]]);
+  dir(() => [
+    ['min', parse(o as unknown as Obj, 'min')],
+    ['max', parse(o as unknown as Obj, 'max')],
+  ]);
 
 // ------------------------------------------------------------------------------------ targets
 
@@ -69,7 +95,10 @@ export class SysRegion {
   start = 0n;
   end = 0n;
   entries() {
-    return new Map<string, Entry>([['start', u64(this as unknown as Obj, 'start')], ['end', u64(this as unknown as Obj, 'end')]]);
+    return new Map<string, Entry>([
+      ['start', u64(this as unknown as Obj, 'start')],
+      ['end', u64(this as unknown as Obj, 'end')],
+    ]);
   }
 }
 
@@ -110,7 +139,7 @@ export function parseCpulist(v: string): number[] {
 /** cpulist rendering: consecutive runs as ranges. */
 export function formatCpulist(cpus: readonly number[]): string {
   const parts: string[] = [];
-  for (let i = 0; i < cpus.length; ) {
+  for (let i = 0; i < cpus.length;) {
     let j = i;
     while (j + 1 < cpus.length && cpus[j + 1] === cpus[j]! + 1) j++;
     parts.push(i === j ? `${cpus[i]}` : `${cpus[i]}-${cpus[j]}`);
@@ -131,7 +160,13 @@ export class SysSampleFilter {
       ['type', choice(o, 'type', SAMPLE_FILTER_TYPES)],
       ['matching', bool(o, 'matching')],
       ['allow', bool(o, 'allow')],
-      ['cpumask', rw(() => formatCpulist(this.cpumask), (v) => void (this.cpumask = parseCpulist(v)))],
+      [
+        'cpumask',
+        rw(
+          () => formatCpulist(this.cpumask),
+          (v) => void (this.cpumask = parseCpulist(v)),
+        ),
+      ],
       [
         'tid_arr',
         rw(
@@ -204,7 +239,10 @@ export class SysDest {
   weight = 0n;
   entries() {
     const o = this as unknown as Obj;
-    return new Map<string, Entry>([['id', u32(o, 'id')], ['weight', u32(o, 'weight')]]);
+    return new Map<string, Entry>([
+      ['id', u32(o, 'id')],
+      ['weight', u32(o, 'weight')],
+    ]);
   }
 }
 
@@ -228,7 +266,15 @@ export interface SysStats {
 }
 
 export function zeroSysStats(): SysStats {
-  return { nr_tried: 0, sz_tried: 0, nr_applied: 0, sz_applied: 0, sz_ops_filter_passed: 0, qt_exceeds: 0, nr_snapshots: 0 };
+  return {
+    nr_tried: 0,
+    sz_tried: 0,
+    nr_applied: 0,
+    sz_applied: 0,
+    sz_ops_filter_passed: 0,
+    qt_exceeds: 0,
+    nr_snapshots: 0,
+  };
 }
 
 export class SysScheme {
@@ -238,7 +284,15 @@ export class SysScheme {
   sz = { min: 0n, max: 0n };
   nrAccesses = { min: 0n, max: 0n };
   age = { min: 0n, max: 0n };
-  quotas = { ms: 0n, bytes: 0n, resetIntervalMs: 0n, effectiveBytes: 0n, goalTuner: 'consist' as (typeof GOAL_TUNERS)[number], failChargeNum: 0n, failChargeDenom: 0n };
+  quotas = {
+    ms: 0n,
+    bytes: 0n,
+    resetIntervalMs: 0n,
+    effectiveBytes: 0n,
+    goalTuner: 'consist' as (typeof GOAL_TUNERS)[number],
+    failChargeNum: 0n,
+    failChargeDenom: 0n,
+  };
   weights = { sz: 0n, nrAccesses: 0n, age: 0n };
   goals: SysGoal[] = [];
   wmarks = { metric: 'none' as (typeof WMARK_METRICS)[number], intervalUs: 0n, high: 0n, mid: 0n, low: 0n };
@@ -262,48 +316,76 @@ export class SysScheme {
       ['action', choice(o, 'action', SCHEME_ACTIONS)],
       ['target_nid', s32(o, 'targetNid')],
       ['apply_interval_us', u64(o, 'applyIntervalUs')],
-      ['access_pattern', dir(() => [
-        // All three are unsigned long ranges in sysfs (damon_sysfs_ul_range), checked on the kernel.
-        ['sz', range(this.sz, u64)],
-        ['nr_accesses', range(this.nrAccesses, u64)],
-        ['age', range(this.age, u64)],
-      ])],
-      ['quotas', dir(() => [
-        ['ms', u64(q, 'ms')],
-        ['bytes', u64(q, 'bytes')],
-        ['reset_interval_ms', u64(q, 'resetIntervalMs')],
-        ['effective_bytes', ro(() => String(this.quotas.effectiveBytes))],
-        ['goal_tuner', choice(q, 'goalTuner', GOAL_TUNERS)],
-        ['fail_charge_num', u64(q, 'failChargeNum')],
-        ['fail_charge_denom', u64(q, 'failChargeDenom')],
-        ['weights', dir(() => [['sz_permil', u32(w, 'sz')], ['nr_accesses_permil', u32(w, 'nrAccesses')], ['age_permil', u32(w, 'age')]])],
-        ['goals', dir(() => list('nr_goals', this.goals, () => new SysGoal()))],
-      ])],
-      ['watermarks', dir(() => [
-        ['metric', choice(wm, 'metric', WMARK_METRICS)],
-        ['interval_us', u64(wm, 'intervalUs')],
-        ['high', u64(wm, 'high')],
-        ['mid', u64(wm, 'mid')],
-        ['low', u64(wm, 'low')],
-      ])],
+      [
+        'access_pattern',
+        dir(() => [
+          // All three are unsigned long ranges in sysfs (damon_sysfs_ul_range), checked on the kernel.
+          ['sz', range(this.sz, u64)],
+          ['nr_accesses', range(this.nrAccesses, u64)],
+          ['age', range(this.age, u64)],
+        ]),
+      ],
+      [
+        'quotas',
+        dir(() => [
+          ['ms', u64(q, 'ms')],
+          ['bytes', u64(q, 'bytes')],
+          ['reset_interval_ms', u64(q, 'resetIntervalMs')],
+          ['effective_bytes', ro(() => String(this.quotas.effectiveBytes))],
+          ['goal_tuner', choice(q, 'goalTuner', GOAL_TUNERS)],
+          ['fail_charge_num', u64(q, 'failChargeNum')],
+          ['fail_charge_denom', u64(q, 'failChargeDenom')],
+          [
+            'weights',
+            dir(() => [
+              ['sz_permil', u32(w, 'sz')],
+              ['nr_accesses_permil', u32(w, 'nrAccesses')],
+              ['age_permil', u32(w, 'age')],
+            ]),
+          ],
+          ['goals', dir(() => list('nr_goals', this.goals, () => new SysGoal()))],
+        ]),
+      ],
+      [
+        'watermarks',
+        dir(() => [
+          ['metric', choice(wm, 'metric', WMARK_METRICS)],
+          ['interval_us', u64(wm, 'intervalUs')],
+          ['high', u64(wm, 'high')],
+          ['mid', u64(wm, 'mid')],
+          ['low', u64(wm, 'low')],
+        ]),
+      ],
       ['core_filters', filtersDir(this.coreFilters)],
       ['ops_filters', filtersDir(this.opsFilters)],
       ['filters', filtersDir(this.filters)],
       ['dests', dir(() => list('nr_dests', this.dests, () => new SysDest()))],
-      ['stats', dir(() => [
-        ...Object.keys(this.stats).map((k): [string, Entry] => [k, ro(() => String(this.stats[k as keyof SysStats]))]),
-        ['max_nr_snapshots', u64(o, 'maxNrSnapshots')],
-      ])],
-      ['tried_regions', dir(() => [
-        ['total_bytes', ro(() => String(this.triedTotalBytes))],
-        ...this.tried.map((r, i): [string, Entry] => [String(i), dir(() => [
-          ['start', ro(() => String(r.start))],
-          ['end', ro(() => String(r.end))],
-          ['nr_accesses', ro(() => String(r.nrAccesses))],
-          ['age', ro(() => String(r.age))],
-          ['sz_filter_passed', ro(() => String(r.szFilterPassed))],
-        ])]),
-      ])],
+      [
+        'stats',
+        dir(() => [
+          ...Object.keys(this.stats).map((k): [string, Entry] => [
+            k,
+            ro(() => String(this.stats[k as keyof SysStats])),
+          ]),
+          ['max_nr_snapshots', u64(o, 'maxNrSnapshots')],
+        ]),
+      ],
+      [
+        'tried_regions',
+        dir(() => [
+          ['total_bytes', ro(() => String(this.triedTotalBytes))],
+          ...this.tried.map((r, i): [string, Entry] => [
+            String(i),
+            dir(() => [
+              ['start', ro(() => String(r.start))],
+              ['end', ro(() => String(r.end))],
+              ['nr_accesses', ro(() => String(r.nrAccesses))],
+              ['age', ro(() => String(r.age))],
+              ['sz_filter_passed', ro(() => String(r.szFilterPassed))],
+            ]),
+          ]),
+        ]),
+      ],
     ]);
   }
 }
@@ -337,24 +419,42 @@ export class SysContext {
       ['operations', choice(o, 'operations', OPERATIONS)],
       ['addr_unit', u64(o, 'addrUnit')],
       ['pause', bool(o, 'pause')],
-      ['monitoring_attrs', dir(() => [
-        ['intervals', dir(() => [
-          ['sample_us', u64(iv, 'sampleUs')],
-          ['aggr_us', u64(iv, 'aggrUs')],
-          ['update_us', u64(iv, 'updateUs')],
-          ['intervals_goal', dir(() => [
-            ['access_bp', u64(g, 'accessBp')],
-            ['aggrs', u64(g, 'aggrs')],
-            ['min_sample_us', u64(g, 'minSampleUs')],
-            ['max_sample_us', u64(g, 'maxSampleUs')],
-          ])],
-        ])],
-        ['nr_regions', range(this.nrRegions, u64)],
-        ['sample', dir(() => [
-          ['primitives', dir(() => [['page_table', bool(p, 'pageTable')], ['page_fault', bool(p, 'pageFault')]])],
-          ['filters', dir(() => list('nr_filters', this.sampleFilters, () => new SysSampleFilter()))],
-        ])],
-      ])],
+      [
+        'monitoring_attrs',
+        dir(() => [
+          [
+            'intervals',
+            dir(() => [
+              ['sample_us', u64(iv, 'sampleUs')],
+              ['aggr_us', u64(iv, 'aggrUs')],
+              ['update_us', u64(iv, 'updateUs')],
+              [
+                'intervals_goal',
+                dir(() => [
+                  ['access_bp', u64(g, 'accessBp')],
+                  ['aggrs', u64(g, 'aggrs')],
+                  ['min_sample_us', u64(g, 'minSampleUs')],
+                  ['max_sample_us', u64(g, 'maxSampleUs')],
+                ]),
+              ],
+            ]),
+          ],
+          ['nr_regions', range(this.nrRegions, u64)],
+          [
+            'sample',
+            dir(() => [
+              [
+                'primitives',
+                dir(() => [
+                  ['page_table', bool(p, 'pageTable')],
+                  ['page_fault', bool(p, 'pageFault')],
+                ]),
+              ],
+              ['filters', dir(() => list('nr_filters', this.sampleFilters, () => new SysSampleFilter()))],
+            ]),
+          ],
+        ]),
+      ],
       ['targets', dir(() => list('nr_targets', this.targets, () => new SysTarget()))],
       ['schemes', dir(() => list('nr_schemes', this.schemes, () => new SysScheme()))],
     ]);
@@ -370,8 +470,16 @@ export interface KdamondControl {
 }
 
 export const STATE_COMMANDS = [
-  'on', 'off', 'commit', 'commit_schemes_quota_goals', 'update_schemes_stats', 'update_schemes_tried_regions',
-  'update_schemes_tried_bytes', 'clear_schemes_tried_regions', 'update_schemes_effective_quotas', 'update_tuned_intervals',
+  'on',
+  'off',
+  'commit',
+  'commit_schemes_quota_goals',
+  'update_schemes_stats',
+  'update_schemes_tried_regions',
+  'update_schemes_tried_bytes',
+  'clear_schemes_tried_regions',
+  'update_schemes_effective_quotas',
+  'update_tuned_intervals',
 ] as const;
 export type StateCommand = (typeof STATE_COMMANDS)[number];
 
@@ -423,6 +531,8 @@ export class SysKdamonds {
     const guard = () => {
       if (this.kdamonds.some((k) => k.control?.running)) throw new SysfsErrno('EBUSY');
     };
-    return new Map<string, Entry>([['kdamonds', dir(() => list('nr_kdamonds', this.kdamonds, make, { guard }))]]);
+    return new Map<string, Entry>([
+      ['kdamonds', dir(() => list('nr_kdamonds', this.kdamonds, make, { guard }))],
+    ]);
   }
 }

@@ -46,7 +46,12 @@ function attrsOf(c: SysContext): Attrs {
     opsUpdateInterval: n(c.intervals.updateUs),
     minNrRegions: n(c.nrRegions.min),
     maxNrRegions: n(c.nrRegions.max),
-    intervalsGoal: { accessBp: n(c.goal.accessBp), aggrs: n(c.goal.aggrs), minSampleUs: n(c.goal.minSampleUs), maxSampleUs: n(c.goal.maxSampleUs) },
+    intervalsGoal: {
+      accessBp: n(c.goal.accessBp),
+      aggrs: n(c.goal.aggrs),
+      minSampleUs: n(c.goal.minSampleUs),
+      maxSampleUs: n(c.goal.maxSampleUs),
+    },
   };
 }
 
@@ -72,14 +77,20 @@ function rangesOf(t: SysContext['targets'][number], where: string): { start: num
 }
 
 /** The scheme a sysfs scheme directory describes (kernel units: samples, aggregation intervals). */
-export function schemeOf(s: SysScheme, kind: OpsKind, cgroupExists: (path: string) => boolean, where: string): Scheme {
+export function schemeOf(
+  s: SysScheme,
+  kind: OpsKind,
+  cgroupExists: (path: string) => boolean,
+  where: string,
+): Scheme {
   try {
     checkActionSupported(kind, s.action, where);
   } catch (e) {
     throw einval((e as Error).message);
   }
   const filters: DamosFilter[] = [...s.coreFilters, ...s.opsFilters, ...s.filters].map((f, i) => {
-    if (f.type === 'memcg' && !cgroupExists(f.memcgPath)) throw einval(`${where} filter ${i}: no memory cgroup '${f.memcgPath}'`);
+    if (f.type === 'memcg' && !cgroupExists(f.memcgPath))
+      throw einval(`${where} filter ${i}: no memory cgroup '${f.memcgPath}'`);
     // Each type reads only its own files, as the kernel's filter setup does.
     return {
       type: f.type,
@@ -92,15 +103,19 @@ export function schemeOf(s: SysScheme, kind: OpsKind, cgroupExists: (path: strin
     };
   });
   for (const g of s.goals) {
-    if (g.metric === 'node_eligible_mem_bp' && kind !== 'paddr') throw einval(`${where}: node_eligible_mem_bp needs paddr`);
+    if (g.metric === 'node_eligible_mem_bp' && kind !== 'paddr')
+      throw einval(`${where}: node_eligible_mem_bp needs paddr`);
   }
   const spec: SchemeSpec = {
     action: s.action,
     pattern: {
-      minSz: n(s.sz.min), maxSz: n(s.sz.max),
+      minSz: n(s.sz.min),
+      maxSz: n(s.sz.max),
       // struct damos_access_pattern holds these as unsigned int: the kernel truncates.
-      minNrAccesses: u32(s.nrAccesses.min), maxNrAccesses: u32(s.nrAccesses.max),
-      minAge: u32(s.age.min), maxAge: u32(s.age.max),
+      minNrAccesses: u32(s.nrAccesses.min),
+      maxNrAccesses: u32(s.nrAccesses.max),
+      minAge: u32(s.age.min),
+      maxAge: u32(s.age.max),
     },
     applyIntervalUs: n(s.applyIntervalUs),
     quota: {
@@ -111,9 +126,21 @@ export function schemeOf(s: SysScheme, kind: OpsKind, cgroupExists: (path: strin
       failChargeNum: n(s.quotas.failChargeNum),
       failChargeDenom: n(s.quotas.failChargeDenom),
       weights: { sz: n(s.weights.sz), nrAccesses: n(s.weights.nrAccesses), age: n(s.weights.age) },
-      goals: s.goals.map((g) => ({ metric: g.metric, targetValue: n(g.targetValue), currentValue: n(g.currentValue), nid: n(g.nid), memcgPath: g.path })),
+      goals: s.goals.map((g) => ({
+        metric: g.metric,
+        targetValue: n(g.targetValue),
+        currentValue: n(g.currentValue),
+        nid: n(g.nid),
+        memcgPath: g.path,
+      })),
     },
-    watermarks: { metric: s.wmarks.metric, intervalUs: n(s.wmarks.intervalUs), high: n(s.wmarks.high), mid: n(s.wmarks.mid), low: n(s.wmarks.low) },
+    watermarks: {
+      metric: s.wmarks.metric,
+      intervalUs: n(s.wmarks.intervalUs),
+      high: n(s.wmarks.high),
+      mid: n(s.wmarks.mid),
+      low: n(s.wmarks.low),
+    },
     filters,
     targetNid: n(s.targetNid),
     dests: s.dests.map((d) => ({ nid: n(d.id), weight: n(d.weight) })),
@@ -187,7 +214,9 @@ export class KdamondRuntime implements KdamondControl {
         return;
       }
       case 'update_schemes_effective_quotas':
-        return this.withCtx(() => this.forPairs((sys, s) => (sys.quotas.effectiveBytes = toU64(s.quota.esz))));
+        return this.withCtx(() =>
+          this.forPairs((sys, s) => (sys.quotas.effectiveBytes = toU64(s.quota.esz))),
+        );
       case 'update_tuned_intervals':
         return this.withCtx((ctx) => {
           const c = this.k.contexts[0];
@@ -223,8 +252,13 @@ export class KdamondRuntime implements KdamondControl {
     this.forPairs((sys, s) => {
       const st = s.stat;
       sys.stats = {
-        nr_tried: st.nrTried, sz_tried: st.szTried, nr_applied: st.nrApplied, sz_applied: st.szApplied,
-        sz_ops_filter_passed: st.szOpsFilterPassed, qt_exceeds: st.qtExceeds, nr_snapshots: st.nrSnapshots,
+        nr_tried: st.nrTried,
+        sz_tried: st.szTried,
+        nr_applied: st.nrApplied,
+        sz_applied: st.szApplied,
+        sz_ops_filter_passed: st.szOpsFilterPassed,
+        qt_exceeds: st.qtExceeds,
+        nr_snapshots: st.nrSnapshots,
       };
     });
   }
@@ -251,7 +285,14 @@ export class KdamondRuntime implements KdamondControl {
 
   private buildSchemes(c: SysContext): Scheme[] {
     const sup = schemeSupportOf(this.host.machine);
-    return c.schemes.map((s, i) => schemeOf(s, opsKind(c.operations), (p) => sup.cgroups.idOf(p) !== 0, `${this.where()}/contexts/0/schemes/${i}`));
+    return c.schemes.map((s, i) =>
+      schemeOf(
+        s,
+        opsKind(c.operations),
+        (p) => sup.cgroups.idOf(p) !== 0,
+        `${this.where()}/contexts/0/schemes/${i}`,
+      ),
+    );
   }
 
   private minRegionSz(c: SysContext): number {
@@ -299,7 +340,16 @@ export class KdamondRuntime implements KdamondControl {
     this.ctx = ctx;
     this._pid = this.host.allocKdamondPid();
     this.lastRefreshUs = this.host.now;
-    for (const s of c.schemes) s.stats = { nr_tried: 0, sz_tried: 0, nr_applied: 0, sz_applied: 0, sz_ops_filter_passed: 0, qt_exceeds: 0, nr_snapshots: 0 };
+    for (const s of c.schemes)
+      s.stats = {
+        nr_tried: 0,
+        sz_tried: 0,
+        nr_applied: 0,
+        sz_applied: 0,
+        sz_ops_filter_passed: 0,
+        qt_exceeds: 0,
+        nr_snapshots: 0,
+      };
     this.host.addContext(ctx);
   }
 
@@ -308,22 +358,32 @@ export class KdamondRuntime implements KdamondControl {
     const ctx = this.ctx!;
     const c = this.k.contexts[0];
     if (this.k.contexts.length !== 1 || !c) throw einval('needs exactly one context');
-    if (opsKind(c.operations) !== this.kind) throw einval('changing the operations set online is not supported');
+    if (opsKind(c.operations) !== this.kind)
+      throw einval('changing the operations set online is not supported');
     const pageFault = c.operations === 'paddr_fault' || c.primitives.pageFault;
-    if (pageFault !== ctx.primitives.pageFault || (!pageFault && !c.primitives.pageTable)) throw einval('changing the sample primitive online is not supported');
+    if (pageFault !== ctx.primitives.pageFault || (!pageFault && !c.primitives.pageTable))
+      throw einval('changing the sample primitive online is not supported');
     const attrs = attrsOf(c);
     const schemes = this.buildSchemes(c);
     const m = this.host.machine;
     const srcTargets = c.targets.map((t, i) => {
       const where = `${this.where()}/contexts/0/targets/${i}`;
       const pid = this.kind === 'paddr' ? null : n(t.pid);
-      if (pid !== null && !t.obsolete && !m.processAlive(pid)) throw einval(`${where}/pid_target: no process ${pid}`);
+      if (pid !== null && !t.obsolete && !m.processAlive(pid))
+        throw einval(`${where}/pid_target: no process ${pid}`);
       return { pid, obsolete: t.obsolete, ranges: rangesOf(t, where) };
     });
     const minSz = this.minRegionSz(c);
     if (minSz !== ctx.minRegionSz) throw einval('changing addr_unit online is not supported');
     try {
-      const scratch = new DamonContext({ ops: ctx.ops, attrs, minRegionSz: minSz, addrUnit: ctx.addrUnit, primitives: ctx.primitives, sampleFilters: sampleFiltersOf(c) });
+      const scratch = new DamonContext({
+        ops: ctx.ops,
+        attrs,
+        minRegionSz: minSz,
+        addrUnit: ctx.addrUnit,
+        primitives: ctx.primitives,
+        sampleFilters: sampleFiltersOf(c),
+      });
       scratch.validate();
       for (const t of srcTargets) if (t.ranges.length) scratch.addTarget({ pid: t.pid, regions: t.ranges });
     } catch (e) {
@@ -355,10 +415,13 @@ export class KdamondRuntime implements KdamondControl {
   }
 
   /** damon_commit_targets: index-wise; obsolete src removes the dst; empty src regions keep dst's. */
-  private commitTargets(ctx: DamonContext, src: { pid: number | null; obsolete: boolean; ranges: { start: number; end: number }[] }[]): void {
+  private commitTargets(
+    ctx: DamonContext,
+    src: { pid: number | null; obsolete: boolean; ranges: { start: number; end: number }[] }[],
+  ): void {
     const dst = ctx.targets;
     let i = 0;
-    for (let d = 0; d < dst.length; ) {
+    for (let d = 0; d < dst.length;) {
       const s = src[i++];
       if (!s || s.obsolete) {
         dst.splice(d, 1);
@@ -383,7 +446,8 @@ export class KdamondRuntime implements KdamondControl {
     if (!c) throw einval('needs one context');
     const src = this.buildSchemes(c);
     const live = this.engine!.schemes;
-    for (let i = 0; i < Math.min(src.length, live.length); i++) commitQuotaGoals(live[i]!.quota.goals, src[i]!.quota.goals);
+    for (let i = 0; i < Math.min(src.length, live.length); i++)
+      commitQuotaGoals(live[i]!.quota.goals, src[i]!.quota.goals);
   }
 }
 
@@ -392,9 +456,15 @@ function attrsEqual(a: Attrs, b: Attrs): boolean {
   const g = a.intervalsGoal;
   const h = b.intervalsGoal;
   return (
-    a.sampleInterval === b.sampleInterval && a.aggrInterval === b.aggrInterval && a.opsUpdateInterval === b.opsUpdateInterval &&
-    a.minNrRegions === b.minNrRegions && a.maxNrRegions === b.maxNrRegions &&
-    g.accessBp === h.accessBp && g.aggrs === h.aggrs && g.minSampleUs === h.minSampleUs && g.maxSampleUs === h.maxSampleUs
+    a.sampleInterval === b.sampleInterval &&
+    a.aggrInterval === b.aggrInterval &&
+    a.opsUpdateInterval === b.opsUpdateInterval &&
+    a.minNrRegions === b.minNrRegions &&
+    a.maxNrRegions === b.maxNrRegions &&
+    g.accessBp === h.accessBp &&
+    g.aggrs === h.aggrs &&
+    g.minSampleUs === h.minSampleUs &&
+    g.maxSampleUs === h.maxSampleUs
   );
 }
 

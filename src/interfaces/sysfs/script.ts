@@ -28,7 +28,10 @@ export function kernelIo(root = KERNEL_ADMIN_DIR): SysfsIo {
 }
 
 /** Parses a script line: null for blank/comment lines; throws naming the line otherwise. */
-export function parseScriptLine(line: string, where: string): { op: 'read'; path: string } | { op: 'write'; path: string; value: string } | null {
+export function parseScriptLine(
+  line: string,
+  where: string,
+): { op: 'read'; path: string } | { op: 'write'; path: string; value: string } | null {
   const t = line.trim();
   if (t === '' || t.startsWith('#')) return null;
   const m = /^(read|write)\s+(\S+)(?:\s(.*))?$/.exec(t);

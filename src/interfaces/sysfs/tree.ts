@@ -12,12 +12,14 @@ import { SimHost } from './sim-host.js';
 
 export const KERNEL_ADMIN_DIR = '/sys/kernel/mm/damon/admin';
 
-
 /** A path relative to the admin directory: the kernel's absolute path is accepted too. */
 export function normalizeSysfsPath(path: string): string {
   let p = path.trim();
   if (p.startsWith(KERNEL_ADMIN_DIR)) p = p.slice(KERNEL_ADMIN_DIR.length);
-  return p.split('/').filter((x) => x !== '' && x !== '.').join('/');
+  return p
+    .split('/')
+    .filter((x) => x !== '' && x !== '.')
+    .join('/');
 }
 
 export class VirtualSysfs {
@@ -96,7 +98,8 @@ export class VirtualSysfs {
       this.writeRaw(rel, text);
     } catch (e) {
       const err = new SysfsError('write', this.path(rel), text, errnoOf(e));
-      if (e instanceof SysfsErrno && e.message !== e.code) err.message += `: ${e.message.slice(e.code.length + 2)}`;
+      if (e instanceof SysfsErrno && e.message !== e.code)
+        err.message += `: ${e.message.slice(e.code.length + 2)}`;
       throw err;
     }
   }
@@ -105,7 +108,8 @@ export class VirtualSysfs {
     const e = this.resolve(rel);
     if (e.kind !== 'dir') throw new SysfsError('read', this.path(rel), undefined, 'ENOTDIR');
     return [...(e as DirEntry).entries().keys()].sort((a, b) => {
-      const na = /^\d+$/.test(a), nb = /^\d+$/.test(b);
+      const na = /^\d+$/.test(a),
+        nb = /^\d+$/.test(b);
       return na && nb ? Number(a) - Number(b) : a < b ? -1 : a > b ? 1 : 0;
     });
   }

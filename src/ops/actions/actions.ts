@@ -86,7 +86,12 @@ function act(env: Env, s: Scheme, paddr: number, tgid: number, vaddr: number): b
 }
 
 /** vaddr actions done by one madvise() of the region, as the kernel's damos_madvise(). */
-const MADVISE_ACTIONS: ReadonlySet<string> = new Set<MadviseAdvice>(['willneed', 'hugepage', 'nohugepage', 'collapse']);
+const MADVISE_ACTIONS: ReadonlySet<string> = new Set<MadviseAdvice>([
+  'willneed',
+  'hugepage',
+  'nohugepage',
+  'collapse',
+]);
 
 /**
  * damos_madvise(): madvise(PAGE_ALIGN(start), PAGE_ALIGN(size)) of the region. Ops filters are not
@@ -95,7 +100,13 @@ const MADVISE_ACTIONS: ReadonlySet<string> = new Set<MadviseAdvice>(['willneed',
  * collapsed (collapse), the bytes read back (willneed); the kernel reports the whole region
  * whenever madvise() succeeds, which tells nothing about the effect.
  */
-function applyMadvise(env: Env, tgid: number, start: number, end: number, advice: MadviseAdvice): SchemeApplyResult {
+function applyMadvise(
+  env: Env,
+  tgid: number,
+  start: number,
+  end: number,
+  advice: MadviseAdvice,
+): SchemeApplyResult {
   const { m, clock } = env;
   if (!m.processAlive(tgid)) return { applied: 0, filterPassed: 0 }; // damon_get_mm() failed
   const a = Math.ceil(start / PAGE_SIZE) * PAGE_SIZE;
@@ -118,13 +129,16 @@ export function applyVaddr(env: Env, t: TargetView, i: number, s: Scheme): Schem
   let applied = 0;
   let passed = 0;
   let v = 0;
-  for (let a = start; a < end; ) {
+  for (let a = start; a < end;) {
     const pte = m.pte(tgid, a);
     if (!pte) {
       a = Math.floor(a / HUGE_PAGE_SIZE) * HUGE_PAGE_SIZE + HUGE_PAGE_SIZE; // no page table here
       continue;
     }
-    const next = pte.folioSize === HUGE_PAGE_SIZE ? Math.floor(a / HUGE_PAGE_SIZE) * HUGE_PAGE_SIZE + HUGE_PAGE_SIZE : a + PAGE_SIZE;
+    const next =
+      pte.folioSize === HUGE_PAGE_SIZE
+        ? Math.floor(a / HUGE_PAGE_SIZE) * HUGE_PAGE_SIZE + HUGE_PAGE_SIZE
+        : a + PAGE_SIZE;
     const bytes = Math.min(next, end) - a;
     clock.ns += ACTION_COST_NS.visit;
     if (pte.present) {
@@ -152,7 +166,13 @@ export function applyVaddr(env: Env, t: TargetView, i: number, s: Scheme): Schem
 }
 
 /** paddr apply_scheme: allocated folios of the physical range [start, end) × addr_unit. */
-export function applyPaddr(env: Env, ctx: DamonContext, t: TargetView, i: number, s: Scheme): SchemeApplyResult {
+export function applyPaddr(
+  env: Env,
+  ctx: DamonContext,
+  t: TargetView,
+  i: number,
+  s: Scheme,
+): SchemeApplyResult {
   const { m, cgroups, clock } = env;
   const unit = ctx.addrUnit;
   const start = t.regions.start[i]! * unit;
@@ -162,7 +182,7 @@ export function applyPaddr(env: Env, ctx: DamonContext, t: TargetView, i: number
   // As the kernel, folios are collected first and acted on after the walk, so a migrated folio's
   // new frame (possibly inside the same range) is not visited again.
   const picked: { head: number; tgid: number; vaddr: number; bytes: number }[] = [];
-  for (let a = start - (start % PAGE_SIZE); a < end; ) {
+  for (let a = start - (start % PAGE_SIZE); a < end;) {
     const f = m.frameInfo(a);
     if (!f) {
       a += PAGE_SIZE;

@@ -25,7 +25,15 @@ export type OpsKind = 'vaddr' | 'fvaddr' | 'paddr';
  * including the madvise family willneed, hugepage, nohugepage and collapse).
  */
 const VADDR_ACTIONS: readonly DamosAction[] = [
-  'willneed', 'cold', 'pageout', 'hugepage', 'nohugepage', 'collapse', 'migrate_hot', 'migrate_cold', 'stat',
+  'willneed',
+  'cold',
+  'pageout',
+  'hugepage',
+  'nohugepage',
+  'collapse',
+  'migrate_hot',
+  'migrate_cold',
+  'stat',
 ];
 export const SUPPORTED_ACTIONS: Record<OpsKind, readonly DamosAction[]> = {
   vaddr: VADDR_ACTIONS,
@@ -36,7 +44,9 @@ export const SUPPORTED_ACTIONS: Record<OpsKind, readonly DamosAction[]> = {
 /** Throws EINVAL naming the scheme when its action is not supported by the operations set. */
 export function checkActionSupported(kind: OpsKind, action: DamosAction, where = 'scheme'): void {
   if (!SUPPORTED_ACTIONS[kind].includes(action)) {
-    throw einval(`${where}.action: '${action}' is not supported by the ${kind} operations set of the simulated machine (supported: ${SUPPORTED_ACTIONS[kind].join(', ')})`);
+    throw einval(
+      `${where}.action: '${action}' is not supported by the ${kind} operations set of the simulated machine (supported: ${SUPPORTED_ACTIONS[kind].join(', ')})`,
+    );
   }
 }
 
@@ -66,7 +76,9 @@ export function schemeSupportOf(m: Machine): SchemeSupport {
  * apply_scheme and get_scheme_score of an operations set of the simulated machine; the machine is
  * the one the context is bound to (src/ops/sim-binding.ts).
  */
-export function schemeHandlers(kind: OpsKind): Required<Pick<OperationsSet<Scheme>, 'applyScheme' | 'getSchemeScore'>> {
+export function schemeHandlers(
+  kind: OpsKind,
+): Required<Pick<OperationsSet<Scheme>, 'applyScheme' | 'getSchemeScore'>> {
   const scoreKind = kind === 'paddr' ? 'paddr' : 'vaddr';
   return {
     applyScheme(ctx: OpsContext, t: TargetView, i: number, s: Scheme) {

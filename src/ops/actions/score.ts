@@ -15,7 +15,9 @@ const MAX_AGE_IN_LOG = 32;
 
 /** damon_hot_score. */
 export function hotScore(ctx: DamonContext, t: TargetView, i: number, s: Scheme): number {
-  const freq = Math.floor((ctx.nrAccessesMvsum(t, i) * MAX_SUBSCORE) / Math.max(1, samplesPerAggr(ctx.attrs)));
+  const freq = Math.floor(
+    (ctx.nrAccessesMvsum(t, i) * MAX_SUBSCORE) / Math.max(1, samplesPerAggr(ctx.attrs)),
+  );
   let ageSec = Math.floor((t.regions.age[i]! * ctx.attrs.aggrInterval) / 1e6);
   let ageLog = 0;
   for (; ageLog < MAX_AGE_IN_LOG && ageSec; ageLog++) ageSec = Math.floor(ageSec / 2);
@@ -40,7 +42,13 @@ const VADDR_HOT: readonly DamosAction[] = ['migrate_hot'];
 const VADDR_COLD: readonly DamosAction[] = ['pageout', 'migrate_cold'];
 
 /** get_scheme_score of vaddr/fvaddr or paddr: the action's hot or cold score, else the maximum. */
-export function schemeScore(kind: 'vaddr' | 'paddr', ctx: DamonContext, t: TargetView, i: number, s: Scheme): number {
+export function schemeScore(
+  kind: 'vaddr' | 'paddr',
+  ctx: DamonContext,
+  t: TargetView,
+  i: number,
+  s: Scheme,
+): number {
   const hot = kind === 'paddr' ? PADDR_HOT : VADDR_HOT;
   const cold = kind === 'paddr' ? PADDR_COLD : VADDR_COLD;
   if (hot.includes(s.action)) return hotScore(ctx, t, i, s);

@@ -4,12 +4,19 @@
  */
 import type { Command } from 'commander';
 import { defaultPaddrRegion } from '../../../backends/kernel/iomem.js';
-import { type MonitoringOptions, addMonitoringOptions, deduceTarget, optionsToKdamonds } from '../../config/options.js';
+import {
+  type MonitoringOptions,
+  addMonitoringOptions,
+  deduceTarget,
+  optionsToKdamonds,
+} from '../../config/options.js';
 import { kdamondsToJson } from '../../config/serialize.js';
 import { UsageError } from '../errors.js';
 
 export function register(program: Command): void {
-  const args = program.command('args').description('expand partial command-line options into full specifications');
+  const args = program
+    .command('args')
+    .description('expand partial command-line options into full specifications');
   const damon = args
     .command('damon')
     .description('print the kdamonds configuration the given DAMON control options mean')
@@ -17,16 +24,23 @@ export function register(program: Command): void {
     .option('--format <format>', 'output format (json)', 'json')
     .option('--iomem <file>', 'read the default paddr range from this file instead of /proc/iomem');
   addMonitoringOptions(damon);
-  damon.addHelpText('after', `
+  damon.addHelpText(
+    'after',
+    `
 Examples:
   damon-ts args damon --format json                      # paddr, damo's defaults, System RAM span
   damon-ts args damon 1234 -s 10ms -a 200ms              # vaddr of pid 1234
   damon-ts args damon paddr --damos_action pageout --damos_age 5s max --damos_access_rate 0 0
-  damon-ts args damon --exp_ops_write_only --sample_filter "allow cpumask 0-1"`);
+  damon-ts args damon --exp_ops_write_only --sample_filter "allow cpumask 0-1"`,
+  );
   damon.action((target: string | undefined, opts: MonitoringOptions & { format: string; iomem?: string }) => {
-    if (opts.format !== 'json') throw new UsageError(`--format: only json is supported, got "${opts.format}"`);
+    if (opts.format !== 'json')
+      throw new UsageError(`--format: only json is supported, got "${opts.format}"`);
     const deduced = deduceTarget(target);
-    if (deduced?.kind === 'cmd') throw new UsageError(`target "${target}": args damon takes paddr, a pid or kdamonds JSON, not a command`);
+    if (deduced?.kind === 'cmd')
+      throw new UsageError(
+        `target "${target}": args damon takes paddr, a pid or kdamonds JSON, not a command`,
+      );
     const config = optionsToKdamonds(opts, deduced, { paddrRegions: () => [defaultPaddrRegion(opts.iomem)] });
     process.stdout.write(kdamondsToJson(config) + '\n');
   });

@@ -51,20 +51,32 @@ interface DemoOptions {
 export function register(program: Command): void {
   const cmd = program
     .command('demo')
-    .description('the built-in demonstration: stairs on the simulated machine, page_table vs page_fault vs write-only, with ground truth')
+    .description(
+      'the built-in demonstration: stairs on the simulated machine, page_table vs page_fault vs write-only, with ground truth',
+    )
     .option('--workload <name|file.cfg>', 'workload to run', 'stairs')
     .option('-o, --out <file>', 'record file to write', 'damon.data')
     .option('--heatmap <file>', 'heatmap image to write (.png or .svg)', 'heatmap.png')
     .option('--duration <seconds>', 'virtual seconds to run (default: the whole workload)')
-    .option('--isolation <mode>', 'shared (one machine, default: fastest) or replica (one machine per setup)', 'shared')
+    .option(
+      '--isolation <mode>',
+      'shared (one machine, default: fastest) or replica (one machine per setup)',
+      'shared',
+    )
     .option('--seed <n>', 'seed', '1');
-  cmd.addHelpText('after', '\nExamples:\n  npm start\n  damon-ts demo --workload hot-cold --duration 5 --heatmap hc.svg');
+  cmd.addHelpText(
+    'after',
+    '\nExamples:\n  npm start\n  damon-ts demo --workload hot-cold --duration 5 --heatmap hc.svg',
+  );
   cmd.action(async (o: DemoOptions) => {
-    if (o.isolation !== 'replica' && o.isolation !== 'shared') throw new UsageError(`--isolation: expected replica or shared, got "${o.isolation}"`);
+    if (o.isolation !== 'replica' && o.isolation !== 'shared')
+      throw new UsageError(`--isolation: expected replica or shared, got "${o.isolation}"`);
     const seed = Number(o.seed);
-    if (!Number.isInteger(seed) || seed < 0) throw new UsageError(`--seed: expected a non-negative integer, got "${o.seed}"`);
+    if (!Number.isInteger(seed) || seed < 0)
+      throw new UsageError(`--seed: expected a non-negative integer, got "${o.seed}"`);
     const duration = o.duration === undefined ? undefined : Number(o.duration);
-    if (duration !== undefined && !(duration > 0)) throw new UsageError(`--duration: expected a positive number of seconds, got "${o.duration}"`);
+    if (duration !== undefined && !(duration > 0))
+      throw new UsageError(`--duration: expected a positive number of seconds, got "${o.duration}"`);
     const t0 = performance.now();
     const writer = RecordWriter.open(o.out, 'json_compressed');
     const bar = progressBar('demo');
@@ -85,7 +97,9 @@ export function register(program: Command): void {
       writer.close();
     }
     const say = (s: string) => process.stdout.write(s);
-    say(`# ${result.workload} on the simulated machine, ${(result.durationUs / 1e6).toFixed(1)} s virtual; record: ${o.out} (kdamond i = setup i)\n\n`);
+    say(
+      `# ${result.workload} on the simulated machine, ${(result.durationUs / 1e6).toFixed(1)} s virtual; record: ${o.out} (kdamond i = setup i)\n\n`,
+    );
     for (const [i, s] of DEMO_SETUPS.entries()) {
       const [m] = await computeHeatmaps(o.out, { resol: [12, 72], drawRange: 'hottest', kdamondIdx: i });
       say(`## heatmap of kdamond ${i}: ${s.name} (time down, address across)\n`);
@@ -97,7 +111,9 @@ export function register(program: Command): void {
     say(`${'setup'.padEnd(26)}${PERCENTILES.map((p) => `p${p}`.padStart(12)).join('')}\n`);
     for (const [i, s] of DEMO_SETUPS.entries()) {
       const l = (wss.get(i) ?? []).sort((a, b) => a - b);
-      const cells = PERCENTILES.map((p) => (l.length ? fmtSz(l[percentileIndex(p, l.length)]!, false) : '-').padStart(12));
+      const cells = PERCENTILES.map((p) =>
+        (l.length ? fmtSz(l[percentileIndex(p, l.length)]!, false) : '-').padStart(12),
+      );
       say(`${s.name.padEnd(26)}${cells.join('')}\n`);
     }
     say('\n## accuracy against the ground truth\n');

@@ -46,12 +46,23 @@ export function register(program: Command): void {
     .description('accuracy and cost of monitoring setups on one simulated workload, against the ground truth')
     .option('--workload <name|file.cfg>', 'built-in workload or masim configuration (default hot-cold)')
     .option('--trace <file>', 'a trace replayed as the workload')
-    .option('--setups <list>', 'comma-separated setups: [paddr:]page_table, page_fault, page_fault:rfc, write_only:none, write_only:write, cpus:LIST, tids:LIST')
-    .option('--duration <seconds>', 'virtual seconds to run (default: the workload\'s duration)')
+    .option(
+      '--setups <list>',
+      'comma-separated setups: [paddr:]page_table, page_fault, page_fault:rfc, write_only:none, write_only:write, cpus:LIST, tids:LIST',
+    )
+    .option('--duration <seconds>', "virtual seconds to run (default: the workload's duration)")
     .option('-s, --sample <time>', 'sampling interval', '5ms')
     .option('-a, --aggr <time>', 'aggregation interval', '100ms')
-    .option('--hot_percent <p>', 'a page is hot when accessed in at least this % of a window\'s samples', String(DEFAULT_HOT_PERCENT))
-    .option('--isolation <mode>', 'replica (one machine per setup, same input) or shared (one machine)', 'replica')
+    .option(
+      '--hot_percent <p>',
+      "a page is hot when accessed in at least this % of a window's samples",
+      String(DEFAULT_HOT_PERCENT),
+    )
+    .option(
+      '--isolation <mode>',
+      'replica (one machine per setup, same input) or shared (one machine)',
+      'replica',
+    )
     .option('--seed <n>', 'seed of the machine and the monitors', '1')
     .option('--tlb_entries <n>', 'per-CPU TLB entries of the machine (0: no TLB model)')
     .option('--accesses_per_second <n>', 'memory accesses per second of each thread')
@@ -66,18 +77,25 @@ Examples:
   damon-ts eval --workload write-mostly --setups write_only:none,write_only:write --isolation shared`,
   );
   cmd.action(async (o: EvalCliOptions) => {
-    if (o.isolation !== 'replica' && o.isolation !== 'shared') throw new UsageError(`--isolation: expected replica or shared, got "${o.isolation}"`);
-    if (o.workload !== undefined && o.trace !== undefined) throw new UsageError('--workload and --trace: give one of them');
+    if (o.isolation !== 'replica' && o.isolation !== 'shared')
+      throw new UsageError(`--isolation: expected replica or shared, got "${o.isolation}"`);
+    if (o.workload !== undefined && o.trace !== undefined)
+      throw new UsageError('--workload and --trace: give one of them');
     let setups;
     try {
-      setups = o.setups?.split(',').filter(Boolean).map((s) => parseSetup(s.trim()));
+      setups = o.setups
+        ?.split(',')
+        .filter(Boolean)
+        .map((s) => parseSetup(s.trim()));
     } catch (e) {
       throw new UsageError((e as Error).message);
     }
     const positive = (n: number) => n > 0 && Number.isFinite(n);
     const machine: { tlbEntries?: number; accessesPerSecond?: number } = {};
-    if (o.tlb_entries !== undefined) machine.tlbEntries = num('--tlb_entries', o.tlb_entries, (n) => Number.isInteger(n) && n >= 0);
-    if (o.accesses_per_second !== undefined) machine.accessesPerSecond = num('--accesses_per_second', o.accesses_per_second, positive);
+    if (o.tlb_entries !== undefined)
+      machine.tlbEntries = num('--tlb_entries', o.tlb_entries, (n) => Number.isInteger(n) && n >= 0);
+    if (o.accesses_per_second !== undefined)
+      machine.accessesPerSecond = num('--accesses_per_second', o.accesses_per_second, positive);
     const spec = { workload: o.workload ?? (o.trace === undefined ? 'hot-cold' : undefined), trace: o.trace };
     const bar = progressBar('eval');
     try {
@@ -87,7 +105,8 @@ Examples:
         attrs: { sampleInterval: us('-s/--sample', o.sample), aggrInterval: us('-a/--aggr', o.aggr) },
         machine: { ...machine, seed: num('--seed', o.seed, (n) => Number.isInteger(n) && n >= 0) },
         seed: Number(o.seed),
-        durationUs: o.duration === undefined ? undefined : Math.round(num('--duration', o.duration, positive) * 1e6),
+        durationUs:
+          o.duration === undefined ? undefined : Math.round(num('--duration', o.duration, positive) * 1e6),
         hotPercent: num('--hot_percent', o.hot_percent, (n) => n > 0 && n <= 100),
         isolation: o.isolation,
         onStep: (now, end) => bar.update(now, end),

@@ -2,7 +2,12 @@
  * `damon-ts features`: what the kernel's DAMON supports, and what damon-ts will use of it.
  */
 import type { Command } from 'commander';
-import { DAMON_TRACE_EVENTS, type KernelFeatures, detectFeatures, requireDamonSysfs } from '../../../backends/kernel/features.js';
+import {
+  DAMON_TRACE_EVENTS,
+  type KernelFeatures,
+  detectFeatures,
+  requireDamonSysfs,
+} from '../../../backends/kernel/features.js';
 import { DamonSysfs } from '../../../backends/kernel/sysfs.js';
 
 /** What damon-ts does with this kernel, one line per concern. */
@@ -25,10 +30,13 @@ export function register(program: Command): void {
     .description('list the DAMON features the running kernel supports and what damon-ts uses')
     .option('--damon_admin <dir>', 'DAMON sysfs admin directory', '/sys/kernel/mm/damon/admin')
     .option('--json', 'print as JSON')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   damon-ts features
-  damon-ts features --json`)
+  damon-ts features --json`,
+    )
     .action((o: { damon_admin: string; json?: boolean }) => {
       const fs = new DamonSysfs(o.damon_admin);
       requireDamonSysfs(fs);
@@ -41,7 +49,9 @@ Examples:
       const lines = [`DAMON sysfs: ${f.adminRoot}`, `operations sets: ${f.ops.join(' ') || 'none'}`];
       for (const [name, v] of Object.entries(f.files)) lines.push(`  ${name.padEnd(36)} ${mark(v)}`);
       lines.push(f.traceEvents === null ? 'tracepoints: tracefs unavailable' : 'tracepoints:');
-      if (f.traceEvents !== null) for (const e of DAMON_TRACE_EVENTS) lines.push(`  damon:${e.padEnd(30)} ${mark(f.traceEvents.includes(e))}`);
+      if (f.traceEvents !== null)
+        for (const e of DAMON_TRACE_EVENTS)
+          lines.push(`  damon:${e.padEnd(30)} ${mark(f.traceEvents.includes(e))}`);
       if (f.note) lines.push(`note: ${f.note}`);
       lines.push('damon-ts will use:', ...featureUsage(f).map((l) => `  ${l}`));
       process.stdout.write(lines.join('\n') + '\n');

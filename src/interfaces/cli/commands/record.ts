@@ -15,7 +15,13 @@ import { defaultPaddrRegion } from '../../../backends/kernel/iomem.js';
 import { recordKernel } from '../../../backends/kernel/recorder.js';
 import { RecordWriter } from '../../../records/writer.js';
 import { RECORD_FORMATS, type RecordFormat } from '../../../records/types.js';
-import { addMonitoringOptions, deduceTarget, optionsToKdamonds, type DeducedTarget, type MonitoringOptions } from '../../config/options.js';
+import {
+  addMonitoringOptions,
+  deduceTarget,
+  optionsToKdamonds,
+  type DeducedTarget,
+  type MonitoringOptions,
+} from '../../config/options.js';
 import type { KdamondsConfig } from '../../config/schema.js';
 import { textToUs } from '../../config/units.js';
 import { kernelCanRun } from '../../session/kernel-session.js';
@@ -38,7 +44,8 @@ export interface RecordOptions extends MonitoringOptions {
 function parseSeed(o: RecordOptions): number {
   if (o.seed === undefined) return 1;
   const n = Number(o.seed);
-  if (!Number.isInteger(n) || n < 0 || n > 2 ** 32 - 1) throw new UsageError(`--seed: expected an integer in [0, 2^32-1], got "${o.seed}"`);
+  if (!Number.isInteger(n) || n < 0 || n > 2 ** 32 - 1)
+    throw new UsageError(`--seed: expected an integer in [0, 2^32-1], got "${o.seed}"`);
   return n;
 }
 
@@ -60,7 +67,8 @@ function parseSnapshot(o: RecordOptions): { delayMs: number; count: number } | u
     }
   })();
   const count = Number(o.snapshot[1]);
-  if (!Number.isInteger(count) || count < 0) throw new UsageError(`--snapshot: expected a non-negative count, got "${o.snapshot[1]}"`);
+  if (!Number.isInteger(count) || count < 0)
+    throw new UsageError(`--snapshot: expected a non-negative count, got "${o.snapshot[1]}"`);
   return { delayMs: Math.max(1, Math.floor(delayUs / 1000)), count };
 }
 
@@ -77,20 +85,33 @@ async function recordSim(o: RecordOptions, writer: RecordWriter, signal: AbortSi
   const seed = parseSeed(o);
   if (o.protection !== undefined && o.protection !== 'none' && o.protection !== 'write')
     throw new UsageError(`--protection: expected none or write, got "${o.protection}"`);
-  if (o.snapshot) throw new UsageError("--snapshot: tried-regions snapshots are the kernel's; the simulated session records every aggregation");
+  if (o.snapshot)
+    throw new UsageError(
+      "--snapshot: tried-regions snapshots are the kernel's; the simulated session records every aggregation",
+    );
   const workload = loadSimWorkload({ workload: o.workload, trace: o.trace });
   const machine = machineWithWorkload(workload, { seed });
   const paddr = (o.ops ?? []).some((x) => x === 'paddr' || x === 'paddr_fault');
   const pid = workload.mainPid;
-  if (!paddr && pid === undefined) throw new Error(`workload ${workload.name}: no process to monitor with vaddr`);
+  if (!paddr && pid === undefined)
+    throw new Error(`workload ${workload.name}: no process to monitor with vaddr`);
   const target: DeducedTarget = paddr ? { kind: 'paddr' } : { kind: 'pid', pid: pid! };
-  const config = optionsToKdamonds(o, target, { paddrRegions: () => [{ start: 0, end: machine.memoryBytes }] });
+  const config = optionsToKdamonds(o, target, {
+    paddrRegions: () => [{ start: 0, end: machine.memoryBytes }],
+  });
   config.kdamonds.forEach((k, i) =>
     k.contexts.forEach((c) => {
-      if (c.ops === 'fvaddr' && c.targets.some((t) => t.regions.length === 0)) throw new UsageError(`--ops fvaddr (kdamond ${i}): give the regions with -r/--regions`);
+      if (c.ops === 'fvaddr' && c.targets.some((t) => t.regions.length === 0))
+        throw new UsageError(`--ops fvaddr (kdamond ${i}): give the regions with -r/--regions`);
     }),
   );
-  const session = new SimSession({ config, machine, sink: writer, seed, protection: o.protection as 'none' | 'write' | undefined });
+  const session = new SimSession({
+    config,
+    machine,
+    sink: writer,
+    seed,
+    protection: o.protection as 'none' | 'write' | undefined,
+  });
   const total = parseTimeoutUs(o) ?? workload.durationUs ?? Number.POSITIVE_INFINITY;
   const bar = progressBar('record');
   try {
@@ -113,23 +134,46 @@ function launch(cmd: string[]): { pid: number; exited: Promise<unknown> } {
   return { pid: child.pid, exited: new Promise((r) => child.once('exit', r)) };
 }
 
-async function recordReal(o: RecordOptions, target: DeducedTarget | undefined, cmd: string[] | null, writer: RecordWriter, signal: AbortSignal): Promise<void> {
+async function recordReal(
+  o: RecordOptions,
+  target: DeducedTarget | undefined,
+  cmd: string[] | null,
+  writer: RecordWriter,
+  signal: AbortSignal,
+): Promise<void> {
   const pageFault = (o.sample_primitives ?? []).includes('page_fault') || o.exp_ops_use_reports === true;
   const timeoutUs = parseTimeoutUs(o);
   const timeoutMs = timeoutUs === undefined ? undefined : Math.ceil(timeoutUs / 1000);
   if (pageFault) {
-    if (target?.kind === 'paddr') throw new UsageError('paddr with page_fault needs the kernel RFC; live page-fault reports are per process: give a pid or a command');
+    if (target?.kind === 'paddr')
+      throw new UsageError(
+        'paddr with page_fault needs the kernel RFC; live page-fault reports are per process: give a pid or a command',
+      );
     // The live session puts the monitored pid into the target.
     const config = optionsToKdamonds(o, { kind: 'pid', pid: target?.kind === 'pid' ? target.pid : 0 });
-    const r = await runLiveSession({ config, pid: target?.kind === 'pid' ? target.pid : undefined, cmd: cmd ?? undefined, sink: writer, signal, timeoutMs, seed: parseSeed(o) });
-    process.stderr.write(`damon-ts: ${r.source} reports of pid ${r.pid}: ${r.reports.reportsApplied} applied, ${r.stats.lost ?? 0} lost\n`);
+    const r = await runLiveSession({
+      config,
+      pid: target?.kind === 'pid' ? target.pid : undefined,
+      cmd: cmd ?? undefined,
+      sink: writer,
+      signal,
+      timeoutMs,
+      seed: parseSeed(o),
+    });
+    process.stderr.write(
+      `damon-ts: ${r.source} reports of pid ${r.pid}: ${r.reports.reportsApplied} applied, ${r.stats.lost ?? 0} lost\n`,
+    );
     return;
   }
   const launched = cmd ? launch(cmd) : null;
   const deduced = launched ? ({ kind: 'pid', pid: launched.pid } as const) : target;
-  const config: KdamondsConfig = optionsToKdamonds(o, deduced, { paddrRegions: () => [defaultPaddrRegion()] });
+  const config: KdamondsConfig = optionsToKdamonds(o, deduced, {
+    paddrRegions: () => [defaultPaddrRegion()],
+  });
   if (!kernelCanRun(config))
-    throw new Error(`this kernel has no DAMON sysfs interface offering ${config.kdamonds.map((k) => k.contexts[0]!.ops).join(', ')}: record a simulated workload with --workload instead`);
+    throw new Error(
+      `this kernel has no DAMON sysfs interface offering ${config.kdamonds.map((k) => k.contexts[0]!.ops).join(', ')}: record a simulated workload with --workload instead`,
+    );
   const ac = new AbortController();
   signal.addEventListener('abort', () => ac.abort(), { once: true });
   void launched?.exited.then(() => ac.abort());
@@ -139,18 +183,35 @@ async function recordReal(o: RecordOptions, target: DeducedTarget | undefined, c
 export function register(program: Command): void {
   const cmd = program
     .command('record')
-    .description('record the data access pattern of a simulated workload, a process, a command or the physical address space')
-    .argument('[target...]', 'nothing (simulated default workload), paddr, a pid, a command, or kdamonds JSON');
+    .description(
+      'record the data access pattern of a simulated workload, a process, a command or the physical address space',
+    )
+    .argument(
+      '[target...]',
+      'nothing (simulated default workload), paddr, a pid, a command, or kdamonds JSON',
+    );
   addMonitoringOptions(cmd);
   cmd
-    .option('--workload <name|file.cfg>', 'run this built-in workload or masim configuration on the simulated machine')
-    .option('--trace <file>', 'replay this trace (valgrind lackey log or damon-ts binary trace) on the simulated machine')
+    .option(
+      '--workload <name|file.cfg>',
+      'run this built-in workload or masim configuration on the simulated machine',
+    )
+    .option(
+      '--trace <file>',
+      'replay this trace (valgrind lackey log or damon-ts binary trace) on the simulated machine',
+    )
     .option('-o, --out <file>', 'output record file', 'damon.data')
     .option('--output_type <type>', `record format (${RECORD_FORMATS.join(', ')})`, 'json_compressed')
     .option('--timeout <seconds>', 'stop after this long (virtual seconds on the simulated machine)')
     .option('--seed <n>', 'seed of the simulated machine and the monitors (default 1)')
-    .option('--snapshot <delay_count...>', 'kernel: record tried-regions snapshots every <delay> for <count> times instead of tracepoints')
-    .option('--protection <kind>', 'simulated page_fault primitive: none (PAGE_NONE) or write (write-protect); default: write for a write-only view');
+    .option(
+      '--snapshot <delay_count...>',
+      'kernel: record tried-regions snapshots every <delay> for <count> times instead of tracepoints',
+    )
+    .option(
+      '--protection <kind>',
+      'simulated page_fault primitive: none (PAGE_NONE) or write (write-protect); default: write for a write-only view',
+    );
   cmd.addHelpText(
     'after',
     `
@@ -165,10 +226,16 @@ Examples:
   );
   cmd.action(async (args: string[], o: RecordOptions) => {
     if (!(RECORD_FORMATS as readonly string[]).includes(o.output_type))
-      throw new UsageError(`--output_type: expected one of ${RECORD_FORMATS.join(', ')}, got "${o.output_type}"`);
+      throw new UsageError(
+        `--output_type: expected one of ${RECORD_FORMATS.join(', ')}, got "${o.output_type}"`,
+      );
     const sim = o.workload !== undefined || o.trace !== undefined || (args.length === 0 && !o.kdamonds);
-    if (o.workload !== undefined && o.trace !== undefined) throw new UsageError('--workload and --trace: give one of them');
-    if (sim && args.length > 0) throw new UsageError(`target "${args.join(' ')}": --workload/--trace run on the simulated machine; give no target with them`);
+    if (o.workload !== undefined && o.trace !== undefined)
+      throw new UsageError('--workload and --trace: give one of them');
+    if (sim && args.length > 0)
+      throw new UsageError(
+        `target "${args.join(' ')}": --workload/--trace run on the simulated machine; give no target with them`,
+      );
     let target: DeducedTarget | undefined;
     let command: string[] | null = null;
     if (args.length > 1) command = args;

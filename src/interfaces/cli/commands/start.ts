@@ -6,7 +6,12 @@
 import type { Command } from 'commander';
 import { defaultPaddrRegion } from '../../../backends/kernel/iomem.js';
 import type { KdamondsConfig } from '../../config/schema.js';
-import { type MonitoringOptions, addMonitoringOptions, deduceTarget, optionsToKdamonds } from '../../config/options.js';
+import {
+  type MonitoringOptions,
+  addMonitoringOptions,
+  deduceTarget,
+  optionsToKdamonds,
+} from '../../config/options.js';
 import { UsageError } from '../errors.js';
 import { type ControlOptions, addControlOptions, kernelOf } from './status.js';
 import { simStart } from '../../daemon/cli-backend.js';
@@ -16,9 +21,14 @@ export type StartOptions = MonitoringOptions & ControlOptions;
 /** Expands start/tune options into a configuration for the kernel (paddr default from iomem). */
 export function controlConfig(target: string | undefined, o: StartOptions): KdamondsConfig {
   const deduced = deduceTarget(target);
-  if (deduced?.kind === 'cmd') throw new UsageError(`target "${target}": give paddr, a pid or kdamonds JSON (start a command yourself and pass its pid)`);
+  if (deduced?.kind === 'cmd')
+    throw new UsageError(
+      `target "${target}": give paddr, a pid or kdamonds JSON (start a command yourself and pass its pid)`,
+    );
   // The simulated machine's paddr default (all of its RAM) is set by its paddr ops at start.
-  return optionsToKdamonds(o, deduced, { paddrRegions: () => (o.backend === 'sim' ? [] : [defaultPaddrRegion(o.iomem)]) });
+  return optionsToKdamonds(o, deduced, {
+    paddrRegions: () => (o.backend === 'sim' ? [] : [defaultPaddrRegion(o.iomem)]),
+  });
 }
 
 const START_BACKENDS: Record<string, (config: KdamondsConfig, o: StartOptions) => void | Promise<void>> = {
@@ -27,7 +37,9 @@ const START_BACKENDS: Record<string, (config: KdamondsConfig, o: StartOptions) =
     const rec = kernelOf(o).start(config, { force: o.force });
     for (const k of rec.kdamonds) process.stdout.write(`started kdamond ${k.index} (pid ${k.pid})\n`);
     if (rec.tookOver.length) {
-      process.stdout.write(`took over ${rec.tookOver.map((k) => `kdamond ${k.index}`).join(', ')}: \`damon-ts stop\` restores and restarts it\n`);
+      process.stdout.write(
+        `took over ${rec.tookOver.map((k) => `kdamond ${k.index}`).join(', ')}: \`damon-ts stop\` restores and restarts it\n`,
+      );
     }
   },
 };
@@ -40,7 +52,10 @@ export function registerConfigCommand(
   examples: string,
   backends: Record<string, (config: KdamondsConfig, o: StartOptions) => void>,
 ): void {
-  const cmd = program.command(name).description(description).argument('[target]', 'paddr, a pid, or a kdamonds JSON (file or inline)');
+  const cmd = program
+    .command(name)
+    .description(description)
+    .argument('[target]', 'paddr, a pid, or a kdamonds JSON (file or inline)');
   addMonitoringOptions(cmd);
   addControlOptions(cmd, true);
   cmd.addHelpText('after', `\nExamples:\n${examples}`);
@@ -52,10 +67,16 @@ export function registerConfigCommand(
 }
 
 export function register(program: Command): void {
-  registerConfigCommand(program, 'start', 'start DAMON with the given parameters (it keeps running after this command exits)', `\
+  registerConfigCommand(
+    program,
+    'start',
+    'start DAMON with the given parameters (it keeps running after this command exits)',
+    `\
   damon-ts start                                   # paddr, System RAM span, damo's default intervals
   damon-ts start paddr -s 10ms -a 200ms --monitoring_nr_regions_range 100 2000
   damon-ts start --damos_action pageout --damos_access_rate 0 0 --damos_age 30s max --damos_quotas 10 128MiB 1000
   damon-ts start config.json                       # damo's kdamonds JSON
-  damon-ts start --force                           # stop a kdamond damon-ts did not start (stop restores it)`, START_BACKENDS);
+  damon-ts start --force                           # stop a kdamond damon-ts did not start (stop restores it)`,
+    START_BACKENDS,
+  );
 }

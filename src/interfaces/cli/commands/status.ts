@@ -5,7 +5,12 @@
  */
 import { type Command, Option } from 'commander';
 import { KernelDamon } from '../../../backends/kernel/control.js';
-import { readStatus, readTriedRegions, type KdamondStatus, type TriedRegion } from '../../../backends/kernel/status.js';
+import {
+  readStatus,
+  readTriedRegions,
+  type KdamondStatus,
+  type TriedRegion,
+} from '../../../backends/kernel/status.js';
 import { fmtSz } from '../../../records/pyformat.js';
 import { U64_MAX } from '../../config/units.js';
 import { UsageError } from '../errors.js';
@@ -23,9 +28,19 @@ export interface ControlOptions {
 
 /** Adds --backend and the kernel backend's options. */
 export function addControlOptions(cmd: Command, withForce: boolean): Command {
-  cmd.addOption(new Option('--backend <backend>', 'where DAMON runs (sim: simulated kdamonds in the damon-ts daemon)').choices(['kernel', 'sim']).default('kernel'));
-  cmd.option('--socket <path>', 'sim backend: the daemon socket (default: $DAMON_TS_SOCKET or damon-ts-<uid>/sim.sock in the temp dir)');
-  cmd.option('--workload <name>', 'sim backend: workload the daemon runs when start launches it (built-in name or masim .cfg; default hot-cold)');
+  cmd.addOption(
+    new Option('--backend <backend>', 'where DAMON runs (sim: simulated kdamonds in the damon-ts daemon)')
+      .choices(['kernel', 'sim'])
+      .default('kernel'),
+  );
+  cmd.option(
+    '--socket <path>',
+    'sim backend: the daemon socket (default: $DAMON_TS_SOCKET or damon-ts-<uid>/sim.sock in the temp dir)',
+  );
+  cmd.option(
+    '--workload <name>',
+    'sim backend: workload the daemon runs when start launches it (built-in name or masim .cfg; default hot-cold)',
+  );
   cmd.option('--damon_admin <dir>', 'DAMON sysfs admin directory', '/sys/kernel/mm/damon/admin');
   cmd.option('--state_dir <dir>', 'where damon-ts keeps which kdamonds it started (default /run/damon-ts)');
   cmd.option('--iomem <file>', 'iomem listing for the default paddr region', '/proc/iomem');
@@ -44,28 +59,50 @@ const fmtNum = (n: number) => (n >= U64_MAX ? 'max' : String(n));
 const fmtBytes = (n: number) => (n >= U64_MAX ? 'max' : fmtSz(n, false));
 
 /** Text view of kdamonds (damo's `report damon` style): parameters, scheme stats, tried regions. */
-export function formatKdamondsStatus(list: KdamondStatus[], owned: Set<number>, tried?: Map<string, TriedRegion[]>): string {
+export function formatKdamondsStatus(
+  list: KdamondStatus[],
+  owned: Set<number>,
+  tried?: Map<string, TriedRegion[]>,
+): string {
   const lines: string[] = [];
   if (list.length === 0) lines.push('no kdamond');
   for (const k of list) {
-    const who = k.state === 'on' ? (owned.has(k.index) ? 'started by damon-ts' : 'not started by damon-ts') : '';
-    lines.push(`kdamond ${k.index}: state ${k.state}${k.pid !== null ? `, pid ${k.pid}` : ''}${who ? ` (${who})` : ''}`);
+    const who =
+      k.state === 'on' ? (owned.has(k.index) ? 'started by damon-ts' : 'not started by damon-ts') : '';
+    lines.push(
+      `kdamond ${k.index}: state ${k.state}${k.pid !== null ? `, pid ${k.pid}` : ''}${who ? ` (${who})` : ''}`,
+    );
     k.contexts.forEach((c, ci) => {
       lines.push(`  context ${ci}: ops ${c.ops}`);
-      lines.push(`    intervals: sample ${c.intervals.sample_us} us, aggr ${c.intervals.aggr_us} us, update ${c.intervals.update_us} us`);
+      lines.push(
+        `    intervals: sample ${c.intervals.sample_us} us, aggr ${c.intervals.aggr_us} us, update ${c.intervals.update_us} us`,
+      );
       lines.push(`    nr_regions: [${c.nr_regions.min}, ${c.nr_regions.max}]`);
       c.targets.forEach((t, ti) => {
-        lines.push(`    target ${ti}${t.pid !== null ? ` (pid ${t.pid})` : ''}: ${t.regions.map((r) => `${r.start}-${r.end}`).join(' ') || 'no regions'}`);
+        lines.push(
+          `    target ${ti}${t.pid !== null ? ` (pid ${t.pid})` : ''}: ${t.regions.map((r) => `${r.start}-${r.end}`).join(' ') || 'no regions'}`,
+        );
       });
       for (const s of c.schemes) {
         const p = s.access_pattern;
-        lines.push(`    scheme ${s.index}: action ${s.action}, sz [${fmtBytes(p.sz.min)}, ${fmtBytes(p.sz.max)}], nr_accesses [${fmtNum(p.nr_accesses.min)}, ${fmtNum(p.nr_accesses.max)}], age [${fmtNum(p.age.min)}, ${fmtNum(p.age.max)}] aggr intervals`);
-        lines.push(`      quotas: ${s.quotas.ms} ms, ${fmtBytes(s.quotas.bytes)} per ${s.quotas.reset_interval_ms} ms${s.quotas.effective_bytes !== null ? `, effective ${fmtBytes(s.quotas.effective_bytes)}` : ''}; watermarks ${s.watermarks.metric}; filters ${s.nr_filters}`);
-        lines.push(`      stats: ${Object.entries(s.stats).map(([key, v]) => `${key} ${key.startsWith('sz_') ? fmtBytes(v) : fmtNum(v)}`).join(', ')}`);
+        lines.push(
+          `    scheme ${s.index}: action ${s.action}, sz [${fmtBytes(p.sz.min)}, ${fmtBytes(p.sz.max)}], nr_accesses [${fmtNum(p.nr_accesses.min)}, ${fmtNum(p.nr_accesses.max)}], age [${fmtNum(p.age.min)}, ${fmtNum(p.age.max)}] aggr intervals`,
+        );
+        lines.push(
+          `      quotas: ${s.quotas.ms} ms, ${fmtBytes(s.quotas.bytes)} per ${s.quotas.reset_interval_ms} ms${s.quotas.effective_bytes !== null ? `, effective ${fmtBytes(s.quotas.effective_bytes)}` : ''}; watermarks ${s.watermarks.metric}; filters ${s.nr_filters}`,
+        );
+        lines.push(
+          `      stats: ${Object.entries(s.stats)
+            .map(([key, v]) => `${key} ${key.startsWith('sz_') ? fmtBytes(v) : fmtNum(v)}`)
+            .join(', ')}`,
+        );
         const regions = tried?.get(`${k.index}/${ci}/${s.index}`);
         if (regions) {
           lines.push(`      tried regions (${regions.length}):`);
-          for (const r of regions) lines.push(`        ${r.start}-${r.end} (${fmtBytes(r.end - r.start)}): nr_accesses ${r.nr_accesses}, age ${r.age}`);
+          for (const r of regions)
+            lines.push(
+              `        ${r.start}-${r.end} (${fmtBytes(r.end - r.start)}): nr_accesses ${r.nr_accesses}, age ${r.age}`,
+            );
         }
       }
     });
@@ -80,11 +117,14 @@ export function register(program: Command): void {
     .option('--json', 'print as JSON')
     .option('--tried_regions', 'also read the tried regions of each scheme of running kdamonds');
   addControlOptions(cmd, false);
-  cmd.addHelpText('after', `
+  cmd.addHelpText(
+    'after',
+    `
 Examples:
   damon-ts status
   damon-ts status --tried_regions
-  damon-ts status --json`);
+  damon-ts status --json`,
+  );
   cmd.action((o: ControlOptions & { json?: boolean; tried_regions?: boolean }) => {
     if (o.backend === 'sim') return simStatusCommand(o);
     const damon = kernelOf(o);
@@ -95,12 +135,25 @@ Examples:
     if (o.tried_regions) {
       for (const k of list) {
         if (k.state !== 'on') continue;
-        k.contexts.forEach((c, ci) => c.schemes.forEach((s) => tried.set(`${k.index}/${ci}/${s.index}`, readTriedRegions(damon.fs, k.index, s.index, ci).regions)));
+        k.contexts.forEach((c, ci) =>
+          c.schemes.forEach((s) =>
+            tried.set(
+              `${k.index}/${ci}/${s.index}`,
+              readTriedRegions(damon.fs, k.index, s.index, ci).regions,
+            ),
+          ),
+        );
       }
     }
     if (o.json) {
       const out = list.map((k) => ({ ...k, owned_by_damon_ts: owned.has(k.index) }));
-      process.stdout.write(JSON.stringify({ kdamonds: out, tried_regions: Object.fromEntries(tried) }, (_k, v: unknown) => (typeof v === 'number' && v >= U64_MAX ? 'max' : v), 2) + '\n');
+      process.stdout.write(
+        JSON.stringify(
+          { kdamonds: out, tried_regions: Object.fromEntries(tried) },
+          (_k, v: unknown) => (typeof v === 'number' && v >= U64_MAX ? 'max' : v),
+          2,
+        ) + '\n',
+      );
     } else process.stdout.write(formatKdamondsStatus(list, owned, o.tried_regions ? tried : undefined));
   });
 }

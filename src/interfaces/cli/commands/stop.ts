@@ -19,12 +19,17 @@ const STOP_BACKENDS: Record<string, (o: ControlOptions) => void | Promise<void>>
 };
 
 export function register(program: Command): void {
-  const cmd = program.command('stop').description('stop DAMON started by damon-ts and restore what it changed');
+  const cmd = program
+    .command('stop')
+    .description('stop DAMON started by damon-ts and restore what it changed');
   addControlOptions(cmd, true);
-  cmd.addHelpText('after', `
+  cmd.addHelpText(
+    'after',
+    `
 Examples:
   damon-ts stop
-  damon-ts stop --force          # also stop kdamonds damon-ts did not start`);
+  damon-ts stop --force          # also stop kdamonds damon-ts did not start`,
+  );
   cmd.action((o: ControlOptions) => {
     const run = STOP_BACKENDS[o.backend];
     if (!run) throw new UsageError(`--backend: unknown backend "${o.backend}"`);

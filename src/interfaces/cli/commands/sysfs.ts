@@ -20,7 +20,9 @@ interface DaemonOpts {
 
 function sysfsFailure(op: string, path: string, errno: string | undefined, message: string): Error {
   const detail = errno && message.startsWith(`${errno}: `) ? message.slice(errno.length + 2) : message;
-  return new Error(`${op} ${path} failed: ${errno ?? 'error'} (${errnoMeaning(errno)})${detail && detail !== errno ? `: ${detail}` : ''}`);
+  return new Error(
+    `${op} ${path} failed: ${errno ?? 'error'} (${errnoMeaning(errno)})${detail && detail !== errno ? `: ${detail}` : ''}`,
+  );
 }
 
 async function readCmd(path: string, o: DaemonOpts): Promise<void> {
@@ -30,7 +32,10 @@ async function readCmd(path: string, o: DaemonOpts): Promise<void> {
     if (!r.ok) throw sysfsFailure('reading', path, r.errno, r.message);
     process.stdout.write(`${String(r.value)}\n`);
   } catch (e) {
-    if (e instanceof DaemonUnavailableError) throw new Error(`${e.message}: start one with \`damon-ts start --backend sim\` or \`damon-ts sysfs write\``);
+    if (e instanceof DaemonUnavailableError)
+      throw new Error(
+        `${e.message}: start one with \`damon-ts start --backend sim\` or \`damon-ts sysfs write\``,
+      );
     throw e;
   }
 }
@@ -47,9 +52,13 @@ function scriptCmd(file: string, o: { kernel?: string | boolean }): void {
   try {
     text = readFileSync(file === '-' ? 0 : file, 'utf8');
   } catch (e) {
-    throw new UsageError(`script: cannot read ${file === '-' ? 'standard input' : file}: ${(e as Error).message}`);
+    throw new UsageError(
+      `script: cannot read ${file === '-' ? 'standard input' : file}: ${(e as Error).message}`,
+    );
   }
-  const io = o.kernel ? kernelIo(typeof o.kernel === 'string' ? o.kernel : KERNEL_ADMIN_DIR) : virtualIo(new VirtualSysfs());
+  const io = o.kernel
+    ? kernelIo(typeof o.kernel === 'string' ? o.kernel : KERNEL_ADMIN_DIR)
+    : virtualIo(new VirtualSysfs());
   let out: string[];
   try {
     out = runSysfsScript(text, io, file === '-' ? '<stdin>' : file);
@@ -63,7 +72,9 @@ export function register(program: Command): void {
   const sysfs = program
     .command('sysfs')
     .description("DAMON's sysfs admin tree on the simulated machine (kernel layout, errno and defaults)");
-  sysfs.addHelpText('after', `
+  sysfs.addHelpText(
+    'after',
+    `
 PATH is relative to the admin directory (kdamonds/0/state) or the kernel's absolute path
 (${KERNEL_ADMIN_DIR}/kdamonds/0/state).
 
@@ -71,20 +82,39 @@ Examples:
   damon-ts sysfs write kdamonds/nr_kdamonds 1 --workload hot-cold
   damon-ts sysfs read kdamonds/0/contexts/0/avail_operations
   damon-ts sysfs script setup.txt          # lines "write PATH VALUE" / "read PATH"
-  echo "read kdamonds/nr_kdamonds" | damon-ts sysfs script -`);
-  const socketOpt = (c: Command) => c.option('--socket <path>', `the daemon's socket (default ${defaultSocketPath()}; env DAMON_TS_SOCKET)`);
+  echo "read kdamonds/nr_kdamonds" | damon-ts sysfs script -`,
+  );
+  const socketOpt = (c: Command) =>
+    c.option('--socket <path>', `the daemon's socket (default ${defaultSocketPath()}; env DAMON_TS_SOCKET)`);
   socketOpt(sysfs.command('read').description("read a file of the daemon's tree").argument('<path>'))
-    .addHelpText('after', '\nExample:\n  damon-ts sysfs read kdamonds/0/contexts/0/schemes/0/stats/sz_applied')
+    .addHelpText(
+      'after',
+      '\nExample:\n  damon-ts sysfs read kdamonds/0/contexts/0/schemes/0/stats/sz_applied',
+    )
     .action((path: string, o: DaemonOpts) => readCmd(path, o));
-  socketOpt(sysfs.command('write').description("write a file of the daemon's tree (starts the daemon if needed)").argument('<path>').argument('<value>'))
+  socketOpt(
+    sysfs
+      .command('write')
+      .description("write a file of the daemon's tree (starts the daemon if needed)")
+      .argument('<path>')
+      .argument('<value>'),
+  )
     .option('--workload <name>', 'workload the daemon runs when this starts it (built-in name or masim .cfg)')
     .addHelpText('after', '\nExample:\n  damon-ts sysfs write kdamonds/0/state on')
     .action((path: string, value: string, o: DaemonOpts) => writeCmd(path, value, o));
   sysfs
     .command('script')
-    .description('run a script of "write PATH VALUE" / "read PATH" lines against one fresh tree; prints ok, the value, or "error: ERRNO" per line')
+    .description(
+      'run a script of "write PATH VALUE" / "read PATH" lines against one fresh tree; prints ok, the value, or "error: ERRNO" per line',
+    )
     .argument('<file>', 'script file, or - for standard input')
-    .option('--kernel [dir]', `run it against the kernel's real tree instead (default ${KERNEL_ADMIN_DIR}); it changes the kernel's DAMON settings`)
-    .addHelpText('after', '\nExample:\n  printf "write kdamonds/nr_kdamonds 1\\nread kdamonds/0/state\\n" | damon-ts sysfs script -')
+    .option(
+      '--kernel [dir]',
+      `run it against the kernel's real tree instead (default ${KERNEL_ADMIN_DIR}); it changes the kernel's DAMON settings`,
+    )
+    .addHelpText(
+      'after',
+      '\nExample:\n  printf "write kdamonds/nr_kdamonds 1\\nread kdamonds/0/state\\n" | damon-ts sysfs script -',
+    )
     .action((file: string, o: { kernel?: string | boolean }) => scriptCmd(file, o));
 }

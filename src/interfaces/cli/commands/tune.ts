@@ -17,8 +17,14 @@ const TUNE_BACKENDS: Record<string, (config: KdamondsConfig, o: StartOptions) =>
 };
 
 export function register(program: Command): void {
-  registerConfigCommand(program, 'tune', 'update the parameters of running DAMON (the full specification: omitted options take their defaults)', `\
+  registerConfigCommand(
+    program,
+    'tune',
+    'update the parameters of running DAMON (the full specification: omitted options take their defaults)',
+    `\
   damon-ts tune -s 10ms -a 200ms
   damon-ts tune --monitoring_intervals_autotune
-  damon-ts tune config.json`, TUNE_BACKENDS);
+  damon-ts tune config.json`,
+    TUNE_BACKENDS,
+  );
 }
