@@ -7,6 +7,7 @@
  * are accepted and ignored.
  */
 import { z } from 'zod';
+import { DAMOS_ACTIONS } from '../../schemes/types.js';
 import {
   type NumberText,
   U32_MAX,
@@ -49,20 +50,8 @@ const ignored = z.unknown().optional();
 export const OPS = ['vaddr', 'fvaddr', 'paddr'] as const;
 export type OpsName = (typeof OPS)[number];
 
-export const DAMOS_ACTIONS = [
-  'willneed',
-  'cold',
-  'pageout',
-  'hugepage',
-  'nohugepage',
-  'collapse',
-  'lru_prio',
-  'lru_deprio',
-  'migrate_hot',
-  'migrate_cold',
-  'stat',
-] as const;
-export type DamosAction = (typeof DAMOS_ACTIONS)[number];
+// The action keywords are the schemes layer's (one list for the engine and the configuration).
+export { DAMOS_ACTIONS, type DamosAction } from '../../schemes/types.js';
 
 export const DAMOS_FILTER_TYPES = [
   'anon',
