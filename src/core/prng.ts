@@ -3,10 +3,11 @@
  * splitmix32, so that the same seed gives the same sequence bit for bit on every platform.
  */
 export class Prng {
-  private a: number;
-  private b: number;
-  private c: number;
-  private d: number;
+  /**
+   * xoshiro128** state words a, b, c, d as int32. An Int32Array rather than fields: the values are
+   * never boxed, and the simulator's per-access path (src/backends/sim/machine.ts) steps it inline.
+   */
+  readonly state = new Int32Array(4);
 
   constructor(seed: number) {
     let s = seed >>> 0;
@@ -17,11 +18,9 @@ export class Prng {
       z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
       return (z ^ (z >>> 16)) >>> 0;
     };
-    this.a = next();
-    this.b = next();
-    this.c = next();
-    this.d = next();
-    if ((this.a | this.b | this.c | this.d) === 0) this.a = 1;
+    const st = this.state;
+    for (let i = 0; i < 4; i++) st[i] = next();
+    if ((st[0]! | st[1]! | st[2]! | st[3]!) === 0) st[0] = 1;
   }
 
   /** Next 32-bit unsigned value. */
@@ -34,15 +33,16 @@ export class Prng {
    * where an unsigned value above 2^31 would be boxed (one allocation per draw on the hot paths).
    */
   private nextI32(): number {
-    const r = Math.imul(rotl(Math.imul(this.b, 5), 7), 9);
-    const t = this.b << 9;
-    this.c ^= this.a;
-    this.d ^= this.b;
-    this.b ^= this.c;
-    this.a ^= this.d;
-    this.c ^= t;
-    this.d = rotl(this.d, 11);
-    return r;
+    const st = this.state;
+    const a = st[0]!;
+    const b = st[1]!;
+    const c = st[2]! ^ a;
+    const d = st[3]! ^ b;
+    st[0] = a ^ d;
+    st[1] = b ^ c;
+    st[2] = c ^ (b << 9);
+    st[3] = rotl(d, 11);
+    return Math.imul(rotl(Math.imul(b, 5), 7), 9);
   }
 
   /**

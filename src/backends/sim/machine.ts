@@ -140,6 +140,7 @@ export class Machine {
   private readonly tlb: Tlb;
   private readonly tlbOn: boolean;
   private readonly prng: Prng;
+  private readonly prngState: Int32Array;
   private readonly gt: GroundTruth | null;
   private readonly procs = new Map<number, Proc>();
   private readonly asids: (Proc | undefined)[] = [];
@@ -186,6 +187,7 @@ export class Machine {
     this.tlb = new Tlb(c.cpus, c.tlbEntries, this.pt);
     this.tlbOn = this.tlb.enabled;
     this.prng = new Prng(c.seed);
+    this.prngState = this.prng.state;
     this.dt = 1e6 / c.accessesPerSecond;
     this.gt = c.groundTruth
       ? new GroundTruth(c.groundTruth, c.cpus, this.pt, (asid) => this.asids[asid]?.tgid ?? -1)
@@ -593,9 +595,27 @@ export class Machine {
     const th = this.beginBatch('accessRandom', tid, start, length, stride, count);
     const slots = Math.max(1, Math.floor(length / stride));
     if (count === 1) {
-      // The common single access (traces, fine-grained workloads): no distinct-page bookkeeping.
+      // The common single access (traces, fine-grained workloads): no distinct-page bookkeeping,
+      // and the draw of Prng.rand(0, slots) stepped inline on the PRNG's state (the same sequence:
+      // tests/sim checks it), as a call here is not inlined once the caller's loop inlines this.
       this.bReused = false;
-      this.touchAt(th, start + this.prng.rand(0, slots) * stride, 0, isWrite);
+      let i = 0;
+      if (slots > 0x100000000) i = this.prng.rand(0, slots);
+      else if (slots > 1) {
+        const st = this.prngState;
+        const a = st[0]!;
+        const b = st[1]!;
+        const c = st[2]! ^ a;
+        const d = st[3]! ^ b;
+        st[0] = a ^ d;
+        st[1] = b ^ c;
+        st[2] = c ^ (b << 9);
+        st[3] = (d << 11) | (d >>> 21);
+        const m = Math.imul(b, 5);
+        const r = Math.imul((m << 7) | (m >>> 25), 9) >>> 0;
+        i = Math.floor((r / 0x100000000) * slots);
+      }
+      this.touchAt(th, start + i * stride, 0, isWrite);
     } else if (count > 1) this.accessRandomMany(th, start, stride, count, slots, isWrite);
   }
 
@@ -652,7 +672,9 @@ export class Machine {
     stride: number,
     count: number,
   ): Thread {
-    const th = this.thread(tid, op);
+    // thread()'s fast path written out (the call was not inlined on the per-access path).
+    const c = this.cThread;
+    const th = c !== null && c.tid === tid && c.proc.alive ? c : this.thread(tid, op);
     // One combined test on the fast path; badBatch() names what is wrong.
     if (!(
       start >= 0 &&
