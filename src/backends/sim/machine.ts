@@ -615,7 +615,12 @@ export class Machine {
         const r = Math.imul((m << 7) | (m >>> 25), 9) >>> 0;
         i = Math.floor((r / 0x100000000) * slots);
       }
-      this.touchAt(th, start + i * stride, 0, isWrite);
+      // touchAt() written out: with this method inlined into a caller's loop, the call was not, and
+      // passing it the address (a double) allocated a box per access.
+      const a = start + i * stride;
+      const vpn = Math.floor(a / PAGE_SIZE);
+      const key = Math.floor(vpn / PTES_PER_TABLE);
+      this.touch(th, key, vpn - key * PTES_PER_TABLE, a - vpn * PAGE_SIZE, 0, isWrite);
     } else if (count > 1) this.accessRandomMany(th, start, stride, count, slots, isWrite);
   }
 

@@ -18,7 +18,11 @@ export class PageTablePool {
   /** pfn of each entry, -1 when none. */
   pfn = new Int32Array(0);
   flags = new Uint8Array(0);
-  /** CPUs (bit c, c < 32) whose TLB caches this entry's translation; maintained by the Tlb. */
+  /**
+   * Which TLBs cache this entry's translation, maintained by the Tlb: for CPU c < 8, bits 4c..4c+3
+   * hold 1 + the way of its set (0: not cached); for 8 <= c < 32, bit c of tlbMask.
+   */
+  tlbWay = new Uint32Array(0);
   tlbMask = new Uint32Array(0);
   /** Per table: owner's address-space id, first vpn, PMD-mapped flag, entries present or swapped. */
   tableAsid = new Int32Array(0);
@@ -56,6 +60,7 @@ export class PageTablePool {
     this.pfn.fill(-1, e, e + PTES_PER_TABLE);
     this.flags.fill(0, e, e + PTES_PER_TABLE);
     this.tlbMask.fill(0, e, e + PTES_PER_TABLE);
+    this.tlbWay.fill(0, e, e + PTES_PER_TABLE);
     return t;
   }
 
@@ -72,6 +77,7 @@ export class PageTablePool {
     this.pfn = grown(this.pfn, tables * PTES_PER_TABLE);
     this.flags = grown(this.flags, tables * PTES_PER_TABLE);
     this.tlbMask = grown(this.tlbMask, tables * PTES_PER_TABLE);
+    this.tlbWay = grown(this.tlbWay, tables * PTES_PER_TABLE);
     this.onGrow?.(tables * PTES_PER_TABLE);
   }
 }
