@@ -18,6 +18,23 @@ function whyNot(): string | null {
 }
 const reason = whyNot();
 if (reason) console.log(`record-kernel tests skipped: ${reason}`);
+
+/** A running kdamond's index and aggregation interval (µs), for `record ongoing`. */
+function runningKdamond(): { index: number; aggrUs: number } | null {
+  if (process.getuid?.() !== 0 || !existsSync(admin)) return null;
+  const n = Number(readFileSync(join(admin, 'nr_kdamonds'), 'utf8'));
+  for (let i = 0; i < n; i++) {
+    if (readFileSync(join(admin, String(i), 'state'), 'utf8').trim() !== 'on') continue;
+    const aggr = readFileSync(
+      join(admin, String(i), 'contexts/0/monitoring_attrs/intervals/aggr_us'),
+      'utf8',
+    );
+    return { index: i, aggrUs: Number(aggr) };
+  }
+  return null;
+}
+const running = runningKdamond();
+if (!running) console.log('record ongoing test skipped: no kdamond is running (or not root / no DAMON)');
 const { dir } = smallWorkloadDir();
 beforeAll(ensureBuilt, 120_000);
 
@@ -31,5 +48,32 @@ describe('damon-ts record on the kernel', () => {
     expect(recs.length).toBeGreaterThan(0);
     expect(recs[0]!.snapshots.length).toBeGreaterThan(3);
     expect(readFileSync(join(admin, 'nr_kdamonds'), 'utf8')).toBe(before);
+  });
+
+  // Read only: works on a kdamond damon-ts did not start, and must leave it exactly as found.
+  it.skipIf(running === null || running.aggrUs > 10_000_000)(
+    'record ongoing reads the running kdamond without changing it',
+    async () => {
+      const { index, aggrUs } = running!;
+      const state = () =>
+        ['state', 'pid', 'contexts/0/monitoring_attrs/intervals/aggr_us'].map((f) =>
+          readFileSync(join(admin, String(index), f), 'utf8'),
+        );
+      const before = state();
+      const out = join(dir, 'ongoing.data');
+      const r = run(['record', 'ongoing', '--timeout', String((2.5 * aggrUs) / 1e6), '-o', out]);
+      expect(r.code).toBe(0);
+      const recs = await readRecords(out);
+      expect(recs.reduce((n, rec) => n + rec.snapshots.length, 0)).toBeGreaterThan(0);
+      expect(recs[0]!.snapshots[0]!.regions.length).toBeGreaterThan(0);
+      expect(state()).toEqual(before);
+    },
+    60_000,
+  );
+
+  it('a command that cannot be started fails with its name, exit 1', () => {
+    const r = run(['record', '-o', join(dir, 'never.data'), '--', 'damon-ts-no-such-program']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/cannot start damon-ts-no-such-program/);
   });
 });

@@ -12,7 +12,7 @@
 import { spawn } from 'node:child_process';
 import type { Command } from 'commander';
 import { defaultPaddrRegion } from '../../../backends/kernel/iomem.js';
-import { recordKernel } from '../../../backends/kernel/recorder.js';
+import { recordKernel, recordOngoing } from '../../../backends/kernel/recorder.js';
 import { RecordWriter } from '../../../records/writer.js';
 import { RECORD_FORMATS, type RecordFormat } from '../../../records/types.js';
 import {
@@ -39,6 +39,7 @@ export interface RecordOptions extends MonitoringOptions {
   seed?: string;
   snapshot?: string[];
   protection?: string;
+  force?: boolean;
 }
 
 function parseSeed(o: RecordOptions): number {
@@ -128,10 +129,15 @@ async function recordSim(o: RecordOptions, writer: RecordWriter, signal: AbortSi
 }
 
 /** A launched command's pid, and a promise of its exit. */
-function launch(cmd: string[]): { pid: number; exited: Promise<unknown> } {
+async function launch(cmd: string[]): Promise<{ pid: number; exited: Promise<unknown> }> {
   const child = spawn(cmd[0]!, cmd.slice(1), { stdio: 'inherit' });
-  if (child.pid === undefined) throw new Error(`cannot start ${cmd[0]}`);
-  return { pid: child.pid, exited: new Promise((r) => child.once('exit', r)) };
+  const exited = new Promise((r) => child.once('exit', r));
+  // spawn reports a missing program asynchronously, as an 'error' event (no pid then).
+  await new Promise<void>((resolve, reject) => {
+    child.once('spawn', resolve);
+    child.once('error', (e) => reject(new Error(`cannot start ${cmd[0]}: ${e.message}`)));
+  });
+  return { pid: child.pid!, exited };
 }
 
 async function recordReal(
@@ -165,7 +171,7 @@ async function recordReal(
     );
     return;
   }
-  const launched = cmd ? launch(cmd) : null;
+  const launched = cmd ? await launch(cmd) : null;
   const deduced = launched ? ({ kind: 'pid', pid: launched.pid } as const) : target;
   const config: KdamondsConfig = optionsToKdamonds(o, deduced, {
     paddrRegions: () => [defaultPaddrRegion()],
@@ -177,7 +183,22 @@ async function recordReal(
   const ac = new AbortController();
   signal.addEventListener('abort', () => ac.abort(), { once: true });
   void launched?.exited.then(() => ac.abort());
-  await recordKernel(config, writer, { signal: ac.signal, timeoutMs, snapshot: parseSnapshot(o) });
+  await recordKernel(config, writer, {
+    signal: ac.signal,
+    timeoutMs,
+    snapshot: parseSnapshot(o),
+    force: o.force,
+  });
+}
+
+/** `record ongoing`: the kdamonds already running in the kernel, read without changing them. */
+async function recordRunning(o: RecordOptions, writer: RecordWriter, signal: AbortSignal): Promise<void> {
+  const timeoutUs = parseTimeoutUs(o);
+  const r = await recordOngoing(writer, {
+    signal,
+    timeoutMs: timeoutUs === undefined ? undefined : Math.ceil(timeoutUs / 1000),
+  });
+  process.stderr.write(`damon-ts: recorded ${r.snapshots} snapshot(s) of the running kdamond(s)\n`);
 }
 
 export function register(program: Command): void {
@@ -211,6 +232,10 @@ export function register(program: Command): void {
     .option(
       '--protection <kind>',
       'simulated page_fault primitive: none (PAGE_NONE) or write (write-protect); default: write for a write-only view',
+    )
+    .option(
+      '--force',
+      'kernel: take over running kdamonds damon-ts did not start (their configuration is restored and restarted at the end)',
     );
   cmd.addHelpText(
     'after',
@@ -221,6 +246,7 @@ Examples:
   damon-ts record --workload my.cfg --ops paddr --exp_ops_write_only --sample_primitives page_fault
   damon-ts record --trace prog.lackey --output_type json
   damon-ts record paddr --timeout 10                # the kernel's DAMON, physical memory
+  damon-ts record ongoing --timeout 30              # the kdamonds already running, read only
   damon-ts record 1234 --sample_primitives page_fault --timeout 5
   damon-ts record --sample_primitives page_fault --exp_ops_write_only -- ./prog arg`,
   );
@@ -238,8 +264,9 @@ Examples:
       );
     let target: DeducedTarget | undefined;
     let command: string[] | null = null;
+    const ongoing = args.length === 1 && args[0] === 'ongoing';
     if (args.length > 1) command = args;
-    else if (args.length === 1) {
+    else if (args.length === 1 && !ongoing) {
       target = deduceTarget(args[0]);
       if (target?.kind === 'cmd') command = args[0]!.split(/\s+/).filter(Boolean);
     }
@@ -247,6 +274,7 @@ Examples:
     const { signal, off } = abortOnSignals();
     try {
       if (sim) await recordSim(o, writer, signal);
+      else if (ongoing) await recordRunning(o, writer, signal);
       else await recordReal(o, target, command, writer, signal);
     } finally {
       off();
