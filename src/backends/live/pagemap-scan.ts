@@ -11,11 +11,12 @@ import { readU64 } from '../kernel/tracefs/format.js';
 
 const PAGEMAP_SCAN = 0xc0606610; // _IOWR('f', 16, struct pm_scan_arg)
 const PM_SCAN_WP_MATCHING = 1;
+const PAGE_IS_WPALLOWED = 1;
 const PAGE_IS_WRITTEN = 2;
 const PM_SCAN_ARG_SIZE = 96;
 const UFFDIO_REGISTER = 0xc020aa00;
-const UFFDIO_WRITEPROTECT = 0xc018aa06;
 const UFFDIO_REGISTER_MODE_WP = 2;
+const UFFDIO_WRITEPROTECT = 0xc018aa06;
 const UFFDIO_WRITEPROTECT_MODE_WP = 1;
 /** User address space end on x86-64 with 4-level tables (47 bits). */
 const USER_END = 2 ** 47 - 4096;
@@ -83,9 +84,10 @@ export class WrittenPageScanner {
   }
 
   /**
-   * Registers and write-protects anonymous mappings that appeared since the last call. Run it right
-   * after a scan: protecting a range that is already registered then loses nothing but writes in the
-   * microseconds since the scan. Returns the number of mappings registered.
+   * Registers and write-protects the anonymous mappings that appeared since the last call and that no
+   * userfaultfd watches yet (libc-internal mmap/brk the helper could not see); writes to them before
+   * this call are not seen. A mapping the helper already registered at mmap time is left alone:
+   * protecting it again would erase the writes since the last scan. Returns the number registered.
    */
   registerNewMappings(): number {
     const now = new Set<string>();
@@ -100,7 +102,7 @@ export class WrittenPageScanner {
       if (!isAnonPrivateWritable(m)) continue;
       const key = `${m.start}-${m.end}`;
       now.add(key);
-      if (this.known.has(key)) continue;
+      if (this.known.has(key) || this.wpAllowed(m.start, m.end)) continue;
       if (this.uffdRange(UFFDIO_REGISTER, UFFDIO_REGISTER_MODE_WP, m.start, m.end, 32)) {
         this.uffdRange(UFFDIO_WRITEPROTECT, UFFDIO_WRITEPROTECT_MODE_WP, m.start, m.end, 24);
         n++;
@@ -109,6 +111,26 @@ export class WrittenPageScanner {
     this.known = now;
     this.stats.mappingsRegistered += n;
     return n;
+  }
+
+  /** Whether [start, end) is already registered for asynchronous write-protect (PAGE_IS_WPALLOWED). */
+  private wpAllowed(start: number, end: number): boolean {
+    const a = this.arg;
+    a.fill(0);
+    writeU64(a, 0, PM_SCAN_ARG_SIZE);
+    writeU64(a, 16, start);
+    writeU64(a, 24, end);
+    writeU64(a, 40, bufferAddress(this.vec));
+    writeU64(a, 48, 1);
+    writeU64(a, 56, 1); // max_pages
+    writeU64(a, 72, PAGE_IS_WPALLOWED); // category_mask
+    writeU64(a, 88, PAGE_IS_WPALLOWED); // return_mask
+    try {
+      return ioctlBuf(this.pagemapFd, PAGEMAP_SCAN, a, `PAGEMAP_SCAN on /proc/${this.pid}/pagemap`) > 0;
+    } catch (e) {
+      if (e instanceof SyscallError && [2, 3].includes(e.errno)) return false; // unmapped meanwhile or exited
+      throw e;
+    }
   }
 
   private uffdRange(req: number, mode: number, start: number, end: number, size: number): boolean {

@@ -116,8 +116,8 @@ export class WriteOnlySource implements ReportSource {
     try {
       if (o.attribute ?? true) this.startTracing();
       // Baseline: whatever was written before now is not this interval's.
-      this.scanner.scan();
       this.scanner.registerNewMappings();
+      this.scanner.scan();
       this.reader?.poll();
       this.faults.clear();
     } catch (e) {
@@ -175,8 +175,8 @@ export class WriteOnlySource implements ReportSource {
     const t0 = monotonicUs();
     let written: WrittenRanges;
     try {
-      written = scanner.scan();
       scanner.registerNewMappings();
+      written = scanner.scan();
     } catch (e) {
       if (!processRunning(this.opts.pid)) return; // the program ended: nothing more to scan
       throw e;
