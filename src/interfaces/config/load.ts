@@ -3,6 +3,7 @@
  * `kdamonds[0].contexts[0].intervals.sample_us: expected a time ...`.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { type YAMLParseError, parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import {
   type KdamondsConfig,
@@ -66,30 +67,52 @@ export function parseSchemes(
   return out;
 }
 
+/** A configuration argument is inline text rather than a file name when it looks like one. */
+function isInlineConfig(text: string): boolean {
+  return text.startsWith('{') || text.startsWith('[') || /^kdamonds\s*:/m.test(text);
+}
+
 /**
- * Reads JSON given inline (damo accepts a JSON string as well as a file name) or from a file.
- * Returns the parsed value and a name for error messages.
+ * Parses configuration text: JSON, or YAML (damo accepts both, trying JSON first). A name ending in
+ * .json or .yaml/.yml decides alone; a YAML error names the line and column.
  */
-export function readJsonArgument(arg: string, what: string): { value: unknown; source: string } {
-  const trimmed = arg.trim();
-  const inline = trimmed.startsWith('{') || trimmed.startsWith('[');
-  const source = inline ? `${what} (inline JSON)` : arg;
-  let text: string;
-  if (inline) text = trimmed;
-  else {
-    if (!existsSync(arg))
-      throw new ConfigError(what, [`${arg}: no such file (expected a JSON file or inline JSON)`]);
-    text = readFileSync(arg, 'utf8');
+export function parseConfigText(text: string, source: string): unknown {
+  let jsonError = '';
+  if (!/\.ya?ml$/i.test(source)) {
+    try {
+      return JSON.parse(text);
+    } catch (e) {
+      jsonError = (e as Error).message;
+      if (/\.json$/i.test(source)) throw new ConfigError(source, [`not valid JSON: ${jsonError}`]);
+    }
   }
   try {
-    return { value: JSON.parse(text), source };
+    return parseYaml(text, { prettyErrors: true, uniqueKeys: true });
   } catch (e) {
-    throw new ConfigError(source, [`not valid JSON: ${(e as Error).message}`]);
+    const yamlError = (e as YAMLParseError).message.split('\n')[0];
+    throw new ConfigError(source, [
+      jsonError ? `neither JSON (${jsonError}) nor YAML (${yamlError})` : `not valid YAML: ${yamlError}`,
+    ]);
   }
 }
 
-/** A kdamonds configuration from a JSON file or inline JSON. */
+/**
+ * Reads a configuration given inline (damo accepts a JSON or YAML string as well as a file name)
+ * or from a file. Returns the parsed value and a name for error messages.
+ */
+export function readConfigArgument(arg: string, what: string): { value: unknown; source: string } {
+  const trimmed = arg.trim();
+  if (isInlineConfig(trimmed)) {
+    const source = `${what} (inline ${trimmed.startsWith('{') || trimmed.startsWith('[') ? 'JSON' : 'YAML'})`;
+    return { value: parseConfigText(trimmed, source), source };
+  }
+  if (!existsSync(arg))
+    throw new ConfigError(what, [`${arg}: no such file (expected a JSON or YAML file, or inline JSON)`]);
+  return { value: parseConfigText(readFileSync(arg, 'utf8'), arg), source: arg };
+}
+
+/** A kdamonds configuration from a JSON or YAML file, or inline JSON or YAML. */
 export function loadKdamondsConfig(arg: string): KdamondsConfig {
-  const { value, source } = readJsonArgument(arg, '--kdamonds');
+  const { value, source } = readConfigArgument(arg, '--kdamonds');
   return parseKdamondsConfig(value, source);
 }

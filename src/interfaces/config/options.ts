@@ -14,7 +14,13 @@
  */
 import { type Command, Option } from 'commander';
 import { UsageError } from '../cli/errors.js';
-import { ConfigError, parseKdamondsConfig, parseSchemes, readJsonArgument } from './load.js';
+import {
+  ConfigError,
+  loadKdamondsConfig,
+  parseKdamondsConfig,
+  parseSchemes,
+  readConfigArgument,
+} from './load.js';
 import {
   DAMOS_ACTIONS,
   DAMOS_FILTER_TYPES,
@@ -161,8 +167,8 @@ export function addMonitoringOptions(cmd: Command): Command {
     'number of --damos_filter entries of each scheme, in order (default: every scheme gets all)',
   );
   many('--damos_max_nr_snapshots <nr>', 'stop the scheme after this many snapshots (0: no limit)');
-  cmd.option('--schemes <json>', "schemes as JSON (a file or inline), damo's format");
-  cmd.option('--kdamonds <json>', 'the whole kdamonds configuration as JSON (a file or inline)');
+  cmd.option('--schemes <json>', "schemes as JSON or YAML (a file or inline), damo's format");
+  cmd.option('--kdamonds <json>', 'the whole kdamonds configuration as JSON or YAML (a file or inline)');
   many('--damon_addr_unit <unit>', 'address unit of a context (paddr)');
   many('--nr_targets <nr>', 'number of targets of each context, in order');
   many('--nr_ctxs <nr>', 'number of contexts of each kdamond (the kernel allows only 1)');
@@ -179,14 +185,14 @@ export type DeducedTarget =
   | { kind: 'kdamonds'; config: KdamondsConfig }
   | { kind: 'cmd'; cmd: string };
 
-/** damo's "simple target argument": paddr, a pid, kdamonds JSON (inline or file), else a command. */
+/** damo's "simple target argument": paddr, a pid, kdamonds JSON or YAML (inline or file), else a command. */
 export function deduceTarget(arg: string | undefined): DeducedTarget | undefined {
   if (arg === undefined) return undefined;
   if (arg === 'paddr') return { kind: 'paddr' };
   if (/^\d+$/.test(arg)) return { kind: 'pid', pid: Number(arg) };
   const t = arg.trim();
-  if (t.startsWith('{') || /\.json$/i.test(t)) {
-    const { value, source } = readJsonArgument(arg, 'target');
+  if (t.startsWith('{') || /\.(json|ya?ml)$/i.test(t) || /^kdamonds\s*:/m.test(t)) {
+    const { value, source } = readConfigArgument(arg, 'target');
     return { kind: 'kdamonds', config: parseKdamondsConfig(value, source) };
   }
   return { kind: 'cmd', cmd: arg };
@@ -480,11 +486,7 @@ export function optionsToKdamonds(
   target?: DeducedTarget,
   extras: ExpandExtras = {},
 ): KdamondsConfig {
-  if (o.kdamonds)
-    return parseKdamondsConfig(
-      readJsonArgument(o.kdamonds, '--kdamonds').value,
-      o.kdamonds.trim().startsWith('{') ? '--kdamonds' : o.kdamonds,
-    );
+  if (o.kdamonds) return loadKdamondsConfig(o.kdamonds);
   if (target?.kind === 'kdamonds') return target.config;
   if (target?.kind === 'cmd')
     throw new UsageError(
@@ -534,9 +536,8 @@ export function optionsToKdamonds(
             );
           })();
 
-  const schemes = o.schemes
-    ? parseSchemes(readJsonArgument(o.schemes, '--schemes').value, '--schemes')
-    : cliSchemes(o);
+  const schemesArg = o.schemes ? readConfigArgument(o.schemes, '--schemes') : undefined;
+  const schemes = schemesArg ? parseSchemes(schemesArg.value, schemesArg.source) : cliSchemes(o);
   const schemesOf = distribute('--nr_schemes', schemes, intList('--nr_schemes', o.nr_schemes), nctx);
 
   const sampleFilters = [

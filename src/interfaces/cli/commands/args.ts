@@ -2,7 +2,7 @@
  * `damon-ts args damon`: expands damo-style DAMON control options into the full kdamonds JSON, the
  * configuration that start/tune/record would use (damo's `args damon --format json`).
  */
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { defaultPaddrRegion } from '../../../backends/kernel/iomem.js';
 import {
   type MonitoringOptions,
@@ -10,7 +10,7 @@ import {
   deduceTarget,
   optionsToKdamonds,
 } from '../../config/options.js';
-import { kdamondsToJson } from '../../config/serialize.js';
+import { kdamondsToJson, kdamondsToYaml } from '../../config/serialize.js';
 import { UsageError } from '../errors.js';
 
 export function register(program: Command): void {
@@ -20,8 +20,8 @@ export function register(program: Command): void {
   const damon = args
     .command('damon')
     .description('print the kdamonds configuration the given DAMON control options mean')
-    .argument('[target]', 'paddr, a pid, or a kdamonds JSON (file or inline)')
-    .option('--format <format>', 'output format (json)', 'json')
+    .argument('[target]', 'paddr, a pid, or a kdamonds JSON or YAML (file or inline)')
+    .addOption(new Option('--format <format>', 'output format').choices(['json', 'yaml']).default('json'))
     .option('--iomem <file>', 'read the default paddr range from this file instead of /proc/iomem');
   addMonitoringOptions(damon);
   damon.addHelpText(
@@ -29,19 +29,18 @@ export function register(program: Command): void {
     `
 Examples:
   damon-ts args damon --format json                      # paddr, damo's defaults, System RAM span
+  damon-ts args damon --format yaml > kdamonds.yaml      # the same as YAML; start/record read it back
   damon-ts args damon 1234 -s 10ms -a 200ms              # vaddr of pid 1234
   damon-ts args damon paddr --damos_action pageout --damos_age 5s max --damos_access_rate 0 0
   damon-ts args damon --exp_ops_write_only --sample_filter "allow cpumask 0-1"`,
   );
   damon.action((target: string | undefined, opts: MonitoringOptions & { format: string; iomem?: string }) => {
-    if (opts.format !== 'json')
-      throw new UsageError(`--format: only json is supported, got "${opts.format}"`);
     const deduced = deduceTarget(target);
     if (deduced?.kind === 'cmd')
       throw new UsageError(
         `target "${target}": args damon takes paddr, a pid or kdamonds JSON, not a command`,
       );
     const config = optionsToKdamonds(opts, deduced, { paddrRegions: () => [defaultPaddrRegion(opts.iomem)] });
-    process.stdout.write(kdamondsToJson(config) + '\n');
+    process.stdout.write(opts.format === 'yaml' ? kdamondsToYaml(config) : kdamondsToJson(config) + '\n');
   });
 }
