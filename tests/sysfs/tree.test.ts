@@ -109,6 +109,41 @@ describe('virtual sysfs tree', () => {
     expect(got).toEqual(want);
   });
 
+  it('commands before on and after off follow mm/damon/sysfs.c and core.c (7.1 source)', () => {
+    const { got, want, tree } = expectLines([
+      ...paddrSetup(4096, 1 << 24, 1),
+      [`write ${S0}/access_pattern/sz/max 18446744073709551615`, 'ok'],
+      [`write ${S0}/access_pattern/nr_accesses/max 4294967295`, 'ok'],
+      [`write ${S0}/access_pattern/age/max 4294967295`, 'ok'],
+      // No damon_ctx yet: everything handed to the kdamond thread is EINVAL; clearing is not.
+      ['write kdamonds/0/state commit', 'error: EINVAL'],
+      ['write kdamonds/0/state update_schemes_stats', 'error: EINVAL'],
+      ['write kdamonds/0/state update_schemes_tried_regions', 'error: EINVAL'],
+      ['write kdamonds/0/state clear_schemes_tried_regions', 'ok'],
+      ['write kdamonds/0/state on', 'ok'],
+      ['write kdamonds/0/state update_schemes_tried_regions', 'ok'],
+      ['write kdamonds/0/state off', 'ok'],
+      // The kdamond exited: its calls are obsolete (ECANCELED); the tried regions are emptied first.
+      ['write kdamonds/0/state commit', 'error: ECANCELED'],
+      ['write kdamonds/0/state commit_schemes_quota_goals', 'error: ECANCELED'],
+      ['write kdamonds/0/state update_schemes_stats', 'error: ECANCELED'],
+      ['write kdamonds/0/state update_schemes_effective_quotas', 'error: ECANCELED'],
+      ['write kdamonds/0/state update_tuned_intervals', 'error: ECANCELED'],
+      ['write kdamonds/0/state update_schemes_tried_regions', 'error: ECANCELED'],
+      [`read ${S0}/tried_regions/total_bytes`, '0'],
+      ['write kdamonds/0/state clear_schemes_tried_regions', 'ok'],
+      ['write kdamonds/0/state off', 'error: EPERM'],
+      // The context count is checked first, for every command but off.
+      ['write kdamonds/0/contexts/nr_contexts 0', 'ok'],
+      ['write kdamonds/0/state clear_schemes_tried_regions', 'error: EINVAL'],
+      ['write kdamonds/0/state update_schemes_stats', 'error: EINVAL'],
+      // The stopped damon_ctx outlives the context directories: off reaches damon_stop().
+      ['write kdamonds/0/state off', 'error: EPERM'],
+    ]);
+    expect(got).toEqual(want);
+    expect(tree.read('kdamonds/0/state')).toBe('off');
+  });
+
   it('vaddr needs a live pid; unsupported actions are EINVAL at on', () => {
     const tree = new VirtualSysfs();
     const m = tree.host.machine;

@@ -184,6 +184,8 @@ export class KdamondRuntime implements KdamondControl {
   }
 
   command(cmd: StateCommand): void {
+    // The kernel checks the number of contexts before anything else, `off` aside.
+    if (cmd !== 'off' && this.k.contexts.length !== 1) throw einval('needs exactly one context');
     switch (cmd) {
       case 'on':
         return this.on();
@@ -194,36 +196,29 @@ export class KdamondRuntime implements KdamondControl {
         this.host.removeContext(this.ctx);
         return;
       case 'commit':
-        if (!this.running) throw einval('not running');
+        this.called();
         return this.commit();
       case 'commit_schemes_quota_goals':
-        if (!this.running) throw einval('not running');
+        this.called();
         return this.commitGoals();
       case 'update_schemes_stats':
-        return this.withCtx(() => this.copyStats());
+        this.called();
+        return this.copyStats();
       case 'update_schemes_tried_regions':
       case 'update_schemes_tried_bytes':
         return this.updateTried(cmd === 'update_schemes_tried_bytes');
-      case 'clear_schemes_tried_regions': {
-        const c = this.k.contexts[0];
-        if (this.k.contexts.length !== 1 || !c) throw einval('needs one context');
-        for (const s of c.schemes) {
-          s.tried = [];
-          s.triedTotalBytes = 0;
-        }
+      case 'clear_schemes_tried_regions':
+        return this.clearTried();
+      case 'update_schemes_effective_quotas':
+        this.called();
+        return this.forPairs((sys, s) => (sys.quotas.effectiveBytes = toU64(s.quota.esz)));
+      case 'update_tuned_intervals': {
+        const ctx = this.called();
+        const c = this.k.contexts[0]!;
+        c.intervals.sampleUs = BigInt(ctx.attrs.sampleInterval);
+        c.intervals.aggrUs = BigInt(ctx.attrs.aggrInterval);
         return;
       }
-      case 'update_schemes_effective_quotas':
-        return this.withCtx(() =>
-          this.forPairs((sys, s) => (sys.quotas.effectiveBytes = toU64(s.quota.esz))),
-        );
-      case 'update_tuned_intervals':
-        return this.withCtx((ctx) => {
-          const c = this.k.contexts[0];
-          if (!c) return;
-          c.intervals.sampleUs = BigInt(ctx.attrs.sampleInterval);
-          c.intervals.aggrUs = BigInt(ctx.attrs.aggrInterval);
-        });
     }
   }
 
@@ -237,9 +232,22 @@ export class KdamondRuntime implements KdamondControl {
     this.command('update_tuned_intervals');
   }
 
-  private withCtx(fn: (ctx: DamonContext) => void): void {
+  /**
+   * The context for a command the kernel hands to the kdamond thread (damon_call, damos_walk):
+   * EINVAL before the first `on`; ECANCELED once the kdamond stopped, as the calls of an exited
+   * kdamond are refused as obsolete (mm/damon/core.c of 7.1; 6.12 answered EINVAL).
+   */
+  private called(): DamonContext {
     if (!this.ctx) throw einval('never turned on');
-    fn(this.ctx);
+    if (!this.running) throw new SysfsErrno('ECANCELED', 'kdamond stopped');
+    return this.ctx;
+  }
+
+  private clearTried(): void {
+    for (const s of this.k.contexts[0]?.schemes ?? []) {
+      s.tried = [];
+      s.triedTotalBytes = 0;
+    }
   }
 
   private forPairs(fn: (sys: SysScheme, s: Scheme) => void): void {
@@ -264,13 +272,11 @@ export class KdamondRuntime implements KdamondControl {
   }
 
   private updateTried(bytesOnly: boolean): void {
+    // The kernel empties the directories before it asks for the walk.
     if (!this.ctx) throw einval('never turned on');
-    if (!this.running || !this.engine) throw einval('not running');
-    const c = this.k.contexts[0];
-    for (const s of c?.schemes ?? []) {
-      s.tried = [];
-      s.triedTotalBytes = 0;
-    }
+    this.clearTried();
+    this.called();
+    if (!this.engine) throw new SysfsErrno('ECANCELED', 'no schemes engine');
     let result: 'ECANCELED' | null | undefined;
     this.engine.collectTriedRegions((err) => (result = err));
     const step = Math.max(1, this.ctx.attrs.sampleInterval);
@@ -303,8 +309,7 @@ export class KdamondRuntime implements KdamondControl {
 
   private on(): void {
     if (this.running) throw new SysfsErrno('EBUSY');
-    const c = this.k.contexts[0];
-    if (this.k.contexts.length !== 1 || !c) throw einval('needs exactly one context');
+    const c = this.k.contexts[0]!; // command() checked there is exactly one
     registerSimOps();
     const kind = opsKind(c.operations);
     const m = this.host.machine;
