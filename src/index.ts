@@ -71,6 +71,14 @@ export type { RecordKernelOptions, RecordStats, SnapshotSink } from './backends/
 export { readStatus, readTriedRegions } from './backends/kernel/status.js';
 export { DamonSysfs, SysfsError } from './backends/kernel/sysfs.js';
 export { defaultPaddrRegion } from './backends/kernel/iomem.js';
+export {
+  kernelPaddrRegions,
+  numaNodePaddrRegions,
+  numaNodeRanges,
+  readMemoryBlockLayout,
+} from './backends/kernel/numa-layout.js';
+export type { MemoryBlockLayout, NumaSources } from './backends/kernel/numa-layout.js';
+export { simNodeRange, simPaddrRegions } from './backends/sim/node-ranges.js';
 export { contextAttrs, contextPrimitives, contextSampleFilters } from './interfaces/config/core-attrs.js';
 export { TraceInstance } from './backends/kernel/tracefs/instance.js';
 export type { TraceInstanceOptions } from './backends/kernel/tracefs/instance.js';

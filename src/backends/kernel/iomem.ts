@@ -24,13 +24,20 @@ export function systemRamRanges(iomem: string, source = '/proc/iomem'): AddrRang
   return out;
 }
 
-/** The span damo monitors by default for paddr. */
-export function defaultPaddrRegion(iomemPath = '/proc/iomem'): AddrRange {
+/**
+ * The System RAM ranges of an iomem file, refusing a listing without any and one whose addresses
+ * read as zero (reading them needs root).
+ */
+export function readSystemRam(iomemPath = '/proc/iomem'): AddrRange[] {
   const ranges = systemRamRanges(readFileSync(iomemPath, 'utf8'), iomemPath);
   if (ranges.length === 0) throw new Error(`${iomemPath}: no "System RAM" entry`);
-  const span = { start: ranges[0]!.start, end: ranges[ranges.length - 1]!.end };
-  if (span.start === 0 && ranges.every((r) => r.end === 1)) {
+  if (ranges[0]!.start === 0 && ranges.every((r) => r.end === 1))
     throw new Error(`${iomemPath}: addresses read as zero (reading them needs root)`);
-  }
-  return span;
+  return ranges;
+}
+
+/** The span damo monitors by default for paddr. */
+export function defaultPaddrRegion(iomemPath = '/proc/iomem'): AddrRange {
+  const ranges = readSystemRam(iomemPath);
+  return { start: ranges[0]!.start, end: ranges[ranges.length - 1]!.end };
 }

@@ -153,14 +153,18 @@ export function readStatus(fs: DamonSysfs): KdamondStatus[] {
   return out;
 }
 
-/** Asks the kernel for a scheme's tried regions (one walk) and reads them. */
+/**
+ * Reads a scheme's tried regions; with `refresh` (the default) the kernel is asked for them first
+ * (one walk). Without it, the regions already in the tree are read and nothing is written.
+ */
 export function readTriedRegions(
   fs: DamonSysfs,
   kdamond: number,
   scheme: number,
   context = 0,
+  { refresh = true } = {},
 ): { regions: TriedRegion[]; totalBytes: number } {
-  stateCommand(fs, kdamond, 'update_schemes_tried_regions');
+  if (refresh) stateCommand(fs, kdamond, 'update_schemes_tried_regions');
   const dir = `kdamonds/${kdamond}/contexts/${context}/schemes/${scheme}/tried_regions`;
   const regions = numericEntries(fs, dir).map((i) => {
     const rd = `${dir}/${i}`;

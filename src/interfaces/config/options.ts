@@ -47,6 +47,7 @@ export interface MonitoringOptions {
   ops?: string[];
   target_pid?: string[];
   regions?: string[];
+  numa_node?: string;
   sample?: string[];
   aggr?: string[];
   updr?: string[];
@@ -103,6 +104,10 @@ export function addMonitoringOptions(cmd: Command): Command {
   );
   many('--target_pid <pid>', 'pid of a target process (repeat for more targets)');
   many('-r, --regions <ranges>', 'monitoring regions of a target, "start-end ..." (repeat per target)');
+  cmd.option(
+    '--numa_node <nid>',
+    'paddr: monitor the System RAM of this NUMA node (its pieces as the regions; not with -r)',
+  );
   many('-s, --sample <time>', 'sampling interval (µs or "5 ms"; default 5 ms)');
   many('-a, --aggr <time>', 'aggregation interval (default 100 ms)');
   many('-u, --updr <time>', 'operations update interval (default 1 s)');
@@ -199,8 +204,36 @@ export function deduceTarget(arg: string | undefined): DeducedTarget | undefined
 }
 
 export interface ExpandExtras {
-  /** Regions for paddr targets without -r (damo: the System RAM span of /proc/iomem). */
-  paddrRegions?: () => { start: number; end: number }[];
+  /**
+   * Regions for paddr targets without -r: damo's System RAM span of /proc/iomem, or with a node id
+   * (--numa_node) that node's System RAM ([] for a node without memory).
+   */
+  paddrRegions?: (numaNode?: number) => { start: number; end: number }[];
+}
+
+function parseNumaNode(text: string): number {
+  if (!/^\d+$/.test(text.trim()))
+    throw new UsageError(`--numa_node: expected a non-negative integer (a NUMA node id), got "${text}"`);
+  return Number(text);
+}
+
+/** The provider's regions, with --numa_node named in its errors and a node without memory refused. */
+function defaultPaddrRegions(extras: ExpandExtras, numaNode: number | undefined) {
+  if (numaNode === undefined) return extras.paddrRegions?.() ?? [];
+  if (!extras.paddrRegions)
+    throw new UsageError(`--numa_node: this backend cannot tell the memory of a NUMA node; use -r/--regions`);
+  let regions;
+  try {
+    regions = extras.paddrRegions(numaNode);
+  } catch (e) {
+    if (e instanceof Error && !(e instanceof UsageError)) e.message = `--numa_node ${numaNode}: ${e.message}`;
+    throw e;
+  }
+  if (regions.length === 0)
+    throw new UsageError(
+      `--numa_node ${numaNode}: node ${numaNode} has no System RAM (no such node, or a node without memory)`,
+    );
+  return regions;
 }
 
 function value<T>(option: string, text: NumberText, parse: (t: NumberText) => T): T {
@@ -486,6 +519,9 @@ export function optionsToKdamonds(
   target?: DeducedTarget,
   extras: ExpandExtras = {},
 ): KdamondsConfig {
+  const numaNode = o.numa_node === undefined ? undefined : parseNumaNode(o.numa_node);
+  if (numaNode !== undefined && (o.kdamonds || target?.kind === 'kdamonds'))
+    throw new UsageError('--numa_node: not with a kdamonds configuration (give the regions in it)');
   if (o.kdamonds) return loadKdamondsConfig(o.kdamonds);
   if (target?.kind === 'kdamonds') return target.config;
   if (target?.kind === 'cmd')
@@ -496,6 +532,9 @@ export function optionsToKdamonds(
   const pids = intList('--target_pid', o.target_pid) ?? [];
   if (target?.kind === 'pid') pids.unshift(target.pid);
   const regionLists = (o.regions ?? []).map((r) => parseRegions('-r/--regions', r));
+  if (numaNode !== undefined && regionLists.length)
+    throw new UsageError('--numa_node: not with -r/--regions (the node gives the regions)');
+  let paddrDefault: { start: number; end: number }[] | undefined; // asked for once, shared by the targets
   const intervals = groupsOf('--monitoring_intervals', o.monitoring_intervals, 3);
   const nrRange = groupsOf('--monitoring_nr_regions_range', o.monitoring_nr_regions_range, 2);
   const goals = groupsOf('--monitoring_intervals_goal', o.monitoring_intervals_goal, 4);
@@ -575,6 +614,8 @@ export function optionsToKdamonds(
       throw new UsageError(`--sample_primitives: expected page_table or page_fault, got "${prim}"`);
     const pageFault = prim === 'page_fault' || o.exp_ops_use_reports === true || ops === 'paddr_fault';
     if (ops === 'paddr_fault') ops = 'paddr';
+    if (numaNode !== undefined && ops !== 'paddr')
+      throw new UsageError(`--numa_node: only for paddr, but kdamond ${c} monitors ${ops}`);
     const iv = intervals[Math.min(c, intervals.length - 1)];
     const time = (opt: string, list: string[] | undefined, k: number) => {
       const v = nth(list, c) ?? iv?.[k];
@@ -595,7 +636,8 @@ export function optionsToKdamonds(
       pause: o.pause_ctx === true,
       targets: ctxTargets.map((t) => ({
         pid: ops === 'paddr' ? null : t.pid,
-        regions: t.regions ?? (ops === 'paddr' && extras.paddrRegions ? extras.paddrRegions() : []),
+        regions:
+          t.regions ?? (ops === 'paddr' ? (paddrDefault ??= defaultPaddrRegions(extras, numaNode)) : []),
       })),
       intervals: {
         sample_us: time('-s/--sample', o.sample, 0) ?? 5000,

@@ -82,16 +82,21 @@ export function formatSimStatus(s: SimStatus): string {
   return lines.join('\n') + '\n';
 }
 
-export async function simStatusCommand(o: SimCliOptions): Promise<void> {
-  let s: SimStatus;
+/** The simulated daemon's status, or null when no daemon runs. */
+export async function simStatus(o: SimCliOptions): Promise<SimStatus | null> {
   try {
-    s = (await call(o, { op: 'status', triedRegions: o.tried_regions === true })) as SimStatus;
+    return (await call(o, { op: 'status', triedRegions: o.tried_regions === true })) as SimStatus;
   } catch (e) {
-    if (e instanceof DaemonUnavailableError) {
-      process.stdout.write('no simulated kdamond (the damon-ts daemon is not running)\n');
-      return;
-    }
+    if (e instanceof DaemonUnavailableError) return null;
     throw e;
+  }
+}
+
+export async function simStatusCommand(o: SimCliOptions): Promise<void> {
+  const s = await simStatus(o);
+  if (!s) {
+    process.stdout.write('no simulated kdamond (the damon-ts daemon is not running)\n');
+    return;
   }
   process.stdout.write(
     o.json

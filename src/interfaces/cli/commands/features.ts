@@ -24,6 +24,25 @@ export function featureUsage(f: KernelFeatures): string[] {
   ];
 }
 
+/** The features as `damon-ts features --json` prints them. */
+export function featuresJson(f: KernelFeatures): KernelFeatures & { usage: string[] } {
+  return { ...f, usage: featureUsage(f) };
+}
+
+/** The text of `damon-ts features`: every feature with yes/no/? and what damon-ts will use. */
+export function formatFeatures(f: KernelFeatures): string {
+  const mark = (v: boolean | null) => (v === null ? '?' : v ? 'yes' : 'no');
+  const lines = [`DAMON sysfs: ${f.adminRoot}`, `operations sets: ${f.ops.join(' ') || 'none'}`];
+  for (const [name, v] of Object.entries(f.files)) lines.push(`  ${name.padEnd(36)} ${mark(v)}`);
+  lines.push(f.traceEvents === null ? 'tracepoints: tracefs unavailable' : 'tracepoints:');
+  if (f.traceEvents !== null)
+    for (const e of DAMON_TRACE_EVENTS)
+      lines.push(`  damon:${e.padEnd(30)} ${mark(f.traceEvents.includes(e))}`);
+  if (f.note) lines.push(`note: ${f.note}`);
+  lines.push('damon-ts will use:', ...featureUsage(f).map((l) => `  ${l}`));
+  return lines.join('\n') + '\n';
+}
+
 export function register(program: Command): void {
   program
     .command('features')
@@ -41,19 +60,7 @@ Examples:
       const fs = new DamonSysfs(o.damon_admin);
       requireDamonSysfs(fs);
       const f = detectFeatures(fs);
-      if (o.json) {
-        process.stdout.write(JSON.stringify({ ...f, usage: featureUsage(f) }, null, 2) + '\n');
-        return;
-      }
-      const mark = (v: boolean | null) => (v === null ? '?' : v ? 'yes' : 'no');
-      const lines = [`DAMON sysfs: ${f.adminRoot}`, `operations sets: ${f.ops.join(' ') || 'none'}`];
-      for (const [name, v] of Object.entries(f.files)) lines.push(`  ${name.padEnd(36)} ${mark(v)}`);
-      lines.push(f.traceEvents === null ? 'tracepoints: tracefs unavailable' : 'tracepoints:');
-      if (f.traceEvents !== null)
-        for (const e of DAMON_TRACE_EVENTS)
-          lines.push(`  damon:${e.padEnd(30)} ${mark(f.traceEvents.includes(e))}`);
-      if (f.note) lines.push(`note: ${f.note}`);
-      lines.push('damon-ts will use:', ...featureUsage(f).map((l) => `  ${l}`));
-      process.stdout.write(lines.join('\n') + '\n');
+      if (o.json) process.stdout.write(JSON.stringify(featuresJson(f), null, 2) + '\n');
+      else process.stdout.write(formatFeatures(f));
     });
 }

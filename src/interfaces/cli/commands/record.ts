@@ -11,8 +11,11 @@
  */
 import { spawn } from 'node:child_process';
 import type { Command } from 'commander';
-import { defaultPaddrRegion } from '../../../backends/kernel/iomem.js';
+import { kernelPaddrRegions } from '../../../backends/kernel/numa-layout.js';
 import { recordKernel, recordOngoing } from '../../../backends/kernel/recorder.js';
+import { DEFAULT_MACHINE_CONFIG } from '../../../backends/sim/config.js';
+import { HUGE_PAGE_SIZE } from '../../../backends/sim/layout.js';
+import { simPaddrRegions } from '../../../backends/sim/node-ranges.js';
 import { RecordWriter } from '../../../records/writer.js';
 import { RECORD_FORMATS, type RecordFormat } from '../../../records/types.js';
 import {
@@ -37,6 +40,7 @@ export interface RecordOptions extends MonitoringOptions {
   output_type: string;
   timeout?: string;
   seed?: string;
+  nodes?: string;
   snapshot?: string[];
   protection?: string;
   force?: boolean;
@@ -73,6 +77,17 @@ function parseSnapshot(o: RecordOptions): { delayMs: number; count: number } | u
   return { delayMs: Math.max(1, Math.floor(delayUs / 1000)), count };
 }
 
+/** --nodes: the simulated RAM (default size) must split into whole 2 MiB blocks per node. */
+function parseNodes(o: RecordOptions): number {
+  if (o.nodes === undefined) return DEFAULT_MACHINE_CONFIG.nodes;
+  const n = /^\d+$/.test(o.nodes) ? Number(o.nodes) : NaN;
+  if (!(n >= 1 && n <= 64) || DEFAULT_MACHINE_CONFIG.memoryBytes % (HUGE_PAGE_SIZE * n) !== 0)
+    throw new UsageError(
+      `--nodes: expected 1, 2, 4, 8, 16, 32 or 64 (the simulated RAM splits evenly in 2 MiB blocks), got "${o.nodes}"`,
+    );
+  return n;
+}
+
 /** Aborts on the first SIGINT/SIGTERM (a second one takes the default action). */
 function abortOnSignals(): { signal: AbortSignal; off: () => void } {
   const ac = new AbortController();
@@ -91,15 +106,19 @@ async function recordSim(o: RecordOptions, writer: RecordWriter, signal: AbortSi
       "--snapshot: tried-regions snapshots are the kernel's; the simulated session records every aggregation",
     );
   const workload = loadSimWorkload({ workload: o.workload, trace: o.trace });
-  const machine = machineWithWorkload(workload, { seed });
+  const nodes = parseNodes(o);
+  // Each node needs a CPU of its own (CPUs are split evenly over the nodes).
+  const machine = machineWithWorkload(workload, {
+    seed,
+    nodes,
+    cpus: Math.max(DEFAULT_MACHINE_CONFIG.cpus, nodes),
+  });
   const paddr = (o.ops ?? []).some((x) => x === 'paddr' || x === 'paddr_fault');
   const pid = workload.mainPid;
   if (!paddr && pid === undefined)
     throw new Error(`workload ${workload.name}: no process to monitor with vaddr`);
   const target: DeducedTarget = paddr ? { kind: 'paddr' } : { kind: 'pid', pid: pid! };
-  const config = optionsToKdamonds(o, target, {
-    paddrRegions: () => [{ start: 0, end: machine.memoryBytes }],
-  });
+  const config = optionsToKdamonds(o, target, { paddrRegions: simPaddrRegions(machine) });
   config.kdamonds.forEach((k, i) =>
     k.contexts.forEach((c) => {
       if (c.ops === 'fvaddr' && c.targets.some((t) => t.regions.length === 0))
@@ -173,9 +192,7 @@ async function recordReal(
   }
   const launched = cmd ? await launch(cmd) : null;
   const deduced = launched ? ({ kind: 'pid', pid: launched.pid } as const) : target;
-  const config: KdamondsConfig = optionsToKdamonds(o, deduced, {
-    paddrRegions: () => [defaultPaddrRegion()],
-  });
+  const config: KdamondsConfig = optionsToKdamonds(o, deduced, { paddrRegions: kernelPaddrRegions() });
   if (!kernelCanRun(config))
     throw new Error(
       `this kernel has no DAMON sysfs interface offering ${config.kdamonds.map((k) => k.contexts[0]!.ops).join(', ')}: record a simulated workload with --workload instead`,
@@ -225,6 +242,7 @@ export function register(program: Command): void {
     .option('--output_type <type>', `record format (${RECORD_FORMATS.join(', ')})`, 'json_compressed')
     .option('--timeout <seconds>', 'stop after this long (virtual seconds on the simulated machine)')
     .option('--seed <n>', 'seed of the simulated machine and the monitors (default 1)')
+    .option('--nodes <n>', 'NUMA nodes of the simulated machine (RAM and CPUs split evenly; default 1)')
     .option(
       '--snapshot <delay_count...>',
       'kernel: record tried-regions snapshots every <delay> for <count> times instead of tracepoints',
@@ -246,6 +264,8 @@ Examples:
   damon-ts record --workload my.cfg --ops paddr --exp_ops_write_only --sample_primitives page_fault
   damon-ts record --trace prog.lackey --output_type json
   damon-ts record paddr --timeout 10                # the kernel's DAMON, physical memory
+  damon-ts record paddr --numa_node 0 --timeout 10  # the kernel's DAMON, the System RAM of node 0
+  damon-ts record --workload hot-cold --nodes 2 --ops paddr --numa_node 1   # simulated node 1
   damon-ts record ongoing --timeout 30              # the kdamonds already running, read only
   damon-ts record 1234 --sample_primitives page_fault --timeout 5
   damon-ts record --sample_primitives page_fault --exp_ops_write_only -- ./prog arg`,

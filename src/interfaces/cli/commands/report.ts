@@ -26,6 +26,7 @@ import { heatmapSvg, writeImage, wssPlotSvg } from '../../../reports/plot.js';
 import { PAGER_LINES, reportRawForm } from '../../../reports/raw-form.js';
 import { computeWss, formatWss, WSS_DEFAULTS } from '../../../reports/wss.js';
 import { UsageError } from '../errors.js';
+import { registerReportDamon } from './report-damon.js';
 
 /** An integer option value, or a UsageError naming the option. */
 export function intArg(v: string, option: string): number {
@@ -370,7 +371,9 @@ function registerRecordInfo(report: Command): void {
 export function register(program: Command): void {
   const report = program
     .command('report')
-    .description('visualize a record file: access, heatmap, wss, nr_regions, record_info')
+    .description(
+      'visualize a record file (access, heatmap, wss, nr_regions, record_info) or show the running DAMON (damon, sysinfo)',
+    )
     .addHelpText(
       'after',
       '\nExamples:\n  damon-ts report wss -i damon.data\n  damon-ts report heatmap --output heatmap.png',
@@ -380,4 +383,5 @@ export function register(program: Command): void {
   registerWss(report);
   registerNrRegions(report);
   registerRecordInfo(report);
+  registerReportDamon(report);
 }

@@ -4,7 +4,7 @@
  * Backends are looked up in START_BACKENDS; the simulated daemon adds its entry next to the kernel's.
  */
 import type { Command } from 'commander';
-import { defaultPaddrRegion } from '../../../backends/kernel/iomem.js';
+import { kernelPaddrRegions } from '../../../backends/kernel/numa-layout.js';
 import type { KdamondsConfig } from '../../config/schema.js';
 import {
   type MonitoringOptions,
@@ -25,9 +25,18 @@ export function controlConfig(target: string | undefined, o: StartOptions): Kdam
     throw new UsageError(
       `target "${target}": give paddr, a pid or kdamonds JSON (start a command yourself and pass its pid)`,
     );
-  // The simulated machine's paddr default (all of its RAM) is set by its paddr ops at start.
+  // The simulated machine's paddr default (all of its RAM) is set by its paddr ops at start; its
+  // NUMA layout is the daemon's, which this command does not know.
+  const kernel = kernelPaddrRegions({ iomem: o.iomem });
   return optionsToKdamonds(o, deduced, {
-    paddrRegions: () => (o.backend === 'sim' ? [] : [defaultPaddrRegion(o.iomem)]),
+    paddrRegions: (numaNode) => {
+      if (o.backend !== 'sim') return kernel(numaNode);
+      if (numaNode !== undefined)
+        throw new UsageError(
+          "--numa_node: not with --backend sim (the daemon's machine layout is not known here); give the node's range with -r",
+        );
+      return [];
+    },
   });
 }
 
@@ -74,6 +83,7 @@ export function register(program: Command): void {
     `\
   damon-ts start                                   # paddr, System RAM span, damo's default intervals
   damon-ts start paddr -s 10ms -a 200ms --monitoring_nr_regions_range 100 2000
+  damon-ts start --numa_node 1                     # paddr, the System RAM of NUMA node 1
   damon-ts start --damos_action pageout --damos_access_rate 0 0 --damos_age 30s max --damos_quotas 10 128MiB 1000
   damon-ts start config.json                       # damo's kdamonds JSON
   damon-ts start --force                           # stop a kdamond damon-ts did not start (stop restores it)`,

@@ -1,10 +1,12 @@
 /**
  * `damon-ts status`: kdamonds, their parameters and DAMOS stats (what damo's `report damon` shows).
- * Also home of the options every control command (start, tune, stop, status) shares, and of the
- * backend table: the kernel backend is here; the simulated daemon registers next to it.
+ * Also home of the options every control command (start, tune, stop, status) shares, of the backend
+ * table (the kernel backend is here; the simulated daemon registers next to it), and of the status
+ * reading and views that `report damon` shares.
  */
 import { type Command, Option } from 'commander';
 import { KernelDamon } from '../../../backends/kernel/control.js';
+import { requireDamonSysfs } from '../../../backends/kernel/features.js';
 import {
   readStatus,
   readTriedRegions,
@@ -48,6 +50,16 @@ export function addControlOptions(cmd: Command, withForce: boolean): Command {
   return cmd;
 }
 
+/** --tried_regions, and the --force that lets it refresh the tried regions of kdamonds damon-ts did not start. */
+export function addTriedRegionsOptions(cmd: Command): Command {
+  return cmd
+    .option('--tried_regions', 'also read the tried regions of each scheme of running kdamonds')
+    .option(
+      '--force',
+      'with --tried_regions: ask for fresh tried regions of kdamonds damon-ts did not start too (default: show them as found)',
+    );
+}
+
 export function kernelOf(o: ControlOptions): KernelDamon {
   if (o.backend !== 'kernel') throw new UsageError(`--backend: unknown backend "${o.backend}"`);
   return new KernelDamon({ adminRoot: o.damon_admin, stateDir: o.state_dir, iomemPath: o.iomem });
@@ -58,20 +70,87 @@ const fmtNum = (n: number) => (n >= U64_MAX ? 'max' : String(n));
 /** damo's size format ("4.000 KiB"); "max" for u64 max. */
 const fmtBytes = (n: number) => (n >= U64_MAX ? 'max' : fmtSz(n, false));
 
-/** Text view of kdamonds (damo's `report damon` style): parameters, scheme stats, tried regions. */
+/** Which part of the status to show (damo's `report damon` options); everything when undefined. */
+export type StatusPart = 'summary' | 'params' | 'damos_stats';
+
+/** Kdamonds as read back, with which ones damon-ts started and the tried regions when asked for. */
+export interface KdamondsRead {
+  list: KdamondStatus[];
+  owned: Set<number>;
+  /** Tried regions by "kdamond/context/scheme"; undefined when they were not asked for. */
+  tried?: Map<string, TriedRegion[]>;
+  /** What was not read as asked, and why (one line each). */
+  notes: string[];
+}
+
+const owner = (k: KdamondStatus, owned: Set<number>) =>
+  k.state === 'on' ? (owned.has(k.index) ? 'started by damon-ts' : 'not started by damon-ts') : '';
+
+/** One kdamond in a few numbers: what `report damon --kdamonds_summary` prints. */
+export function kdamondSummary(k: KdamondStatus, owned: Set<number>) {
+  return {
+    index: k.index,
+    state: k.state,
+    pid: k.pid,
+    ops: k.contexts.map((c) => c.ops),
+    nr_targets: k.contexts.reduce((n, c) => n + c.targets.length, 0),
+    nr_schemes: k.contexts.reduce((n, c) => n + c.schemes.length, 0),
+    owned_by_damon_ts: owned.has(k.index),
+  };
+}
+
+const statText = (key: string, v: number) => `${key} ${key.startsWith('sz_') ? fmtBytes(v) : fmtNum(v)}`;
+
+function triedLines(regions: TriedRegion[], indent: string): string[] {
+  return [
+    `${indent}tried regions (${regions.length}):`,
+    ...regions.map(
+      (r) =>
+        `${indent}  ${r.start}-${r.end} (${fmtBytes(r.end - r.start)}): nr_accesses ${r.nr_accesses}, age ${r.age}`,
+    ),
+  ];
+}
+
+/** `--damos_stats`: one block per scheme, one stat per line. */
+function formatDamosStats(list: KdamondStatus[], tried?: Map<string, TriedRegion[]>): string[] {
+  const lines: string[] = [];
+  for (const k of list)
+    k.contexts.forEach((c, ci) => {
+      for (const s of c.schemes) {
+        lines.push(`kdamond ${k.index} / context ${ci} / scheme ${s.index}: action ${s.action}`);
+        for (const [key, v] of Object.entries(s.stats)) lines.push(`  ${statText(key, v)}`);
+        const regions = tried?.get(`${k.index}/${ci}/${s.index}`);
+        if (regions) lines.push(...triedLines(regions, '  '));
+      }
+    });
+  if (lines.length === 0) lines.push(list.length === 0 ? 'no kdamond' : 'no scheme');
+  return lines;
+}
+
+/**
+ * Text view of kdamonds (damo's `report damon` style): parameters, scheme stats, tried regions; or
+ * only one `part` of it.
+ */
 export function formatKdamondsStatus(
   list: KdamondStatus[],
   owned: Set<number>,
   tried?: Map<string, TriedRegion[]>,
+  part?: StatusPart,
 ): string {
+  if (part === 'damos_stats') return formatDamosStats(list, tried).join('\n') + '\n';
   const lines: string[] = [];
   if (list.length === 0) lines.push('no kdamond');
   for (const k of list) {
-    const who =
-      k.state === 'on' ? (owned.has(k.index) ? 'started by damon-ts' : 'not started by damon-ts') : '';
-    lines.push(
-      `kdamond ${k.index}: state ${k.state}${k.pid !== null ? `, pid ${k.pid}` : ''}${who ? ` (${who})` : ''}`,
-    );
+    const who = owner(k, owned);
+    const pid = k.pid !== null ? `, pid ${k.pid}` : '';
+    if (part === 'summary') {
+      const s = kdamondSummary(k, owned);
+      lines.push(
+        `kdamond ${k.index}: state ${k.state}${pid}, ops ${s.ops.join(',') || 'none'}, targets ${s.nr_targets}, schemes ${s.nr_schemes}${who ? ` (${who})` : ''}`,
+      );
+      continue;
+    }
+    lines.push(`kdamond ${k.index}: state ${k.state}${pid}${who ? ` (${who})` : ''}`);
     k.contexts.forEach((c, ci) => {
       lines.push(`  context ${ci}: ops ${c.ops}`);
       lines.push(
@@ -91,31 +170,111 @@ export function formatKdamondsStatus(
         lines.push(
           `      quotas: ${s.quotas.ms} ms, ${fmtBytes(s.quotas.bytes)} per ${s.quotas.reset_interval_ms} ms${s.quotas.effective_bytes !== null ? `, effective ${fmtBytes(s.quotas.effective_bytes)}` : ''}; watermarks ${s.watermarks.metric}; filters ${s.nr_filters}`,
         );
+        if (part === 'params') continue;
         lines.push(
           `      stats: ${Object.entries(s.stats)
-            .map(([key, v]) => `${key} ${key.startsWith('sz_') ? fmtBytes(v) : fmtNum(v)}`)
+            .map(([key, v]) => statText(key, v))
             .join(', ')}`,
         );
         const regions = tried?.get(`${k.index}/${ci}/${s.index}`);
-        if (regions) {
-          lines.push(`      tried regions (${regions.length}):`);
-          for (const r of regions)
-            lines.push(
-              `        ${r.start}-${r.end} (${fmtBytes(r.end - r.start)}): nr_accesses ${r.nr_accesses}, age ${r.age}`,
-            );
-        }
+        if (regions) lines.push(...triedLines(regions, '      '));
       }
     });
   }
   return lines.join('\n') + '\n';
 }
 
+/**
+ * Reads every kdamond from the kernel. It writes only what damo's `report damon` writes:
+ * `update_schemes_stats` to running kdamonds and, with tried_regions, `update_schemes_tried_regions`
+ * to the running kdamonds damon-ts started (to any running one with force).
+ */
+export function readKernelStatus(o: ControlOptions & { tried_regions?: boolean }): KdamondsRead {
+  const damon = kernelOf(o);
+  requireDamonSysfs(damon.fs);
+  // Ownership is decided on the tree as found, before any state command is written.
+  const owned = new Set((damon.owned()?.kdamonds ?? []).map((k) => k.index));
+  const list = readStatus(damon.fs);
+  const notes: string[] = [];
+  if (!o.tried_regions) return { list, owned, notes };
+  const tried = new Map<string, TriedRegion[]>();
+  for (const k of list) {
+    if (k.state !== 'on') continue;
+    const refresh = owned.has(k.index) || o.force === true;
+    if (!refresh)
+      notes.push(
+        `kdamond ${k.index}: tried regions shown as found, not refreshed: damon-ts did not start it (--force refreshes them)`,
+      );
+    k.contexts.forEach((c, ci) =>
+      c.schemes.forEach((s) =>
+        tried.set(
+          `${k.index}/${ci}/${s.index}`,
+          readTriedRegions(damon.fs, k.index, s.index, ci, { refresh }).regions,
+        ),
+      ),
+    );
+  }
+  return { list, owned, tried, notes };
+}
+
+/** The text of `status` (or of one part of it), notes last. */
+export function statusText(r: KdamondsRead, part?: StatusPart): string {
+  return formatKdamondsStatus(r.list, r.owned, r.tried, part) + r.notes.map((n) => `note: ${n}\n`).join('');
+}
+
+/** The JSON of `status` (or of one part of it). */
+export function statusJson(r: KdamondsRead, part?: StatusPart): Record<string, unknown> {
+  const notes = r.notes.length ? { notes: r.notes } : {};
+  const tried = (k: number, c: number, s: number) => r.tried?.get(`${k}/${c}/${s}`);
+  switch (part) {
+    case 'summary':
+      return { kdamonds: r.list.map((k) => kdamondSummary(k, r.owned)) };
+    case 'params':
+      return {
+        kdamonds: r.list.map((k) => ({
+          ...k,
+          contexts: k.contexts.map((c) => ({ ...c, schemes: c.schemes.map(({ stats: _, ...s }) => s) })),
+          owned_by_damon_ts: r.owned.has(k.index),
+        })),
+      };
+    case 'damos_stats':
+      return {
+        damos_stats: r.list.flatMap((k) =>
+          k.contexts.flatMap((c, ci) =>
+            c.schemes.map((s) => ({
+              kdamond: k.index,
+              context: ci,
+              scheme: s.index,
+              action: s.action,
+              stats: s.stats,
+              ...(r.tried ? { tried_regions: tried(k.index, ci, s.index) ?? [] } : {}),
+            })),
+          ),
+        ),
+        ...notes,
+      };
+    default:
+      return {
+        kdamonds: r.list.map((k) => ({ ...k, owned_by_damon_ts: r.owned.has(k.index) })),
+        tried_regions: Object.fromEntries(r.tried ?? []),
+        ...notes,
+      };
+  }
+}
+
+/** JSON with u64 max as "max" (it is not exact as a JS number). */
+export function printJson(v: unknown): void {
+  process.stdout.write(
+    JSON.stringify(v, (_k, x: unknown) => (typeof x === 'number' && x >= U64_MAX ? 'max' : x), 2) + '\n',
+  );
+}
+
 export function register(program: Command): void {
   const cmd = program
     .command('status')
     .description('show kdamonds: state, parameters, DAMOS stats (damo report damon)')
-    .option('--json', 'print as JSON')
-    .option('--tried_regions', 'also read the tried regions of each scheme of running kdamonds');
+    .option('--json', 'print as JSON');
+  addTriedRegionsOptions(cmd);
   addControlOptions(cmd, false);
   cmd.addHelpText(
     'after',
@@ -123,37 +282,13 @@ export function register(program: Command): void {
 Examples:
   damon-ts status
   damon-ts status --tried_regions
-  damon-ts status --json`,
+  damon-ts status --json
+See also: damon-ts report damon (parts of this, and the kdamonds' CPU use).`,
   );
   cmd.action((o: ControlOptions & { json?: boolean; tried_regions?: boolean }) => {
     if (o.backend === 'sim') return simStatusCommand(o);
-    const damon = kernelOf(o);
-    damon.features();
-    const list = readStatus(damon.fs);
-    const owned = new Set((damon.owned()?.kdamonds ?? []).map((k) => k.index));
-    const tried = new Map<string, TriedRegion[]>();
-    if (o.tried_regions) {
-      for (const k of list) {
-        if (k.state !== 'on') continue;
-        k.contexts.forEach((c, ci) =>
-          c.schemes.forEach((s) =>
-            tried.set(
-              `${k.index}/${ci}/${s.index}`,
-              readTriedRegions(damon.fs, k.index, s.index, ci).regions,
-            ),
-          ),
-        );
-      }
-    }
-    if (o.json) {
-      const out = list.map((k) => ({ ...k, owned_by_damon_ts: owned.has(k.index) }));
-      process.stdout.write(
-        JSON.stringify(
-          { kdamonds: out, tried_regions: Object.fromEntries(tried) },
-          (_k, v: unknown) => (typeof v === 'number' && v >= U64_MAX ? 'max' : v),
-          2,
-        ) + '\n',
-      );
-    } else process.stdout.write(formatKdamondsStatus(list, owned, o.tried_regions ? tried : undefined));
+    const r = readKernelStatus(o);
+    if (o.json) printJson(statusJson(r));
+    else process.stdout.write(statusText(r));
   });
 }

@@ -7,6 +7,7 @@
 import { type Command, Option } from 'commander';
 import { UsageError } from '../../cli/errors.js';
 import { addMonitoringOptions, optionsToKdamonds, type MonitoringOptions } from '../../config/options.js';
+import { simPaddrRegions } from '../../../backends/sim/node-ranges.js';
 import { textToUs } from '../../config/units.js';
 import { loadSimWorkload, machineWithWorkload, SimSession } from '../../session/sim-session.js';
 import { inputFile, intArg, numArg } from '../../cli/commands/report.js';
@@ -77,7 +78,7 @@ export async function openSource(o: SourceOptions): Promise<OpenedSource> {
   const machine = machineWithWorkload(w, { seed });
   const pid = w.mainPid;
   if (pid === undefined) throw new Error(`workload ${w.name}: no main process to monitor`);
-  const extras = { paddrRegions: () => [{ start: 0, end: machine.memoryBytes }] };
+  const extras = { paddrRegions: simPaddrRegions(machine) };
   let config = optionsToKdamonds(o, { kind: 'pid', pid }, extras);
   // Several contexts (e.g. --sample_primitives page_table --sample_primitives page_fault, shown side
   // by side) each monitor the workload's process: one --target_pid per extra context.
