@@ -2,8 +2,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { DamonSysfs } from '../../src/backends/kernel/sysfs.js';
+import { treeListing } from '../../src/backends/kernel/tree.js';
 import { readRecords } from '../../src/records/reader.js';
 import { ensureBuilt, run, smallWorkloadDir } from '../session/cli-helpers.js';
+import { scaled } from '../time-scale.js';
 
 const admin = '/sys/kernel/mm/damon/admin/kdamonds';
 function whyNot(): string | null {
@@ -43,6 +46,7 @@ describe('damon-ts record on the kernel', () => {
     const before = readFileSync(join(admin, 'nr_kdamonds'), 'utf8');
     const out = join(dir, 'k.data');
     const r = run(['record', 'paddr', '--timeout', '1', '-o', out]);
+    expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const recs = await readRecords(out);
     expect(recs.length).toBeGreaterThan(0);
@@ -69,6 +73,47 @@ describe('damon-ts record on the kernel', () => {
       expect(state()).toEqual(before);
     },
     60_000,
+  );
+
+  // Where DAMON is free (here in the VM tests): the control commands one after the other, as an
+  // operator runs them, and the reports read both kinds of kernel records.
+  it.skipIf(reason !== null)(
+    'start, status, report damon, tune, record ongoing, stop; record --snapshot; reports read the records',
+    async () => {
+      const before = treeListing(new DamonSysfs());
+      const ok = (args: string[]) => {
+        const r = run(args);
+        expect(r.code, `damon-ts ${args.join(' ')}: ${r.stderr}`).toBe(0);
+        return r.stdout;
+      };
+      const snap = join(dir, 'snap.data');
+      ok(['record', 'paddr', '--snapshot', '200ms', '3', '-o', snap]);
+      const snaps = (await readRecords(snap)).flatMap((r) => r.snapshots);
+      expect(snaps.length).toBe(3);
+      expect(snaps.every((s) => s.regions.length > 0)).toBe(true);
+      expect(ok(['report', 'wss', '-i', snap])).toMatch(/^# <percentile> <wss>/m);
+      expect(treeListing(new DamonSysfs())).toEqual(before);
+
+      ok(['start', 'paddr', '--damos_action', 'stat']);
+      try {
+        expect(ok(['report', 'damon', '--kdamonds_summary'])).toMatch(
+          /^kdamond 0: state on, pid \d+, ops paddr, targets 1, schemes 1 \(started by damon-ts\)$/m,
+        );
+        ok(['tune', 'paddr', '--damos_action', 'stat', '-a', '200ms']);
+        expect(
+          readFileSync(join(admin, '0/contexts/0/monitoring_attrs/intervals/aggr_us'), 'utf8').trim(),
+        ).toBe('200000');
+        const ongoing = join(dir, 'ongoing-own.data');
+        ok(['record', 'ongoing', '--timeout', '1', '-o', ongoing]);
+        expect((await readRecords(ongoing)).flatMap((r) => r.snapshots).length).toBeGreaterThan(0);
+        expect(ok(['report', 'access', '-i', ongoing])).toMatch(/^total size: /m);
+        expect(ok(['status'])).toMatch(/action stat/);
+      } finally {
+        ok(['stop']);
+      }
+      expect(treeListing(new DamonSysfs())).toEqual(before);
+    },
+    scaled(60_000),
   );
 
   it('a command that cannot be started fails with its name, exit 1', () => {
