@@ -122,7 +122,7 @@ console.table([
 
 if (!canStart) {
   console.log(
-    'snapshot timing skipped: it needs a kdamond damon-ts may start (a foreign one runs; set DAMON_TS_BENCH_TAKEOVER=1 to allow stopping and restoring it)',
+    'snapshot timing skipped: it needs a kdamond damon-ts may start (a foreign one runs): bench/kernel-vm.bench.ts measures it in a VM; DAMON_TS_BENCH_TAKEOVER=1 allows stopping and restoring the foreign one',
   );
 } else {
   const damon = new KernelDamon({ stateDir });

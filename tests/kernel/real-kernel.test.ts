@@ -3,6 +3,7 @@
  * the reason printed elsewhere. They never take over a kdamond that damon-ts did not start: the test
  * that starts kdamonds runs only when none is running, unless DAMON_TS_TEST_TAKEOVER=1 allows it to
  * stop a foreign kdamond for a few seconds (it is restored and restarted as found afterwards).
+ * tests/vm runs this file inside a VM whose DAMON is free.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
@@ -53,7 +54,7 @@ const canStart = kernelReady && (!foreignRunning || mayTakeOver);
 if (kernelReady && !canStart) {
   console.log(
     'tests/kernel/real-kernel: skipping start/commit/stop with a workload: a kdamond not started by damon-ts is running ' +
-      'and these tests do not take it over (set DAMON_TS_TEST_TAKEOVER=1 to allow stopping and restoring it)',
+      'and these tests do not take it over (tests/vm runs them in a VM; DAMON_TS_TEST_TAKEOVER=1 allows stopping and restoring it)',
   );
 }
 
