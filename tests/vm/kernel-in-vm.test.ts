@@ -46,36 +46,44 @@ const MARK = '@@vitest-json@@';
 
 let guest: GuestTest[] = [];
 let log = '';
+/** Why the guest gave no results; every test fails with it (rather than being reported as skipped). */
+let vmError: Error | null = null;
 
 beforeAll(async () => {
   if (reason) return;
-  const r = await runInVm(
-    `DAMON_TS_TEST_TIME_SCALE=${GUEST_TIME_SCALE} node_modules/.bin/vitest run --configLoader runner ` +
-      `${GUEST_FILES.join(' ')} --reporter=default --reporter=json --outputFile.json=/tmp/vm-results.json ` +
-      `> /tmp/vm-log.txt 2>&1; s=$?; cat /tmp/vm-log.txt; echo ${MARK}; cat /tmp/vm-results.json; exit $s`,
-    { cwd: repo, timeoutMs: 12 * 60_000 },
-  );
-  const at = r.output.lastIndexOf(MARK);
-  log = stripVTControlCharacters(at < 0 ? r.output : r.output.slice(0, at));
-  if (at < 0) throw new Error(`the guest printed no test results (exit ${r.status}):\n${log.slice(-4000)}`);
-  const report = JSON.parse(r.output.slice(at + MARK.length)) as {
-    testResults: { assertionResults: GuestTest[] }[];
-  };
-  guest = report.testResults.flatMap((f) => f.assertionResults);
-  // Measurements the guest tests print (hot memory of the workload runs), for the reader of the log.
-  for (const line of log.split('\n')) if (/hot MiB|skipp/.test(line)) console.log(`[vm] ${line.trim()}`);
-  console.log(`[vm] ${vmKernelVersion()}: ${guest.length} guest tests in ${r.seconds.toFixed(0)} s`);
+  try {
+    const r = await runInVm(
+      `DAMON_TS_TEST_TIME_SCALE=${GUEST_TIME_SCALE} node_modules/.bin/vitest run --configLoader runner ` +
+        `${GUEST_FILES.join(' ')} --reporter=default --reporter=json --outputFile.json="$TMPDIR/vm-results.json" ` +
+        `> "$TMPDIR/vm-log.txt" 2>&1; s=$?; cat "$TMPDIR/vm-log.txt"; echo ${MARK}; cat "$TMPDIR/vm-results.json"; exit $s`,
+      { cwd: repo, timeoutMs: 12 * 60_000 },
+    );
+    const at = r.output.lastIndexOf(MARK);
+    log = stripVTControlCharacters(at < 0 ? r.output : r.output.slice(0, at));
+    if (at < 0) throw new Error(`the guest printed no test results (exit ${r.status}):\n${log.slice(-4000)}`);
+    const report = JSON.parse(r.output.slice(at + MARK.length)) as {
+      testResults: { assertionResults: GuestTest[] }[];
+    };
+    guest = report.testResults.flatMap((f) => f.assertionResults);
+    // Measurements the guest tests print (hot memory of the workload runs), for the reader of the log.
+    for (const line of log.split('\n')) if (/hot MiB|skipp/.test(line)) console.log(`[vm] ${line.trim()}`);
+    console.log(`[vm] ${vmKernelVersion()}: ${guest.length} guest tests in ${r.seconds.toFixed(0)} s`);
+  } catch (e) {
+    vmError = e as Error;
+  }
 }, 13 * 60_000);
 
 describe(`kernel tests in a VM (${reason ? 'unavailable' : vmKernelVersion()})`, () => {
   for (const title of MUST_PASS)
     it.skipIf(reason !== null)(title, () => {
+      if (vmError) throw vmError;
       const t = guest.find((g) => g.title === title);
       expect(t, `not run in the guest; its log:\n${log.slice(-3000)}`).toBeDefined();
       expect(t!.status, t!.failureMessages.join('\n').slice(0, 3000)).toBe('passed');
     });
 
   it.skipIf(reason !== null)('no guest test failed', () => {
+    if (vmError) throw vmError;
     expect(guest.filter((g) => g.status === 'failed').map((g) => g.title)).toEqual([]);
   });
 });

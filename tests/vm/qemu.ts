@@ -1,8 +1,9 @@
 /**
  * Runs a command inside a throwaway VM booted under qemu with a real DAMON kernel (Debian's cloud
  * kernel, fetched by scripts/fetch-test-kernel.sh). The guest sees this machine's file system through
- * virtiofs, mounted read-only, with its own /proc, /sys, /dev, /tmp and /run over it, so it runs the
- * project as checked out here, against its own DAMON. The running kernel's DAMON is never touched:
+ * virtiofs, mounted read-only, with its own /proc, /sys, /dev, /run (TMPDIR=/run/tmp) and /tmp over it
+ * (/tmp stays this machine's when the project lies there), so it runs the project as checked out
+ * here, against its own DAMON. The running kernel's DAMON is never touched:
  * the tests that start kdamonds run in the guest when the host's DAMON is someone else's.
  *
  * The guest's init (busybox, in an initramfs written here) refuses to run the command unless /sys is
@@ -66,14 +67,17 @@ mkdir -p /proc /sys /dev /host
 mount -t proc proc /proc && mount -t sysfs sysfs /sys && mount -t devtmpfs dev /dev || fail "base mounts"
 mount -t virtiofs hostroot /host -o ro || fail "virtiofs mount"
 touch /host/.damon-ts-vm-rw-check 2>/dev/null && fail "the shared root is writable"
-for m in "proc proc /host/proc" "sysfs sysfs /host/sys" "devtmpfs dev /host/dev" "tmpfs tmp /host/tmp" "tmpfs run /host/run"; do
+for m in "proc proc /host/proc" "sysfs sysfs /host/sys" "devtmpfs dev /host/dev" "tmpfs run /host/run"; do
   set -- $m; mount -t $1 $2 $3 || fail "mount $3"
 done
+# The guest's scratch space is /run/tmp (TMPDIR); /tmp too, unless the project lies under it.
+mkdir -p /host/run/tmp
+case ${shellQuote(cwd + '/')} in /tmp/*) ;; *) mount -t tmpfs tmp /host/tmp || fail "mount /host/tmp" ;; esac
 mount -t tracefs tracefs /host/sys/kernel/tracing || fail "tracefs"
 grep -q "^sysfs /host/sys sysfs" /proc/mounts || fail "/host/sys is not the guest's sysfs"
 [ "$(cat /host/sys/kernel/mm/damon/admin/kdamonds/nr_kdamonds)" = 0 ] || fail "the guest's DAMON is not fresh"
 chroot /host /usr/bin/env -i PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin HOME=/tmp TERM=dumb \\
-  CI=1 DAMON_TS_IN_VM=1 /bin/sh -c 'cd "$1" && exec /bin/sh -c "$2"' vm ${shellQuote(cwd)} ${shellQuote(command)} \\
+  TMPDIR=/run/tmp CI=1 DAMON_TS_IN_VM=1 /bin/sh -c 'cd "$1" && exec /bin/sh -c "$2"' vm ${shellQuote(cwd)} ${shellQuote(command)} \\
   > /dev/ttyS1 2>&1
 echo "vm-exit $?" > /dev/ttyS1
 poweroff -f
