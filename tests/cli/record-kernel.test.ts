@@ -78,7 +78,7 @@ describe('damon-ts record on the kernel', () => {
   // Where DAMON is free (here in the VM tests): the control commands one after the other, as an
   // operator runs them, and the reports read both kinds of kernel records.
   it.skipIf(reason !== null)(
-    'start, status, report damon, tune, record ongoing, stop; record --snapshot; reports read the records',
+    'start, report damon, tune, record ongoing, DAMOS stats, stop; record --snapshot; reports read the records',
     async () => {
       const before = treeListing(new DamonSysfs());
       const ok = (args: string[]) => {
@@ -107,7 +107,13 @@ describe('damon-ts record on the kernel', () => {
         ok(['record', 'ongoing', '--timeout', '1', '-o', ongoing]);
         expect((await readRecords(ongoing)).flatMap((r) => r.snapshots).length).toBeGreaterThan(0);
         expect(ok(['report', 'access', '-i', ongoing])).toMatch(/^total size: /m);
-        expect(ok(['status'])).toMatch(/action stat/);
+        // DAMOS on the kernel: the stat scheme's stats and tried regions, read back.
+        const damos = JSON.parse(ok(['report', 'damon', '--damos_stats', '--tried_regions', '--json'])) as {
+          damos_stats: { action: string; stats: Record<string, number>; tried_regions: unknown[] }[];
+        };
+        expect(damos.damos_stats[0]!.action).toBe('stat');
+        expect(damos.damos_stats[0]!.stats.nr_tried).toBeGreaterThan(0);
+        expect(damos.damos_stats[0]!.tried_regions.length).toBeGreaterThan(0);
       } finally {
         ok(['stop']);
       }

@@ -57,7 +57,7 @@ function cpio(entries: { name: string; mode: number; data?: Buffer }[]): Buffer 
   return Buffer.concat(parts);
 }
 
-const APPLETS = ['sh', 'mount', 'mkdir', 'cat', 'grep', 'chroot', 'poweroff', 'touch', 'echo'];
+const APPLETS = ['sh', 'mount', 'mkdir', 'chmod', 'cat', 'grep', 'chroot', 'poweroff', 'touch', 'echo'];
 
 /** The guest's /init: mounts, safety checks, the command (its output to ttyS1), power off. */
 function initScript(cwd: string, command: string): string {
@@ -71,7 +71,7 @@ for m in "proc proc /host/proc" "sysfs sysfs /host/sys" "devtmpfs dev /host/dev"
   set -- $m; mount -t $1 $2 $3 || fail "mount $3"
 done
 # The guest's scratch space is /run/tmp (TMPDIR); /tmp too, unless the project lies under it.
-mkdir -p /host/run/tmp
+mkdir -p /host/run/tmp && chmod 1777 /host/run/tmp || fail "/run/tmp"
 case ${shellQuote(cwd + '/')} in /tmp/*) ;; *) mount -t tmpfs tmp /host/tmp || fail "mount /host/tmp" ;; esac
 mount -t tracefs tracefs /host/sys/kernel/tracing || fail "tracefs"
 grep -q "^sysfs /host/sys sysfs" /proc/mounts || fail "/host/sys is not the guest's sysfs"
