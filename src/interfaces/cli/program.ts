@@ -5,56 +5,54 @@
 import { Command, CommanderError } from 'commander';
 import { createRequire } from 'node:module';
 import { UsageError } from './errors.js';
-import { register as registerArgs } from './commands/args.js';
-import { register as registerFeatures } from './commands/features.js';
-import { register as registerStart } from './commands/start.js';
-import { register as registerTune } from './commands/tune.js';
-import { register as registerStop } from './commands/stop.js';
-import { register as registerStatus } from './commands/status.js';
-import { register as registerTrace } from './commands/trace.js';
-import { register as registerReport } from './commands/report.js';
-import { register as registerAdjust } from './commands/adjust.js';
-import { register as registerConvertRecordFormat } from './commands/convert-record-format.js';
-import { register as registerValidate } from './commands/validate.js';
-import { register as registerSysfs } from './commands/sysfs.js';
-import { register as registerRecord } from './commands/record.js';
-import { register as registerEval } from './commands/eval.js';
-import { register as registerDemo } from './commands/demo.js';
-import { register as registerServe } from './commands/serve.js';
-import { register as registerExporter } from './commands/exporter.js';
-
 const require = createRequire(import.meta.url);
 const { version } = require('../../../package.json') as { version: string };
 
-export function buildProgram(): Command {
+/**
+ * The command modules, loaded on demand: a run imports only the module of the command it names
+ * (start-up stays short, which the CLI's many short runs feel), help without a command all of them.
+ */
+const COMMANDS: Record<string, () => Promise<{ register(program: Command): void }>> = {
+  args: () => import('./commands/args.js'),
+  features: () => import('./commands/features.js'),
+  start: () => import('./commands/start.js'),
+  tune: () => import('./commands/tune.js'),
+  stop: () => import('./commands/stop.js'),
+  status: () => import('./commands/status.js'),
+  trace: () => import('./commands/trace.js'),
+  report: () => import('./commands/report.js'),
+  adjust: () => import('./commands/adjust.js'),
+  convert_record_format: () => import('./commands/convert-record-format.js'),
+  validate: () => import('./commands/validate.js'),
+  sysfs: () => import('./commands/sysfs.js'),
+  record: () => import('./commands/record.js'),
+  eval: () => import('./commands/eval.js'),
+  demo: () => import('./commands/demo.js'),
+  serve: () => import('./commands/serve.js'),
+  exporter: () => import('./commands/exporter.js'),
+};
+
+/** The program with the commands `argv` needs (all of them when it names none of them). */
+export async function buildProgram(argv: readonly string[] = []): Promise<Command> {
   const program = new Command('damon-ts')
     .description('DAMON data access monitoring: simulated machine, kernel backend, damo-compatible reports')
     .version(version)
     .showHelpAfterError()
     .exitOverride();
-  // command registrations (one line per command module)
-  registerArgs(program);
-  registerFeatures(program);
-  registerStart(program);
-  registerTune(program);
-  registerStop(program);
-  registerStatus(program);
-  registerTrace(program);
-  registerReport(program);
-  registerAdjust(program);
-  registerConvertRecordFormat(program);
-  registerValidate(program);
-  registerSysfs(program);
-  registerRecord(program);
-  registerEval(program);
-  registerDemo(program);
-  registerServe(program);
-  registerExporter(program);
+  // The program's own options (--help, --version) take no value: the first operand is the command.
+  const named = argv.find((a) => !a.startsWith('-'));
+  const names =
+    named !== undefined && Object.hasOwn(COMMANDS, named)
+      ? [named]
+      : named === undefined && argv.some((a) => a === '-V' || a === '--version')
+        ? []
+        : Object.keys(COMMANDS);
+  for (const m of await Promise.all(names.map((n) => COMMANDS[n]!()))) m.register(program);
   return program;
 }
 
 export async function runCli(argv: string[]): Promise<number> {
-  const program = buildProgram();
+  const program = await buildProgram(argv);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return 0;
