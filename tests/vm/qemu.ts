@@ -17,7 +17,7 @@ import { join } from 'node:path';
 export const VM_DIR = process.env.DAMON_TS_VM_DIR ?? '/var/cache/damon-ts/vm-kernel';
 const QEMU = 'qemu-system-x86_64';
 const BUSYBOX = '/bin/busybox';
-/** The C virtiofsd of qemu 7 (Debian 12), or the Rust one of later Debian releases. */
+/** The C virtiofsd of qemu 7 (Debian 12), or the Rust one of later Debian releases (its flags are untested here). */
 const VIRTIOFSD = ['/usr/lib/qemu/virtiofsd', '/usr/libexec/virtiofsd'].find((p) => existsSync(p));
 
 function onPath(cmd: string): boolean {
