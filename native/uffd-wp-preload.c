@@ -4,8 +4,12 @@
  * Loaded with LD_PRELOAD into a program that damon-ts launches for write-only monitoring. It creates
  * a userfaultfd with UFFD_FEATURE_WP_ASYNC (write-protect faults are resolved by the kernel itself,
  * nobody reads the fd) and registers the program's anonymous private writable memory for
- * write-protection, write-protecting it at once. The monitor then finds written pages with
- * PAGEMAP_SCAN on /proc/PID/pagemap, which also re-protects them.
+ * write-protection. What gets protected depends on DAMON_TS_UFFD_PROTECT:
+ *   - "none" (sampling mode, the default): nothing here. The monitor protects only each DAMON
+ *     region's sampling page, every sample interval, through its copy of this userfaultfd, as the
+ *     kernel's page_fault primitive does; every other page stays writable.
+ *   - "all" (exact mode): every registered page at once; the monitor then finds written pages with
+ *     PAGEMAP_SCAN on /proc/PID/pagemap, which also re-protects them.
  *
  * Covered here:
  *   - every anonymous private writable mapping present when the program starts ([heap], [stack],
@@ -48,6 +52,7 @@
 #endif
 
 static int uffd = -1;
+static int protect_all;
 static char failure[256];
 
 static void fail(const char *fmt, ...) {
@@ -58,7 +63,7 @@ static void fail(const char *fmt, ...) {
   fprintf(stderr, "damon-ts uffd-wp helper: %s\n", failure);
 }
 
-/* Registers [start, end) for write-protect and protects it. Errors are reported, not fatal. */
+/* Registers [start, end) for write-protect (and protects it in exact mode). Errors are reported, not fatal. */
 static void protect_range(uintptr_t start, uintptr_t end) {
   if (uffd < 0 || end <= start) return;
   struct uffdio_register reg = {.range = {.start = start, .len = end - start}, .mode = UFFDIO_REGISTER_MODE_WP};
@@ -67,6 +72,7 @@ static void protect_range(uintptr_t start, uintptr_t end) {
     if (errno != EINVAL) fail("UFFDIO_REGISTER %lx-%lx: %s", (unsigned long)start, (unsigned long)end, strerror(errno));
     return;
   }
+  if (!protect_all) return;
   struct uffdio_writeprotect wp = {.range = {.start = start, .len = end - start}, .mode = UFFDIO_WRITEPROTECT_MODE_WP};
   if (ioctl(uffd, UFFDIO_WRITEPROTECT, &wp) != 0)
     fail("UFFDIO_WRITEPROTECT %lx-%lx: %s", (unsigned long)start, (unsigned long)end, strerror(errno));
@@ -136,6 +142,9 @@ static void unpreload(void) {
 }
 
 __attribute__((constructor)) static void damon_ts_uffd_init(void) {
+  const char *mode = getenv("DAMON_TS_UFFD_PROTECT");
+  protect_all = mode && strcmp(mode, "all") == 0;
+  unsetenv("DAMON_TS_UFFD_PROTECT");
   uffd = open_uffd();
   if (uffd >= 0) protect_existing();
   unpreload();

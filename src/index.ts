@@ -94,6 +94,7 @@ export { PageFaultSource } from './backends/live/fault-source.js';
 export type { PageFaultSourceOptions } from './backends/live/fault-source.js';
 export { WriteOnlySource } from './backends/live/write-only-source.js';
 export type { WriteOnlySourceOptions } from './backends/live/write-only-source.js';
+export { SoftDirtySource, softDirtyUnsupported } from './backends/live/soft-dirty-source.js';
 export { ReferencedBytesSource, parseSmapsReferenced } from './backends/live/referenced-source.js';
 export type { WssSample, VmaReferenced } from './backends/live/referenced-source.js';
 export { PerfSource, readPerfScriptFile } from './backends/live/perf-source.js';
@@ -103,8 +104,8 @@ export { launchWithUffdHelper, uffdHelperPath } from './backends/live/uffd-helpe
 export {
   monitorReferencedBytes,
   recordLivePageFaults,
+  recordLiveSoftDirty,
   recordLiveWriteOnly,
-  samplingAddressesOf,
 } from './backends/live/live-record.js';
 export type { LiveRun, LivePageFaultOptions, LiveWriteOnlyOptions } from './backends/live/live-record.js';
 export { Machine } from './backends/sim/machine.js';

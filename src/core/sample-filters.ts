@@ -107,3 +107,23 @@ export function samplePasses(f: CompiledFilters, cpu: number, tid: number, isWri
   }
   return f.defaultAllow;
 }
+
+/**
+ * Whether some read (a non-write report) can pass the filters, whatever its CPU and thread: false
+ * for a write-only view however it is spelled ("allow write", or "reject none write" then other
+ * narrowing filters). Decided on one representative per class: each CPU and thread the filters
+ * name, one they do not name, and "unknown" (-1).
+ */
+export function filtersAdmitReads(filters: readonly SampleFilter[]): boolean {
+  const c = compileSampleFilters(filters);
+  const cpus = new Set<number>([-1]);
+  const tids = new Set<number>([-1]);
+  for (const f of filters) {
+    if (f.type === 'cpumask') f.cpus.forEach((v) => cpus.add(v));
+    if (f.type === 'threads') f.tids.forEach((v) => tids.add(v));
+  }
+  cpus.add(Math.max(...cpus) + 1);
+  tids.add(Math.max(...tids) + 1);
+  for (const cpu of cpus) for (const tid of tids) if (samplePasses(c, cpu, tid, false)) return true;
+  return false;
+}

@@ -3,8 +3,9 @@
  * No prepare/check of its own; the core folds the reports into the regions. Two optional duties:
  * - `vmas`: three-regions init/update for pid targets from a layout source (e.g. /proc/PID/maps),
  *   as vaddr does, for live monitoring of a process;
- * - `sampling`: pick a sampling address per region each sample (the live write-only source reports
- *   exactly the sampling addresses that were written, the page_fault primitive's semantics).
+ * - `sampling`: pick a sampling address per region each sample and hand them to `arm` (the live
+ *   write-only source write-protects exactly those pages and reports the ones written: the
+ *   page_fault primitive's semantics).
  */
 import { threeRegionsOfVmas } from '../core/region-ops.js';
 import type { AccessReport, OperationsSet, OpsContext, TargetView } from '../core/types.js';
@@ -13,6 +14,8 @@ import { pickSamplingAddrs } from './sampling.js';
 export interface ReportOpsOptions {
   vmas?: (pid: number) => { start: number; end: number }[];
   sampling?: boolean;
+  /** Called per target right after its sampling addresses were picked (the prepare point). */
+  arm?: (t: TargetView) => void;
   /** Whether a pid target is still there (stops the context when every target is gone). */
   alive?: (pid: number) => boolean;
 }
@@ -41,7 +44,11 @@ export function makeReportOps(o: ReportOpsOptions = {}): OperationsSet {
     ops.update = (ctx) => ctx.targets.forEach((t) => layout(ctx, t, false));
   }
   if (o.sampling)
-    ops.prepareAccessChecks = (ctx) => ctx.targets.forEach((t) => pickSamplingAddrs(ctx, t, () => undefined));
+    ops.prepareAccessChecks = (ctx) =>
+      ctx.targets.forEach((t) => {
+        pickSamplingAddrs(ctx, t, () => undefined);
+        o.arm?.(t);
+      });
   if (o.alive) {
     const alive = o.alive;
     ops.targetValid = (_ctx, t) => t.pid === null || alive(t.pid);

@@ -6,6 +6,7 @@
  */
 import type { Machine } from '../backends/sim/machine.js';
 import type { AccessReport, OpsContext, SampleFilter } from '../core/types.js';
+import { filtersAdmitReads } from '../core/sample-filters.js';
 
 /** Protection installed by the page_fault primitive: PAGE_NONE (any access faults) or write-protect. */
 export type ProtectionKind = 'none' | 'write';
@@ -67,9 +68,9 @@ export function hugeKey(addr: number): number {
 
 const bindings = new WeakMap<OpsContext, SimBinding>();
 
-/** True when the filters are exactly one "allow matching writes" filter (damo's --exp_ops_write_only). */
+/** True when the filters let no read through (--exp_ops_write_only, alone or narrowed further). */
 export function isWriteOnlyView(filters: readonly SampleFilter[]): boolean {
-  return filters.length === 1 && filters[0]!.type === 'write' && filters[0]!.matching && filters[0]!.allow;
+  return filters.length > 0 && !filtersAdmitReads(filters);
 }
 
 /**

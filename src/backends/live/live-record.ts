@@ -14,9 +14,9 @@ import { registerExitCleanup } from '../kernel/tracefs/exit-cleanup.js';
 import { PageFaultSource } from './fault-source.js';
 import { ReferencedBytesSource, type WssSample } from './referenced-source.js';
 import { wallClockTimeBaseUs, type ReportSink, type ReportSource, type SourceStats } from './source.js';
-import type { TargetView } from '../../core/types.js';
 import { launchWithUffdHelper } from './uffd-helper.js';
 import { WriteOnlySource } from './write-only-source.js';
+import { SoftDirtySource } from './soft-dirty-source.js';
 
 export interface LiveRun<S = SourceStats> {
   pid: number;
@@ -93,14 +93,10 @@ function runOf(
 export interface LiveWriteOnlyOptions {
   cmd: string;
   args?: readonly string[];
-  /** Sample interval, µs (default 5000). */
-  sampleUs?: number;
-  /** Every written page instead of DAMON's sampling semantics. */
+  /** Every written page instead of DAMON's sampling semantics (every page protected: costly). */
   exact?: boolean;
-  /** Sampling mode: the report-fed context's sampling addresses for the target. */
-  samplingAddresses?: (pid: number) => ArrayLike<number>;
-  /** Drive scans from the context (call `source.sample()` before each check) instead of a timer. */
-  selfTimed?: boolean;
+  /** Attribute writes to CPUs and threads through the fault tracepoint (default true). */
+  attribute?: boolean;
   timeBaseUs?: number;
   stdio?: Stdio;
   /** Called with the pid while the program is still held (e.g. to add the context's target). */
@@ -109,7 +105,8 @@ export interface LiveWriteOnlyOptions {
 
 /**
  * `record --sample_primitives page_fault --exp_ops_write_only y -- CMD`: launches CMD with the
- * uffd-wp helper and reports its writes. Returns the run and the source (for `sample()`).
+ * uffd-wp helper. The source is driven by the context: `source.arm()` at each sample's prepare
+ * point (sampling mode), `source.sample()` right before each check (see bindWriteOnlySource).
  */
 export async function recordLiveWriteOnly(
   o: LiveWriteOnlyOptions,
@@ -117,16 +114,15 @@ export async function recordLiveWriteOnly(
 ): Promise<LiveRun & { source: WriteOnlySource }> {
   const prog = await launchWithUffdHelper(o.cmd, o.args ?? [], {
     stdio: [o.stdio ?? 'inherit', o.stdio ?? 'inherit', o.stdio ?? 'inherit'],
+    protect: o.exact ? 'all' : 'none',
   });
   let source: WriteOnlySource;
   try {
     o.onLaunched?.(prog.pid);
     source = new WriteOnlySource({
       pid: prog.pid,
-      sampleUs: o.sampleUs,
       exact: o.exact,
-      samplingAddresses: o.samplingAddresses,
-      selfTimed: o.selfTimed,
+      attribute: o.attribute,
       timeBaseUs: o.timeBaseUs ?? wallClockTimeBaseUs(),
     });
     source.start(sink);
@@ -136,6 +132,23 @@ export async function recordLiveWriteOnly(
   }
   prog.go();
   return { ...runOf(prog.pid, source, prog.exited, prog.child), source };
+}
+
+/**
+ * `record --sample_primitives page_fault --exp_ops_write_only y PID`: write-only monitoring of a
+ * running process through its soft-dirty bits, driven by the context like recordLiveWriteOnly.
+ */
+export async function recordLiveSoftDirty(
+  o: { pid: number; timeBaseUs?: number; attribute?: boolean },
+  sink: ReportSink,
+): Promise<LiveRun & { source: SoftDirtySource }> {
+  const source = new SoftDirtySource({
+    pid: o.pid,
+    attribute: o.attribute,
+    timeBaseUs: o.timeBaseUs ?? wallClockTimeBaseUs(),
+  });
+  source.start(sink);
+  return { ...runOf(o.pid, source, untilExit(o.pid), null), source };
 }
 
 export interface LivePageFaultOptions {
@@ -182,15 +195,6 @@ export async function recordLivePageFaults(o: LivePageFaultOptions, sink: Report
   }
   held.go();
   return runOf(held.child.pid!, source, held.exited, held.child);
-}
-
-/**
- * The sampling addresses of the target monitoring `pid` (vaddr), for the write-only source's
- * sampling mode: `samplingAddresses: (pid) => samplingAddressesOf(ctx.targets, pid)`.
- */
-export function samplingAddressesOf(targets: readonly TargetView[], pid: number): Float64Array {
-  const t = targets.find((x) => x.pid === pid);
-  return t ? t.regions.samplingAddr.subarray(0, t.regions.length) : new Float64Array(0);
 }
 
 /** Working-set samples of a process every `intervalUs` from clear_refs + smaps (no helper). */

@@ -1,8 +1,8 @@
 /**
- * Written-page scanning of another process: PAGEMAP_SCAN on /proc/PID/pagemap with PM_SCAN_WP_MATCHING
- * returns the pages written since the last scan and write-protects them again (userfaultfd WP_ASYNC,
- * registered by the preload helper in native/). New anonymous mappings that the helper could not see
- * (libc-internal mmap/brk) are registered here, through a copy of the target's userfaultfd.
+ * Another process's write-protectable memory: its /proc/PID/pagemap and a copy of the userfaultfd
+ * the preload helper (native/) created in it. New anonymous mappings that the helper could not see
+ * (libc-internal mmap/brk) are registered here. In exact mode, PAGEMAP_SCAN with
+ * PM_SCAN_WP_MATCHING returns the pages written since the last scan and write-protects them again.
  */
 import { closeSync, openSync, readdirSync, readlinkSync } from 'node:fs';
 import { bufferAddress, copyProcessFd, ioctlBuf, SyscallError, writeU64 } from './linux-ffi.js';
@@ -51,8 +51,8 @@ export interface WrittenRanges {
 }
 
 export class WrittenPageScanner {
-  private readonly pagemapFd: number;
-  private readonly uffd: number;
+  readonly pagemapFd: number;
+  readonly uffd: number;
   private readonly arg = Buffer.alloc(PM_SCAN_ARG_SIZE);
   private readonly vec: Buffer;
   private readonly vecLen: number;
@@ -62,8 +62,10 @@ export class WrittenPageScanner {
   readonly stats: ScanStats = { scans: 0, ioctls: 0, mappingsRegistered: 0 };
 
   /** Opens the target's pagemap and a copy of its userfaultfd; `vecLen` page_region entries per ioctl. */
+  /** `protectNew`: write-protect mappings registered here at once (exact mode). */
   constructor(
     readonly pid: number,
+    private readonly protectNew: boolean,
     vecLen = 16384,
   ) {
     const ufd = findUserfaultfd(pid);
@@ -84,9 +86,9 @@ export class WrittenPageScanner {
   }
 
   /**
-   * Registers and write-protects the anonymous mappings that appeared since the last call and that no
-   * userfaultfd watches yet (libc-internal mmap/brk the helper could not see); writes to them before
-   * this call are not seen. A mapping the helper already registered at mmap time is left alone:
+   * Registers (and in exact mode write-protects) the anonymous mappings that appeared since the last
+   * call and that no userfaultfd watches yet (libc-internal mmap/brk the helper could not see); writes
+   * to them before this call are not seen. A mapping the helper already registered at mmap time is left alone:
    * protecting it again would erase the writes since the last scan. Returns the number registered.
    */
   registerNewMappings(): number {
@@ -104,7 +106,7 @@ export class WrittenPageScanner {
       now.add(key);
       if (this.known.has(key) || this.wpAllowed(m.start, m.end)) continue;
       if (this.uffdRange(UFFDIO_REGISTER, UFFDIO_REGISTER_MODE_WP, m.start, m.end, 32)) {
-        this.uffdRange(UFFDIO_WRITEPROTECT, UFFDIO_WRITEPROTECT_MODE_WP, m.start, m.end, 24);
+        if (this.protectNew) this.uffdRange(UFFDIO_WRITEPROTECT, UFFDIO_WRITEPROTECT_MODE_WP, m.start, m.end, 24);
         n++;
       }
     }

@@ -35,6 +35,11 @@ export interface LaunchOptions {
     | [StdioOptions, StdioOptions, StdioOptions]
     | ['pipe' | 'inherit' | 'ignore', 'pipe' | 'inherit' | 'ignore', 'pipe' | 'inherit' | 'ignore'];
   env?: NodeJS.ProcessEnv;
+  /**
+   * What the helper write-protects: nothing (sampling mode: the monitor arms each region's sampling
+   * page) or every registered page (exact mode). Default: nothing.
+   */
+  protect?: 'none' | 'all';
   /** How long to wait for the helper's answer (default 10 s). */
   timeoutMs?: number;
 }
@@ -54,7 +59,12 @@ export async function launchWithUffdHelper(
       `write-only monitoring needs the preload helper ${helper}: build it with 'bash scripts/build-native.sh' (needs a C compiler)`,
     );
   const stdio = [...(opts.stdio ?? ['inherit', 'inherit', 'inherit']), 'pipe'] as StdioOptions;
-  const env = { ...(opts.env ?? process.env), LD_PRELOAD: helper, DAMON_TS_UFFD_SYNC_FD: '3' };
+  const env = {
+    ...(opts.env ?? process.env),
+    LD_PRELOAD: helper,
+    DAMON_TS_UFFD_SYNC_FD: '3',
+    DAMON_TS_UFFD_PROTECT: opts.protect ?? 'none',
+  };
   const child = spawn(cmd, [...args], { stdio, env });
   const exited = new Promise<number | string>((resolve) =>
     child.once('exit', (code, sig) => resolve(code ?? sig ?? -1)),

@@ -1,249 +1,252 @@
 /**
- * Write-only monitoring of a process that runs with the uffd-wp preload helper (uffd-helper.ts).
- *
- * Every sample interval PAGEMAP_SCAN returns the pages written since the previous scan and
- * write-protects them again (WP_ASYNC: the kernel resolves the next write fault by itself and marks
- * the page written). The write faults are also read from exceptions:page_fault_user, which gives
- * the CPU, thread and time of the first write to each page in the interval.
+ * Write-only monitoring of a process launched with the uffd-wp preload helper (uffd-helper.ts),
+ * driven by a report-fed context's own sample clock.
  *
  * Two modes:
- * - sampling (default): the kernel's page_fault primitive restricted to writes. That primitive
- *   protects only each region's sampling page, so a region counts as written in a sample interval
- *   iff its sampling page was written. Reporting every written page and letting the core's
- *   one-hit-per-region rule act would instead count a region when any of its pages was written (a
- *   different, higher estimate), so this mode asks the report-fed context for its current sampling
- *   addresses (`samplingAddresses`) and reports exactly those that lie in written pages, with the
- *   sampling address as vaddr. (All pages are still protected each interval, so the program takes
- *   one fault per written page per interval, more than the kernel primitive would cause; what is
- *   reported is the same.)
- * - exact: every written page is reported, one report per page (size 4096).
+ * - sampling (default): the kernel's page_fault primitive restricted to writes. At each sample's
+ *   prepare point the context picks a sampling address per region and `arm()` write-protects just
+ *   those pages (and lifts the protection of the previous ones that were not written), one native
+ *   call for all regions; every other page stays writable, so the program takes at most one write
+ *   fault per region per sample interval. At the check point `sample()` reads the armed pages'
+ *   pagemap entries (one native call): a page whose protection is gone was written, and is reported
+ *   at its sampling address with the CPU and thread of its write fault (exceptions:page_fault_user).
+ * - exact: every page is protected; at each check point PAGEMAP_SCAN returns every page written
+ *   since the last one and protects it again, one report per page (size 4096). The program takes a
+ *   fault per written page per interval: this is what it costs to see every written page.
  *
- * Report times are the scan's time (or the `nowUs` given to sample()), not the fault times: a
- * wall-clock context drops reports older than its current sample, and every written page of the
- * interval must count in the sample the scan closes. The faults only give CPU and thread.
- *
- * A written page whose fault was not seen (lost event, or written in the microseconds between the
- * scan and reprotection) is reported with cpu -1 and tid -1 and counted in stats().unattributed.
- * Only the launched process (its tgid) is monitored: children get no registration.
+ * Reports carry the check point's time, so a sample interval's writes count in that sample. A
+ * written page whose fault was not seen (lost event) is reported with cpu -1 and tid -1 and counted
+ * in stats().unattributed. Only the launched process (its tgid) is monitored.
  */
-import { TraceInstance } from '../kernel/tracefs/instance.js';
-import { RawTraceReader } from '../kernel/tracefs/raw-reader.js';
-import { eventField, readField, readU64 } from '../kernel/tracefs/format.js';
-import { PAGE_SIZE, WrittenPageScanner, type WrittenRanges } from './pagemap-scan.js';
-import { processRunning, processTids } from './proc-maps.js';
-import {
-  monotonicUs,
-  ReportBatcher,
-  type ReportSink,
-  type ReportSource,
-  type SourceStats,
-} from './source.js';
-import { join } from 'node:path';
-import { TgidCache } from './thread-groups.js';
+import { processRunning } from './proc-maps.js';
+import { pagemapFlags, PM_FLAG, wpRearm } from './native-sampler.js';
+import { WrittenPageScanner } from './pagemap-scan.js';
+import { monotonicUs, ReportBatcher, type ReportSink, type ReportSource, type SourceStats } from './source.js';
+import { PAGE_SIZE, WriteFaults } from './write-faults.js';
 
 export interface WriteOnlySourceOptions {
-  /** The process, started with the preload helper. */
+  /** The process, started with the preload helper (protect 'none' for sampling, 'all' for exact). */
   pid: number;
-  /** Sample interval in µs: how often to scan when self-timed (default 5000). */
-  sampleUs?: number;
   /** Report every written page instead of DAMON's sampling semantics. */
   exact?: boolean;
-  /** Sampling mode: the context's current sampling addresses of this target (called once per scan). */
-  samplingAddresses?: (pid: number) => ArrayLike<number>;
-  /** Scan on an own timer every sampleUs (default true). With false, call sample() yourself. */
-  selfTimed?: boolean;
   /** Attribute writes to CPU and thread via the fault tracepoint (default true). */
   attribute?: boolean;
   /** Subtracted from CLOCK_MONOTONIC µs to give report times (default 0). */
   timeBaseUs?: number;
+  /** Least time between two rescans of /proc/PID/maps for unregistered mappings, µs (default 100 ms). */
+  rescanUs?: number;
 }
 
-const WRITE_BIT = 2;
-
-/** Index of the written range holding `addr`, or -1 (binary search over sorted ranges). */
-export function findRange(r: WrittenRanges, addr: number): number {
-  let lo = 0;
-  let hi = r.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >>> 1;
-    if (addr < r.start[mid]!) hi = mid - 1;
-    else if (addr >= r.end[mid]!) lo = mid + 1;
-    else return mid;
-  }
-  return -1;
-}
-
-interface Attribution {
-  cpu: number;
-  tid: number;
-  time: number;
+/** Grows a typed array to hold at least n elements. */
+function fit<T extends Float64Array | Uint8Array>(a: T, n: number, make: (n: number) => T): T {
+  return a.length >= n ? a : make(Math.max(n, a.length * 2));
 }
 
 export class WriteOnlySource implements ReportSource {
   readonly name: string;
   private scanner: WrittenPageScanner | null = null;
-  private instance: TraceInstance | null = null;
-  private reader: RawTraceReader | null = null;
+  private faults: WriteFaults | null = null;
   private batcher: ReportBatcher | null = null;
-  private timer: NodeJS.Timeout | null = null;
-  /** First write fault per page (page number → who/when) not yet matched with a scan. */
-  private readonly faults = new Map<number, Attribution>();
-  private tgids: TgidCache;
+  /** Sampling mode: the armed pages' addresses, whether arming worked, and their state at the check. */
+  private armed = new Float64Array(1024);
+  private armedOk = new Uint8Array(1024);
+  private stillProtected = new Uint8Array(1024);
+  private flags = new Uint8Array(1024);
+  private sortedPages = new Float64Array(1024);
+  private nArmed = 0;
+  private checked = false;
+  private lastRescanUs = -Infinity;
   private readonly counters = {
     samples: 0,
+    armed: 0,
+    armFailed: 0,
     pagesWritten: 0,
     unattributed: 0,
-    scanUs: 0,
+    monitorUs: 0,
     mappingsRegistered: 0,
     lost: 0,
   };
   private final: SourceStats | null = null;
 
   constructor(private readonly opts: WriteOnlySourceOptions) {
-    if (!opts.exact && !opts.samplingAddresses)
-      throw new Error(
-        "write-only source: the sampling mode needs samplingAddresses (the report-fed context's sampling addresses); use exact: true to report every written page",
-      );
     this.name = opts.exact ? 'write_only_exact' : 'write_only';
-    this.tgids = new TgidCache(opts.pid);
+  }
+
+  get exact(): boolean {
+    return this.opts.exact === true;
   }
 
   start(sink: ReportSink): void {
     if (this.scanner) throw new Error('write-only source: already started');
     const o = this.opts;
     this.batcher = new ReportBatcher(sink);
-    this.scanner = new WrittenPageScanner(o.pid);
+    this.scanner = new WrittenPageScanner(o.pid, this.exact);
     try {
-      if (o.attribute ?? true) this.startTracing();
-      // Baseline: whatever was written before now is not this interval's.
+      if (o.attribute ?? true) this.faults = new WriteFaults(o.pid, o.timeBaseUs ?? 0);
       this.scanner.registerNewMappings();
-      this.scanner.scan();
-      this.reader?.poll();
-      this.faults.clear();
+      this.lastRescanUs = monotonicUs();
+      // Exact mode's baseline: whatever was written before now is not this interval's.
+      if (this.exact) this.scanner.scan();
+      this.faults?.poll();
+      this.faults?.clear();
     } catch (e) {
       this.release();
       throw e;
     }
-    if (o.selfTimed ?? true) {
-      const ms = Math.max(1, Math.floor((o.sampleUs ?? 5000) / 1000));
-      this.timer = setInterval(() => {
-        try {
-          this.sample();
-        } catch (e) {
-          process.stderr.write(`damon-ts: write-only source stopped: ${(e as Error).message}\n`);
-          this.stop();
-        }
-      }, ms);
-    }
-  }
-
-  private startTracing(): void {
-    const inst = TraceInstance.open();
-    this.instance = inst;
-    this.tgids = new TgidCache(this.opts.pid, join(inst.root, 'saved_tgids'));
-    const fmt = inst.eventFormat('exceptions', 'page_fault_user');
-    const aoff = eventField(fmt, 'address').offset;
-    const eoff = eventField(fmt, 'error_code').offset;
-    const fPid = eventField(fmt, 'common_pid');
-    const base = this.opts.timeBaseUs ?? 0;
-    const faults = this.faults;
-    inst.setClock('mono');
-    inst.setBufferSizeKb(4096);
-    inst.setOption('event-fork', true);
-    inst.setOption('record-tgid', true);
-    inst.setEventPids(processTids(this.opts.pid));
-    this.reader = new RawTraceReader(inst, (cpu, buf, off, _len, ns) => {
-      if (buf.readUInt16LE(off) !== fmt.id || (buf.readUInt32LE(off + eoff) & WRITE_BIT) === 0) return;
-      const page = Math.floor(readU64(buf, off + aoff) / PAGE_SIZE);
-      if (!faults.has(page))
-        faults.set(page, { cpu, tid: readField(buf, off, fPid), time: Math.floor(ns / 1000) - base });
-    });
-    inst.enableEvent('exceptions', 'page_fault_user');
-    this.reader.start(true);
   }
 
   /**
-   * Ends one sample interval: scans written pages (re-protecting them), matches them with the write
-   * faults read so far and pushes the reports. Call it right before the context checks the sample's
-   * reports when not self-timed, with that sample's `nowUs` (the reports then carry that time, so
-   * they count in that sample).
+   * Sampling mode's prepare step: write-protects the page of each of addrs[0..n) (the regions'
+   * sampling addresses) and unprotects the previously armed pages that were not written.
+   */
+  arm(addrs: Float64Array, n: number): void {
+    const scanner = this.scanner;
+    if (!scanner || this.exact) return;
+    const t0 = monotonicUs();
+    this.stillProtected = fit(this.stillProtected, this.nArmed, (k) => new Uint8Array(k));
+    if (!this.checked) this.stillProtected.fill(1, 0, this.nArmed);
+    this.armedOk = fit(this.armedOk, n, (k) => new Uint8Array(k));
+    const nextArmed = fit(new Float64Array(0), n, (k) => new Float64Array(k));
+    nextArmed.set(addrs.subarray(0, n));
+    const missing = wpRearm(
+      scanner.uffd,
+      this.nArmed,
+      this.armed,
+      this.stillProtected,
+      n,
+      nextArmed,
+      this.armedOk,
+    );
+    this.armed = nextArmed;
+    this.nArmed = n;
+    // Sampling pages in mappings nobody registered yet (libc-internal mmap): register, then arm them.
+    if (missing > 0 && t0 - this.lastRescanUs >= (this.opts.rescanUs ?? 100_000)) {
+      this.lastRescanUs = t0;
+      const added = scanner.registerNewMappings();
+      if (added > 0) this.armAgain();
+    }
+    let ok = 0;
+    for (let k = 0; k < n; k++) ok += this.armedOk[k]!;
+    this.counters.armed += ok;
+    this.counters.armFailed += n - ok;
+    this.checked = false;
+    if (this.faults) {
+      this.sortedPages = fit(this.sortedPages, n, (k) => new Float64Array(k));
+      let m = 0;
+      for (let k = 0; k < n; k++) if (this.armedOk[k]) this.sortedPages[m++] = Math.floor(this.armed[k]! / PAGE_SIZE);
+      this.sortedPages.subarray(0, m).sort();
+      this.faults.watch(this.sortedPages, m);
+      this.faults.clear();
+    }
+    this.counters.monitorUs += monotonicUs() - t0;
+  }
+
+  /** Arms the pages that failed, after new mappings were registered. */
+  private armAgain(): void {
+    const n = this.nArmed;
+    const idx: number[] = [];
+    for (let k = 0; k < n; k++) if (!this.armedOk[k]) idx.push(k);
+    const addrs = Float64Array.from(idx, (k) => this.armed[k]!);
+    const ok = new Uint8Array(idx.length);
+    wpRearm(this.scanner!.uffd, 0, addrs, ok, idx.length, addrs, ok);
+    idx.forEach((k, j) => (this.armedOk[k] = ok[j]!));
+  }
+
+  /**
+   * The check step, right before the context checks the sample's reports, with that sample's time
+   * (the reports carry it, so they count in that sample). Sampling mode reports the armed pages that
+   * were written; exact mode every page written since the last call.
    */
   sample(nowUs?: number): void {
     const scanner = this.scanner;
     const batcher = this.batcher;
     if (!scanner || !batcher) return;
     const t0 = monotonicUs();
-    let written: WrittenRanges;
-    try {
-      scanner.registerNewMappings();
-      written = scanner.scan();
-    } catch (e) {
-      if (!processRunning(this.opts.pid)) return; // the program ended: nothing more to scan
-      throw e;
-    }
-    const t1 = monotonicUs();
-    this.counters.scanUs += t1 - t0;
-    this.reader?.poll();
+    const now = nowUs ?? t0 - (this.opts.timeBaseUs ?? 0);
     this.counters.samples++;
-    const now = nowUs ?? t1 - (this.opts.timeBaseUs ?? 0);
-    const pid = this.opts.pid;
-    let pages = 0;
-    const report = (vaddr: number, size: number): void => {
-      const a = this.faults.get(Math.floor(vaddr / PAGE_SIZE));
-      if (a) batcher.push(vaddr, size, a.cpu, a.tid, this.tgids.tgidOf(a.tid), true, now);
-      else {
-        this.counters.unattributed++;
-        batcher.push(vaddr, size, -1, -1, pid, true, now);
-      }
-    };
-    for (let i = 0; i < written.length; i++) pages += (written.end[i]! - written.start[i]!) / PAGE_SIZE;
-    if (this.opts.exact) {
-      for (let i = 0; i < written.length; i++)
-        for (let a = written.start[i]!; a < written.end[i]!; a += PAGE_SIZE) report(a, PAGE_SIZE);
-    } else {
-      const addrs = this.opts.samplingAddresses!(this.opts.pid);
-      for (let k = 0; k < addrs.length; k++) if (findRange(written, addrs[k]!) >= 0) report(addrs[k]!, 1);
-    }
-    this.counters.pagesWritten += pages;
-    // Faults after the scan belong to the next interval; older ones are matched or stale.
-    const scanEnd = t1 - (this.opts.timeBaseUs ?? 0);
-    for (const [page, a] of this.faults) if (a.time <= scanEnd) this.faults.delete(page);
+    if (this.exact) this.sampleExact(scanner, batcher, now);
+    else this.sampleArmed(scanner, batcher, now);
     batcher.flush();
+    this.counters.monitorUs += monotonicUs() - t0;
+  }
+
+  private report(batcher: ReportBatcher, vaddr: number, size: number, now: number): void {
+    const a = this.faults?.of(Math.floor(vaddr / PAGE_SIZE));
+    if (a) batcher.push(vaddr, size, a.cpu, a.tid, this.faults!.tgids.tgidOf(a.tid), true, now);
+    else {
+      this.counters.unattributed++;
+      batcher.push(vaddr, size, -1, -1, this.opts.pid, true, now);
+    }
+  }
+
+  private sampleArmed(scanner: WrittenPageScanner, batcher: ReportBatcher, now: number): void {
+    const n = this.nArmed;
+    this.flags = fit(this.flags, n, (k) => new Uint8Array(k));
+    this.stillProtected = fit(this.stillProtected, n, (k) => new Uint8Array(k));
+    pagemapFlags(scanner.pagemapFd, n, this.armed, this.flags);
+    // Faults are traced before the kernel lifts the protection: every page seen written has its event.
+    this.faults?.poll();
+    const present = PM_FLAG.present | PM_FLAG.swapped;
+    for (let k = 0; k < n; k++) {
+      const f = this.flags[k]!;
+      const ok = this.armedOk[k] === 1 && (f & PM_FLAG.error) === 0;
+      const prot = ok && (f & PM_FLAG.uffdWp) !== 0;
+      this.stillProtected[k] = prot ? 1 : 0;
+      if (ok && !prot && (f & present) !== 0) {
+        this.counters.pagesWritten++;
+        this.report(batcher, this.armed[k]!, 1, now);
+      }
+    }
+    this.checked = true;
+  }
+
+  private sampleExact(scanner: WrittenPageScanner, batcher: ReportBatcher, now: number): void {
+    scanner.registerNewMappings();
+    const written = scanner.scan();
+    this.faults?.poll();
+    for (let i = 0; i < written.length; i++)
+      for (let a = written.start[i]!; a < written.end[i]!; a += PAGE_SIZE) {
+        this.counters.pagesWritten++;
+        this.report(batcher, a, PAGE_SIZE, now);
+      }
+    this.faults?.clear();
   }
 
   stats(): SourceStats {
     if (this.final) return this.final;
-    const lost = this.reader?.lost();
-    if (lost) this.counters.lost = Math.max(lost.overrun + lost.dropped, lost.missedStored);
+    if (this.faults) this.counters.lost = this.faults.lost();
     return {
       reports: this.batcher?.delivered ?? 0,
       ...this.counters,
+      faultsSeen: this.faults?.seen ?? 0,
       mappingsRegistered: this.scanner?.stats.mappingsRegistered ?? this.counters.mappingsRegistered,
-      scans: this.scanner?.stats.scans ?? 0,
     };
   }
 
-  /** Final scan, then releases the pagemap, the userfaultfd copy and the trace instance. */
+  /** Releases the pagemap, the userfaultfd copy and the trace instance; returns the counters. */
   stop(): SourceStats {
     if (this.final) return this.final;
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
     try {
-      if (processRunning(this.opts.pid)) this.sample();
       this.final = this.stats();
     } finally {
       this.release();
     }
-    return this.final ?? this.stats();
+    return this.final;
   }
 
   private release(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    this.reader?.stop();
-    this.reader = null;
-    this.instance?.close();
-    this.instance = null;
+    this.faults?.close();
+    this.faults = null;
+    // Armed pages stay protected in a program that goes on running: lift the protection.
+    if (this.scanner && !this.exact && this.nArmed > 0 && processRunning(this.opts.pid)) {
+      if (!this.checked) this.stillProtected.fill(1, 0, this.nArmed);
+      try {
+        wpRearm(this.scanner.uffd, this.nArmed, this.armed, this.stillProtected, 0, this.armed, this.armedOk);
+      } catch {
+        // the program is exiting
+      }
+    }
+    this.nArmed = 0;
     this.scanner?.close();
     this.scanner = null;
   }

@@ -95,6 +95,27 @@ function yesNo(option: string): (v: string | undefined) => boolean {
   };
 }
 
+/**
+ * --exp_ops_write_only, --exp_ops_cpus and --exp_ops_tids each narrow what is monitored, so together
+ * they mean "writes by these CPUs and threads". Under first-match semantics (the default verdict is
+ * the opposite of the last filter's allow) that is: reject what fails each narrowing but the last,
+ * then allow what passes the last. Alone, each is the single "allow" filter damo writes.
+ */
+function narrowingFilters(o: MonitoringOptions): Record<string, unknown>[] {
+  const parts: Record<string, unknown>[] = [
+    ...(o.exp_ops_write_only ? [{ type: 'write' }] : []),
+    ...(o.exp_ops_cpus
+      ? [{ type: 'cpumask', cpumask: parseIdList('--exp_ops_cpus', o.exp_ops_cpus.join(',')) }]
+      : []),
+    ...(o.exp_ops_tids
+      ? [{ type: 'threads', tid_arr: parseIdList('--exp_ops_tids', o.exp_ops_tids.join(',')) }]
+      : []),
+  ];
+  return parts.map((f, i) =>
+    i < parts.length - 1 ? { ...f, matching: false, allow: false } : { ...f, matching: true, allow: true },
+  );
+}
+
 /** Adds damo's DAMON control options to a command (record, start, tune, args damon). */
 export function addMonitoringOptions(cmd: Command): Command {
   const many = (flags: string, desc: string) => cmd.addOption(new Option(flags, desc).argParser(collect));
@@ -131,14 +152,14 @@ export function addMonitoringOptions(cmd: Command): Command {
   );
   cmd.option(
     '--exp_ops_write_only [y|n]',
-    'monitor writes only (adds the sample filter "allow write")',
+    'monitor writes only (the sample filter "allow write"; with --exp_ops_cpus/--exp_ops_tids: writes by those)',
     yesNo('--exp_ops_write_only'),
   );
   many(
     '--exp_ops_cpus <cpus...>',
-    'monitor accesses of these CPUs only, e.g. 0-1,3 (adds "allow cpumask CPUS")',
+    'monitor accesses of these CPUs only, e.g. 0-1,3 ("allow cpumask CPUS"; narrows --exp_ops_write_only)',
   );
-  many('--exp_ops_tids <tids...>', 'monitor accesses of these threads only (adds "allow threads TIDS")');
+  many('--exp_ops_tids <tids...>', 'monitor accesses of these threads only ("allow threads TIDS"; narrows the options above)');
   many(
     '--sample_filter <words...>',
     'sample filter: <allow|reject> [none] <cpumask CPUS | threads TIDS | write>; "none" inverts matching; first match decides',
@@ -580,27 +601,7 @@ export function optionsToKdamonds(
   const schemesOf = distribute('--nr_schemes', schemes, intList('--nr_schemes', o.nr_schemes), nctx);
 
   const sampleFilters = [
-    ...(o.exp_ops_write_only ? [{ type: 'write', matching: true, allow: true }] : []),
-    ...(o.exp_ops_cpus
-      ? [
-          {
-            type: 'cpumask',
-            matching: true,
-            allow: true,
-            cpumask: parseIdList('--exp_ops_cpus', o.exp_ops_cpus.join(',')),
-          },
-        ]
-      : []),
-    ...(o.exp_ops_tids
-      ? [
-          {
-            type: 'threads',
-            matching: true,
-            allow: true,
-            tid_arr: parseIdList('--exp_ops_tids', o.exp_ops_tids.join(',')),
-          },
-        ]
-      : []),
+    ...narrowingFilters(o),
     ...groupsAt(o.sample_filter, (w) => w === 'allow' || w === 'reject', '--sample_filter').map((g) =>
       parseSampleFilter('--sample_filter', g),
     ),

@@ -2,12 +2,22 @@
  * Live monitoring of a process through report sources (src/backends/live), on the wall clock: a
  * report-fed context (the report-only ops set, three regions from /proc/PID/maps) takes the
  * source's batches; snapshots go to the sink.
- * - write-only (page_fault primitive + the write filter) of a launched command: the uffd-wp source
- *   in sampling mode, asking the context for its sampling addresses;
- * - page_fault otherwise: the page-fault tracepoint source (natural faults) of a pid or a command.
+ *
+ * The source follows from what the sample filters let through, never by silent fallback:
+ * - no read can pass (write-only, alone or narrowed to CPUs/threads): the uffd-wp source for a
+ *   launched command (sampling mode: the context arms its sampling pages at each prepare point and
+ *   checks them right before each check), or the soft-dirty source for a running pid; where the
+ *   kernel cannot do that, an error naming what is missing;
+ * - reads pass: the page-fault tracepoint source (natural faults: first touches only).
+ * The record's data_source and the run's summary say which source ran and what it cannot see.
  */
 import { wallClockUs, runWallClock } from '../../core/drivers.js';
-import { recordLivePageFaults, recordLiveWriteOnly, type LiveRun } from '../../backends/live/live-record.js';
+import {
+  recordLivePageFaults,
+  recordLiveSoftDirty,
+  recordLiveWriteOnly,
+  type LiveRun,
+} from '../../backends/live/live-record.js';
 import { processRunning, readMaps } from '../../backends/live/proc-maps.js';
 import { monotonicUs, type ReportSink } from '../../backends/live/source.js';
 import { isWriteOnlyView } from '../../ops/sim-binding.js';
@@ -16,6 +26,37 @@ import type { KdamondsConfig } from '../config/schema.js';
 import { contextFromConfig, sampleFilterOf } from './contexts.js';
 import { recordContext, type SnapshotSink } from './snapshot-recorder.js';
 import type { DamonContext } from '../../core/context.js';
+import type { TargetView } from '../../core/types.js';
+
+export type LiveSourceKind = 'write_only' | 'write_only_exact' | 'soft_dirty' | 'page_fault';
+
+/** What each live source is, and what it cannot see: in the record's data_source and the summary. */
+export const LIVE_SOURCES: Record<LiveSourceKind, { how: string; blind: string }> = {
+  write_only: {
+    how: "uffd-wp on each region's sampling page, re-armed every sample (page_fault primitive, writes)",
+    blind:
+      'reads; shared and file-backed mappings; child processes; a mapping libc creates until the next rescan; of several writers of a sampling page in one sample, all but the first',
+  },
+  write_only_exact: {
+    how: 'uffd-wp on every page, PAGEMAP_SCAN every sample (one write fault per written page per sample)',
+    blind:
+      'reads; shared and file-backed mappings; child processes; a mapping libc creates until the next rescan; of several writers of a page in one sample, all but the first',
+  },
+  soft_dirty: {
+    how: "soft-dirty bits (clear_refs 4) of each region's sampling page every sample; every page write-protected each sample",
+    blind:
+      'reads; shared and file-backed mappings; child processes; of several writers of a page in one sample, all but the first',
+  },
+  page_fault: {
+    how: 'the page-fault tracepoint (natural faults)',
+    blind: 'accesses to pages already mapped (only first touches and faults the kernel causes)',
+  },
+};
+
+export function liveDataSource(kind: LiveSourceKind): string {
+  const s = LIVE_SOURCES[kind];
+  return `damon-ts live ${kind}: ${s.how}; cannot see: ${s.blind}`;
+}
 
 export interface LiveSessionOptions {
   /** One kdamond with one vaddr context; its target pid is filled in with the monitored process. */
@@ -23,6 +64,8 @@ export interface LiveSessionOptions {
   /** A running process, or a command to launch. */
   pid?: number;
   cmd?: string[];
+  /** Write-only of a launched command: every written page instead of DAMON's sampling (costly). */
+  exact?: boolean;
   sink: SnapshotSink;
   signal?: AbortSignal;
   timeoutMs?: number;
@@ -31,9 +74,11 @@ export interface LiveSessionOptions {
 
 export interface LiveSessionResult {
   pid: number;
-  source: 'write_only' | 'page_fault';
+  source: LiveSourceKind;
   stats: Record<string, number>;
   reports: DamonContext['stats'];
+  /** The program's exit code or signal name, when it ended during the session. */
+  exit?: number | string;
 }
 
 /** ESRCH (also from a zombie's pagemap), or no process at all: the program has exited. */
@@ -41,10 +86,10 @@ function programGone(e: unknown, pid: number): boolean {
   return (e as { errno?: number }).errno === 3 || !processRunning(pid);
 }
 
-/** The context's current sampling addresses of its target (none before it exists). */
-function samplingAddrs(ctx: DamonContext | null): ArrayLike<number> {
-  const r = ctx?.targets[0]?.regions;
-  return r ? r.samplingAddr.subarray(0, r.length) : [];
+/** A sampled source, driven by the context: arm at the prepare point, check before the check. */
+interface Sampled {
+  arm?(addrs: Float64Array, n: number): void;
+  sample(nowUs: number): void;
 }
 
 export async function runLiveSession(o: LiveSessionOptions): Promise<LiveSessionResult> {
@@ -56,75 +101,83 @@ export async function runLiveSession(o: LiveSessionOptions): Promise<LiveSession
       'live monitoring: needs --sample_primitives page_fault (page_table of a process is the kernel backend)',
     );
   const writeOnly = isWriteOnlyView(c.sample.filters.map(sampleFilterOf));
-  if (writeOnly && o.cmd === undefined)
+  if (o.exact && !(writeOnly && o.cmd))
     throw new Error(
-      'live write-only monitoring needs a command to launch (-- CMD): the program must start with the uffd-wp helper',
+      'live monitoring: exact write monitoring is for write-only monitoring of a launched command (--exp_ops_write_only y -- CMD)',
     );
+  const kind: LiveSourceKind = !writeOnly
+    ? 'page_fault'
+    : o.cmd
+      ? o.exact
+        ? 'write_only_exact'
+        : 'write_only'
+      : 'soft_dirty';
+  const sampling = kind === 'write_only' || kind === 'soft_dirty';
+  let ctx: DamonContext | null = null;
+  let sampled: Sampled | null = null;
+  let pid = -1;
+  const abort = new AbortController();
+  /** Runs a step of the source; a program that has just exited ends the session. */
+  const step = (f: () => void): void => {
+    try {
+      f();
+    } catch (e) {
+      if (!programGone(e, pid)) throw e;
+      abort.abort();
+    }
+  };
   const ops = makeReportOps({
     // [vsyscall] is the gate area, not a VMA of the mm (the kernel's three regions never see it).
     vmas: (pid) =>
       readMaps(pid)
         .filter((m) => m.path !== '[vsyscall]')
         .map((m) => ({ start: m.start, end: m.end })),
-    sampling: writeOnly,
+    sampling,
+    arm: (t: TargetView) => step(() => sampled?.arm?.(t.regions.samplingAddr, t.regions.length)),
     alive: processRunning,
   });
-  let ctx: DamonContext | null = null;
   // Reports that arrive before the context exists precede its first sample window: stale anyway.
   const sink: ReportSink = (batch) => void ctx?.reportAccesses(batch);
   const timeBaseUs = monotonicUs() - wallClockUs();
   const [cmd, ...args] = o.cmd ?? [];
   let run: LiveRun;
-  let scan: (() => void) | null = null;
-  if (writeOnly) {
-    // Scans are driven by the context (right before each check), not by the source's own timer:
-    // the scan belongs to the sample it ends, and a scan failing because the program has just
-    // exited ends the session instead of throwing from a timer.
-    const wo = await recordLiveWriteOnly(
-      {
-        cmd: cmd!,
-        args,
-        sampleUs: c.intervals.sample_us,
-        timeBaseUs,
-        samplingAddresses: () => samplingAddrs(ctx),
-        selfTimed: false,
-      },
-      sink,
-    );
-    scan = () => wo.source.sample();
+  if (kind === 'write_only' || kind === 'write_only_exact') {
+    const wo = await recordLiveWriteOnly({ cmd: cmd!, args, exact: o.exact, timeBaseUs }, sink);
+    sampled = wo.source;
     run = wo;
+  } else if (kind === 'soft_dirty') {
+    const sd = await recordLiveSoftDirty({ pid: o.pid!, timeBaseUs }, sink);
+    sampled = sd.source;
+    run = sd;
   } else {
     run = await recordLivePageFaults(
       o.cmd ? { cmd: cmd!, args, timeBaseUs } : { pid: o.pid, timeBaseUs },
       sink,
     );
   }
+  pid = run.pid;
   const config = { ...c, targets: [{ pid: run.pid, obsolete: false, regions: c.targets[0]?.regions ?? [] }] };
-  const live = contextFromConfig(config, { ops: ops as never, seed: o.seed });
-  ctx = live;
-  const origin = wallClockUs();
-  live.now = origin;
-  const stopRecording = recordContext(live, o.sink, {
-    kdamondIdx: 0,
-    dataSource: `damon-ts live ${writeOnly ? 'write_only' : 'page_fault'}`,
-    clockOriginUs: origin,
-  });
-  const abort = new AbortController();
-  o.signal?.addEventListener('abort', () => abort.abort(), { once: true });
-  const timer = o.timeoutMs !== undefined ? setTimeout(() => abort.abort(), o.timeoutMs) : null;
-  void run.exited.then(() => abort.abort());
-  if (scan) {
-    const sampleNow = scan;
-    live.onBeforeCheck = () => {
-      try {
-        sampleNow();
-      } catch (e) {
-        if (!programGone(e, run.pid)) throw e;
-        abort.abort();
-      }
-    };
-  }
+  let exit: number | string | undefined;
+  void run.exited.then((e) => (exit = e));
+  let stopRecording = (): void => undefined;
+  let timer: NodeJS.Timeout | null = null;
   try {
+    const live = contextFromConfig(config, { ops: ops as never, seed: o.seed });
+    ctx = live;
+    const origin = wallClockUs();
+    live.now = origin;
+    stopRecording = recordContext(live, o.sink, {
+      kdamondIdx: 0,
+      dataSource: liveDataSource(kind),
+      clockOriginUs: origin,
+    });
+    o.signal?.addEventListener('abort', () => abort.abort(), { once: true });
+    if (o.signal?.aborted) abort.abort();
+    timer = o.timeoutMs !== undefined ? setTimeout(() => abort.abort(), o.timeoutMs) : null;
+    void run.exited.then(() => abort.abort());
+    const src = sampled;
+    // The check step of the sample that ends now.
+    if (src) live.onBeforeCheck = (_c, nowUs) => step(() => src.sample(nowUs));
     await runWallClock(live, { signal: abort.signal });
   } finally {
     if (timer) clearTimeout(timer);
@@ -134,14 +187,9 @@ export async function runLiveSession(o: LiveSessionOptions): Promise<LiveSession
   try {
     stats = await run.stop(true);
   } catch (e) {
-    // The final scan of a program that is exiting can fail; what was recorded stands.
+    // The final release of a program that is exiting can fail; what was recorded stands.
     if (!programGone(e, run.pid)) throw e;
     stats = {};
   }
-  return {
-    pid: run.pid,
-    source: writeOnly ? 'write_only' : 'page_fault',
-    stats: { ...stats },
-    reports: { ...live.stats },
-  };
+  return { pid: run.pid, source: kind, stats: { ...stats }, reports: { ...ctx!.stats }, exit };
 }

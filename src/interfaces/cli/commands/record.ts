@@ -28,7 +28,7 @@ import {
 import type { KdamondsConfig } from '../../config/schema.js';
 import { textToUs } from '../../config/units.js';
 import { kernelCanRun } from '../../session/kernel-session.js';
-import { runLiveSession } from '../../session/live-session.js';
+import { LIVE_SOURCES, runLiveSession, type LiveSessionResult } from '../../session/live-session.js';
 import { progressBar, yieldToEventLoop } from '../../session/progress.js';
 import { loadSimWorkload, machineWithWorkload, SimSession } from '../../session/sim-session.js';
 import { UsageError } from '../errors.js';
@@ -44,6 +44,7 @@ export interface RecordOptions extends MonitoringOptions {
   snapshot?: string[];
   protection?: string;
   force?: boolean;
+  exact_writes?: boolean;
 }
 
 function parseSeed(o: RecordOptions): number {
@@ -147,6 +148,25 @@ async function recordSim(o: RecordOptions, writer: RecordWriter, signal: AbortSi
   }
 }
 
+/** The run's summary: the source, what it cannot see, what it delivered and what it cost. */
+function liveSummary(r: LiveSessionResult): string {
+  const s = LIVE_SOURCES[r.source];
+  const st = r.stats;
+  const cost =
+    st.monitorUs !== undefined
+      ? `, monitor ${(st.monitorUs / 1000).toFixed(0)} ms in ${st.samples ?? 0} samples`
+      : '';
+  const written =
+    st.pagesWritten !== undefined
+      ? `, ${st.pagesWritten} written pages seen (${st.unattributed ?? 0} without CPU/thread)`
+      : '';
+  const exit = r.exit !== undefined ? `; the program exited with ${r.exit}` : '';
+  return (
+    `damon-ts: live ${r.source} of pid ${r.pid}: ${r.reports.reportsApplied} reports applied, ${st.lost ?? 0} events lost${written}${cost}${exit}\n` +
+    `damon-ts: source: ${s.how}; cannot see: ${s.blind}\n`
+  );
+}
+
 /** A launched command's pid, and a promise of its exit. */
 async function launch(cmd: string[]): Promise<{ pid: number; exited: Promise<unknown> }> {
   const child = spawn(cmd[0]!, cmd.slice(1), { stdio: 'inherit' });
@@ -180,14 +200,13 @@ async function recordReal(
       config,
       pid: target?.kind === 'pid' ? target.pid : undefined,
       cmd: cmd ?? undefined,
+      exact: o.exact_writes,
       sink: writer,
       signal,
       timeoutMs,
       seed: parseSeed(o),
     });
-    process.stderr.write(
-      `damon-ts: ${r.source} reports of pid ${r.pid}: ${r.reports.reportsApplied} applied, ${r.stats.lost ?? 0} lost\n`,
-    );
+    process.stderr.write(liveSummary(r));
     return;
   }
   const launched = cmd ? await launch(cmd) : null;
@@ -252,6 +271,10 @@ export function register(program: Command): void {
       'simulated page_fault primitive: none (PAGE_NONE) or write (write-protect); default: write for a write-only view',
     )
     .option(
+      '--exact_writes',
+      'live write-only of a command: report every written page (every page write-protected each sample: the program pays a fault per written page per sample) instead of sampling',
+    )
+    .option(
       '--force',
       'kernel: take over running kdamonds damon-ts did not start (their configuration is restored and restarted at the end)',
     );
@@ -268,7 +291,9 @@ Examples:
   damon-ts record --workload hot-cold --nodes 2 --ops paddr --numa_node 1   # simulated node 1
   damon-ts record ongoing --timeout 30              # the kdamonds already running, read only
   damon-ts record 1234 --sample_primitives page_fault --timeout 5
-  damon-ts record --sample_primitives page_fault --exp_ops_write_only -- ./prog arg`,
+  damon-ts record --sample_primitives page_fault --exp_ops_write_only -- ./prog arg
+  damon-ts record --sample_primitives page_fault --exp_ops_write_only --exp_ops_cpus 0 -- ./prog   # writes by CPU 0
+  damon-ts record --sample_primitives page_fault --exp_ops_write_only 1234   # a running process (soft-dirty)`,
   );
   cmd.action(async (args: string[], o: RecordOptions) => {
     if (!(RECORD_FORMATS as readonly string[]).includes(o.output_type))

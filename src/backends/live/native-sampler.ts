@@ -1,0 +1,84 @@
+/**
+ * The monitor's batched per-sample calls (native/damon-ts-sampler.c, built by
+ * scripts/build-native.sh into native/build/libdamon-ts-sampler.so), through koffi: one call per
+ * sample for all regions instead of one JavaScript → kernel round trip per page.
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { SyscallError } from './linux-ffi.js';
+
+const require = createRequire(import.meta.url);
+
+export const SAMPLER_ENV = 'DAMON_TS_SAMPLER_LIB';
+
+/** Flags of dts_pagemap_flags, per page. */
+export const PM_FLAG = { present: 1, swapped: 2, uffdWp: 4, softDirty: 8, error: 128 } as const;
+
+/** Path of the built library: $DAMON_TS_SAMPLER_LIB, else <package>/native/build/libdamon-ts-sampler.so. */
+export function samplerLibraryPath(): string {
+  return (
+    process.env[SAMPLER_ENV] ??
+    fileURLToPath(new URL('../../../native/build/libdamon-ts-sampler.so', import.meta.url))
+  );
+}
+
+interface Lib {
+  pagemapFlags(fd: number, n: number, addrs: Float64Array, flags: Uint8Array): number;
+  wpRearm(
+    uffd: number,
+    nOld: number,
+    old: Float64Array,
+    stillProtected: Uint8Array,
+    nNew: number,
+    fresh: Float64Array,
+    armed: Uint8Array,
+  ): number;
+}
+
+let lib: Lib | null = null;
+
+function load(): Lib {
+  if (lib) return lib;
+  const path = samplerLibraryPath();
+  if (!existsSync(path))
+    throw new Error(
+      `write-only monitoring needs the sampler library ${path}: build it with 'bash scripts/build-native.sh' (needs a C compiler)`,
+    );
+  const koffi = require('koffi') as typeof import('koffi');
+  const l = koffi.load(path);
+  const flags = l.func('int dts_pagemap_flags(int fd, int n, double *addrs, _Out_ uint8_t *flags)');
+  const rearm = l.func(
+    'int dts_wp_rearm(int uffd, int nOld, double *old, uint8_t *stillProtected, int nNew, double *fresh, _Out_ uint8_t *armed)',
+  );
+  lib = {
+    pagemapFlags: (fd, n, a, f) => flags(fd, n, a, f) as number,
+    wpRearm: (u, no, o, s, nn, f, a) => rearm(u, no, o, s, nn, f, a) as number,
+  };
+  return lib;
+}
+
+/** Reads the pagemap flags (PM_FLAG bits) of the pages of addrs[0..n) into flags. */
+export function pagemapFlags(pagemapFd: number, n: number, addrs: Float64Array, flags: Uint8Array): void {
+  if (n === 0) return;
+  const r = load().pagemapFlags(pagemapFd, n, addrs, flags);
+  if (r < 0) throw new SyscallError('reading pagemap entries', -r);
+}
+
+/**
+ * Unprotects old[k] where stillProtected[k], then write-protects the page of each fresh[k]
+ * (armed[k] = 1 where that worked). Returns how many fresh pages lie in no registered mapping.
+ */
+export function wpRearm(
+  uffd: number,
+  nOld: number,
+  old: Float64Array,
+  stillProtected: Uint8Array,
+  nNew: number,
+  fresh: Float64Array,
+  armed: Uint8Array,
+): number {
+  const r = load().wpRearm(uffd, nOld, old, stillProtected, nNew, fresh, armed);
+  if (r < 0) throw new SyscallError('userfaultfd write-protect', -r);
+  return r;
+}
