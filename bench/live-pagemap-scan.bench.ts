@@ -26,10 +26,11 @@ for (const [totalMiB, hotMiB] of [
 ] as const) {
   const prog = await launchWithUffdHelper(bin, [String(totalMiB), String(Math.max(hotMiB, 0)), '0'], {
     stdio: ['pipe', 'pipe', 'inherit'],
+    protect: 'all',
   });
   prog.go();
   await lines(prog.child)();
-  const scanner = new WrittenPageScanner(prog.pid);
+  const scanner = new WrittenPageScanner(prog.pid, true); // exact mode: every registered page write-protected
   scanner.scan();
   const times: number[] = [];
   const written: number[] = [];

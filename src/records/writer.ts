@@ -8,8 +8,12 @@
  * ended with a sync flush; the assembly copies them unchanged between compressed glue pieces, behind
  * zlib's `78 9c` header, and writes the Adler-32 trailer computed with adler32_combine: a flush costs a
  * file copy, not a recompression, and memory does not grow with the length of the recording.
+ *
+ * Nothing the user had is lost: `path` is first written at the first flush, and a file already there
+ * is kept as `<path>.old` (as damo does); a command that fails before recording anything calls
+ * abort(), which leaves `path` as it was.
  */
-import { closeSync, mkdtempSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, lstatSync, mkdtempSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { constants, deflateRawSync } from 'node:zlib';
@@ -60,6 +64,7 @@ export class RecordWriter {
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
   private dirty = true;
+  private written = false;
 
   private constructor(path: string, format: RecordFormat, opts: RecordWriterOptions) {
     if (!RECORD_FORMATS.includes(format)) throw new Error(`unknown record format '${format}' for ${path}`);
@@ -75,15 +80,13 @@ export class RecordWriter {
     }
   }
 
-  /** Creates the writer and an empty valid record file at `path`. */
+  /** Creates the writer; the file appears at the first flush (periodic, or close). */
   static open(
     path: string,
     format: RecordFormat = 'json_compressed',
     opts: RecordWriterOptions = {},
   ): RecordWriter {
-    const w = new RecordWriter(path, format, opts);
-    w.flush();
-    return w;
+    return new RecordWriter(path, format, opts);
   }
 
   /**
@@ -155,8 +158,19 @@ export class RecordWriter {
     } finally {
       closeSync(fd);
     }
+    if (!this.written) this.keepOld();
     renameSync(tmp, this.path);
+    this.written = true;
     this.dirty = false;
+  }
+
+  /** The regular file the first flush replaces becomes `<path>.old`. */
+  private keepOld(): void {
+    try {
+      if (lstatSync(this.path).isFile()) renameSync(this.path, `${this.path}.old`);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    }
   }
 
   private copySpool(rec: SpoolRecord, out: number): void {
@@ -212,10 +226,22 @@ export class RecordWriter {
 
   /** Final flush; removes the spool. Idempotent. */
   close(): void {
+    this.finish(true);
+  }
+
+  /**
+   * For a command that failed: what was recorded is kept (flushed as a valid record), but a run that
+   * recorded nothing leaves `path` untouched. Idempotent.
+   */
+  abort(): void {
+    this.finish(this.records.length > 0);
+  }
+
+  private finish(write: boolean): void {
     if (this.closed) return;
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
-    this.flush();
+    if (write) this.flush();
     this.closed = true;
     for (const rec of this.records) closeSync(rec.fd);
     rmSync(this.spoolDir, { recursive: true, force: true });

@@ -3,7 +3,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DamonContext } from '../../src/core/context.js';
 import { runWallClock } from '../../src/core/drivers.js';
-import { samplingAddressesOf } from '../../src/backends/live/live-record.js';
 import { processRunning } from '../../src/backends/live/proc-maps.js';
 import { wallClockTimeBaseUs } from '../../src/backends/live/source.js';
 import { HELPER_ENV, launchWithUffdHelper } from '../../src/backends/live/uffd-helper.js';
@@ -32,7 +31,13 @@ describe.skipIf(skip)('live write-only source feeding a report-fed context', () 
     try {
       prog.go();
       const base = parseInt((await lines(prog.child)()).split(' ')[1]!, 16);
-      const ops = makeReportOps({ sampling: true, alive: processRunning });
+      const src = new WriteOnlySource({ pid: prog.pid, timeBaseUs: wallClockTimeBaseUs() });
+      // The source follows the context's sample clock: arm at prepare, check right before the check.
+      const ops = makeReportOps({
+        sampling: true,
+        arm: (t) => src.arm(t.regions.samplingAddr, t.regions.length),
+        alive: processRunning,
+      });
       const ctx = new DamonContext({
         ops,
         attrs: { sampleInterval: 5000, aggrInterval: 100_000, minNrRegions: 10, maxNrRegions: 1000 },
@@ -40,12 +45,7 @@ describe.skipIf(skip)('live write-only source feeding a report-fed context', () 
         primitives: { pageTable: false, pageFault: true },
         seed: 1,
       });
-      const src = new WriteOnlySource({
-        pid: prog.pid,
-        samplingAddresses: (pid) => samplingAddressesOf(ctx.targets, pid),
-        sampleUs: 5000,
-        timeBaseUs: wallClockTimeBaseUs(),
-      });
+      ctx.onBeforeCheck = (_c, nowUs) => src.sample(nowUs);
       let last: { start: number; end: number; nr: number }[] = [];
       let windows = 0;
       ctx.onAggregated((w) => {

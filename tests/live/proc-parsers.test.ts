@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { isAnonPrivateWritable, parseMaps } from '../../src/backends/live/proc-maps.js';
-import { findRange } from '../../src/backends/live/write-only-source.js';
 import { ReportBatcher } from '../../src/backends/live/source.js';
 import type { ReportBatch } from '../../src/core/types.js';
 
@@ -29,20 +28,6 @@ describe('maps parsing', () => {
     expect(() => parseMaps('00-10 rw-p 0 00:00 0\nnonsense\n', '/proc/9/maps')).toThrow(
       /\/proc\/9\/maps:2: not a maps line: nonsense/,
     );
-  });
-});
-
-describe('written-range lookup', () => {
-  const r = {
-    length: 3,
-    start: new Float64Array([0x1000, 0x5000, 0x9000]),
-    end: new Float64Array([0x3000, 0x6000, 0xa000]),
-  };
-  it('finds the range holding an address, half-open', () => {
-    expect([0xfff, 0x1000, 0x2fff, 0x3000, 0x5800, 0x9fff, 0xa000].map((a) => findRange(r, a))).toEqual([
-      -1, 0, 0, -1, 1, 2, -1,
-    ]);
-    expect(findRange({ length: 0, start: new Float64Array(0), end: new Float64Array(0) }, 5)).toBe(-1);
   });
 });
 

@@ -146,7 +146,11 @@ export async function runLiveSession(o: LiveSessionOptions): Promise<LiveSession
     sampled = wo.source;
     run = wo;
   } else if (kind === 'soft_dirty') {
-    const sd = await recordLiveSoftDirty({ pid: o.pid!, timeBaseUs }, sink);
+    const sd = await recordLiveSoftDirty({ pid: o.pid!, timeBaseUs }, sink).catch((e: Error) => {
+      throw new Error(
+        `${e.message}; what works on this kernel: launch the program under damon-ts (record --exp_ops_write_only y -- CMD), which write-protects through userfaultfd`,
+      );
+    });
     sampled = sd.source;
     run = sd;
   } else {

@@ -89,13 +89,25 @@ function parseNodes(o: RecordOptions): number {
   return n;
 }
 
-/** Aborts on the first SIGINT/SIGTERM (a second one takes the default action). */
+/**
+ * Aborts on the first SIGINT/SIGTERM, so that the recording ends and is written; a second one takes
+ * the default action. The handler stays installed until off(): other cleanups that listen to the
+ * same signals (tracefs, launched programs) then know the process goes on, and do not re-raise it.
+ */
 function abortOnSignals(): { signal: AbortSignal; off: () => void } {
   const ac = new AbortController();
-  const on = () => ac.abort();
-  process.once('SIGINT', on);
-  process.once('SIGTERM', on);
-  return { signal: ac.signal, off: () => (process.off('SIGINT', on), process.off('SIGTERM', on)) };
+  const off = (): void => {
+    process.off('SIGINT', on);
+    process.off('SIGTERM', on);
+  };
+  function on(sig: NodeJS.Signals): void {
+    if (!ac.signal.aborted) return ac.abort();
+    off();
+    process.kill(process.pid, sig);
+  }
+  process.on('SIGINT', on);
+  process.on('SIGTERM', on);
+  return { signal: ac.signal, off };
 }
 
 async function recordSim(o: RecordOptions, writer: RecordWriter, signal: AbortSignal): Promise<void> {
@@ -321,9 +333,10 @@ Examples:
       if (sim) await recordSim(o, writer, signal);
       else if (ongoing) await recordRunning(o, writer, signal);
       else await recordReal(o, target, command, writer, signal);
+      writer.close();
     } finally {
       off();
-      writer.close();
+      writer.abort();
     }
   });
 }

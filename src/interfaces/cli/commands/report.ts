@@ -5,11 +5,11 @@
  */
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
-import { readRecords } from '../../../records/reader.js';
+import { readRecordHeaders, readRecords } from '../../../records/reader.js';
 import { recordsToDamoJson } from '../../../records/serialize.js';
 import { ACCESS_DEFAULTS, ACCESS_STYLES, formatAccess, type AccessStyle } from '../../../reports/access.js';
 import { fillAccessUnits } from '../../../reports/access-filter.js';
-import { computeGuides, formatGuide } from '../../../reports/guide.js';
+import { computeGuides, formatGuide, guideKey } from '../../../reports/guide.js';
 import {
   COLORSET_NAMES,
   computeHeatmaps,
@@ -361,9 +361,21 @@ function registerRecordInfo(report: Command): void {
     .addHelpText('after', '\nExamples:\n  damon-ts report record_info -i damon.data')
     .action(async (o: { input: string[]; raw_numbers?: boolean }) => {
       const sink = fdSink();
-      for (const f of o.input)
-        for (const g of await computeGuides(inputFile(f), false))
+      for (const f of o.input) {
+        const path = inputFile(f);
+        // A live record says which source made it and what that source cannot see (damo's records
+        // print as damo prints them).
+        const sources = new Map(
+          (await readRecordHeaders(path))
+            .filter((r) => r.header.data_source.startsWith('damon-ts live'))
+            .map((r) => [guideKey(r.header), r.header.data_source]),
+        );
+        for (const g of await computeGuides(path, false)) {
           sink.write(formatGuide(g, o.raw_numbers === true));
+          const source = sources.get(g.key);
+          if (source !== undefined) sink.write(`source: ${source.slice('damon-ts live '.length)}\n`);
+        }
+      }
       sink.flush();
     });
 }
