@@ -205,11 +205,22 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[h]! : (s[h - 1]! + s[h]!) / 2;
 }
 
-const fmt = (x: number, digits = 0): number | string => (Number.isNaN(x) ? '—' : Number(x.toFixed(digits)));
+const fmt = (x: number, digits = 0): string => (Number.isNaN(x) ? '-' : x.toFixed(digits));
+
+/** A plain text table: the first column left-aligned, the others right-aligned. */
+function printTable(rows: Record<string, string>[]): void {
+  const keys = Object.keys(rows[0]!);
+  const width = keys.map((k) => Math.max(k.length, ...rows.map((r) => r[k]!.length)));
+  const line = (cells: string[]): string =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(width[i]!) : c.padStart(width[i]!))).join('  ');
+  console.log(line(keys));
+  console.log(line(width.map((w) => '-'.repeat(w))));
+  for (const r of rows) console.log(line(keys.map((k) => r[k]!)));
+}
 const baseRate = median(runs[0]!.map(rate));
 const baseCpuRate = median(runs[0]!.map(cpuRate));
 const ratios: number[] = [];
-console.table(
+printTable(
   configs.map((c, k) => {
     const rs = runs[k]!;
     const itRate = median(rs.map(rate));
@@ -228,16 +239,16 @@ console.table(
       'it/CPU-s vs unmon.': fmt(median(rs.map(cpuRate)) / baseCpuRate, 3),
       'induced flt/s': fmt(induced),
       regions: Number.isNaN(regions)
-        ? '—'
+        ? '-'
         : `${fmt(regions)} (max ${fmt(median(rs.map((r) => r.regionsMax)))})`,
       'samples/s': fmt(samplesPerS),
-      'flt bound/s': k === 1 ? fmt(regions * samplesPerS) : '—',
+      'flt bound/s': k === 1 ? fmt(regions * samplesPerS) : '-',
       'monitor ms/s': fmt(median(rs.map((r) => r.monitorMs / r.program.seconds)), 1),
-      'rec−prog CPU ms/s': fmt(
+      'rec-prog CPU ms/s': fmt(
         median(rs.map((r) => ((r.recordCpu - r.program.cpu) / r.recordWall) * 1000)),
         1,
       ),
-      'rec−prog CPU s': fmt(median(rs.map((r) => r.recordCpu - r.program.cpu)), 2),
+      'rec-prog CPU s': fmt(median(rs.map((r) => r.recordCpu - r.program.cpu)), 2),
       'rec wall s': fmt(median(rs.map((r) => r.recordWall)), 2),
     };
   }),

@@ -13,7 +13,16 @@
  * is kept as `<path>.old` (as damo does); a command that fails before recording anything calls
  * abort(), which leaves `path` as it was.
  */
-import { closeSync, lstatSync, mkdtempSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  lstatSync,
+  mkdtempSync,
+  openSync,
+  readSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { constants, deflateRawSync } from 'node:zlib';

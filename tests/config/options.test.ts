@@ -8,6 +8,8 @@ import {
   optionsToKdamonds,
 } from '../../src/interfaces/config/options.js';
 import { U32_MAX, U64_MAX } from '../../src/interfaces/config/units.js';
+import { sampleFilterOf } from '../../src/interfaces/session/contexts.js';
+import { compileSampleFilters, samplePasses } from '../../src/core/sample-filters.js';
 
 const RAM = [{ start: 4096, end: 2 ** 34 }];
 
@@ -114,9 +116,11 @@ describe('damo DAMON control options → kdamonds configuration', () => {
       'write',
     ]).kdamonds[0]!.contexts[0]!;
     expect(ctx.sample.primitives).toEqual({ page_table: false, page_fault: true });
+    // The narrowing options combine as AND under first-match: reject non-writes, reject other CPUs,
+    // allow these threads (the default of the last allow filter rejects the rest).
     expect(ctx.sample.filters).toEqual([
-      { type: 'write', matching: true, allow: true },
-      { type: 'cpumask', matching: true, allow: true, cpumask: [0, 1, 3] },
+      { type: 'write', matching: false, allow: false },
+      { type: 'cpumask', matching: false, allow: false, cpumask: [0, 1, 3] },
       { type: 'threads', matching: true, allow: true, tid_arr: [12, 13] },
       { type: 'threads', matching: false, allow: false, tid_arr: [7, 8] },
       { type: 'write', matching: true, allow: true },
@@ -125,6 +129,36 @@ describe('damo DAMON control options → kdamonds configuration', () => {
     expect(() => expand(['--sample_primitives', 'pebs'])).toThrow(
       /--sample_primitives: expected page_table or page_fault, got "pebs"/,
     );
+  });
+
+  it('--exp_ops_write_only/--exp_ops_cpus/--exp_ops_tids narrow together: writes by those CPUs and threads', () => {
+    const passes = (args: string[], cpu: number, tid: number, write: boolean): boolean => {
+      const f = expand(['--sample_primitives', 'page_fault', ...args]).kdamonds[0]!.contexts[0]!.sample
+        .filters;
+      return samplePasses(compileSampleFilters(f.map(sampleFilterOf)), cpu, tid, write);
+    };
+    const wc = ['--exp_ops_write_only', '--exp_ops_cpus', '0'];
+    expect([passes(wc, 0, 5, true), passes(wc, 1, 5, true), passes(wc, 0, 5, false)]).toEqual([
+      true,
+      false,
+      false,
+    ]);
+    const all = [...wc, '--exp_ops_tids', '5'];
+    expect([passes(all, 0, 5, true), passes(all, 0, 6, true), passes(all, 1, 5, true)]).toEqual([
+      true,
+      false,
+      false,
+    ]);
+    const ct = ['--exp_ops_cpus', '1', '--exp_ops_tids', '9'];
+    expect([passes(ct, 1, 9, false), passes(ct, 0, 9, false), passes(ct, 1, 8, true)]).toEqual([
+      true,
+      false,
+      false,
+    ]);
+    // Each alone is damo's single allow filter.
+    expect(expand(['--exp_ops_cpus', '2']).kdamonds[0]!.contexts[0]!.sample.filters).toEqual([
+      { type: 'cpumask', matching: true, allow: true, cpumask: [2] },
+    ]);
   });
 
   it('DAMOS options: two schemes, patterns, quotas, goals, watermarks, filters split per scheme', () => {

@@ -128,15 +128,11 @@ function tidOf(r: Recorded, name: string): string {
 
 /** The median written working set after the warm-up, in MiB, as `report wss` prints it. */
 async function medianWss(file: string): Promise<number> {
-  const all = await cliOk([
-    'report', 'wss', '-i', file, '--exclude_samples', String(WARMUP),
-    '--all_wss', '--sortby', 'time', '--raw_number',
-  ]); // prettier-ignore
+  const wss = ['report', 'wss', '-i', file, '--exclude_samples', String(WARMUP), '--raw_number'];
+  const all = await cliOk([...wss, '--all_wss', '--sortby', 'time']);
   const n = all.split('\n').filter((l) => /^\d+ \d+$/.test(l)).length;
   expect(n, 'snapshots after the warm-up').toBeGreaterThanOrEqual(10);
-  const out = await cliOk([
-    'report', 'wss', '-i', file, '--exclude_samples', String(WARMUP), '-r', '50', '51', '1', '--raw_number',
-  ]); // prettier-ignore
+  const out = await cliOk([...wss, '-r', '50', '51', '1']);
   const m = /^\s*50\s+(\d+)\s/m.exec(out);
   if (!m) throw new Error(`report wss printed no median:\n${out}`);
   return Number(m[1]) / MiB;

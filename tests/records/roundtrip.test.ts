@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
@@ -19,7 +19,7 @@ describe('RecordWriter', () => {
     for (const fmt of FORMATS) {
       const path = join(dir, `w.${fmt}`);
       const w = RecordWriter.open(path, fmt, { flushIntervalMs: 0 });
-      expect(await readRecords(path)).toEqual([]);
+      expect(existsSync(path)).toBe(false); // nothing until the first flush
       const h = syntheticHeader({ seed: 1, snapshots: 0, regions: 0 });
       let n = 0;
       for (const s of syntheticSnapshots({ seed: 7, snapshots: 5, regions: 4 })) {
@@ -32,6 +32,23 @@ describe('RecordWriter', () => {
       }
       w.close();
     }
+  });
+
+  it('keeps the file it replaces as .old, and abort() of an empty run leaves the file as it was', async () => {
+    const dir = tmpDir();
+    const path = join(dir, 'd.data');
+    writeFileSync(path, 'previous');
+    const failed = RecordWriter.open(path, 'json', { flushIntervalMs: 0 });
+    failed.abort();
+    expect(readFileSync(path, 'utf8')).toBe('previous');
+    const w = RecordWriter.open(path, 'json', { flushIntervalMs: 0 });
+    w.addSnapshot(
+      syntheticHeader({ seed: 1, snapshots: 1, regions: 1 }),
+      [...syntheticSnapshots({ seed: 2, snapshots: 1, regions: 2 })][0]!,
+    );
+    w.abort(); // what was recorded is kept
+    expect((await readRecords(path))[0]!.snapshots.length).toBe(1);
+    expect(readFileSync(`${path}.old`, 'utf8')).toBe('previous');
   });
 
   it('writes zlib (78 9c) that plain inflate accepts, with two records grouped', async () => {

@@ -110,7 +110,7 @@ describe('contexts from a kdamonds configuration', () => {
     expect(ctx.primitives).toEqual({ pageTable: false, pageFault: true });
     expect(ctx.addrUnit).toBe(4);
     expect(ctx.sampleFilters).toEqual([
-      { type: 'write', matching: true, allow: true },
+      { type: 'write', matching: false, allow: false },
       { type: 'cpumask', matching: true, allow: true, cpus: [0, 1] },
     ]);
     expect(ctx.targets[0]!.pid).toBeNull();

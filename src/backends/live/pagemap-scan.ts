@@ -106,7 +106,8 @@ export class WrittenPageScanner {
       now.add(key);
       if (this.known.has(key) || this.wpAllowed(m.start, m.end)) continue;
       if (this.uffdRange(UFFDIO_REGISTER, UFFDIO_REGISTER_MODE_WP, m.start, m.end, 32)) {
-        if (this.protectNew) this.uffdRange(UFFDIO_WRITEPROTECT, UFFDIO_WRITEPROTECT_MODE_WP, m.start, m.end, 24);
+        if (this.protectNew)
+          this.uffdRange(UFFDIO_WRITEPROTECT, UFFDIO_WRITEPROTECT_MODE_WP, m.start, m.end, 24);
         n++;
       }
     }

@@ -14,7 +14,13 @@
  */
 import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { pagemapFlags, PM_FLAG } from './native-sampler.js';
-import { monotonicUs, ReportBatcher, type ReportSink, type ReportSource, type SourceStats } from './source.js';
+import {
+  monotonicUs,
+  ReportBatcher,
+  type ReportSink,
+  type ReportSource,
+  type SourceStats,
+} from './source.js';
 import { PAGE_SIZE, WriteFaults } from './write-faults.js';
 
 /** Why soft-dirty tracking cannot be used here, or null when the kernel has it. */
@@ -48,7 +54,14 @@ export class SoftDirtySource implements ReportSource {
   private flags = new Uint8Array(1024);
   private sortedPages = new Float64Array(1024);
   private nArmed = 0;
-  private readonly counters = { samples: 0, pagesWritten: 0, unattributed: 0, monitorUs: 0, clearUs: 0, lost: 0 };
+  private readonly counters = {
+    samples: 0,
+    pagesWritten: 0,
+    unattributed: 0,
+    monitorUs: 0,
+    clearUs: 0,
+    lost: 0,
+  };
   private final: SourceStats | null = null;
 
   constructor(private readonly opts: SoftDirtySourceOptions) {}

@@ -79,7 +79,11 @@ export class WriteFaults {
         if (w !== null && !contains(w, this.nWatched, page)) return;
         if (this.faults.has(page)) return;
         this.seen++;
-        this.faults.set(page, { cpu, tid: readField(buf, off, ev.pidField), time: Math.floor(ns / 1000) - timeBaseUs });
+        this.faults.set(page, {
+          cpu,
+          tid: readField(buf, off, ev.pidField),
+          time: Math.floor(ns / 1000) - timeBaseUs,
+        });
       });
       for (const e of events) inst.enableEvent('exceptions', e.name);
       this.reader.start(true);

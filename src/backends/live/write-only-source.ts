@@ -21,7 +21,13 @@
 import { processRunning } from './proc-maps.js';
 import { pagemapFlags, PM_FLAG, wpRearm } from './native-sampler.js';
 import { WrittenPageScanner } from './pagemap-scan.js';
-import { monotonicUs, ReportBatcher, type ReportSink, type ReportSource, type SourceStats } from './source.js';
+import {
+  monotonicUs,
+  ReportBatcher,
+  type ReportSink,
+  type ReportSource,
+  type SourceStats,
+} from './source.js';
 import { PAGE_SIZE, WriteFaults } from './write-faults.js';
 
 export interface WriteOnlySourceOptions {
@@ -133,7 +139,8 @@ export class WriteOnlySource implements ReportSource {
     if (this.faults) {
       this.sortedPages = fit(this.sortedPages, n, (k) => new Float64Array(k));
       let m = 0;
-      for (let k = 0; k < n; k++) if (this.armedOk[k]) this.sortedPages[m++] = Math.floor(this.armed[k]! / PAGE_SIZE);
+      for (let k = 0; k < n; k++)
+        if (this.armedOk[k]) this.sortedPages[m++] = Math.floor(this.armed[k]! / PAGE_SIZE);
       this.sortedPages.subarray(0, m).sort();
       this.faults.watch(this.sortedPages, m);
       this.faults.clear();

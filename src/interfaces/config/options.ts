@@ -159,7 +159,10 @@ export function addMonitoringOptions(cmd: Command): Command {
     '--exp_ops_cpus <cpus...>',
     'monitor accesses of these CPUs only, e.g. 0-1,3 ("allow cpumask CPUS"; narrows --exp_ops_write_only)',
   );
-  many('--exp_ops_tids <tids...>', 'monitor accesses of these threads only ("allow threads TIDS"; narrows the options above)');
+  many(
+    '--exp_ops_tids <tids...>',
+    'monitor accesses of these threads only ("allow threads TIDS"; narrows the options above)',
+  );
   many(
     '--sample_filter <words...>',
     'sample filter: <allow|reject> [none] <cpumask CPUS | threads TIDS | write>; "none" inverts matching; first match decides',
