@@ -128,7 +128,12 @@ describe.skipIf(skip)('write-only monitoring with the uffd-wp helper', () => {
       prog.go();
       const base = parseInt((await next()).split(' ')[1]!, 16);
       // Armed: inside written page 3 and 40 (threads 0 and 1), a read-only page, an unmapped one.
-      const addrs = [base + 3 * PAGE + 123, base + 40 * PAGE + 8, base + (NW + 5) * PAGE + 1, base - 100 * PAGE];
+      const addrs = [
+        base + 3 * PAGE + 123,
+        base + 40 * PAGE + 8,
+        base + (NW + 5) * PAGE + 1,
+        base - 100 * PAGE,
+      ];
       src.arm(Float64Array.from(addrs), addrs.length);
       const threads = await runThreads(prog, next);
       src.sample(1234);

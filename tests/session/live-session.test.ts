@@ -37,7 +37,9 @@ describe('live page_fault session', () => {
       expect(r.source).toBe('page_fault');
       expect(r.reports.reportsApplied).toBeGreaterThan(0);
       expect(snaps.length).toBeGreaterThan(3);
-      expect(snaps[0]!.h.data_source).toMatch(/^damon-ts live page_fault: .*; cannot see: accesses to pages already mapped/);
+      expect(snaps[0]!.h.data_source).toMatch(
+        /^damon-ts live page_fault: .*; cannot see: accesses to pages already mapped/,
+      );
       expect(
         snaps.some(({ s }) => s.regions.some((x) => x.nr_accesses.samples > 0 && x.damon_ts !== undefined)),
       ).toBe(true);
