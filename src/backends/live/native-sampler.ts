@@ -23,17 +23,10 @@ export function samplerLibraryPath(): string {
   );
 }
 
+/** The two native entry points (koffi functions; arguments as in native/damon-ts-sampler.c). */
 interface Lib {
-  pagemapFlags(fd: number, n: number, addrs: Float64Array, flags: Uint8Array): number;
-  wpRearm(
-    uffd: number,
-    nOld: number,
-    old: Float64Array,
-    stillProtected: Uint8Array,
-    nNew: number,
-    fresh: Float64Array,
-    armed: Uint8Array,
-  ): number;
+  pagemapFlags: (...args: unknown[]) => number;
+  wpRearm: (...args: unknown[]) => number;
 }
 
 let lib: Lib | null = null;
@@ -47,13 +40,11 @@ function load(): Lib {
     );
   const koffi = require('koffi') as typeof import('koffi');
   const l = koffi.load(path);
-  const flags = l.func('int dts_pagemap_flags(int fd, int n, double *addrs, _Out_ uint8_t *flags)');
-  const rearm = l.func(
-    'int dts_wp_rearm(int uffd, int nOld, double *old, uint8_t *stillProtected, int nNew, double *fresh, _Out_ uint8_t *armed)',
-  );
   lib = {
-    pagemapFlags: (fd, n, a, f) => flags(fd, n, a, f) as number,
-    wpRearm: (u, no, o, s, nn, f, a) => rearm(u, no, o, s, nn, f, a) as number,
+    pagemapFlags: l.func('int dts_pagemap_flags(int fd, int n, double *addrs, _Out_ uint8_t *flags)'),
+    wpRearm: l.func(
+      'int dts_wp_rearm(int uffd, int nOld, double *old, uint8_t *stillProtected, int nNew, double *fresh, _Out_ uint8_t *armed)',
+    ),
   };
   return lib;
 }

@@ -14,14 +14,8 @@
  */
 import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { pagemapFlags, PM_FLAG } from './native-sampler.js';
-import {
-  monotonicUs,
-  ReportBatcher,
-  type ReportSink,
-  type ReportSource,
-  type SourceStats,
-} from './source.js';
-import { PAGE_SIZE, WriteFaults } from './write-faults.js';
+import { fit, SampledWriteSource } from './sampled-writes.js';
+import { monotonicUs, type ReportSink } from './source.js';
 
 /** Why soft-dirty tracking cannot be used here, or null when the kernel has it. */
 export function softDirtyUnsupported(): string | null {
@@ -44,112 +38,69 @@ export interface SoftDirtySourceOptions {
   timeBaseUs?: number;
 }
 
-export class SoftDirtySource implements ReportSource {
+export class SoftDirtySource extends SampledWriteSource {
   readonly name = 'soft_dirty';
   private pagemapFd = -1;
   private clearRefsFd = -1;
-  private faults: WriteFaults | null = null;
-  private batcher: ReportBatcher | null = null;
   private armed = new Float64Array(1024);
   private flags = new Uint8Array(1024);
-  private sortedPages = new Float64Array(1024);
   private nArmed = 0;
-  private readonly counters = {
-    samples: 0,
-    pagesWritten: 0,
-    unattributed: 0,
-    monitorUs: 0,
-    clearUs: 0,
-    lost: 0,
-  };
-  private final: SourceStats | null = null;
 
-  constructor(private readonly opts: SoftDirtySourceOptions) {}
+  constructor(opts: SoftDirtySourceOptions) {
+    super(opts.pid, opts.attribute ?? true, opts.timeBaseUs ?? 0);
+    this.counters.clearUs = 0;
+  }
 
   start(sink: ReportSink): void {
     const why = softDirtyUnsupported();
-    if (why) throw new Error(`write-only monitoring of running process ${this.opts.pid}: ${why}`);
-    const pid = this.opts.pid;
+    if (why) throw new Error(`write-only monitoring of running process ${this.pid}: ${why}`);
     try {
-      this.pagemapFd = openSync(`/proc/${pid}/pagemap`, 'r');
-      this.clearRefsFd = openSync(`/proc/${pid}/clear_refs`, 'w');
-      if (this.opts.attribute ?? true) this.faults = new WriteFaults(pid, this.opts.timeBaseUs ?? 0);
+      this.pagemapFd = openSync(`/proc/${this.pid}/pagemap`, 'r');
+      this.clearRefsFd = openSync(`/proc/${this.pid}/clear_refs`, 'w');
+      this.begin(sink);
     } catch (e) {
-      this.release();
-      throw new Error(`write-only monitoring of running process ${pid}: ${(e as Error).message}`);
+      this.stop();
+      throw new Error(`write-only monitoring of running process ${this.pid}: ${(e as Error).message}`);
     }
-    this.batcher = new ReportBatcher(sink);
   }
 
   /** The prepare step: clears every soft-dirty bit of the process and remembers the sampling pages. */
   arm(addrs: Float64Array, n: number): void {
     if (this.clearRefsFd < 0) return;
     const t0 = monotonicUs();
-    if (this.armed.length < n) {
-      this.armed = new Float64Array(n * 2);
-      this.flags = new Uint8Array(n * 2);
-      this.sortedPages = new Float64Array(n * 2);
-    }
+    this.armed = fit(this.armed, n, (k) => new Float64Array(k));
     this.armed.set(addrs.subarray(0, n));
     this.nArmed = n;
-    writeSync(this.clearRefsFd, '4');
+    // Watch before clearing: a write right after the clear must find its fault remembered.
+    this.watch(this.armed, n);
     const t1 = monotonicUs();
-    this.counters.clearUs += t1 - t0;
-    if (this.faults) {
-      for (let k = 0; k < n; k++) this.sortedPages[k] = Math.floor(this.armed[k]! / PAGE_SIZE);
-      this.sortedPages.subarray(0, n).sort();
-      this.faults.watch(this.sortedPages, n);
-      this.faults.poll();
-      this.faults.clear();
-    }
-    this.counters.monitorUs += monotonicUs() - t0;
+    writeSync(this.clearRefsFd, '4');
+    this.counters.clearUs! += monotonicUs() - t1;
+    this.counters.monitorUs! += monotonicUs() - t0;
   }
 
   /** The check step: reports the sampling pages written since arm(), at time nowUs. */
-  sample(nowUs: number): void {
-    const batcher = this.batcher;
-    if (!batcher || this.pagemapFd < 0) return;
+  sample(nowUs?: number): void {
+    if (!this.batcher || this.pagemapFd < 0) return;
     const t0 = monotonicUs();
+    const now = this.now(nowUs);
     const n = this.nArmed;
+    this.flags = fit(this.flags, n, (k) => new Uint8Array(k));
     pagemapFlags(this.pagemapFd, n, this.armed, this.flags);
     this.faults?.poll();
-    this.counters.samples++;
+    this.counters.samples!++;
+    const present = PM_FLAG.present | PM_FLAG.swapped;
     for (let k = 0; k < n; k++) {
       const f = this.flags[k]!;
-      if ((f & PM_FLAG.error) !== 0 || (f & PM_FLAG.softDirty) === 0) continue;
-      if ((f & (PM_FLAG.present | PM_FLAG.swapped)) === 0) continue;
-      const vaddr = this.armed[k]!;
-      this.counters.pagesWritten++;
-      const a = this.faults?.of(Math.floor(vaddr / PAGE_SIZE));
-      if (a) batcher.push(vaddr, 1, a.cpu, a.tid, this.faults!.tgids.tgidOf(a.tid), true, nowUs);
-      else {
-        this.counters.unattributed++;
-        batcher.push(vaddr, 1, -1, -1, this.opts.pid, true, nowUs);
-      }
+      // A new mapping shows every page soft-dirty, populated or not: only populated pages count.
+      if ((f & PM_FLAG.error) === 0 && (f & PM_FLAG.softDirty) !== 0 && (f & present) !== 0)
+        this.report(this.armed[k]!, 1, now);
     }
-    batcher.flush();
-    this.counters.monitorUs += monotonicUs() - t0;
+    this.batcher.flush();
+    this.counters.monitorUs! += monotonicUs() - t0;
   }
 
-  stats(): SourceStats {
-    if (this.final) return this.final;
-    if (this.faults) this.counters.lost = this.faults.lost();
-    return { reports: this.batcher?.delivered ?? 0, ...this.counters, faultsSeen: this.faults?.seen ?? 0 };
-  }
-
-  stop(): SourceStats {
-    if (this.final) return this.final;
-    try {
-      this.final = this.stats();
-    } finally {
-      this.release();
-    }
-    return this.final;
-  }
-
-  private release(): void {
-    this.faults?.close();
-    this.faults = null;
+  protected release(): void {
     for (const fd of [this.pagemapFd, this.clearRefsFd]) if (fd >= 0) closeSync(fd);
     this.pagemapFd = this.clearRefsFd = -1;
   }

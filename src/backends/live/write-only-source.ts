@@ -21,14 +21,9 @@
 import { processRunning } from './proc-maps.js';
 import { pagemapFlags, PM_FLAG, wpRearm } from './native-sampler.js';
 import { WrittenPageScanner } from './pagemap-scan.js';
-import {
-  monotonicUs,
-  ReportBatcher,
-  type ReportSink,
-  type ReportSource,
-  type SourceStats,
-} from './source.js';
-import { PAGE_SIZE, WriteFaults } from './write-faults.js';
+import { fit, SampledWriteSource } from './sampled-writes.js';
+import { monotonicUs, type ReportSink } from './source.js';
+import { PAGE_SIZE } from './write-faults.js';
 
 export interface WriteOnlySourceOptions {
   /** The process, started with the preload helper (protect 'none' for sampling, 'all' for exact). */
@@ -43,39 +38,22 @@ export interface WriteOnlySourceOptions {
   rescanUs?: number;
 }
 
-/** Grows a typed array to hold at least n elements. */
-function fit<T extends Float64Array | Uint8Array>(a: T, n: number, make: (n: number) => T): T {
-  return a.length >= n ? a : make(Math.max(n, a.length * 2));
-}
-
-export class WriteOnlySource implements ReportSource {
+export class WriteOnlySource extends SampledWriteSource {
   readonly name: string;
   private scanner: WrittenPageScanner | null = null;
-  private faults: WriteFaults | null = null;
-  private batcher: ReportBatcher | null = null;
   /** Sampling mode: the armed pages' addresses, whether arming worked, and their state at the check. */
   private armed = new Float64Array(1024);
   private armedOk = new Uint8Array(1024);
   private stillProtected = new Uint8Array(1024);
   private flags = new Uint8Array(1024);
-  private sortedPages = new Float64Array(1024);
   private nArmed = 0;
   private checked = false;
   private lastRescanUs = -Infinity;
-  private readonly counters = {
-    samples: 0,
-    armed: 0,
-    armFailed: 0,
-    pagesWritten: 0,
-    unattributed: 0,
-    monitorUs: 0,
-    mappingsRegistered: 0,
-    lost: 0,
-  };
-  private final: SourceStats | null = null;
 
   constructor(private readonly opts: WriteOnlySourceOptions) {
+    super(opts.pid, opts.attribute ?? true, opts.timeBaseUs ?? 0);
     this.name = opts.exact ? 'write_only_exact' : 'write_only';
+    Object.assign(this.counters, { armed: 0, armFailed: 0, mappingsRegistered: 0 });
   }
 
   get exact(): boolean {
@@ -84,21 +62,25 @@ export class WriteOnlySource implements ReportSource {
 
   start(sink: ReportSink): void {
     if (this.scanner) throw new Error('write-only source: already started');
-    const o = this.opts;
-    this.batcher = new ReportBatcher(sink);
-    this.scanner = new WrittenPageScanner(o.pid, this.exact);
+    this.scanner = new WrittenPageScanner(this.pid, this.exact);
     try {
-      if (o.attribute ?? true) this.faults = new WriteFaults(o.pid, o.timeBaseUs ?? 0);
-      this.scanner.registerNewMappings();
-      this.lastRescanUs = monotonicUs();
+      this.begin(sink);
+      this.registerNew();
       // Exact mode's baseline: whatever was written before now is not this interval's.
       if (this.exact) this.scanner.scan();
       this.faults?.poll();
       this.faults?.clear();
     } catch (e) {
-      this.release();
+      this.stop();
       throw e;
     }
+  }
+
+  private registerNew(): number {
+    this.lastRescanUs = monotonicUs();
+    const n = this.scanner!.registerNewMappings();
+    this.counters.mappingsRegistered! += n;
+    return n;
   }
 
   /**
@@ -112,47 +94,36 @@ export class WriteOnlySource implements ReportSource {
     this.stillProtected = fit(this.stillProtected, this.nArmed, (k) => new Uint8Array(k));
     if (!this.checked) this.stillProtected.fill(1, 0, this.nArmed);
     this.armedOk = fit(this.armedOk, n, (k) => new Uint8Array(k));
-    const nextArmed = fit(new Float64Array(0), n, (k) => new Float64Array(k));
-    nextArmed.set(addrs.subarray(0, n));
+    const next = new Float64Array(Math.max(n, 1));
+    next.set(addrs.subarray(0, n));
+    // Watch before protecting: a write right after the protection must find its fault remembered.
+    this.watch(next, n);
     const missing = wpRearm(
       scanner.uffd,
       this.nArmed,
       this.armed,
       this.stillProtected,
       n,
-      nextArmed,
+      next,
       this.armedOk,
     );
-    this.armed = nextArmed;
+    this.armed = next;
     this.nArmed = n;
     // Sampling pages in mappings nobody registered yet (libc-internal mmap): register, then arm them.
-    if (missing > 0 && t0 - this.lastRescanUs >= (this.opts.rescanUs ?? 100_000)) {
-      this.lastRescanUs = t0;
-      const added = scanner.registerNewMappings();
-      if (added > 0) this.armAgain();
-    }
+    if (missing > 0 && t0 - this.lastRescanUs >= (this.opts.rescanUs ?? 100_000) && this.registerNew() > 0)
+      this.armAgain();
     let ok = 0;
     for (let k = 0; k < n; k++) ok += this.armedOk[k]!;
-    this.counters.armed += ok;
-    this.counters.armFailed += n - ok;
+    this.counters.armed! += ok;
+    this.counters.armFailed! += n - ok;
     this.checked = false;
-    if (this.faults) {
-      this.sortedPages = fit(this.sortedPages, n, (k) => new Float64Array(k));
-      let m = 0;
-      for (let k = 0; k < n; k++)
-        if (this.armedOk[k]) this.sortedPages[m++] = Math.floor(this.armed[k]! / PAGE_SIZE);
-      this.sortedPages.subarray(0, m).sort();
-      this.faults.watch(this.sortedPages, m);
-      this.faults.clear();
-    }
-    this.counters.monitorUs += monotonicUs() - t0;
+    this.counters.monitorUs! += monotonicUs() - t0;
   }
 
   /** Arms the pages that failed, after new mappings were registered. */
   private armAgain(): void {
-    const n = this.nArmed;
     const idx: number[] = [];
-    for (let k = 0; k < n; k++) if (!this.armedOk[k]) idx.push(k);
+    for (let k = 0; k < this.nArmed; k++) if (!this.armedOk[k]) idx.push(k);
     const addrs = Float64Array.from(idx, (k) => this.armed[k]!);
     const ok = new Uint8Array(idx.length);
     wpRearm(this.scanner!.uffd, 0, addrs, ok, idx.length, addrs, ok);
@@ -166,27 +137,17 @@ export class WriteOnlySource implements ReportSource {
    */
   sample(nowUs?: number): void {
     const scanner = this.scanner;
-    const batcher = this.batcher;
-    if (!scanner || !batcher) return;
+    if (!scanner || !this.batcher) return;
     const t0 = monotonicUs();
-    const now = nowUs ?? t0 - (this.opts.timeBaseUs ?? 0);
-    this.counters.samples++;
-    if (this.exact) this.sampleExact(scanner, batcher, now);
-    else this.sampleArmed(scanner, batcher, now);
-    batcher.flush();
-    this.counters.monitorUs += monotonicUs() - t0;
+    const now = this.now(nowUs);
+    this.counters.samples!++;
+    if (this.exact) this.sampleExact(scanner, now);
+    else this.sampleArmed(scanner, now);
+    this.batcher.flush();
+    this.counters.monitorUs! += monotonicUs() - t0;
   }
 
-  private report(batcher: ReportBatcher, vaddr: number, size: number, now: number): void {
-    const a = this.faults?.of(Math.floor(vaddr / PAGE_SIZE));
-    if (a) batcher.push(vaddr, size, a.cpu, a.tid, this.faults!.tgids.tgidOf(a.tid), true, now);
-    else {
-      this.counters.unattributed++;
-      batcher.push(vaddr, size, -1, -1, this.opts.pid, true, now);
-    }
-  }
-
-  private sampleArmed(scanner: WrittenPageScanner, batcher: ReportBatcher, now: number): void {
+  private sampleArmed(scanner: WrittenPageScanner, now: number): void {
     const n = this.nArmed;
     this.flags = fit(this.flags, n, (k) => new Uint8Array(k));
     this.stillProtected = fit(this.stillProtected, n, (k) => new Uint8Array(k));
@@ -199,53 +160,23 @@ export class WriteOnlySource implements ReportSource {
       const ok = this.armedOk[k] === 1 && (f & PM_FLAG.error) === 0;
       const prot = ok && (f & PM_FLAG.uffdWp) !== 0;
       this.stillProtected[k] = prot ? 1 : 0;
-      if (ok && !prot && (f & present) !== 0) {
-        this.counters.pagesWritten++;
-        this.report(batcher, this.armed[k]!, 1, now);
-      }
+      if (ok && !prot && (f & present) !== 0) this.report(this.armed[k]!, 1, now);
     }
     this.checked = true;
   }
 
-  private sampleExact(scanner: WrittenPageScanner, batcher: ReportBatcher, now: number): void {
-    scanner.registerNewMappings();
+  private sampleExact(scanner: WrittenPageScanner, now: number): void {
+    this.counters.mappingsRegistered! += scanner.registerNewMappings();
     const written = scanner.scan();
     this.faults?.poll();
     for (let i = 0; i < written.length; i++)
-      for (let a = written.start[i]!; a < written.end[i]!; a += PAGE_SIZE) {
-        this.counters.pagesWritten++;
-        this.report(batcher, a, PAGE_SIZE, now);
-      }
+      for (let a = written.start[i]!; a < written.end[i]!; a += PAGE_SIZE) this.report(a, PAGE_SIZE, now);
     this.faults?.clear();
   }
 
-  stats(): SourceStats {
-    if (this.final) return this.final;
-    if (this.faults) this.counters.lost = this.faults.lost();
-    return {
-      reports: this.batcher?.delivered ?? 0,
-      ...this.counters,
-      faultsSeen: this.faults?.seen ?? 0,
-      mappingsRegistered: this.scanner?.stats.mappingsRegistered ?? this.counters.mappingsRegistered,
-    };
-  }
-
-  /** Releases the pagemap, the userfaultfd copy and the trace instance; returns the counters. */
-  stop(): SourceStats {
-    if (this.final) return this.final;
-    try {
-      this.final = this.stats();
-    } finally {
-      this.release();
-    }
-    return this.final;
-  }
-
-  private release(): void {
-    this.faults?.close();
-    this.faults = null;
+  protected release(): void {
     // Armed pages stay protected in a program that goes on running: lift the protection.
-    if (this.scanner && !this.exact && this.nArmed > 0 && processRunning(this.opts.pid)) {
+    if (this.scanner && !this.exact && this.nArmed > 0 && processRunning(this.pid)) {
       if (!this.checked) this.stillProtected.fill(1, 0, this.nArmed);
       try {
         wpRearm(this.scanner.uffd, this.nArmed, this.armed, this.stillProtected, 0, this.armed, this.armedOk);

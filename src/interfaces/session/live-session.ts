@@ -11,6 +11,7 @@
  * - reads pass: the page-fault tracepoint source (natural faults: first touches only).
  * The record's data_source and the run's summary say which source ran and what it cannot see.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { wallClockUs, runWallClock } from '../../core/drivers.js';
 import {
   recordLivePageFaults,
@@ -161,8 +162,6 @@ export async function runLiveSession(o: LiveSessionOptions): Promise<LiveSession
   }
   pid = run.pid;
   const config = { ...c, targets: [{ pid: run.pid, obsolete: false, regions: c.targets[0]?.regions ?? [] }] };
-  let exit: number | string | undefined;
-  void run.exited.then((e) => (exit = e));
   let stopRecording = (): void => undefined;
   let timer: NodeJS.Timeout | null = null;
   try {
@@ -195,5 +194,12 @@ export async function runLiveSession(o: LiveSessionOptions): Promise<LiveSession
     if (!programGone(e, run.pid)) throw e;
     stats = {};
   }
+  // The program has ended (or was just told to): its exit status, unless it lingers.
+  const linger = new AbortController();
+  const exit = await Promise.race([
+    run.exited,
+    sleep(2000, undefined, { signal: linger.signal }).catch(() => undefined),
+  ]);
+  linger.abort();
   return { pid: run.pid, source: kind, stats: { ...stats }, reports: { ...ctx!.stats }, exit };
 }
