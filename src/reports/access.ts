@@ -181,17 +181,30 @@ function snapshotBody(rec: DamonRecord, s: Snapshot, o: AccessOptions): string[]
     } else lines.push(regionLine(i, r, r.nr_accesses.samples, iv.aggr_us, raw));
   }
   if (o.by) {
-    const groups = new Map<string, string[]>();
+    // Per label, its regions and its working set: each region's size times the label's share of
+    // the region's samples (a region several threads or CPUs hit is theirs in that proportion).
+    const groups = new Map<string, { lines: string[]; bytes: number }>();
     s.regions.forEach((r, i) => {
-      for (const [label, n] of breakdownSamples(r, o.by!)) {
-        if (!groups.has(label)) groups.set(label, []);
-        groups.get(label)!.push(regionLine(i, r, n, iv.aggr_us, raw));
+      const parts = breakdownSamples(r, o.by!).filter(([, n]) => n > 0);
+      const total = parts.reduce((a, [, n]) => a + n, 0);
+      for (const [label, n] of parts) {
+        let g = groups.get(label);
+        if (!g) groups.set(label, (g = { lines: [], bytes: 0 }));
+        g.lines.push(regionLine(i, r, n, iv.aggr_us, raw));
+        g.bytes += ((r.end - r.start) * n) / total;
       }
     });
     const labels = [...groups.keys()].sort(compareLabels);
     if (labels.length === 0)
-      lines.push(`# by ${o.by}: no breakdown in this record (not a report-fed context)`);
-    for (const l of labels) lines.push(`# by ${l}`, ...groups.get(l)!);
+      lines.push(
+        s.regions.some((r) => r.damon_ts)
+          ? `# by ${o.by}: no access in this snapshot`
+          : `# by ${o.by}: no breakdown in this record (not a report-fed context)`,
+      );
+    for (const l of labels) {
+      const g = groups.get(l)!;
+      lines.push(`# by ${l}: working set ${fmtSz(Math.round(g.bytes), raw)}`, ...g.lines);
+    }
   }
   let bw = 0;
   for (const r of s.regions) bw += (r.end - r.start) * r.nr_accesses.samples;

@@ -106,7 +106,7 @@ describe('damon-ts report / adjust / convert_record_format / validate (built bin
     expect(raw.stdout.endsWith('\n\n')).toBe(true);
     const det = run(['report', 'access', '-i', rec, '--by', 'cpu']);
     expect(det.code).toBe(0);
-    expect(det.stdout).toContain('# by cpu 1\n');
+    expect(det.stdout).toMatch(/# by cpu 1: working set [\d.]+ [KMG]?i?B\n/);
     expect(det.stdout).toContain('record DAMON intervals: sample 5 ms, aggr 100 ms');
     const info = run(['report', 'record_info', '-i', rec]);
     expect(info.stdout).toMatch(/time: \[900 ms, 9 s\) \(8.100 s\)/);

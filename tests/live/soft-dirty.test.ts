@@ -24,7 +24,8 @@ import { fixtureBinary, skipReason } from './kernel-features.js';
 const MiB = 1 << 20;
 const noSoftDirty = softDirtyUnsupported();
 if (noSoftDirty) console.log(`[skip] soft-dirty record tests: ${noSoftDirty}`);
-const skipSd = noSoftDirty !== null || skipReason('soft-dirty record tests', ['root', 'tracefs', 'cc']) !== null;
+const skipSd =
+  noSoftDirty !== null || skipReason('soft-dirty record tests', ['root', 'tracefs', 'cc']) !== null;
 
 interface CliResult {
   code: number | null;
@@ -60,8 +61,8 @@ class Program {
   private taken = 0;
   readonly exited: Promise<{ code: number | null; signal: string | null }>;
 
-  constructor(path: string) {
-    this.child = spawn(path, [], { stdio: ['pipe', 'pipe', 'pipe'] });
+  constructor(path: string, args: string[]) {
+    this.child = spawn(path, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     this.child.stderr!.on('data', (d: Buffer) => (this.stderr += d.toString()));
     createInterface({ input: this.child.stdout! }).on('line', (l) => {
       this.out.push(l);
@@ -74,7 +75,10 @@ class Program {
   next(timeoutMs: number): Promise<string> {
     if (this.taken < this.out.length) return Promise.resolve(this.out[this.taken++]!);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no line from the program in ${timeoutMs} ms`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`no line from the program in ${timeoutMs} ms`)),
+        timeoutMs,
+      );
       this.waiting.push((l) => {
         clearTimeout(timer);
         this.taken++;
@@ -105,17 +109,22 @@ async function expectRunsOn(prog: Program): Promise<void> {
   const b = await prog.check();
   expect(a.errors).toBe(0);
   expect(b.errors).toBe(0);
-  for (let k = 0; k < 3; k++) expect(b.passes[k], `thread ${'ABC'[k]} made no pass`).toBeGreaterThan(a.passes[k]!);
+  for (let k = 0; k < 3; k++)
+    expect(b.passes[k], `thread ${'ABC'[k]} made no pass`).toBeGreaterThan(a.passes[k]!);
 }
 
-// Five-millisecond samples, 100 ms aggregations (the defaults) for 4 s: 40 snapshots, the first 10 of
-// which (the regions still adapting) are left out of the distribution. Intervals and duration scale
-// with the CPU (emulated in the VM tests), so the program makes as many passes per sample there.
+// Five-millisecond samples and 100 ms aggregations (the defaults) for 5 s: 50 snapshots, the first 5
+// of which (the regions still adapting) are left out of the distribution. Intervals and duration
+// scale with the CPU (emulated in the VM tests). The monitor may take longer than a sample interval
+// per sample there (aggregations count samples): fewer snapshots, but enough for a median.
 const SAMPLE_US = scaled(5_000);
 const AGGR_US = scaled(100_000);
 const UPDATE_US = scaled(1_000_000);
-const RECORD_S = 4 * TIME_SCALE;
-const WARMUP = 10;
+const RECORD_S = 5 * TIME_SCALE;
+const WARMUP = 5;
+const MIN_SNAPSHOTS = 10;
+/** The program's buffers (MiB: A and B write theirs, C reads) and its pause between passes (ms). */
+const PROGRAM_ARGS = ['32', '16', '64', '20'];
 
 /** Records PID's writes with `extra` options; returns the median WSS after the warm-up, in bytes. */
 async function recordWss(dir: string, pid: number, name: string, extra: string[]): Promise<number> {
@@ -161,7 +170,7 @@ async function recordWss(dir: string, pid: number, name: string, extra: string[]
       `${(wss / MiB).toFixed(1)}; series ${series.map((v) => v.toFixed(1)).join(' ')}; ` +
       `${rec.stderr.trim().split('\n')[0]}`,
   );
-  expect(series.length, 'snapshots after the warm-up').toBeGreaterThanOrEqual(20);
+  expect(series.length, 'snapshots after the warm-up').toBeGreaterThanOrEqual(MIN_SNAPSHOTS);
   return wss;
 }
 
@@ -174,7 +183,7 @@ describe.skipIf(skipSd)('write-only record of a running process (soft-dirty)', (
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'damon-ts-soft-dirty-'));
-    prog = new Program(fixtureBinary('sd-writers'));
+    prog = new Program(fixtureBinary('sd-writers'), PROGRAM_ARGS);
     // Filling its 112 MiB comes first (about a second on an emulated CPU).
     expect(await prog.next(scaled(20_000))).toBe(`pid ${prog.child.pid}`);
     for (const k of 'ABC') {
@@ -265,13 +274,9 @@ describe.skipIf(noSoftDirty === null)('write-only record of a running process wi
         expect(r.stderr).toMatch(new RegExp(`\\b${prog.pid}\\b`));
         expect(r.stderr, 'a stack trace').not.toMatch(/^\s+at /m);
         expect(r.stderr.trim().split('\n')).toHaveLength(1);
-        // No garbage left: no output file, or a valid record with nothing in it; no temp files.
-        if (existsSync(out)) {
-          const rep = await cli(['report', 'wss', '-i', out], scaled(30_000));
-          expect(rep.code, show(rep)).toBe(0);
-          expect(rep.stdout).toMatch(/no snapshot/);
-        }
-        expect(readdirSync(dir).filter((f) => f !== 'sd.data')).toEqual([]);
+        // Nothing written: no record file (not even an empty one), no temp files.
+        expect(existsSync(out), 'a record file of a refused record').toBe(false);
+        expect(readdirSync(dir)).toEqual([]);
         expect(prog.exitCode).toBeNull();
         expect(prog.signalCode).toBeNull();
       } finally {

@@ -11,8 +11,13 @@
  *   own 16 MiB stack;
  * - wo-misc: programs that fork, exec, mprotect their buffer, exit with 3 or crash, which must print
  *   and end exactly as they do without monitoring.
- * Sizes are working-set medians over the snapshots after a 1.5 s warm-up (15 aggregations of 100 ms),
- * within 25 %: the record's own numbers, not timing.
+ * Sizes are working-set medians over the snapshots after the warm-up, within 25 %: the record's own
+ * numbers, not timing. The warm-up is 15 snapshots (1.5 s at the default 100 ms aggregation), or 12
+ * snapshots after the program has filled its read-only buffer (that fill is a write, and takes 0.5 to
+ * 3.5 s on a loaded VM), whichever is later: a writer that the load stalls for an aggregation lets its
+ * region merge with unwritten neighbours, which takes DAMON several aggregations to split again. The
+ * programs run 5 s after their fill, so that such an episode cannot move the median.
+ * DAMON_TS_TEST_KEEP=1 keeps the records and the programs' output.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import {
@@ -38,9 +43,9 @@ const WARMUP = 15;
  * The warm-up also lasts this many snapshots after the program has filled its read-only buffer
  * (which it writes once, at start: 0.5 to 3.5 s on a loaded VM): the regions adapt to the write set.
  */
-const SETTLE = 10;
+const SETTLE = 12;
 /** Seconds each long-running program runs after its fill. */
-const SECONDS = '4';
+const SECONDS = '5';
 /** How far a region written after the warm-up may reach into a read-only buffer. */
 const SLACK = 2 * MiB;
 const TEST_MS = scaled(60_000);
@@ -104,7 +109,7 @@ async function record(name: string, prog: string[], opts: string[] = []): Promis
   const r = await cli([...args, '-o', file, '--', ...prog]);
   writeFileSync(`${file}.out`, r.stdout + r.stderr);
   expect(r.code, r.stderr).toBe(0);
-  expect(r.stderr).toMatch(/^damon-ts: live write_only of pid \d+: \d+ reports applied/);
+  expect(r.stderr).toMatch(/^damon-ts: live write_only of pid \d+: \d+ reports applied/m);
   const exit = /; the program exited with (\S+)$/m.exec(r.stderr)?.[1] ?? null;
   const lines = r.stdout
     .split('\n')
@@ -174,35 +179,16 @@ function expectNear(actual: number, truth: number, what: string): void {
 }
 
 /**
- * `report access --by thread`: per snapshot, thread id → the total size of the regions listed in its
- * section (the regions it wrote, each with its own samples as the access frequency).
+ * `report access --by thread`: per snapshot, thread id → the working set its section heads with
+ * ("# by thread T: working set N": each region's size times the thread's share of its samples).
  */
 async function perThread(file: string): Promise<Map<string, number>[]> {
   const out = await cliOk(['report', 'access', '-i', file, '--by', 'thread', '--raw_number']);
   const snaps: Map<string, number>[] = [];
-  let section: string | null = null;
   for (const l of out.split('\n')) {
-    if (l.startsWith('snapshot time:')) {
-      snaps.push(new Map());
-      section = null;
-      continue;
-    }
-    const head = /^# by thread (\d+)$/.exec(l);
-    if (head) {
-      section = head[1]!;
-      snaps[snaps.length - 1]!.set(section, 0);
-      continue;
-    }
-    if (!/^\d+\s+addr /.test(l)) {
-      section = null;
-      continue;
-    }
-    const m = /^\d+\s+addr (\d+)\s+size (\d+)\s+access (\d+) hz/.exec(l);
-    if (!m) throw new Error(`unexpected region line: ${l}`);
-    if (section !== null && Number(m[3]) > 0) {
-      const s = snaps[snaps.length - 1]!;
-      s.set(section, s.get(section)! + Number(m[2]));
-    }
+    if (l.startsWith('snapshot time:')) snaps.push(new Map());
+    const head = /^# by thread (\d+): working set (\d+)/.exec(l);
+    if (head) snaps[snaps.length - 1]!.set(head[1]!, Number(head[2]));
   }
   return snaps;
 }
@@ -372,8 +358,10 @@ describe.skipIf(skip)('write-only record of threads pinned to CPUs', () => {
 });
 
 describe.skipIf(skip)('per-thread view of one write-only record', () => {
-  // What a user reads for "how much did thread T write": the sizes of the regions in the
-  // "# by thread T" section of `report access --by thread`, per snapshot.
+  // What a user reads for "how much did thread T write": the working set heading the "# by thread T"
+  // section of `report access --by thread`. The writers' mmap'd buffers are adjacent and written at
+  // the same rate, so DAMON often merges them into one region of 48 MiB: each thread's part of it is
+  // its share of the region's samples.
   it(
     'attributes 32 MiB to the CPU-0 writer, 16 MiB to the CPU-1 writer and nothing to the reader',
     async () => {
@@ -386,10 +374,8 @@ describe.skipIf(skip)('per-thread view of one write-only record', () => {
         `per-thread view: w0 ${w0.toFixed(2)} MiB, w1 ${w1.toFixed(2)} MiB, reader ${reader.toFixed(2)} MiB`,
       );
       expect(reader, 'the reader writes nothing').toBeLessThan(SLACK / MiB);
-      expect.soft(w0, `w0 (truth 32 MiB) got ${w0.toFixed(2)} MiB`).toBeGreaterThanOrEqual(32 * 0.75);
-      expect.soft(w0, `w0 (truth 32 MiB) got ${w0.toFixed(2)} MiB`).toBeLessThanOrEqual(32 * 1.25);
-      expect.soft(w1, `w1 (truth 16 MiB) got ${w1.toFixed(2)} MiB`).toBeGreaterThanOrEqual(16 * 0.75);
-      expect.soft(w1, `w1 (truth 16 MiB) got ${w1.toFixed(2)} MiB`).toBeLessThanOrEqual(16 * 1.25);
+      expectNear(w0, 32, 'CPU-0 writer: report access --by thread');
+      expectNear(w1, 16, 'CPU-1 writer: report access --by thread');
     },
     TEST_MS,
   );
@@ -453,10 +439,9 @@ describe.skipIf(skip)('the monitored program is unharmed', () => {
       const wss = await cliOk(['report', 'wss', '-i', mon.file, '--exclude_samples', '0', '--raw_number']);
       expect(wss).toMatch(/^# avr:\t\d+$/m);
       expect(mon.snaps.length).toBeGreaterThan(0);
-      // Its tracefs instance is gone, and so is the program.
-      expect(leftoverInstances().filter((i) => i.includes(`/damon-ts-${mon.pid}-`))).toEqual([]);
-      const pid = /of pid (\d+):/.exec(mon.stderr)![1]!;
-      expect(leftoverProcesses().filter((p) => p.startsWith(`${pid}:`))).toEqual([]);
+      // Its tracefs instance is gone, and so are the program and its children.
+      expect(leftoverInstances()).toEqual([]);
+      expect(leftoverProcesses()).toEqual([]);
     },
     TEST_MS,
   );

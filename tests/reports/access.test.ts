@@ -207,10 +207,15 @@ describe('report access styles', () => {
     fillAccessUnits([rec]);
     const t = formatAccess([rec], { ...ACCESS_DEFAULTS, by: 'write' });
     expect(t).toContain(
-      '# by read\n0   addr 4.000 KiB    size 4.000 KiB   access 60 hz  age 0 ns\n# by write\n0   addr 4.000 KiB    size 4.000 KiB   access 40 hz  age 0 ns',
+      '# by read: working set 2.400 KiB\n0   addr 4.000 KiB    size 4.000 KiB   access 60 hz  age 0 ns\n# by write: working set 1.600 KiB\n0   addr 4.000 KiB    size 4.000 KiB   access 40 hz  age 0 ns',
     );
-    expect(formatAccess([rec], { ...ACCESS_DEFAULTS, by: 'thread' })).toContain(
-      '# by thread 8\n0   addr 4.000 KiB    size 4.000 KiB   access 40 hz',
+    // A region two threads hit is theirs in proportion to their samples (6 and 4 of 10).
+    const byThread = formatAccess([rec], { ...ACCESS_DEFAULTS, by: 'thread' });
+    expect(byThread).toContain(
+      '# by thread 7: working set 2.400 KiB\n0   addr 4.000 KiB    size 4.000 KiB   access 60 hz',
+    );
+    expect(byThread).toContain(
+      '# by thread 8: working set 1.600 KiB\n0   addr 4.000 KiB    size 4.000 KiB   access 40 hz',
     );
   });
 });

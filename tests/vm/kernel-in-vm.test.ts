@@ -17,6 +17,7 @@ const GUEST_FILES = [
   'tests/kernel/real-kernel.test.ts',
   'tests/sysfs/kernel-parity.test.ts',
   'tests/cli/record-kernel.test.ts',
+  'tests/live/soft-dirty.test.ts',
 ];
 
 /** Guest tests that must run and pass there (the others may skip, e.g. those needing a busy DAMON). */
@@ -32,6 +33,9 @@ const MUST_PASS = [
   'the script prints the same lines against the kernel and the virtual tree',
   'records paddr for a second and leaves DAMON as found',
   'start, report damon, tune, record ongoing, DAMOS stats, stop; record --snapshot; reports read the records',
+  'write-only: the working set is what threads A and B write (48 MiB), not what C reads; the program runs on',
+  "--exp_ops_tids <A's tid>: the working set is what thread A writes (32 MiB); the program runs on",
+  'the monitored program exits 0 when told, every byte of its memory as it wrote it, its output as unmonitored',
 ];
 
 interface GuestTest {
