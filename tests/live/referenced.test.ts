@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { monitorReferencedBytes } from '../../src/backends/live/live-record.js';
 import {
@@ -41,8 +42,31 @@ describe('smaps parsing', () => {
 
 const skip = skipReason('referenced-bytes source test', ['root', 'cc']) !== null;
 
+/**
+ * Whether this machine sets a page's Accessed bit again after clear_refs 1, which does not flush
+ * the TLB: where cached translations outlive the clear (a shadow-paging hypervisor keeps them until
+ * a flush), a process that keeps writing the same pages shows no Referenced bytes at all. Measured
+ * on the running child with plain reads and writes, apart from the source under test: every window
+ * after the first must see some.
+ */
+async function accessedBitsComeBack(pid: number): Promise<boolean> {
+  const referenced = (): number =>
+    [...readFileSync(`/proc/${pid}/smaps`, 'utf8').matchAll(/^Referenced:\s+(\d+) kB/gm)].reduce(
+      (a, m) => a + Number(m[1]),
+      0,
+    );
+  // The first window still sees the translations made since the program started: not counted.
+  let seen = 0;
+  for (let i = 0; i < 4; i++) {
+    writeFileSync(`/proc/${pid}/clear_refs`, '1');
+    await new Promise((r) => setTimeout(r, 200));
+    if (i > 0) seen = Math.min(i === 1 ? Infinity : seen, referenced());
+  }
+  return seen > 0;
+}
+
 describe.skipIf(skip)('referenced-bytes source on a real process', () => {
-  it('measures a known hot set within 5 %', async () => {
+  it('measures a known hot set within 5 %', async (ctx) => {
     const TOTAL = 256;
     const HOT = 64;
     const child = spawn(fixtureBinary('hotset'), [String(TOTAL), String(HOT)], {
@@ -50,6 +74,12 @@ describe.skipIf(skip)('referenced-bytes source on a real process', () => {
     });
     try {
       const base = parseInt((await lines(child)()).split(' ')[1]!, 16);
+      if (!(await accessedBitsComeBack(child.pid!))) {
+        const why =
+          'this machine does not set Accessed bits again after clear_refs 1 (no TLB flush): a process writing the same pages shows 0 referenced bytes';
+        console.log(`[skip] referenced-bytes source on a real process: ${why}`);
+        ctx.skip(why);
+      }
       const samples: WssSample[] = [];
       const mon = monitorReferencedBytes({ pid: child.pid!, intervalUs: 200_000 }, (s) => samples.push(s));
       while (samples.length < 3) await new Promise((r) => setTimeout(r, 50));

@@ -42,7 +42,8 @@ export class WriteFaults {
   private readonly instance: TraceInstance;
   private readonly reader: RawTraceReader;
   private readonly faults = new Map<number, WriteFault>();
-  private watched: Float64Array | null = null;
+  /** Pages whose faults are remembered (sorted page numbers), or null for all; none until watch(). */
+  private watched: Float64Array | null = new Float64Array(0);
   private nWatched = 0;
   readonly tgids: TgidCache;
   /** Write faults of watched pages seen. */

@@ -65,6 +65,7 @@ export class WriteOnlySource extends SampledWriteSource {
     this.scanner = new WrittenPageScanner(this.pid, this.exact);
     try {
       this.begin(sink);
+      if (this.exact) this.faults?.watch(null);
       this.registerNew();
       // Exact mode's baseline: whatever was written before now is not this interval's.
       if (this.exact) this.scanner.scan();
