@@ -305,7 +305,7 @@ Examples:
   damon-ts record 1234 --sample_primitives page_fault --timeout 5
   damon-ts record --sample_primitives page_fault --exp_ops_write_only -- ./prog arg
   damon-ts record --sample_primitives page_fault --exp_ops_write_only --exp_ops_cpus 0 -- ./prog   # writes by CPU 0
-  damon-ts record --sample_primitives page_fault --exp_ops_write_only 1234   # a running process (soft-dirty)`,
+  damon-ts record --sample_primitives page_fault --exp_ops_write_only y 1234   # a running process (soft-dirty)`,
   );
   cmd.action(async (args: string[], o: RecordOptions) => {
     if (!(RECORD_FORMATS as readonly string[]).includes(o.output_type))
