@@ -106,7 +106,8 @@ export interface LiveWriteOnlyOptions {
 /**
  * `record --sample_primitives page_fault --exp_ops_write_only y -- CMD`: launches CMD with the
  * uffd-wp helper. The source is driven by the context: `source.arm()` at each sample's prepare
- * point (sampling mode), `source.sample()` right before each check (see bindWriteOnlySource).
+ * point (sampling mode), `source.sample()` right before each check (as runLiveSession does; the
+ * wiring is shown in docs/live-sources.md).
  */
 export async function recordLiveWriteOnly(
   o: LiveWriteOnlyOptions,
