@@ -6,10 +6,10 @@
  * whatever the number of regions:
  *   - dts_pagemap_flags: reads the /proc/PID/pagemap entry of each sampling address and reduces it
  *     to the flags the sources need (present, swapped, uffd-wp, soft-dirty);
- *   - dts_wp_rearm: the page_fault primitive's prepare step for writes: write-protects the new
- *     sampling page of each region through a copy of the program's userfaultfd (WP_ASYNC) and lifts
- *     the protection of the previous sampling pages that were not written, so that every other page
- *     stays writable.
+ *   - dts_wp_arm: the page_fault primitive's prepare step for writes: write-protects the sampling
+ *     page of each region through a copy of the program's userfaultfd (WP_ASYNC). As in the kernel's
+ *     primitive, a page stays protected until it is written (the kernel resolves that one fault);
+ *     lifting the protection of unwritten pages would double the TLB shootdowns the program pays.
  * Addresses come as doubles (JavaScript numbers; user addresses are below 2^53).
  */
 #define _GNU_SOURCE
@@ -49,31 +49,21 @@ int dts_pagemap_flags(int pagemap_fd, int n, const double *addrs, uint8_t *flags
   return 0;
 }
 
-static int wp(int uffd, uint64_t page, int protect) {
-  struct uffdio_writeprotect a = {
-      .range = {.start = page, .len = PAGE_SIZE},
-      .mode = protect ? UFFDIO_WRITEPROTECT_MODE_WP : 0,
-  };
+static int wp(int uffd, uint64_t page) {
+  struct uffdio_writeprotect a = {.range = {.start = page, .len = PAGE_SIZE}, .mode = UFFDIO_WRITEPROTECT_MODE_WP};
   return ioctl(uffd, UFFDIO_WRITEPROTECT, &a) == 0 ? 0 : errno;
 }
 
 /*
- * Lifts the protection of old[k] where still_protected[k] is set (armed and not written), then
- * protects the page of each new[k]; armed[k] = 1 when that worked, 0 where the page is in no
+ * Write-protects the page of each addrs[k]; armed[k] = 1 when that worked, 0 where the page is in no
  * registered mapping (ENOENT: unmapped, or a mapping not registered yet) or cannot be protected.
- * Returns the number of new pages that could not be armed because no registered mapping holds them
- * (the caller rescans the mappings), or -errno on a failure of the userfaultfd itself.
+ * Returns the number of pages that could not be armed because no registered mapping holds them (the
+ * caller rescans the mappings), or -errno on a failure of the userfaultfd itself.
  */
-int dts_wp_rearm(int uffd, int n_old, const double *old, const uint8_t *still_protected, int n_new,
-                 const double *new_, uint8_t *armed) {
-  for (int k = 0; k < n_old; k++) {
-    if (!still_protected[k]) continue;
-    int e = wp(uffd, (uint64_t)old[k] & ~(PAGE_SIZE - 1), 0);
-    if (e == EBADF || e == ENOTTY) return -e;
-  }
+int dts_wp_arm(int uffd, int n, const double *addrs, uint8_t *armed) {
   int unregistered = 0;
-  for (int k = 0; k < n_new; k++) {
-    int e = wp(uffd, (uint64_t)new_[k] & ~(PAGE_SIZE - 1), 1);
+  for (int k = 0; k < n; k++) {
+    int e = wp(uffd, (uint64_t)addrs[k] & ~(PAGE_SIZE - 1));
     armed[k] = e == 0;
     if (e == ENOENT) unregistered++;
     else if (e == EBADF || e == ENOTTY) return -e;

@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findTracefs } from '../../src/backends/kernel/tracefs/mount.js';
@@ -22,6 +22,18 @@ import {
 } from './kernel-features.js';
 
 const skip = skipReason('write-only source tests', ['root', 'tracefs', 'cc', 'userfaultfd']) !== null;
+/** Whether the page holding addr is write-protected by userfaultfd (pagemap bit 57). */
+function uffdProtected(pid: number, addr: number): boolean {
+  const fd = openSync(`/proc/${pid}/pagemap`, 'r');
+  try {
+    const e = Buffer.alloc(8);
+    readSync(fd, e, 0, 8, Math.floor(addr / PAGE) * 8);
+    return (e.readBigUInt64LE(0) & (1n << 57n)) !== 0n;
+  } finally {
+    closeSync(fd);
+  }
+}
+
 const NW = 64;
 const NR = 32;
 const PAGE = 4096;
@@ -151,6 +163,11 @@ describe.skipIf(skip)('write-only monitoring with the uffd-wp helper', () => {
       src.arm(Float64Array.from(addrs), addrs.length);
       src.sample(2345);
       expect(r.seen).toEqual([]);
+      // Armed pages only: an unarmed written page is writable, the armed unwritten one protected;
+      // once monitoring stops, nothing the monitor protected stays protected.
+      expect([10, NW + 5].map((p) => uffdProtected(prog.pid, base + p * PAGE))).toEqual([false, true]);
+      src.stop();
+      expect(uffdProtected(prog.pid, addrs[2]!)).toBe(false);
     } finally {
       src.stop();
       prog.child.kill('SIGKILL');

@@ -26,7 +26,7 @@ export function samplerLibraryPath(): string {
 /** The two native entry points (koffi functions; arguments as in native/damon-ts-sampler.c). */
 interface Lib {
   pagemapFlags: (...args: unknown[]) => number;
-  wpRearm: (...args: unknown[]) => number;
+  wpArm: (...args: unknown[]) => number;
 }
 
 let lib: Lib | null = null;
@@ -42,9 +42,7 @@ function load(): Lib {
   const l = koffi.load(path);
   lib = {
     pagemapFlags: l.func('int dts_pagemap_flags(int fd, int n, double *addrs, _Out_ uint8_t *flags)'),
-    wpRearm: l.func(
-      'int dts_wp_rearm(int uffd, int nOld, double *old, uint8_t *stillProtected, int nNew, double *fresh, _Out_ uint8_t *armed)',
-    ),
+    wpArm: l.func('int dts_wp_arm(int uffd, int n, double *addrs, _Out_ uint8_t *armed)'),
   };
   return lib;
 }
@@ -57,19 +55,11 @@ export function pagemapFlags(pagemapFd: number, n: number, addrs: Float64Array, 
 }
 
 /**
- * Unprotects old[k] where stillProtected[k], then write-protects the page of each fresh[k]
- * (armed[k] = 1 where that worked). Returns how many fresh pages lie in no registered mapping.
+ * Write-protects the page of each of addrs[0..n) (armed[k] = 1 where that worked). Returns how many
+ * lie in no registered mapping.
  */
-export function wpRearm(
-  uffd: number,
-  nOld: number,
-  old: Float64Array,
-  stillProtected: Uint8Array,
-  nNew: number,
-  fresh: Float64Array,
-  armed: Uint8Array,
-): number {
-  const r = load().wpRearm(uffd, nOld, old, stillProtected, nNew, fresh, armed);
+export function wpArm(uffd: number, n: number, addrs: Float64Array, armed: Uint8Array): number {
+  const r = load().wpArm(uffd, n, addrs, armed);
   if (r < 0) throw new SyscallError('userfaultfd write-protect', -r);
   return r;
 }

@@ -116,6 +116,12 @@ export class WrittenPageScanner {
     return n;
   }
 
+  /** Lifts the write-protection of every registered mapping (monitoring ends; the program goes on). */
+  unprotectAll(): void {
+    for (const m of readMaps(this.pid))
+      if (isAnonPrivateWritable(m)) this.uffdRange(UFFDIO_WRITEPROTECT, 0, m.start, m.end, 24);
+  }
+
   /** Whether [start, end) is already registered for asynchronous write-protect (PAGE_IS_WPALLOWED). */
   private wpAllowed(start: number, end: number): boolean {
     const a = this.arg;

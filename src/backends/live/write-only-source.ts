@@ -5,9 +5,10 @@
  * Two modes:
  * - sampling (default): the kernel's page_fault primitive restricted to writes. At each sample's
  *   prepare point the context picks a sampling address per region and `arm()` write-protects just
- *   those pages (and lifts the protection of the previous ones that were not written), one native
- *   call for all regions; every other page stays writable, so the program takes at most one write
- *   fault per region per sample interval. At the check point `sample()` reads the armed pages'
+ *   those pages, one native call for all regions. As in the kernel's primitive, a page stays
+ *   protected until it is written: every page the monitor protected faults at most once, and pages
+ *   it never picked are never protected. (Lifting the protection of the unwritten ones each sample
+ *   would double the TLB shootdowns the program pays.) At the check point `sample()` reads the armed pages'
  *   pagemap entries (one native call): a page whose protection is gone was written, and is reported
  *   at its sampling address with the CPU and thread of its write fault (exceptions:page_fault_user).
  * - exact: every page is protected; at each check point PAGEMAP_SCAN returns every page written
@@ -19,7 +20,7 @@
  * in stats().unattributed. Only the launched process (its tgid) is monitored.
  */
 import { processRunning } from './proc-maps.js';
-import { pagemapFlags, PM_FLAG, wpRearm } from './native-sampler.js';
+import { pagemapFlags, PM_FLAG, wpArm } from './native-sampler.js';
 import { WrittenPageScanner } from './pagemap-scan.js';
 import { fit, SampledWriteSource } from './sampled-writes.js';
 import { monotonicUs, type ReportSink } from './source.js';
@@ -41,13 +42,11 @@ export interface WriteOnlySourceOptions {
 export class WriteOnlySource extends SampledWriteSource {
   readonly name: string;
   private scanner: WrittenPageScanner | null = null;
-  /** Sampling mode: the armed pages' addresses, whether arming worked, and their state at the check. */
+  /** Sampling mode: the armed pages' addresses, whether arming worked, their pagemap flags. */
   private armed = new Float64Array(1024);
   private armedOk = new Uint8Array(1024);
-  private stillProtected = new Uint8Array(1024);
   private flags = new Uint8Array(1024);
   private nArmed = 0;
-  private checked = false;
   private lastRescanUs = -Infinity;
 
   constructor(private readonly opts: WriteOnlySourceOptions) {
@@ -84,32 +83,18 @@ export class WriteOnlySource extends SampledWriteSource {
     return n;
   }
 
-  /**
-   * Sampling mode's prepare step: write-protects the page of each of addrs[0..n) (the regions'
-   * sampling addresses) and unprotects the previously armed pages that were not written.
-   */
+  /** Sampling mode's prepare step: write-protects the page of each of addrs[0..n) (the regions' sampling addresses). */
   arm(addrs: Float64Array, n: number): void {
     const scanner = this.scanner;
     if (!scanner || this.exact) return;
     const t0 = monotonicUs();
-    this.stillProtected = fit(this.stillProtected, this.nArmed, (k) => new Uint8Array(k));
-    if (!this.checked) this.stillProtected.fill(1, 0, this.nArmed);
+    this.armed = fit(this.armed, n, (k) => new Float64Array(k));
     this.armedOk = fit(this.armedOk, n, (k) => new Uint8Array(k));
-    const next = new Float64Array(Math.max(n, 1));
-    next.set(addrs.subarray(0, n));
-    // Watch before protecting: a write right after the protection must find its fault remembered.
-    this.watch(next, n);
-    const missing = wpRearm(
-      scanner.uffd,
-      this.nArmed,
-      this.armed,
-      this.stillProtected,
-      n,
-      next,
-      this.armedOk,
-    );
-    this.armed = next;
+    this.armed.set(addrs.subarray(0, n));
     this.nArmed = n;
+    // Watch before protecting: a write right after the protection must find its fault remembered.
+    this.watch(this.armed, n);
+    const missing = wpArm(scanner.uffd, n, this.armed, this.armedOk);
     // Sampling pages in mappings nobody registered yet (libc-internal mmap): register, then arm them.
     if (missing > 0 && t0 - this.lastRescanUs >= (this.opts.rescanUs ?? 100_000) && this.registerNew() > 0)
       this.armAgain();
@@ -117,7 +102,6 @@ export class WriteOnlySource extends SampledWriteSource {
     for (let k = 0; k < n; k++) ok += this.armedOk[k]!;
     this.counters.armed! += ok;
     this.counters.armFailed! += n - ok;
-    this.checked = false;
     this.counters.monitorUs! += monotonicUs() - t0;
   }
 
@@ -127,7 +111,7 @@ export class WriteOnlySource extends SampledWriteSource {
     for (let k = 0; k < this.nArmed; k++) if (!this.armedOk[k]) idx.push(k);
     const addrs = Float64Array.from(idx, (k) => this.armed[k]!);
     const ok = new Uint8Array(idx.length);
-    wpRearm(this.scanner!.uffd, 0, addrs, ok, idx.length, addrs, ok);
+    wpArm(this.scanner!.uffd, idx.length, addrs, ok);
     idx.forEach((k, j) => (this.armedOk[k] = ok[j]!));
   }
 
@@ -151,19 +135,15 @@ export class WriteOnlySource extends SampledWriteSource {
   private sampleArmed(scanner: WrittenPageScanner, now: number): void {
     const n = this.nArmed;
     this.flags = fit(this.flags, n, (k) => new Uint8Array(k));
-    this.stillProtected = fit(this.stillProtected, n, (k) => new Uint8Array(k));
     pagemapFlags(scanner.pagemapFd, n, this.armed, this.flags);
     // Faults are traced before the kernel lifts the protection: every page seen written has its event.
     this.faults?.poll();
     const present = PM_FLAG.present | PM_FLAG.swapped;
     for (let k = 0; k < n; k++) {
       const f = this.flags[k]!;
-      const ok = this.armedOk[k] === 1 && (f & PM_FLAG.error) === 0;
-      const prot = ok && (f & PM_FLAG.uffdWp) !== 0;
-      this.stillProtected[k] = prot ? 1 : 0;
-      if (ok && !prot && (f & present) !== 0) this.report(this.armed[k]!, 1, now);
+      const written = (f & (PM_FLAG.error | PM_FLAG.uffdWp)) === 0 && (f & present) !== 0;
+      if (this.armedOk[k] === 1 && written) this.report(this.armed[k]!, 1, now);
     }
-    this.checked = true;
   }
 
   private sampleExact(scanner: WrittenPageScanner, now: number): void {
@@ -176,11 +156,10 @@ export class WriteOnlySource extends SampledWriteSource {
   }
 
   protected release(): void {
-    // Armed pages stay protected in a program that goes on running: lift the protection.
-    if (this.scanner && !this.exact && this.nArmed > 0 && processRunning(this.pid)) {
-      if (!this.checked) this.stillProtected.fill(1, 0, this.nArmed);
+    // The program may go on running: nothing the monitor protected stays protected.
+    if (this.scanner && processRunning(this.pid)) {
       try {
-        wpRearm(this.scanner.uffd, this.nArmed, this.armed, this.stillProtected, 0, this.armed, this.armedOk);
+        this.scanner.unprotectAll();
       } catch {
         // the program is exiting
       }
