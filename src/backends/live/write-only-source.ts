@@ -6,11 +6,11 @@
  * - sampling (default): the kernel's page_fault primitive restricted to writes. At each sample's
  *   prepare point the context picks a sampling address per region and `arm()` write-protects just
  *   those pages, one native call for all regions. As in the kernel's primitive, a page stays
- *   protected until it is written: every page the monitor protected faults at most once, and pages
- *   it never picked are never protected. (Lifting the protection of the unwritten ones each sample
- *   would double the TLB shootdowns the program pays.) At the check point `sample()` reads the armed pages'
- *   pagemap entries (one native call): a page whose protection is gone was written, and is reported
- *   at its sampling address with the CPU and thread of its write fault (exceptions:page_fault_user).
+ *   protected until it is written: each arming costs the program at most one fault, and pages never
+ *   picked are never protected. (Lifting the protection of the unwritten ones each sample would
+ *   double the TLB shootdowns the program pays.) At the check point `sample()` reads the armed
+ *   pages' pagemap entries (one native call): a page whose protection is gone was written, and is
+ *   reported at its sampling address with the CPU and thread of its write fault.
  * - exact: every page is protected; at each check point PAGEMAP_SCAN returns every page written
  *   since the last one and protects it again, one report per page (size 4096). The program takes a
  *   fault per written page per interval: this is what it costs to see every written page.
