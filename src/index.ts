@@ -237,7 +237,8 @@ export type { FeedOptions, LiveCounters, Stream, StreamSources } from './interfa
 export { recordFeed } from './interfaces/web/server/record-feed.js';
 export { liveFeed, runSimLive, schemeRows } from './interfaces/web/server/live-feed.js';
 export type { LiveRun as DashboardLiveRun, LiveSimOptions } from './interfaces/web/server/live-feed.js';
-export { startServer, isLoopback } from './interfaces/web/server/server.js';
+export { startServer } from './interfaces/web/server/server.js';
+export { isLoopback } from './interfaces/web/server/access.js';
 export type { RunningServer, ServerOptions } from './interfaces/web/server/server.js';
 export { FrameStore, mergeFrames, encodeFrames, decodeFrames } from './interfaces/web/shared/frame.js';
 export type { Frame, FrameMeta, SchemeStatsRow } from './interfaces/web/shared/frame.js';

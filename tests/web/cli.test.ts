@@ -1,9 +1,9 @@
 /** `damon-ts serve` / `exporter` as a user runs them: a child process, its printed URL, SIGTERM. */
-import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/interfaces/cli/program.js';
+import { cli } from './cli-process.js';
 import { makeRecord } from './fixtures.js';
 
 let path = '';
@@ -11,40 +11,6 @@ beforeAll(() => {
   path = makeRecord(1);
 }, 60_000);
 afterAll(() => rmSync(dirname(path), { recursive: true, force: true }));
-
-/** Starts the CLI, resolves with the first stdout line matching `re`; the child is killed by pid at the end. */
-function cli(
-  args: string[],
-  re: RegExp,
-): Promise<{ match: RegExpExecArray; out: string[]; stop(): Promise<number | null> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/interfaces/cli/main.ts', ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const out: string[] = [];
-  return new Promise((resolve, reject) => {
-    let buf = '';
-    child.stderr.on('data', (c: Buffer) => out.push(c.toString()));
-    child.stdout.on('data', (c: Buffer) => {
-      buf += c.toString();
-      for (const line of buf.split('\n')) {
-        out.push(line);
-        const m = re.exec(line);
-        if (m)
-          resolve({
-            match: m,
-            out,
-            stop: () =>
-              new Promise((done) => {
-                child.once('exit', (code) => done(code));
-                child.kill('SIGTERM');
-              }),
-          });
-      }
-      buf = '';
-    });
-    child.once('exit', (code) => reject(new Error(`exited with ${code}: ${out.join('')}`)));
-  });
-}
 
 describe('damon-ts exporter / serve', () => {
   it('exporter serves /metrics of a record on loopback and exits cleanly on SIGTERM', async () => {

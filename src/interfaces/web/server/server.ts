@@ -7,14 +7,17 @@
  * token, required on every request (Authorization: Bearer, or ?token= for the page and the socket,
  * which browsers cannot give headers; the page then sets an HttpOnly SameSite=Strict cookie for
  * its script, stylesheet and socket); without it → 401. On loopback the Host header must name a
- * loopback host, so a web page elsewhere cannot reach the server through DNS rebinding.
+ * loopback host, so a web page elsewhere cannot reach the server through DNS rebinding. The
+ * WebSocket also checks Origin (access.ts): a page from another site cannot open the stream.
+ * Requests and frames are untrusted bytes: whatever arrives is answered (400, close codes) or
+ * dropped, and every socket has an error listener, so no input ends the process.
  */
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { isIP } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { feedRegistry } from '../../metrics/exposition.js';
+import { hostOfHeader, isLoopback, originOk, requestUrl, tokenOk } from './access.js';
 import { encodeFrames, type Frame } from '../shared/frame.js';
 import type { ServerMessage } from '../shared/protocol.js';
 import { clientBundle, uplotCss } from './client-bundle.js';
@@ -46,27 +49,6 @@ const HISTORY_BATCH = 1000;
 /** A client this far behind (bytes queued) is disconnected; it reconnects and resyncs. */
 const MAX_BUFFERED = 64 << 20;
 
-export function isLoopback(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
-  return h === 'localhost' || h === '::1' || (isIP(h) === 4 && h.startsWith('127.'));
-}
-
-function hostOfHeader(hostHeader: string | undefined): string {
-  if (!hostHeader) return '';
-  const m = /^(\[[^\]]+\]|[^:]+)(:\d+)?$/.exec(hostHeader);
-  return m ? m[1]! : hostHeader;
-}
-
-function tokenOk(req: IncomingMessage, url: URL, token: string | null): boolean {
-  if (token === null) return true;
-  const auth = req.headers.authorization;
-  const cookie = /(?:^|;\s*)damon_ts_token=([^;]+)/.exec(req.headers.cookie ?? '')?.[1];
-  const given = auth?.startsWith('Bearer ') ? auth.slice(7) : (url.searchParams.get('token') ?? cookie ?? '');
-  const a = Buffer.from(given);
-  const b = Buffer.from(token);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
-
 const SECURITY_HEADERS = {
   'X-Content-Type-Options': 'nosniff',
   'Referrer-Policy': 'no-referrer',
@@ -84,12 +66,14 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   const registry = feedRegistry(o.feed);
   const batchMs = o.batchMs ?? 100;
 
-  const check = (req: IncomingMessage): { url: URL; status: number; why: string } => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+  type Checked = { url: URL; status: 200 } | { url: null; status: 400 | 401 | 403; why: string };
+  const check = (req: IncomingMessage): Checked => {
     if (loopback && !isLoopback(hostOfHeader(req.headers.host)))
-      return { url, status: 403, why: 'Host header is not a loopback name' };
-    if (!tokenOk(req, url, token)) return { url, status: 401, why: 'missing or wrong access token' };
-    return { url, status: 200, why: '' };
+      return { url: null, status: 403, why: 'Host header is not a loopback name' };
+    const url = requestUrl(req.url);
+    if (!url) return { url, status: 400, why: 'malformed request target' };
+    if (!tokenOk(req, url, token)) return { url: null, status: 401, why: 'missing or wrong access token' };
+    return { url, status: 200 };
   };
 
   const send = (res: ServerResponse, status: number, type: string, body: string, head: boolean): void => {
@@ -108,9 +92,9 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       res.setHeader('Allow', 'GET, HEAD');
       return send(res, 405, 'text/plain; charset=utf-8', 'read-only server: only GET and HEAD\n', false);
     }
-    const { url, status, why } = check(req);
-    if (status !== 200) return send(res, status, 'text/plain; charset=utf-8', `${why}\n`, head);
-    const path = url.pathname;
+    const c = check(req);
+    if (c.url === null) return send(res, c.status, 'text/plain; charset=utf-8', `${c.why}\n`, head);
+    const path = c.url.pathname;
     if (path === '/metrics') return send(res, 200, registry.contentType, await registry.metrics(), head);
     if (!o.metricsOnly) {
       if (path === '/' || path === '/index.html') {
@@ -137,18 +121,24 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     });
   });
 
+  // ws answers protocol violations with the RFC 6455 close codes (1002 unmasked or malformed
+  // frame, 1007 invalid UTF-8, 1009 over maxPayload) and then emits 'error': see streamTo.
   const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 });
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const { url, status, why } = check(req);
-    if (o.metricsOnly || url.pathname !== '/stream' || status !== 200) {
-      const code = o.metricsOnly || url.pathname !== '/stream' ? 404 : status;
-      const reason = code === 404 ? 'Not Found' : code === 401 ? 'Unauthorized' : 'Forbidden';
-      const body = code === 404 ? 'not found\n' : `${why}\n`;
+    // Node hands the raw socket over without its error listener; a reset must not end the process.
+    socket.on('error', () => socket.destroy());
+    const c = check(req);
+    const refuse = (code: 400 | 401 | 403 | 404, why: string): void => {
+      const reason = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found' }[code];
+      const body = `${why}\n`;
       socket.end(
         `HTTP/1.1 ${code} ${reason}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+        () => socket.destroy(),
       );
-      return;
-    }
+    };
+    if (c.url === null) return refuse(c.status, c.why);
+    if (o.metricsOnly || c.url.pathname !== '/stream') return refuse(404, 'not found');
+    if (!originOk(req)) return refuse(403, 'Origin is not this server: cross-site WebSocket refused');
     wss.handleUpgrade(req, socket, head, (ws) => streamTo(ws, o.feed, batchMs));
   });
 
@@ -208,6 +198,8 @@ function streamTo(ws: WebSocket, feed: Feed, batchMs: number): void {
     if (timer) clearTimeout(timer);
   });
   ws.on('message', () => undefined); // read-only protocol: client messages are ignored
+  // A bad frame: ws has already sent the close code and closes the socket; nothing else to do.
+  ws.on('error', () => undefined);
   sendJson(ws, {
     type: 'hello',
     mode: feed.mode,
