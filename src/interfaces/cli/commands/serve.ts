@@ -87,7 +87,10 @@ Examples:
   damon-ts serve --live --workload stairs --speed 2
   damon-ts serve --kernel                                  # the host's running kdamonds (read-only)
   damon-ts serve --live --sample_primitives page_table --sample_primitives page_fault   # side by side
-  damon-ts serve --record damon.data --host 0.0.0.0 --allow-remote --port 9000          # prints a token`,
+  damon-ts serve --record damon.data --host 0.0.0.0 --allow-remote --port 9000          # prints a token
+
+Security: loopback only by default; the live stream (WebSocket /stream) refuses pages of other
+origins (403). See docs/dashboard.md.`,
     )
     .action((o: SourceOptions & ListenOptions) => serveUntilSignal(o, false, ''));
 }
