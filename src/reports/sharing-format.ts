@@ -1,7 +1,7 @@
 /** The locality report as text (damo style), JSON, and the sharing matrix as an SVG heat map. */
 import { fmtSz } from '../records/pyformat.js';
 import type { LlcInfo } from './llc.js';
-import { median, type SharingResult } from './sharing.js';
+import { median, PARTNER, type SharingResult } from './sharing.js';
 
 export interface LlcView {
   sizeBytes: number;
@@ -92,7 +92,7 @@ export function formatSharing(
     ]),
   );
   out.push(
-    `# co-scheduling groups: ${r.by}s linked by shared memory (a pair is linked when it shares >= ${(100 * o.minShare).toFixed(0)}% of the smaller working set)`,
+    `# co-scheduling groups: ${r.by}s linked by shared memory (a pair is linked when it shares >= ${(100 * o.minShare).toFixed(0)}% of the smaller working set and >= ${100 * PARTNER}% of what each shares with its closest partner)`,
   );
   const place = placement(r, llc);
   r.groups.forEach((g, i) => {

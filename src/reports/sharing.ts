@@ -28,9 +28,15 @@ export interface SharingOptions {
   by?: SliceKind;
   /** A region counts as accessed by a slice in a window with at least this many samples. */
   minSamples: number;
-  /** Slices are grouped when they share at least this fraction of the smaller working set. */
+  /**
+   * Two slices are linked when they share at least this fraction of the smaller working set, and at
+   * least PARTNER of what each shares with its closest partner; groups are the linked components.
+   */
   minShare: number;
 }
+
+/** A link must be at least this fraction of what each slice shares with its closest partner. */
+export const PARTNER = 0.5;
 
 export const SHARING_DEFAULTS: SharingOptions = { minSamples: 1, minShare: 0.25 };
 
@@ -179,11 +185,16 @@ export function computeSharing(records: DamonRecord[], o: SharingOptions = SHARI
   const active = slices.map((_, i) => median(wss[i]!) > 0);
   const parent = slices.map((_, i) => i);
   const find = (i: number): number => (parent[i] === i ? i : (parent[i] = find(parent[i]!)));
+  // Each slice's closest partner: what it shares most with another slice.
+  const closest = slices.map((_, i) => Math.max(0, ...shared[i]!.filter((_, j) => j !== i)));
   for (let i = 0; i < slices.length; i++)
     for (let j = i + 1; j < slices.length; j++) {
       if (!active[i] || !active[j]) continue;
+      const s = shared[i]![j]!;
       const smaller = Math.min(shared[i]![i]!, shared[j]![j]!);
-      if (shared[i]![j]! > 0 && shared[i]![j]! >= o.minShare * smaller) parent[find(j)] = find(i);
+      // Region edges blur: a little apparent sharing with everyone, much with the true partners.
+      if (s > 0 && s >= o.minShare * smaller && s >= PARTNER * closest[i]! && s >= PARTNER * closest[j]!)
+        parent[find(j)] = find(i);
     }
   const comps = new Map<number, number[]>();
   slices.forEach((_, i) => {
