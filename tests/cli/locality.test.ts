@@ -279,4 +279,35 @@ describe('record --slices cpu', () => {
     },
     LONG,
   );
+
+  it(
+    'slices narrow other filters: write-only thread slices group the pairs too',
+    () => {
+      const data = join(tmp, 'writes.data');
+      const rec = run([
+        'record',
+        '--workload',
+        'thread-pairs',
+        '--sample_primitives',
+        'page_fault',
+        '--exp_ops_write_only',
+        'y',
+        '--slices',
+        'thread',
+        '--timeout',
+        '1.5',
+        '-o',
+        data,
+      ]);
+      expect(rec.code).toBe(0);
+      const j = JSON.parse(run(['report', 'sharing', '-i', data, '--json']).stdout) as {
+        groups: { threads: number[] }[];
+      };
+      expect(j.groups.map((g) => g.threads)).toEqual([
+        [101, 102],
+        [103, 104],
+      ]);
+    },
+    LONG,
+  );
 });

@@ -100,14 +100,23 @@ export class SimSession {
 }
 
 /**
- * A context whose last filter allows one thread or one CPU is that thread's (CPU's) slice: its data
- * source says so, which report sharing reads.
+ * A context that sees one thread or one CPU only is that thread's (CPU's) slice: its data source
+ * says so, which report sharing reads. Its filters then start with "reject what is not this thread
+ * (CPU)", or are the narrowing form of the CLI (rejections of what does not match, then "allow"
+ * this thread or CPU last).
  */
 function sliceSource(base: string, filters: readonly SampleFilter[]): string {
-  const f = filters[filters.length - 1];
-  if (!f?.allow || !f.matching) return base;
-  if (f.type === 'threads' && f.tids.length === 1) return sliceDataSource(base, 'thread', f.tids[0]!);
-  if (f.type === 'cpumask' && f.cpus.length === 1) return sliceDataSource(base, 'cpu', f.cpus[0]!);
+  const first = filters[0];
+  const last = filters[filters.length - 1];
+  const narrowing = filters.slice(0, -1).every((f) => !f.matching && !f.allow);
+  const f =
+    first && !first.matching && !first.allow
+      ? first
+      : last?.matching && last.allow && narrowing
+        ? last
+        : null;
+  if (f?.type === 'threads' && f.tids.length === 1) return sliceDataSource(base, 'thread', f.tids[0]!);
+  if (f?.type === 'cpumask' && f.cpus.length === 1) return sliceDataSource(base, 'cpu', f.cpus[0]!);
   return base;
 }
 

@@ -181,11 +181,15 @@ function sliceContexts(config: KdamondsConfig, kind: string, machine: Machine, p
   const ids = kind === 'thread' ? machine.threadsOf(pid!) : [...Array(machine.config.cpus).keys()];
   config.kdamonds = ids.map((id) => {
     const c = structuredClone(k);
-    c.contexts[0]!.sample.filters.push(
+    const filters = c.contexts[0]!.sample.filters;
+    const only =
       kind === 'thread'
-        ? { type: 'threads', matching: true, allow: true, tid_arr: [id] }
-        : { type: 'cpumask', matching: true, allow: true, cpumask: [id] },
-    );
+        ? { type: 'threads' as const, tid_arr: [id] }
+        : { type: 'cpumask' as const, cpumask: [id] };
+    // Alone: damo's "allow" filter. Before other filters (e.g. write-only): first reject the
+    // other threads (CPUs), so that the rest decides only for this one.
+    if (filters.length === 0) filters.push({ ...only, matching: true, allow: true });
+    else filters.unshift({ ...only, matching: false, allow: false });
     return c;
   });
 }
