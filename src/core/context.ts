@@ -26,6 +26,7 @@ import {
 } from './region-ops.js';
 import {
   checkReportedAccesses,
+  reportEligible,
   DEFAULT_REPORT_CAPACITY,
   newReportStats,
   ReportBuffer,
@@ -412,6 +413,15 @@ export class DamonContext implements OpsContext {
       return false;
     }
     return true;
+  }
+
+  /**
+   * Whether a report would count at all: the sample filters pass it and the ops' eligibleReport
+   * takes it for some target (vaddr: its tgid is a target's pid). Asked at fault time by sources
+   * that can re-arm what an ineligible access consumed.
+   */
+  reportEligible(report: AccessReport): boolean {
+    return reportEligible(this, report);
   }
 
   /** Takes a batch of reports; returns how many were buffered (the rest are counted as dropped). */

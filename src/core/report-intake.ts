@@ -309,6 +309,15 @@ export function checkReportedAccesses(ctx: DamonContext, windowStartUs: number):
   return max;
 }
 
+/** The filters and eligibleReport of checkReportedAccesses, for one report (see DamonContext.reportEligible). */
+export function reportEligible(ctx: DamonContext, r: AccessReport): boolean {
+  const f = ctx.compiledFilters;
+  if (f.count > 0 && !samplePasses(f, r.cpu, r.tid, r.isWrite)) return false;
+  const eligible = ctx.ops.eligibleReport;
+  if (eligible === undefined) return true;
+  return ctx.targets.some((t) => eligible(r, t));
+}
+
 function isEligible(
   eligible: (r: AccessReport, t: Target) => boolean,
   buf: ReportBuffer,

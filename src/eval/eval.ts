@@ -43,19 +43,29 @@ export interface EvalSetup {
   filters?: SampleFilter[];
   /** Faults on earlier samples' protections: dropped (default) or reported as the RFC code does. */
   staleFaults?: 'drop' | 'keep';
+  /** Faults the filters reject re-arm the protection (default); false: the RFC, where they consume it. */
+  rearm?: boolean;
 }
 
 const WRITE_ONLY: SampleFilter[] = [{ type: 'write', matching: true, allow: true }];
 
 /**
  * page_table vs page_fault (sampling semantics, and the RFC code's, which also reports faults on
- * earlier samples' protections); write-only with PAGE_NONE vs write-protect; with a cpu filter.
+ * earlier samples' protections); write-only with PAGE_NONE (re-armed after reads, or not, as the
+ * RFC) vs write-protect; with a cpu filter.
  */
 export const DEFAULT_SETUPS: readonly EvalSetup[] = [
   { name: 'page_table', primitive: 'page_table' },
   { name: 'page_fault', primitive: 'page_fault' },
   { name: 'page_fault RFC (stale kept)', primitive: 'page_fault', staleFaults: 'keep' },
   { name: 'write-only PAGE_NONE', primitive: 'page_fault', protection: 'none', filters: WRITE_ONLY },
+  {
+    name: 'write-only PAGE_NONE RFC (not re-armed)',
+    primitive: 'page_fault',
+    protection: 'none',
+    filters: WRITE_ONLY,
+    rearm: false,
+  },
   { name: 'write-only write-protect', primitive: 'page_fault', protection: 'write', filters: WRITE_ONLY },
   {
     name: 'page_fault cpu0',
@@ -259,7 +269,11 @@ export function* evalSteps(o: EvalOptions): Generator<number, EvalResult> {
       sampleFilters: s.filters ?? [],
       seed: (o.seed ?? 1) + i,
     });
-    const binding = attachMachine(ctx, m, { protection: s.protection, staleFaults: s.staleFaults });
+    const binding = attachMachine(ctx, m, {
+      protection: s.protection,
+      staleFaults: s.staleFaults,
+      ...(s.rearm === false ? { rearm: false } : {}),
+    });
     ctx.now = m.now;
     const lane: Lane = {
       setup: s,

@@ -27,6 +27,7 @@ const COSTS: Column[] = [
   ['young checks', (s) => String(s.costs.youngChecks)],
   ['protections', (s) => String(s.costs.protections)],
   ['faults', (s) => String(s.costs.faults)],
+  ['re-armed', (s) => String(s.costs.rearms)],
   ['stale faults', (s) => String(s.costs.staleFaults)],
   ['reports applied', (s) => String(s.reports.reportsApplied)],
   ['filtered', (s) => String(s.reports.reportsFiltered)],
@@ -53,6 +54,7 @@ export function formatEval(r: EvalResult): string {
           ? "\n# (shared machine: stale faults include the faults of the other setups' protections)"
           : ''),
       setupTable(r, COSTS),
+      "# re-armed: faults the setup's filters reject (another CPU or thread, a read in a write-only view), after which the protection was re-armed (included in faults)",
     ].join('\n') + '\n'
   );
 }

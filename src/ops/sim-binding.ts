@@ -29,6 +29,13 @@ export interface SimOpsOptions {
    * 'keep' forwards every fault, as the RFC's code does. [spec §3.2/§3.4 leave this UNCONFIRMED]
    */
   staleFaults?: 'drop' | 'keep';
+  /**
+   * Faults the context's sample filters reject (another CPU, thread, or a read in a write-only
+   * view) re-arm the protection, so that the first access of another CPU or thread does not
+   * consume it for an access the filters will drop (default: true; false is the RFC's behaviour,
+   * where the first access of any CPU takes the sample). Contexts without filters never re-arm.
+   */
+  rearm?: boolean;
 }
 
 export interface SimOpsCounts {
@@ -39,6 +46,8 @@ export interface SimOpsCounts {
   faults: number;
   /** Faults on earlier samples' protections, dropped (see SimOpsOptions.staleFaults). */
   staleFaults: number;
+  /** Of `faults`, those the sample filters reject, after which the protection was re-armed. */
+  rearms: number;
 }
 
 export interface SimBinding {
@@ -56,6 +65,8 @@ export interface SimBinding {
 export interface AttachableContext extends OpsContext {
   readonly sampleFilters: readonly SampleFilter[];
   reportAccess(report: AccessReport): boolean;
+  /** Whether the context would count the report (sample filters and the ops' eligibleReport). */
+  reportEligible(report: AccessReport): boolean;
 }
 
 /** Keys of the sampling-page set: 4 KiB page numbers, and negative 2 MiB numbers (THP folios). */
@@ -86,26 +97,33 @@ export function attachMachine(
   if (bindings.has(ctx)) throw new Error('attachMachine: the context is already bound to a machine');
   const protection = opts.protection ?? (isWriteOnlyView(ctx.sampleFilters) ? 'write' : 'none');
   const keepStale = opts.staleFaults === 'keep';
+  // Only a context whose filters can reject a fault re-arms; unfiltered ones keep the RFC semantics.
+  const rearm = opts.rearm !== false && ctx.sampleFilters.length > 0;
   const samplingPages = ctx.primitives.pageFault && !keepStale ? new Set<number>() : null;
   const thp = machine.config.thp;
   const paddr = ctx.targets.every((t) => t.pid === null);
-  const forward = (r: AccessReport): void => {
+  const forward = (r: AccessReport): boolean => {
     if (samplingPages) {
       const addr = paddr ? r.paddr : r.vaddr;
       if (!samplingPages.has(pageKey(addr)) && !(thp && samplingPages.has(hugeKey(addr)))) {
         b.counts.staleFaults++;
-        return;
+        return false;
       }
     }
     b.counts.faults++;
     ctx.reportAccess(r);
+    // Eligibility at fault time: a fault this context will filter out must not consume the
+    // protection that its own CPUs' or threads' next access needs (ineligible faults re-arm it).
+    if (!rearm || ctx.reportEligible(r)) return false;
+    b.counts.rearms++;
+    return true;
   };
-  const off = ctx.primitives.pageFault ? machine.onDamonFault(forward) : () => undefined;
+  const off = ctx.primitives.pageFault ? machine.onDamonFaultRearming(forward) : () => undefined;
   const b: SimBinding = {
     machine,
     protection,
     samplingPages,
-    counts: { mkold: 0, youngChecks: 0, protections: 0, faults: 0, staleFaults: 0 },
+    counts: { mkold: 0, youngChecks: 0, protections: 0, faults: 0, staleFaults: 0, rearms: 0 },
     detach() {
       off();
       bindings.delete(ctx);

@@ -190,6 +190,29 @@ shared, 1, 4096, 1, ro, thread=1, cpu=0
 private1, 0, 4096, 3, rw, thread=2, cpu=1
 shared, 1, 4096, 1, wo, thread=2, cpu=1
 `,
+  'thread-pairs': `# Four worker threads in two pairs: threads 1 and 2 share an 8 MiB buffer, threads 3 and 4 a
+# 4 MiB one; each thread also streams through 4 MiB of its own. Each pair is split over the two CPUs,
+# so a co-scheduling report should put 1 with 2 and 3 with 4. The main thread (thread 0) only waits.
+#regions
+private1, 4194304
+private2, 4194304
+private3, 4194304
+private4, 4194304
+shared12, 8388608
+shared34, 4194304
+
+#phases
+pairs
+20000
+private1, 0, 4096, 1, rw, thread=1, cpu=0
+shared12, 0, 4096, 1, rw, thread=1, cpu=0
+private2, 0, 4096, 1, rw, thread=2, cpu=1
+shared12, 0, 4096, 1, rw, thread=2, cpu=1
+private3, 0, 4096, 1, rw, thread=3, cpu=0
+shared34, 0, 4096, 1, rw, thread=3, cpu=0
+private4, 0, 4096, 1, rw, thread=4, cpu=1
+shared34, 0, 4096, 1, rw, thread=4, cpu=1
+`,
   'write-mostly': `# Nine writes for each read, on separate regions so the write-only monitor's view is easy to check.
 #regions
 written, 67108864

@@ -21,6 +21,8 @@ const DESCRIPTIONS: Readonly<Record<string, string>> = {
   demo: "masim's demo: zigzag with three rounds",
   'hot-cold': 'a 2 MiB hot set in 512 MiB of cold memory (TLB-resident hot set)',
   'per-cpu': 'two threads pinned to CPUs 0 and 1 on private data and one shared region',
+  'thread-pairs':
+    'four threads in two pairs, each pair sharing a buffer (8 MiB and 4 MiB), each thread with 4 MiB of its own',
   'write-mostly': 'nine writes per read, on separate regions',
   'read-mostly': 'nine reads per write, on separate regions',
   'phase-change': 'small sequential, large random, write burst, then mixed, 5 s each',

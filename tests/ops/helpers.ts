@@ -2,7 +2,7 @@ import { Machine } from '../../src/backends/sim/machine.js';
 import type { MachineConfig } from '../../src/backends/sim/config.js';
 import { DamonContext, type ContextOptions } from '../../src/core/context.js';
 import { runVirtual } from '../../src/core/drivers.js';
-import { attachMachine, type SimOpsOptions } from '../../src/ops/sim-binding.js';
+import { attachMachine, type SimBinding, type SimOpsOptions } from '../../src/ops/sim-binding.js';
 import { registerSimOps } from '../../src/ops/register.js';
 import type { MachineView, MachineWorkload } from '../../src/workloads/machine-view.js';
 
@@ -53,6 +53,7 @@ export class TouchWorkload implements MachineWorkload {
 export interface Run {
   machine: Machine;
   ctx: DamonContext;
+  binding: SimBinding;
   /** nr_accesses of the regions inside A and inside B at each aggregation (all regions of each). */
   windows: { a: number[]; b: number[]; overlapA: number[] }[];
 }
@@ -82,7 +83,7 @@ export function runOn(
     seed: 7,
     ...ctxOpts,
   });
-  attachMachine(ctx, machine, opts.sim);
+  const binding = attachMachine(ctx, machine, opts.sim);
   const windows: Run['windows'] = [];
   ctx.onAggregated(({ targets }) => {
     const r = targets[0]!.regions;
@@ -97,7 +98,7 @@ export function runOn(
     windows.push({ a, b, overlapA });
   });
   runVirtual([ctx], machine, (opts.aggrs ?? 3) * 100000);
-  return { machine, ctx, windows };
+  return { machine, ctx, binding, windows };
 }
 
 /** Windows after the first (the first sample has no prepared check yet). */

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import type { SampleFilter } from '../../src/core/types.js';
+import type { SimOpsOptions } from '../../src/ops/sim-binding.js';
 import { A, B, runOn, steady, TouchWorkload } from './helpers.js';
 
 const FULL = 20; // samples per aggregation at 5 ms / 100 ms
@@ -67,7 +69,46 @@ describe('fvaddr on the simulated machine', () => {
     expect(r.ctx.stats.reportsFiltered).toBeGreaterThan(0);
   });
 
-  it('write-only: PAGE_NONE misses a write that follows a read of the same page; write-protect does not', () => {
+  it('per-CPU and per-thread filters under sharing: the first CPU to touch does not hide the next one', () => {
+    // Threads on CPUs 0 and 1 both touch A every sample, CPU 0 first.
+    const w = () =>
+      new TouchWorkload(
+        [
+          { region: A, write: false, thread: 0 },
+          { region: A, write: false, thread: 1 },
+        ],
+        [0, 1],
+      );
+    const cpu1 = [{ type: 'cpumask' as const, matching: true, allow: true, cpus: [1] }];
+    const on = (sim: SimOpsOptions, filters: SampleFilter[]) =>
+      runOn(w(), { ops: 'fvaddr', primitives: { pageFault: true }, sampleFilters: filters }, { sim });
+    const rfc = on({ rearm: false }, cpu1);
+    const fixed = on({}, cpu1);
+    for (const x of steady(rfc)) expect(x.a.every((n) => n === 0)).toBe(true);
+    for (const x of steady(fixed)) expect(x.a.every((n) => n === FULL)).toBe(true);
+    // one extra fault (CPU 0's) per sampling page (region) per sample, no more
+    expect(fixed.binding.counts.rearms).toBeGreaterThan(0);
+    expect(fixed.binding.counts.rearms).toBeLessThanOrEqual(fixed.binding.counts.protections);
+    expect(fixed.ctx.stats.reportsFiltered).toBe(fixed.binding.counts.rearms);
+    // the same for a threads filter (the second thread's tid)
+    const tw = w();
+    const probe = on({}, []);
+    const tid1 = probe.machine.threadsOf(probe.ctx.targets[0]!.pid!)[1]!;
+    const byTid = runOn(
+      tw,
+      {
+        ops: 'fvaddr',
+        primitives: { pageFault: true },
+        sampleFilters: [{ type: 'threads', matching: true, allow: true, tids: [tid1] }],
+      },
+      {},
+    );
+    for (const x of steady(byTid)) expect(x.a.every((n) => n === FULL)).toBe(true);
+    // unfiltered contexts never re-arm: the first touch takes the sample, as in the kernel
+    expect(probe.binding.counts.rearms).toBe(0);
+  });
+
+  it('write-only: PAGE_NONE without re-arming misses a write that follows a read of the same page; re-armed or write-protect does not', () => {
     const w = () =>
       new TouchWorkload([
         { region: A, write: false, thread: 0 },
@@ -75,6 +116,11 @@ describe('fvaddr on the simulated machine', () => {
       ]);
     const filters = [{ type: 'write' as const, matching: true, allow: true }];
     const none = runOn(
+      w(),
+      { ops: 'fvaddr', primitives: { pageFault: true }, sampleFilters: filters },
+      { sim: { protection: 'none', rearm: false } },
+    );
+    const rearmed = runOn(
       w(),
       { ops: 'fvaddr', primitives: { pageFault: true }, sampleFilters: filters },
       { sim: { protection: 'none' } },
@@ -87,6 +133,10 @@ describe('fvaddr on the simulated machine', () => {
     const auto = runOn(w(), { ops: 'fvaddr', primitives: { pageFault: true }, sampleFilters: filters });
     for (const x of steady(none)) expect(x.a.every((n) => n === 0)).toBe(true);
     for (const x of steady(wp)) expect(x.a.every((n) => n === FULL)).toBe(true);
+    // the filtered read re-arms the protection: the write faults too, one extra fault per sample
+    expect(steady(rearmed)).toEqual(steady(wp));
+    expect(rearmed.binding.counts.rearms).toBeGreaterThan(0);
+    expect(none.binding.counts.rearms).toBe(0);
     // the write-only view picks write-protect by default
     expect(steady(auto)).toEqual(steady(wp));
   });

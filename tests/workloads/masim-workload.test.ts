@@ -153,6 +153,7 @@ describe('built-in workloads', () => {
       'demo',
       'hot-cold',
       'per-cpu',
+      'thread-pairs',
       'write-mostly',
       'read-mostly',
       'phase-change',

@@ -37,6 +37,16 @@ export interface Workload {
   readonly mainPid?: number;
 }
 
+/**
+ * Receives a DAMON protection fault. Returning true re-arms the protection: the fault was not
+ * eligible for the listener's context (its sample filters reject it), which still wants the next
+ * access of its own CPUs or threads. The faulting thread (on that CPU, for reads only when it read)
+ * then passes the re-armed protection without faulting until the page is protected anew, so each
+ * thread adds at most one fault per protected page per sample (two when a read precedes a write),
+ * and the translation is not cached while protected (threads sharing the CPU still fault).
+ */
+export type DamonFaultListener = (r: AccessReport) => boolean;
+
 export interface MmapOptions {
   /** Anonymous memory (THP-eligible). Default: true unless `shared` is given. */
   anon?: boolean;
@@ -148,7 +158,13 @@ export class Machine {
   private readonly shared = new Map<string, SharedObject>();
   /** Frame of a shared object → where the object holds it. */
   private readonly sharedOwner = new Map<number, { obj: SharedObject; idx: number }>();
-  private readonly listeners: ((r: AccessReport) => void)[] = [];
+  private readonly listeners: DamonFaultListener[] = [];
+  /**
+   * Re-armed protections (state entry → the accesses that pass them without faulting: tid, cpu and
+   * whether writes pass too, as triples). Cleared when the entry is protected anew or a fault is not
+   * re-armed.
+   */
+  private readonly exempt = new Map<number, number[]>();
   private readonly workloads: { w: Workload; active: boolean }[] = [];
   private nextPid = 100;
   private nextCpu = 0;
@@ -759,6 +775,8 @@ export class Machine {
     let h = pool.tableHuge[t] ? t * PTES_PER_TABLE : e;
     let f = pool.flags[h]!;
     let faulted = false;
+    // The access went through a re-armed protection: the translation must not be cached.
+    let protectedPass = false;
     if (!(f & PTE_PRESENT)) {
       faulted = true;
       this.demandFault(th, t, e, vpn, addr, isWrite);
@@ -766,12 +784,24 @@ export class Machine {
       h = pool.tableHuge[t] ? t * PTES_PER_TABLE : e;
       f = pool.flags[h]!;
     } else if (f & PTE_PROT_NONE || (isWrite && f & PTE_PROT_WRITE)) {
-      f &= ~(PTE_PROT_NONE | PTE_PROT_WRITE);
-      pool.flags[h] = f;
-      faulted = true;
-      this.protectionFault(th, pool.pfn[h]!, addr, k, isWrite);
-      pool = this.pt;
-      f = pool.flags[h]!;
+      const prot = f & (PTE_PROT_NONE | PTE_PROT_WRITE);
+      const pass = this.exempt.get(h);
+      if (pass !== undefined && passes(pass, th.tid, th.cpu, isWrite)) {
+        protectedPass = true;
+      } else {
+        f &= ~prot;
+        pool.flags[h] = f;
+        faulted = true;
+        const rearm = this.protectionFault(th, pool.pfn[h]!, addr, k, isWrite);
+        pool = this.pt;
+        if (rearm) {
+          pool.flags[h]! |= prot;
+          protectedPass = true;
+          if (pass !== undefined) pass.push(th.tid, th.cpu, isWrite ? 1 : 0);
+          else this.exempt.set(h, [th.tid, th.cpu, isWrite ? 1 : 0]);
+        } else if (pass !== undefined) this.exempt.delete(h);
+        f = pool.flags[h]!;
+      }
     }
     if (isWrite && !(f & PTE_WRITABLE)) {
       throw new Error(
@@ -787,7 +817,7 @@ export class Machine {
       // when the fault changed the mapping to a THP (another tag) or ran listeners.
       const writeOk = (f & (PTE_WRITABLE | PTE_DIRTY | PTE_PROT_WRITE)) === (PTE_WRITABLE | PTE_DIRTY);
       if (slot >= 0) this.tlb.setWriteOk(slot, writeOk);
-      else {
+      else if (!protectedPass) {
         if (faulted) {
           const huge = pool.tableHuge[t] === 1;
           this.tlb.probe(th.cpu, key, off, huge, huge ? t * PTES_PER_TABLE : e);
@@ -797,14 +827,17 @@ export class Machine {
     }
   }
 
-  /** MM_CP_DAMON fault: the protection is already restored by the caller; count and report. */
-  private protectionFault(th: Thread, pfn: number, addr: number, k: number, isWrite: boolean): void {
+  /**
+   * MM_CP_DAMON fault: the protection is already restored by the caller; count and report. True
+   * when a listener asks to re-arm it (DamonFaultListener).
+   */
+  private protectionFault(th: Thread, pfn: number, addr: number, k: number, isWrite: boolean): boolean {
     if (this.config.numaBalancing) {
       this.costs.numaHintingFaults++;
-      return;
+      return false;
     }
     this.costs.damonFaults++;
-    if (this.listeners.length === 0) return;
+    if (this.listeners.length === 0) return false;
     const r: AccessReport = {
       vaddr: addr,
       paddr: pfn * PAGE_SIZE,
@@ -815,10 +848,12 @@ export class Machine {
       isWrite,
       time: this.timeOf(k),
     };
+    let rearm = false;
     for (const l of this.listeners) {
       this.costs.reportsDelivered++;
-      l(r);
+      if (l(r) === true) rearm = true;
     }
+    return rearm;
   }
 
   private findVma(p: Proc, addr: number): Vma | undefined {
@@ -1058,6 +1093,7 @@ export class Machine {
     if (!(f & PTE_PRESENT)) return;
     this.pt.flags[h] =
       (f & ~(PTE_PROT_NONE | PTE_PROT_WRITE)) | (kind === 'none' ? PTE_PROT_NONE : PTE_PROT_WRITE);
+    if (this.exempt.size > 0) this.exempt.delete(h);
     this.costs.protectionChanges++;
     this.flush(p, vpn);
   }
@@ -1075,7 +1111,16 @@ export class Machine {
     this.tlb.invalidate(key, off, huge, t * PTES_PER_TABLE + (huge ? 0 : off));
   }
 
+  /** Observes DAMON protection faults (every fault, with its CPU, thread and write flag). */
   onDamonFault(listener: (r: AccessReport) => void): () => void {
+    return this.onDamonFaultRearming((r) => {
+      listener(r);
+      return false;
+    });
+  }
+
+  /** Receives DAMON protection faults and may re-arm the protection (see DamonFaultListener). */
+  onDamonFaultRearming(listener: DamonFaultListener): () => void {
     this.listeners.push(listener);
     return () => {
       const i = this.listeners.indexOf(listener);
@@ -1260,6 +1305,13 @@ export class Machine {
       throw new Error(`machine: ${what} ${cpu} is not a CPU of this machine (0..${this.config.cpus - 1})`);
     }
   }
+}
+
+/** Whether an access (tid, cpu, write) is one a re-armed protection lets through (triples, see exempt). */
+function passes(pass: number[], tid: number, cpu: number, isWrite: boolean): boolean {
+  for (let i = 0; i < pass.length; i += 3)
+    if (pass[i] === tid && pass[i + 1] === cpu && (pass[i + 2] === 1 || !isWrite)) return true;
+  return false;
 }
 
 function gcd(a: number, b: number): number {

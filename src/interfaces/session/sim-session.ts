@@ -13,6 +13,8 @@ import { schemeSupportOf } from '../../ops/actions/index.js';
 import { attachMachine, type ProtectionKind } from '../../ops/sim-binding.js';
 import { registerSimOps } from '../../ops/register.js';
 import { SchemesEngine } from '../../schemes/engine.js';
+import type { SampleFilter } from '../../core/types.js';
+import { sliceDataSource } from '../../reports/sharing.js';
 import { getWorkload, loadMasimWorkload } from '../../workloads/builtins.js';
 import type { MachineWorkload } from '../../workloads/machine-view.js';
 import type { KdamondsConfig } from '../config/schema.js';
@@ -59,7 +61,7 @@ export class SimSession {
         this.stops.push(
           recordContext(ctx, o.sink, {
             kdamondIdx: i,
-            dataSource: o.dataSource ?? `damon-ts sim ${ctx.ops.id} ${prim}`,
+            dataSource: o.dataSource ?? sliceSource(`damon-ts sim ${ctx.ops.id} ${prim}`, ctx.sampleFilters),
           }),
         );
     });
@@ -95,6 +97,27 @@ export class SimSession {
     for (const c of this.contexts) c.stop();
     for (const s of this.stops.splice(0)) s();
   }
+}
+
+/**
+ * A context that sees one thread or one CPU only is that thread's (CPU's) slice: its data source
+ * says so, which report sharing reads. Its filters then start with "reject what is not this thread
+ * (CPU)", or are the narrowing form of the CLI (rejections of what does not match, then "allow"
+ * this thread or CPU last).
+ */
+function sliceSource(base: string, filters: readonly SampleFilter[]): string {
+  const first = filters[0];
+  const last = filters[filters.length - 1];
+  const narrowing = filters.slice(0, -1).every((f) => !f.matching && !f.allow);
+  const f =
+    first && !first.matching && !first.allow
+      ? first
+      : last?.matching && last.allow && narrowing
+        ? last
+        : null;
+  if (f?.type === 'threads' && f.tids.length === 1) return sliceDataSource(base, 'thread', f.tids[0]!);
+  if (f?.type === 'cpumask' && f.cpus.length === 1) return sliceDataSource(base, 'cpu', f.cpus[0]!);
+  return base;
 }
 
 /** A machine with a workload added (its processes and VMAs exist, so mainPid is known). */

@@ -16,6 +16,7 @@ import { recordKernel, recordOngoing } from '../../../backends/kernel/recorder.j
 import { DEFAULT_MACHINE_CONFIG } from '../../../backends/sim/config.js';
 import { HUGE_PAGE_SIZE } from '../../../backends/sim/layout.js';
 import { simPaddrRegions } from '../../../backends/sim/node-ranges.js';
+import type { Machine } from '../../../backends/sim/machine.js';
 import { RecordWriter } from '../../../records/writer.js';
 import { RECORD_FORMATS, type RecordFormat } from '../../../records/types.js';
 import {
@@ -45,6 +46,7 @@ export interface RecordOptions extends MonitoringOptions {
   protection?: string;
   force?: boolean;
   exact_writes?: boolean;
+  slices?: string;
 }
 
 function parseSeed(o: RecordOptions): number {
@@ -138,6 +140,7 @@ async function recordSim(o: RecordOptions, writer: RecordWriter, signal: AbortSi
         throw new UsageError(`--ops fvaddr (kdamond ${i}): give the regions with -r/--regions`);
     }),
   );
+  if (o.slices !== undefined) sliceContexts(config, o.slices, machine, paddr ? null : pid!);
   const session = new SimSession({
     config,
     machine,
@@ -158,6 +161,37 @@ async function recordSim(o: RecordOptions, writer: RecordWriter, signal: AbortSi
     bar.stop();
     session.stop();
   }
+}
+
+/**
+ * --slices: the context becomes one kdamond per thread of the target (or per CPU), each with an
+ * "allow threads TID" ("allow cpumask CPU") sample filter added, so that each records the working
+ * set of one thread (CPU). Needs the page_fault primitive (sample filters act on reports).
+ */
+function sliceContexts(config: KdamondsConfig, kind: string, machine: Machine, pid: number | null): void {
+  if (kind !== 'thread' && kind !== 'cpu')
+    throw new UsageError(`--slices: expected thread or cpu, got "${kind}"`);
+  if (config.kdamonds.length !== 1)
+    throw new UsageError('--slices: give one context (it is repeated for each thread or CPU)');
+  const k = config.kdamonds[0]!;
+  if (!k.contexts[0]!.sample.primitives.page_fault)
+    throw new UsageError('--slices: needs --sample_primitives page_fault (the slices are sample filters)');
+  if (kind === 'thread' && pid === null)
+    throw new UsageError('--slices thread: needs a process target (vaddr)');
+  const ids = kind === 'thread' ? machine.threadsOf(pid!) : [...Array(machine.config.cpus).keys()];
+  config.kdamonds = ids.map((id) => {
+    const c = structuredClone(k);
+    const filters = c.contexts[0]!.sample.filters;
+    const only =
+      kind === 'thread'
+        ? { type: 'threads' as const, tid_arr: [id] }
+        : { type: 'cpumask' as const, cpumask: [id] };
+    // Alone: damo's "allow" filter. Before other filters (e.g. write-only): first reject the
+    // other threads (CPUs), so that the rest decides only for this one.
+    if (filters.length === 0) filters.push({ ...only, matching: true, allow: true });
+    else filters.unshift({ ...only, matching: false, allow: false });
+    return c;
+  });
 }
 
 /** The run's summary: the source, what it cannot see, what it delivered and what it cost. */
@@ -283,6 +317,10 @@ export function register(program: Command): void {
       'simulated page_fault primitive: none (PAGE_NONE) or write (write-protect); default: write for a write-only view',
     )
     .option(
+      '--slices <kind>',
+      'simulated machine: one context per thread (thread) or CPU (cpu) of the target, each with its own sample filter, for report sharing',
+    )
+    .option(
       '--exact_writes',
       'live write-only of a command: report every written page (every page write-protected each sample: the program pays a fault per written page per sample) instead of sampling',
     )
@@ -298,6 +336,7 @@ Examples:
   damon-ts record --workload hot-cold --sample_primitives page_fault -o hc.data
   damon-ts record --workload my.cfg --ops paddr --exp_ops_write_only --sample_primitives page_fault
   damon-ts record --trace prog.lackey --output_type json
+  damon-ts record --workload thread-pairs --sample_primitives page_fault --slices thread   # then: report sharing
   damon-ts record paddr --timeout 10                # the kernel's DAMON, physical memory
   damon-ts record paddr --numa_node 0 --timeout 10  # the kernel's DAMON, the System RAM of node 0
   damon-ts record --workload hot-cold --nodes 2 --ops paddr --numa_node 1   # simulated node 1
