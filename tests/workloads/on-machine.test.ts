@@ -37,8 +37,8 @@ describe('workloads on the simulated machine', () => {
       const w = getWorkload(name);
       m.addWorkload(w);
       for (let t = 0; t < 100_000; t += 5000) m.advance(t, t + 5000);
-      // Busy threads: per-cpu's two workers, multi-process's two main threads, otherwise one.
-      const busy = name === 'per-cpu' || name === 'multi-process' ? 2 : 1;
+      // Busy threads: per-cpu's and numa's two workers, multi-process's two main threads, otherwise one.
+      const busy = name === 'per-cpu' || name === 'numa' || name === 'multi-process' ? 2 : 1;
       // rw patterns issue floor(share / 2) read-write pairs per span: allow one access per pattern-span.
       expect(m.costs.accesses, name).toBeLessThanOrEqual(busy * 100_000);
       expect(m.costs.accesses, name).toBeGreaterThanOrEqual(busy * 100_000 - 3 * 20);

@@ -60,6 +60,7 @@ export class SimSession {
           recordContext(ctx, o.sink, {
             kdamondIdx: i,
             dataSource: o.dataSource ?? `damon-ts sim ${ctx.ops.id} ${prim}`,
+            ...(o.machine.config.nodes > 1 ? { numa: o.machine } : {}),
           }),
         );
     });

@@ -27,6 +27,7 @@ import { PAGER_LINES, reportRawForm } from '../../../reports/raw-form.js';
 import { computeWss, formatWss, WSS_DEFAULTS } from '../../../reports/wss.js';
 import { UsageError } from '../errors.js';
 import { registerReportDamon } from './report-damon.js';
+import { registerReportNuma } from './report-numa.js';
 
 /** An integer option value, or a UsageError naming the option. */
 export function intArg(v: string, option: string): number {
@@ -384,7 +385,7 @@ export function register(program: Command): void {
   const report = program
     .command('report')
     .description(
-      'visualize a record file (access, heatmap, wss, nr_regions, record_info) or show the running DAMON (damon, sysinfo)',
+      'visualize a record file (access, heatmap, wss, nr_regions, record_info, numa) or show the running DAMON (damon, sysinfo)',
     )
     .addHelpText(
       'after',
@@ -396,4 +397,5 @@ export function register(program: Command): void {
   registerNrRegions(report);
   registerRecordInfo(report);
   registerReportDamon(report);
+  registerReportNuma(report);
 }
