@@ -46,7 +46,11 @@ export interface NumaPlacementOptions {
   /** DAMOS: minimum age of such a region, µs. Default 500 ms. */
   minAgeUs?: number;
   numaBalancing?: Partial<NumaBalancingConfig>;
-  /** Where the remote fraction is "before" and "after": [start, end) µs (defaults below). */
+  /**
+   * Where the remote fraction is "before" and "after", [start, end) µs: by default 0.25-0.5 s (the
+   * numa workload's first touch is over, nothing has moved yet) and the last third of the run, at
+   * most its last 2 s.
+   */
   beforeUs?: [number, number];
   afterUs?: [number, number];
   onStep?: (nowUs: number, endUs: number) => void;
@@ -201,7 +205,7 @@ export async function runNumaPlacement(opts: NumaPlacementOptions): Promise<Numa
   }
   const end = m.now;
   const beforeUs = opts.beforeUs ?? [250_000, 500_000];
-  const afterUs = opts.afterUs ?? [Math.max(0, end - 2_000_000), end];
+  const afterUs = opts.afterUs ?? [end - Math.min(2_000_000, Math.floor(end / 3)), end];
   const records = mem.records();
   // The report's own computation must accept what was recorded (same code path as `report numa`).
   if (records.length > 0) computeNuma(records);

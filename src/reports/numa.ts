@@ -44,8 +44,11 @@ export interface NumaRecordView {
   target_id: string | number | null;
   /** Node ids seen in the record. */
   nodes: number[];
-  /** Over the whole record. */
+  /** Over the whole record: remote_weight / known_weight. */
   remote_fraction: number | null;
+  /** Σ size × samples of the remote hits, and of the hits whose page node is known. */
+  remote_weight: number;
+  known_weight: number;
   snapshots: NumaSnapshotView[];
   /** Index of the snapshot whose regions are listed. */
   regions_snapshot: number;
@@ -53,6 +56,17 @@ export interface NumaRecordView {
 }
 
 export class NoNumaBreakdownError extends Error {}
+
+/** Remote fraction of every record's accesses together: per-node contexts each see their CPUs' share. */
+export function overallRemote(views: NumaRecordView[]): number | null {
+  let remote = 0;
+  let known = 0;
+  for (const v of views) {
+    remote += v.remote_weight;
+    known += v.known_weight;
+  }
+  return known > 0 ? remote / known : null;
+}
 
 function targetIdJson(t: TargetId): string | number | null {
   return typeof t === 'bigint' ? t.toString() : t;
@@ -155,6 +169,8 @@ export function computeNuma(records: DamonRecord[], snapshot = -1): NumaRecordVi
       target_id: targetIdJson(rec.target_id),
       nodes: [...nodes].sort((a, b) => a - b),
       remote_fraction: all.known > 0 ? all.remote / all.known : null,
+      remote_weight: all.remote,
+      known_weight: all.known,
       snapshots,
       regions_snapshot: idx,
       regions: rec.snapshots[idx]!.regions.filter((r) => r.damon_ts?.numa).map(regionView),
@@ -203,10 +219,14 @@ export function formatNuma(views: NumaRecordView[], raw: boolean): string {
       ),
     );
   }
+  if (views.length > 1)
+    out.push(
+      `# all records: remote ${pct(overallRemote(views))} of the accesses (a context filtered to some CPUs counts only theirs)`,
+    );
   return out.join('\n');
 }
 
 /** The --json form. */
 export function numaToJson(views: NumaRecordView[]): string {
-  return JSON.stringify({ records: views }, null, 1);
+  return JSON.stringify({ remote_fraction: overallRemote(views), records: views }, null, 1);
 }
