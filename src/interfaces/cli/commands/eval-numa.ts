@@ -95,7 +95,7 @@ export async function runPlacementCli(o: {
   const r0 = results[0]!;
   const s = (us: number) => `${us / 1e6} s`;
   return (
-    `workload ${r0.workload}, ${s(r0.durationUs)}; remote = page accesses (page × CPU × ${o.sampleUs / 1000} ms sample) from a CPU on another node than the page, exact\n` +
+    `workload ${r0.workload}, ${s(r0.durationUs)}; remote = page accesses (page × CPU × 5 ms interval) from a CPU on another node than the page, exact\n` +
     `before: ${s(r0.beforeUs[0])}-${s(r0.beforeUs[1])}, after: ${s(r0.afterUs[0])}-${s(r0.afterUs[1])}; avoided/fault: remote page accesses avoided vs none, per fault induced\n` +
     formatPlacementTable(results) +
     '\n'
