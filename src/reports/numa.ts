@@ -129,6 +129,31 @@ function hasNuma(rec: DamonRecord): boolean {
   return rec.snapshots.some((s) => s.regions.some((r) => r.damon_ts?.numa !== undefined));
 }
 
+const isCount = (v: unknown): boolean => typeof v === 'number' && Number.isFinite(v) && v >= 0;
+
+/** Throws naming the record, snapshot and region when a breakdown is not counts. */
+function checkNuma(rec: DamonRecord): void {
+  rec.snapshots.forEach((s, si) =>
+    s.regions.forEach((r, ri) => {
+      const n = r.damon_ts?.numa;
+      if (!n) return;
+      const ok =
+        typeof n === 'object' &&
+        [n.cpu_nodes, n.page_nodes].every(
+          (m) =>
+            typeof m === 'object' &&
+            m !== null &&
+            Object.entries(m).every(([k, v]) => /^\d+$/.test(k) && isCount(v)),
+        ) &&
+        isCount(n.remote);
+      if (!ok)
+        throw new Error(
+          `record of kdamond ${rec.kdamond_idx} target ${String(rec.target_id)}, snapshot ${si}, region ${ri}: damon_ts.numa needs cpu_nodes and page_nodes mapping node ids to sample counts and a remote count`,
+        );
+    }),
+  );
+}
+
 /**
  * The NUMA view of every record that carries the breakdown; `snapshot` picks the snapshot whose
  * regions are listed (negative: from the end; default the last). Throws NoNumaBreakdownError when no
@@ -141,6 +166,7 @@ export function computeNuma(records: DamonRecord[], snapshot = -1): NumaRecordVi
       'no per-node breakdown in the records: record a report-fed context (--sample_primitives page_fault) on a machine with several NUMA nodes (e.g. --workload numa --nodes 2)',
     );
   return withNuma.map((rec) => {
+    checkNuma(rec);
     const nodes = new Set<number>();
     const all = tally();
     const t0 = rec.snapshots[0]?.start_time ?? rec.snapshots[0]?.end_time ?? 0;
