@@ -163,7 +163,7 @@ export function computeNuma(records: DamonRecord[], snapshot = -1): NumaRecordVi
   const withNuma = records.filter(hasNuma);
   if (withNuma.length === 0)
     throw new NoNumaBreakdownError(
-      'no per-node breakdown in the records: record a report-fed context (--sample_primitives page_fault) on a machine with several NUMA nodes (e.g. --workload numa --nodes 2)',
+      "no per-node breakdown in the records: it is recorded for report-fed contexts (--sample_primitives page_fault) on a simulated machine with several NUMA nodes (e.g. record --workload numa --nodes 2); live and kernel records do not carry the pages' nodes",
     );
   return withNuma.map((rec) => {
     checkNuma(rec);
