@@ -96,6 +96,27 @@ describe('NUMA balancing on the simulated machine', () => {
     expect(nb.stats.pteUpdates).toBe(65);
   });
 
+  it('a process started later waits for its own scan delay; stop() ends scanning', () => {
+    const { m, pid } = twoNodes({ numaBalancing: true });
+    m.access(pid, BASE, 4 * PAGE, PAGE, 4, true);
+    const nb = new NumaBalancing(m, { scanDelayUs: 100, scanPeriodMinUs: 1000 });
+    m.advance(0, 101);
+    expect(nb.stats).toMatchObject({ scans: 1, pteUpdates: 4 });
+    const late = m.createProcess('late');
+    m.mmap(late, BASE, 4 * PAGE);
+    m.access(late, BASE, 4 * PAGE, PAGE, 4, true);
+    // Found by the tick at 200, scanned after its own delay, at 300.
+    m.advance(101, 299);
+    expect(nb.stats.scans).toBe(1);
+    expect(m.pte(late, BASE)!.protection).toBe(null);
+    m.advance(299, 301);
+    expect(m.pte(late, BASE)!.protection).toBe('none');
+    expect(nb.stats.scans).toBe(2);
+    nb.stop();
+    m.advance(301, 5000);
+    expect(nb.stats.scans).toBe(2);
+  });
+
   it('the scan period grows while the faults are local', () => {
     const { m, pid } = twoNodes({ numaBalancing: true });
     m.access(pid, BASE, 16 * PAGE, PAGE, 16, true); // all on node 0, touched by node 0

@@ -6,7 +6,8 @@
  *   address space made PROT_NONE (change_prot_numa): up to `scanSizeBytes` of present pages, at most
  *   8 times that of virtual range, continuing where the previous pass stopped and wrapping to the
  *   start (a new scan sequence). Read-only file mappings are skipped, as the kernel skips shared
- *   libraries; pages already PROT_NONE are left alone.
+ *   libraries; pages already PROT_NONE are left alone. A process started later is found within a
+ *   scan delay and then waits its own.
  * - Hinting fault: the PTE is restored (by the machine), then the page is migrated to the faulting
  *   CPU's node when it lives elsewhere and the two-stage filter of should_numa_migrate_memory()
  *   passes: the previous hinting fault on the page (its last_cpupid) was from the same node, or
@@ -48,7 +49,7 @@ export interface NumaBalancingStats {
   hintFaultsLocal: number;
   /** numa_pages_migrated (folios; a THP counts once). */
   pagesMigrated: number;
-  /** Scanner passes over all processes. */
+  /** Scanner passes (one process each). */
   scans: number;
 }
 
@@ -76,6 +77,7 @@ export class NumaBalancing {
   private lastNode: Int8Array;
   private readonly procs = new Map<number, ProcScan>();
   private readonly offs: (() => void)[] = [];
+  private ticked = false;
 
   constructor(
     private readonly m: Machine,
@@ -104,20 +106,23 @@ export class NumaBalancing {
     let next = Number.POSITIVE_INFINITY;
     for (const tgid of this.m.processes()) {
       let p = this.procs.get(tgid);
-      if (!p)
-        this.procs.set(
-          tgid,
-          (p = { next: now, offset: 0, passes: 0, period: this.config.scanPeriodMinUs, faults: 0, local: 0 }),
-        );
+      if (!p) {
+        // Processes there at the start had the scan delay already; later ones wait for theirs.
+        const first = this.ticked ? now + this.config.scanDelayUs : now;
+        p = { next: first, offset: 0, passes: 0, period: this.config.scanPeriodMinUs, faults: 0, local: 0 };
+        this.procs.set(tgid, p);
+      }
       if (p.next <= now) {
         if (p.passes++ > 0) this.updatePeriod(p);
         this.scan(tgid, p);
+        this.stats.scans++;
         p.next = now + p.period;
       }
       next = Math.min(next, p.next);
     }
-    this.stats.scans++;
-    return Number.isFinite(next) ? next : now + this.config.scanPeriodMinUs;
+    this.ticked = true;
+    // Back at least every scan delay, to find new processes: one is scanned within two delays.
+    return Math.min(next, now + this.config.scanDelayUs);
   }
 
   private updatePeriod(p: ProcScan): void {
