@@ -109,7 +109,18 @@ export {
 } from './backends/live/live-record.js';
 export type { LiveRun, LivePageFaultOptions, LiveWriteOnlyOptions } from './backends/live/live-record.js';
 export { Machine } from './backends/sim/machine.js';
-export type { FrameInfo, MmapOptions, PteState, Workload } from './backends/sim/machine.js';
+export type {
+  FrameInfo,
+  MachineTask,
+  MmapOptions,
+  NumaHintHandler,
+  PteState,
+  Workload,
+} from './backends/sim/machine.js';
+export { DEFAULT_NUMA_BALANCING, NumaBalancing } from './backends/sim/numa-balancing.js';
+export type { NumaBalancingConfig, NumaBalancingStats } from './backends/sim/numa-balancing.js';
+export { remoteFraction, sumRemote, trackRemoteAccesses } from './backends/sim/numa-truth.js';
+export type { RemoteWindow } from './backends/sim/numa-truth.js';
 export { DEFAULT_MACHINE_CONFIG, resolveMachineConfig } from './backends/sim/config.js';
 export type { GroundTruthConfig, GroundTruthView, MachineConfig } from './backends/sim/config.js';
 export { DEFAULT_COST_MODEL, estimateOverhead, zeroCosts } from './backends/sim/costs.js';
@@ -132,6 +143,7 @@ export type {
   RecordIntervals,
   RecordRegion,
   RegionBreakdown,
+  RegionNuma,
   Snapshot,
   TargetId,
   IntervalsGoal as RecordIntervalsGoal,
@@ -157,6 +169,8 @@ export type { Guide, ContiguousRegion } from './reports/guide.js';
 export { computeHeatmaps, formatHeatmapAscii, formatHeatmapRaw } from './reports/heatmap.js';
 export type { Heatmap, HeatmapOptions } from './reports/heatmap.js';
 export { breakdownSamples } from './reports/breakdown.js';
+export { computeNuma, formatNuma, numaToJson, overallRemote } from './reports/numa.js';
+export type { NumaRecordView, NumaRegionView, NumaSnapshotView } from './reports/numa.js';
 export type { BreakdownBy } from './reports/breakdown.js';
 export { formatAccess, temperature, ACCESS_DEFAULTS } from './reports/access.js';
 export type { AccessOptions, AccessStyle } from './reports/access.js';
@@ -196,6 +210,13 @@ export {
 export type { EvalOptions, EvalResult, EvalSetup, SetupResult } from './eval/eval.js';
 export { formatEval, evalToJson } from './eval/format.js';
 export { parseSetup } from './eval/setups.js';
+export {
+  avoidedPerFault,
+  formatPlacementTable,
+  PLACEMENT_POLICIES,
+  runNumaPlacement,
+} from './eval/numa-placement.js';
+export type { NumaPlacementOptions, NumaPlacementResult, PlacementPolicy } from './eval/numa-placement.js';
 export { windowAccuracy, summarize } from './eval/metrics.js';
 export type { AccuracySummary, WindowAccuracy } from './eval/metrics.js';
 export { Scheme, matchAllPattern } from './schemes/scheme.js';

@@ -77,6 +77,8 @@ export type ReportHitListener = (
   cpu: number,
   tid: number,
   isWrite: boolean,
+  /** The report's physical address (negative or NaN when the source does not know it). */
+  paddr: number,
 ) => void;
 
 export interface ContextOptions {

@@ -275,7 +275,7 @@ export function checkReportedAccesses(ctx: DamonContext, windowStartUs: number):
       if (hitStamp[i] !== stamp) {
         hitStamp[i] = stamp;
         nr[i]++;
-        if (onHit !== undefined) onHit(tg, i, cpu[k]!, tid[k]!, w);
+        if (onHit !== undefined) onHit(tg, i, cpu[k]!, tid[k]!, w, paddr[k]!);
       }
       if (w && writeStamp[i] !== stamp) {
         writeStamp[i] = stamp;

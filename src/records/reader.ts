@@ -185,6 +185,15 @@ function toRegion(ctx: Ctx, v: unknown, i: number): RecordRegion {
       cpus: (bo['cpus'] ?? {}) as Record<string, number>,
       tids: (bo['tids'] ?? {}) as Record<string, number>,
     };
+    const nu = bo['numa'];
+    if (nu !== undefined && nu !== null) {
+      const no = obj(nu, `${what} (damon_ts numa)`);
+      region.damon_ts.numa = {
+        cpu_nodes: (no['cpu_nodes'] ?? {}) as Record<string, number>,
+        page_nodes: (no['page_nodes'] ?? {}) as Record<string, number>,
+        remote: Number(no['remote'] ?? 0),
+      };
+    }
   }
   return region;
 }

@@ -26,7 +26,10 @@ function jsonNum(v: number | bigint | null | undefined): string {
 function breakdownJson(r: RecordRegion): string {
   const b = r.damon_ts;
   if (!b) return '';
-  return `,"damon_ts":{"writes":${b.writes},"cpus":${JSON.stringify(b.cpus)},"tids":${JSON.stringify(b.tids)}}`;
+  const numa = b.numa
+    ? `,"numa":{"cpu_nodes":${JSON.stringify(b.numa.cpu_nodes)},"page_nodes":${JSON.stringify(b.numa.page_nodes)},"remote":${b.numa.remote}}`
+    : '';
+  return `,"damon_ts":{"writes":${b.writes},"cpus":${JSON.stringify(b.cpus)},"tids":${JSON.stringify(b.tids)}${numa}}`;
 }
 
 /** One snapshot as compact JSON. */
@@ -106,7 +109,12 @@ function regionKv(r: RecordRegion): PyValue {
     sz_filter_passed: fmtSz(r.sz_filter_passed, false),
   };
   if (r.damon_ts)
-    kv['damon_ts'] = { writes: r.damon_ts.writes, cpus: r.damon_ts.cpus, tids: r.damon_ts.tids };
+    kv['damon_ts'] = {
+      writes: r.damon_ts.writes,
+      cpus: r.damon_ts.cpus,
+      tids: r.damon_ts.tids,
+      ...(r.damon_ts.numa ? { numa: { ...r.damon_ts.numa } } : {}),
+    };
   return kv;
 }
 

@@ -38,6 +38,20 @@ export interface RegionBreakdown {
   writes: number;
   cpus: Record<string, number>;
   tids: Record<string, number>;
+  /** On a machine with several NUMA nodes whose reports carry the page's physical address. */
+  numa?: RegionNuma;
+}
+
+/**
+ * damon-ts extension: where the region's hits came from and where the hit pages lived, on a NUMA
+ * machine. `cpu_nodes`: node of the hitting CPU → samples; `page_nodes`: node holding the hit page →
+ * samples (hits whose page node is unknown are left out); `remote`: samples whose CPU's node is not
+ * the page's node. Same scale as `cpus`.
+ */
+export interface RegionNuma {
+  cpu_nodes: Record<string, number>;
+  page_nodes: Record<string, number>;
+  remote: number;
 }
 
 export interface RecordRegion {

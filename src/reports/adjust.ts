@@ -19,8 +19,16 @@ function cloneRegion(r: RecordRegion): RecordRegion {
     age: { ...r.age },
     sz_filter_passed: r.sz_filter_passed,
   };
-  if (r.damon_ts)
-    c.damon_ts = { writes: r.damon_ts.writes, cpus: { ...r.damon_ts.cpus }, tids: { ...r.damon_ts.tids } };
+  const b = r.damon_ts;
+  if (b) {
+    c.damon_ts = { writes: b.writes, cpus: { ...b.cpus }, tids: { ...b.tids } };
+    if (b.numa)
+      c.damon_ts.numa = {
+        cpu_nodes: { ...b.numa.cpu_nodes },
+        page_nodes: { ...b.numa.page_nodes },
+        remote: b.numa.remote,
+      };
+  }
   return c;
 }
 

@@ -283,4 +283,27 @@ run
 private_b, 1, 4096, 2
 shared, 0, 4096, 1, wo
 `,
+  numa: `# NUMA placement: two worker threads pinned to CPU 0 (node 0 of a 2-node machine) and CPU 1
+# (node 1), each hot on its own buffer, and a warm buffer both read and write. A first phase has each
+# worker first-touch the other's buffer, so both buffers start on the wrong node (and the shared one on
+# node 0); placement has that to fix. On one node nothing is remote.
+#regions
+buf0, 8388608
+buf1, 8388608
+shared, 4194304
+
+#phases
+first touch on the wrong node
+200
+buf1, 0, 4096, 2, wo, thread=1, cpu=0
+shared, 0, 4096, 1, wo, thread=1, cpu=0
+buf0, 0, 4096, 1, wo, thread=2, cpu=1
+
+work
+20000
+buf0, 0, 4096, 999, rw, thread=1, cpu=0
+shared, 1, 4096, 1, ro, thread=1, cpu=0
+buf1, 0, 4096, 999, rw, thread=2, cpu=1
+shared, 1, 4096, 1, wo, thread=2, cpu=1
+`,
 };

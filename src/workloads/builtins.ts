@@ -27,6 +27,7 @@ const DESCRIPTIONS: Readonly<Record<string, string>> = {
   'read-mostly': 'nine reads per write, on separate regions',
   'phase-change': 'small sequential, large random, write burst, then mixed, 5 s each',
   'multi-process': 'two processes sharing one 64 MiB mapping (A reads it, B writes it), for paddr',
+  numa: 'threads on CPU 0 and CPU 1 hot on their own buffers, first touched on the other node, and a warm shared one (--nodes 2)',
 };
 
 const SHARED_KEY = 'multi-process:shared';

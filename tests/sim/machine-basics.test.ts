@@ -163,7 +163,9 @@ describe('reverse map and shared frames', () => {
     const b = m.createProcess('b');
     m.mmap(a, 0x1000000, 4 * PAGE_SIZE, { shared: 'shm' });
     m.mmap(b, 0x7000000, 4 * PAGE_SIZE, { shared: 'shm' });
-    expect(m.vmas(a)).toEqual([{ start: 0x1000000, end: 0x1000000 + 4 * PAGE_SIZE, anon: false }]);
+    expect(m.vmas(a)).toEqual([
+      { start: 0x1000000, end: 0x1000000 + 4 * PAGE_SIZE, anon: false, writable: true },
+    ]);
     m.access(a, 0x1000000 + PAGE_SIZE, PAGE_SIZE, 64, 1, true);
     m.access(b, 0x7000000 + PAGE_SIZE, PAGE_SIZE, 64, 1, false);
     const p = m.translate(a, 0x1000000 + PAGE_SIZE);

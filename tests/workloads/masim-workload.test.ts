@@ -158,6 +158,7 @@ describe('built-in workloads', () => {
       'read-mostly',
       'phase-change',
       'multi-process',
+      'numa',
     ]);
     for (const w of listWorkloads()) expect(w.durationUs).toBeLessThanOrEqual(70e6);
   });

@@ -37,8 +37,13 @@ describe('workloads on the simulated machine', () => {
       const w = getWorkload(name);
       m.addWorkload(w);
       for (let t = 0; t < 100_000; t += 5000) m.advance(t, t + 5000);
-      // Busy threads: per-cpu's two workers, multi-process's two main threads, thread-pairs' four.
-      const busy = name === 'thread-pairs' ? 4 : name === 'per-cpu' || name === 'multi-process' ? 2 : 1;
+      // Busy threads: per-cpu's and numa's two workers, multi-process's two main threads, thread-pairs' four.
+      const busy =
+        name === 'thread-pairs'
+          ? 4
+          : name === 'per-cpu' || name === 'numa' || name === 'multi-process'
+            ? 2
+            : 1;
       // rw patterns issue floor(share / 2) read-write pairs per span: allow one access per pattern-span.
       const patterns = name === 'thread-pairs' ? 8 : 3;
       expect(m.costs.accesses, name).toBeLessThanOrEqual(busy * 100_000);

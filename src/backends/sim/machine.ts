@@ -47,6 +47,18 @@ export interface Workload {
  */
 export type DamonFaultListener = (r: AccessReport) => boolean;
 
+/**
+ * Work the machine's kernel does on its own clock (NUMA balancing's scanner): `run(now)` is called
+ * once virtual time reaches `nextUs` (between workload spans) and returns the next time it is due.
+ */
+export interface MachineTask {
+  nextUs: number;
+  run(nowUs: number): number;
+}
+
+/** A NUMA hinting fault (numaBalancing on): the faulting CPU and the frame (folio head for a THP). */
+export type NumaHintHandler = (pfn: number, cpu: number) => void;
+
 export interface MmapOptions {
   /** Anonymous memory (THP-eligible). Default: true unless `shared` is given. */
   anon?: boolean;
@@ -165,6 +177,8 @@ export class Machine {
    * re-armed.
    */
   private readonly exempt = new Map<number, number[]>();
+  private numaHint: NumaHintHandler | null = null;
+  private readonly tasks: MachineTask[] = [];
   private readonly workloads: { w: Workload; active: boolean }[] = [];
   private nextPid = 100;
   private nextCpu = 0;
@@ -352,10 +366,10 @@ export class Machine {
     p.vmas.splice(i < 0 ? p.vmas.length : i, 0, vma);
   }
 
-  vmas(tgid: number): { start: number; end: number; anon: boolean }[] {
+  vmas(tgid: number): { start: number; end: number; anon: boolean; writable: boolean }[] {
     const p = this.procs.get(tgid);
     if (!p?.alive) return [];
-    return p.vmas.map((v) => ({ start: v.start, end: v.end, anon: v.anon }));
+    return p.vmas.map((v) => ({ start: v.start, end: v.end, anon: v.anon, writable: v.writable }));
   }
 
   // ---------------------------------------------------------------- time and workloads
@@ -383,7 +397,11 @@ export class Machine {
     this._now = t;
     this.gt?.advanceTo(t);
     while (t < toUs) {
-      const end = this.gt ? Math.min(toUs, this.gt.nextBoundary(t)) : toUs;
+      let end = this.gt ? Math.min(toUs, this.gt.nextBoundary(t)) : toUs;
+      for (const k of this.tasks) {
+        if (k.nextUs <= t) k.nextUs = Math.max(t + 1, k.run(t));
+        if (k.nextUs < end) end = k.nextUs;
+      }
       this.beginSpan(t, end);
       for (const x of this.workloads) if (x.active && !x.w.run(this, t, end)) x.active = false;
       t = end;
@@ -834,6 +852,7 @@ export class Machine {
   private protectionFault(th: Thread, pfn: number, addr: number, k: number, isWrite: boolean): boolean {
     if (this.config.numaBalancing) {
       this.costs.numaHintingFaults++;
+      this.numaHint?.(pfn, th.cpu);
       return false;
     }
     this.costs.damonFaults++;
@@ -1109,6 +1128,24 @@ export class Machine {
     const huge = this.pt.tableHuge[t] === 1;
     const off = vpn - key * PTES_PER_TABLE;
     this.tlb.invalidate(key, off, huge, t * PTES_PER_TABLE + (huge ? 0 : off));
+  }
+
+  /**
+   * Who handles NUMA hinting faults (numaBalancing on; src/backends/sim/numa-balancing.ts); the
+   * handler may migrate the frame. One handler at a time.
+   */
+  setNumaHintHandler(h: NumaHintHandler | null): void {
+    if (h && this.numaHint) throw new Error('machine: a NUMA hinting fault handler is already set');
+    this.numaHint = h;
+  }
+
+  /** Adds a task run on the machine's clock (see MachineTask); returns a function removing it. */
+  addTask(task: MachineTask): () => void {
+    this.tasks.push(task);
+    return () => {
+      const i = this.tasks.indexOf(task);
+      if (i >= 0) this.tasks.splice(i, 1);
+    };
   }
 
   /** Observes DAMON protection faults (every fault, with its CPU, thread and write flag). */

@@ -62,6 +62,7 @@ export class SimSession {
           recordContext(ctx, o.sink, {
             kdamondIdx: i,
             dataSource: o.dataSource ?? sliceSource(`damon-ts sim ${ctx.ops.id} ${prim}`, ctx.sampleFilters),
+            ...(o.machine.config.nodes > 1 ? { numa: o.machine } : {}),
           }),
         );
     });

@@ -7,7 +7,9 @@
  * of a sample to the report that produced it. Hits are kept per window as (address, size of the
  * region at hit time) and folded into the regions of the window's end: merges at the aggregation
  * average nr_accesses by size, so a hit weighs (size at hit)/(final size), which keeps the
- * breakdown on the same scale as nr_accesses.
+ * breakdown on the same scale as nr_accesses. With a NUMA topology (several nodes) each hit also
+ * counts for its CPU's node and for the node holding the hit page (from the report's paddr), and as
+ * remote when those differ (RegionNuma).
  */
 import type { AggregationWindow, DamonContext } from '../../core/context.js';
 import { findRegion } from '../../core/report-intake.js';
@@ -22,6 +24,15 @@ interface Hits {
   size: number[];
   cpu: number[];
   tid: number[];
+  /** Node of the hit page (-1 unknown); filled only with a topology. */
+  pnode: number[];
+}
+
+/** Where CPUs and physical pages are: the machine's NUMA layout. */
+export interface NumaTopology {
+  cpuNode(cpu: number): number;
+  /** Node of a physical address, -1 when unknown or outside RAM. */
+  nodeOf(paddr: number): number;
 }
 
 function add(map: Record<string, number>, key: number, w: number): void {
@@ -34,23 +45,27 @@ export interface RecordContextOptions {
   dataSource: string;
   /** Context time (µs) written as time 0: live contexts run on the epoch clock, whose ns exceed 2^53. */
   clockOriginUs?: number;
+  /** Adds the per-node breakdown (damon_ts.numa) to report-fed contexts' regions. */
+  numa?: NumaTopology;
 }
 
 /** Starts recording `ctx` into `sink`; returns a function that stops it. */
 export function recordContext(ctx: DamonContext, sink: SnapshotSink, o: RecordContextOptions): () => void {
   const hits: Hits[] = [];
-  const hitsOf = (ti: number): Hits => (hits[ti] ??= { addr: [], size: [], cpu: [], tid: [] });
+  const hitsOf = (ti: number): Hits => (hits[ti] ??= { addr: [], size: [], cpu: [], tid: [], pnode: [] });
+  const numa = o.numa;
   const prevHit = ctx.onReportHit;
   const breakdown = ctx.reportFed;
   if (breakdown) {
-    ctx.onReportHit = (target, i, cpu, tid, isWrite) => {
-      prevHit?.(target, i, cpu, tid, isWrite);
+    ctx.onReportHit = (target, i, cpu, tid, isWrite, paddr) => {
+      prevHit?.(target, i, cpu, tid, isWrite, paddr);
       const h = hitsOf(ctx.targets.indexOf(target));
       const r = target.regions;
       h.addr.push(r.start[i]!);
       h.size.push(r.end[i]! - r.start[i]!);
       h.cpu.push(cpu);
       h.tid.push(tid);
+      if (numa) h.pnode.push(paddr >= 0 ? numa.nodeOf(paddr) : -1);
     };
   }
   const headers = new Map<number, RecordHeader>();
@@ -90,7 +105,16 @@ export function recordContext(ctx: DamonContext, sink: SnapshotSink, o: RecordCo
           nr_accesses: { samples: nr, percent: Math.trunc((nr * 100) / maxNr) },
           age: { usec: r.age[i]! * a.aggrInterval, aggr_intervals: r.age[i]! },
           sz_filter_passed: 0,
-          ...(breakdown ? { damon_ts: { writes: t.regions.nrWriteSamples[i]!, cpus: {}, tids: {} } } : {}),
+          ...(breakdown
+            ? {
+                damon_ts: {
+                  writes: t.regions.nrWriteSamples[i]!,
+                  cpus: {},
+                  tids: {},
+                  ...(numa ? { numa: { cpu_nodes: {}, page_nodes: {}, remote: 0 } } : {}),
+                },
+              }
+            : {}),
         });
       }
       const h = hits[ti];
@@ -102,12 +126,26 @@ export function recordContext(ctx: DamonContext, sink: SnapshotSink, o: RecordCo
           const b = regions[i]!.damon_ts!;
           add(b.cpus, h.cpu[k]!, w);
           add(b.tids, h.tid[k]!, w);
+          if (numa) {
+            const cnode = numa.cpuNode(h.cpu[k]!);
+            const pnode = h.pnode[k]!;
+            add(b.numa!.cpu_nodes, cnode, w);
+            if (pnode >= 0) {
+              add(b.numa!.page_nodes, pnode, w);
+              if (pnode !== cnode) b.numa!.remote += w;
+            }
+          }
         }
         for (const reg of regions) {
           const b = reg.damon_ts!;
           for (const m of [b.cpus, b.tids]) for (const k of Object.keys(m)) m[k] = Math.round(m[k]!);
+          if (b.numa) {
+            for (const m of [b.numa.cpu_nodes, b.numa.page_nodes])
+              for (const k of Object.keys(m)) m[k] = Math.round(m[k]!);
+            b.numa.remote = Math.round(b.numa.remote);
+          }
         }
-        h.addr.length = h.size.length = h.cpu.length = h.tid.length = 0;
+        h.addr.length = h.size.length = h.cpu.length = h.tid.length = h.pnode.length = 0;
       }
       sink.addSnapshot(header, {
         start_time: (w.startUs - origin) * 1000,

@@ -10,6 +10,7 @@ import { textToUs } from '../../config/units.js';
 import { progressBar } from '../../session/progress.js';
 import { loadSimWorkload } from '../../session/sim-session.js';
 import { UsageError } from '../errors.js';
+import { parsePlacements, runPlacementCli } from './eval-numa.js';
 
 interface EvalCliOptions {
   workload?: string;
@@ -24,6 +25,7 @@ interface EvalCliOptions {
   tlb_entries?: string;
   accesses_per_second?: string;
   json?: boolean;
+  placement?: string;
 }
 
 function num(option: string, text: string, ok: (n: number) => boolean): number {
@@ -66,7 +68,11 @@ export function register(program: Command): void {
     .option('--seed <n>', 'seed of the machine and the monitors', '1')
     .option('--tlb_entries <n>', 'per-CPU TLB entries of the machine (0: no TLB model)')
     .option('--accesses_per_second <n>', 'memory accesses per second of each thread')
-    .option('--json', 'print the result as JSON');
+    .option('--json', 'print the result as JSON')
+    .option(
+      '--placement <list>',
+      'instead of setups, NUMA placements on a 2-node machine: none, damos, numa-balancing (default workload numa)',
+    );
   cmd.addHelpText(
     'after',
     `
@@ -74,7 +80,8 @@ Default setups: ${DEFAULT_SETUPS.map((s) => s.name).join('; ')}.
 Examples:
   damon-ts eval --workload hot-cold --duration 5
   damon-ts eval --workload per-cpu --setups page_fault,cpus:0,cpus:1 --json
-  damon-ts eval --workload write-mostly --setups write_only:none,write_only:write --isolation shared`,
+  damon-ts eval --workload write-mostly --setups write_only:none,write_only:write --isolation shared
+  damon-ts eval --placement none,damos,numa-balancing --duration 5`,
   );
   cmd.action(async (o: EvalCliOptions) => {
     if (o.isolation !== 'replica' && o.isolation !== 'shared')
@@ -96,6 +103,24 @@ Examples:
       machine.tlbEntries = num('--tlb_entries', o.tlb_entries, (n) => Number.isInteger(n) && n >= 0);
     if (o.accesses_per_second !== undefined)
       machine.accessesPerSecond = num('--accesses_per_second', o.accesses_per_second, positive);
+    if (o.placement !== undefined) {
+      if (o.setups !== undefined) throw new UsageError('--placement and --setups: give one of them');
+      const placements = parsePlacements(o.placement);
+      const spec = { workload: o.workload ?? (o.trace === undefined ? 'numa' : undefined), trace: o.trace };
+      process.stdout.write(
+        await runPlacementCli({
+          placements,
+          workload: () => loadSimWorkload(spec),
+          durationUs:
+            o.duration === undefined ? undefined : Math.round(num('--duration', o.duration, positive) * 1e6),
+          sampleUs: us('-s/--sample', o.sample),
+          aggrUs: us('-a/--aggr', o.aggr),
+          seed: num('--seed', o.seed, (n) => Number.isInteger(n) && n >= 0),
+          json: o.json === true,
+        }),
+      );
+      return;
+    }
     const spec = { workload: o.workload ?? (o.trace === undefined ? 'hot-cold' : undefined), trace: o.trace };
     const bar = progressBar('eval');
     try {

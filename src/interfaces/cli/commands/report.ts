@@ -28,6 +28,7 @@ import { computeWss, formatWss, WSS_DEFAULTS } from '../../../reports/wss.js';
 import { UsageError } from '../errors.js';
 import { registerReportDamon } from './report-damon.js';
 import { registerReportSharing } from './report-sharing.js';
+import { registerReportNuma } from './report-numa.js';
 
 /** An integer option value, or a UsageError naming the option. */
 export function intArg(v: string, option: string): number {
@@ -385,7 +386,7 @@ export function register(program: Command): void {
   const report = program
     .command('report')
     .description(
-      'visualize a record file (access, heatmap, wss, nr_regions, record_info, sharing) or show the running DAMON (damon, sysinfo)',
+      'visualize a record file (access, heatmap, wss, nr_regions, record_info, sharing, numa) or show the running DAMON (damon, sysinfo)',
     )
     .addHelpText(
       'after',
@@ -398,4 +399,5 @@ export function register(program: Command): void {
   registerRecordInfo(report);
   registerReportSharing(report);
   registerReportDamon(report);
+  registerReportNuma(report);
 }

@@ -1,0 +1,44 @@
+/**
+ * `damon-ts report numa`: per-node access breakdown and remote-access fraction of a record made on a
+ * NUMA machine (src/reports/numa.ts).
+ */
+import type { Command } from 'commander';
+import { readRecords } from '../../../records/reader.js';
+import { computeNuma, formatNuma, numaToJson } from '../../../reports/numa.js';
+import { fdSink } from '../../../reports/output.js';
+import { UsageError } from '../errors.js';
+import { inputFile, intArg } from './report.js';
+
+export function registerReportNuma(report: Command): void {
+  report
+    .command('numa')
+    .description(
+      "which nodes' CPUs access each region and where its pages live: the remote-access fraction over time",
+    )
+    .option('-i, --input <file>', 'record file', 'damon.data')
+    .option('--snapshot <index>', 'list the regions of this snapshot (negative: from the end)', '-1')
+    .option('--raw_number', 'print numbers without units')
+    .option('--json', 'print the result as JSON')
+    .addHelpText(
+      'after',
+      `
+Needs a record of a report-fed context (page_fault sampling) on a machine with several NUMA nodes:
+  damon-ts record --workload numa --nodes 2 --sample_primitives page_fault -o numa.data
+  damon-ts report numa -i numa.data
+  damon-ts report numa -i numa.data --snapshot 10 --json`,
+    )
+    .action(async (o: { input: string; snapshot: string; raw_number?: boolean; json?: boolean }) => {
+      const snapshot = intArg(o.snapshot, '--snapshot');
+      const records = await readRecords(inputFile(o.input));
+      let views;
+      try {
+        views = computeNuma(records, snapshot);
+      } catch (e) {
+        if (e instanceof RangeError) throw new UsageError(e.message);
+        throw new Error(`${o.input}: ${(e as Error).message}`);
+      }
+      const sink = fdSink();
+      sink.write((o.json ? numaToJson(views) : formatNuma(views, o.raw_number === true)) + '\n');
+      sink.flush();
+    });
+}
