@@ -102,8 +102,9 @@ describe('NUMA placement on the numa workload (2 nodes, seed 1, 3 s)', () => {
     expect(d.remoteAfter).toBeLessThan(0.13);
     // DAMON sees the drop too (its estimate of the after span).
     expect(Math.abs(d.estimatedAfter! - d.remoteAfter)).toBeLessThan(0.05);
-    // Both 8 MiB private buffers (2 × 2048 pages) moved; at most the 1024 shared pages besides.
-    expect(d.pagesMigrated).toBeGreaterThanOrEqual(4096);
+    // Both 8 MiB private buffers (2 × 2048 pages) moved, but for a few pages that a region edge may
+    // leave in a cooler region; at most the 1024 shared pages besides.
+    expect(d.pagesMigrated).toBeGreaterThanOrEqual(0.99 * 4096);
     expect(d.pagesMigrated).toBeLessThanOrEqual(4096 + 1024);
     expect(d.faults).toBe(d.damonFaults);
     expect(d.damonFaults).toBeGreaterThan(0);
