@@ -156,6 +156,7 @@ describe('built-in workloads', () => {
       'write-mostly',
       'read-mostly',
       'phase-change',
+      'vm-like',
       'multi-process',
     ]);
     for (const w of listWorkloads()) expect(w.durationUs).toBeLessThanOrEqual(70e6);

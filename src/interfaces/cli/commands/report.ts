@@ -27,6 +27,7 @@ import { PAGER_LINES, reportRawForm } from '../../../reports/raw-form.js';
 import { computeWss, formatWss, WSS_DEFAULTS } from '../../../reports/wss.js';
 import { UsageError } from '../errors.js';
 import { registerReportDamon } from './report-damon.js';
+import { registerReportDirty } from './report-dirty.js';
 
 /** An integer option value, or a UsageError naming the option. */
 export function intArg(v: string, option: string): number {
@@ -384,7 +385,7 @@ export function register(program: Command): void {
   const report = program
     .command('report')
     .description(
-      'visualize a record file (access, heatmap, wss, nr_regions, record_info) or show the running DAMON (damon, sysinfo)',
+      'visualize a record file (access, heatmap, wss, nr_regions, record_info, dirty) or show the running DAMON (damon, sysinfo)',
     )
     .addHelpText(
       'after',
@@ -395,5 +396,6 @@ export function register(program: Command): void {
   registerWss(report);
   registerNrRegions(report);
   registerRecordInfo(report);
+  registerReportDirty(report);
   registerReportDamon(report);
 }
