@@ -146,7 +146,11 @@ export function runDirtyEval(o: DirtyEvalOptions): DirtyEvalResult {
   const truth = new DirtyTruth(m.groundTruth!, windowUs, origin);
   const qemu = pids.map(
     (pid, i) =>
-      new PageSamplingEstimator(m, pid, windowUs, { samplePagesPerGiB: perGiB, seed: seed + 1 + i, originUs: origin }),
+      new PageSamplingEstimator(m, pid, windowUs, {
+        samplePagesPerGiB: perGiB,
+        seed: seed + 1 + i,
+        originUs: origin,
+      }),
   );
   const vmaBytes = new Map(pids.map((pid) => [pid, m.vmas(pid).reduce((s, v) => s + v.end - v.start, 0)]));
 
@@ -209,4 +213,62 @@ export function runDirtyEval(o: DirtyEvalOptions): DirtyEvalResult {
       qemu: { pagesHashed: hashed, perSecond: hashed / secs, faults: 0 },
     },
   };
+}
+
+function table(head: string[], rows: string[][]): string {
+  const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (r: string[]): string =>
+    r.map((c, i) => (i < 2 ? c.padEnd(w[i]!) : c.padStart(w[i]!))).join('  ');
+  return [line(head), line(w.map((n) => '-'.repeat(n))), ...rows.map(line)].join('\n');
+}
+
+/** The side-by-side table of several runs: error against the ground truth, then cost. */
+export function formatDirtyEval(results: readonly DirtyEvalResult[]): string {
+  const mb = (x: number): string => (x / 1e6).toFixed(1);
+  const pct = (x: number): string => x.toFixed(1);
+  const r0 = results[0];
+  const head = r0
+    ? `# dirty rate per ${r0.windowUs / 1e6} s window vs ground truth (windows after the first); damon-ts: write-only, ` +
+      `sample ${r0.sampleUs / 1000} ms, aggr ${r0.aggrUs / 1000} ms; QEMU: page sampling, ${r0.samplePagesPerGiB} pages/GiB`
+    : '# no run';
+  const accuracy = table(
+    [
+      'workload',
+      'target',
+      'memory MB',
+      'truth MB/s',
+      'damon MB/s',
+      'err %',
+      'win err %',
+      'qemu MB/s',
+      'err %',
+      'win err %',
+    ],
+    results.flatMap((r) =>
+      r.targets.map((t) => [
+        r.workload,
+        `${t.pid} ${t.comm}`,
+        mb(t.memoryBytes),
+        mb(t.truthRate),
+        mb(t.damon.rate),
+        pct(t.damon.errPct),
+        pct(t.damon.windowErrPct),
+        mb(t.qemu.rate),
+        pct(t.qemu.errPct),
+        pct(t.qemu.windowErrPct),
+      ]),
+    ),
+  );
+  const cost = table(
+    ['workload', 'virtual s', 'damon protections/s', 'damon faults/s', 'qemu pages hashed/s', 'qemu faults'],
+    results.map((r) => [
+      r.workload,
+      (r.durationUs / 1e6).toFixed(1),
+      r.costs.damon.perSecond.protections.toFixed(0),
+      r.costs.damon.perSecond.faults.toFixed(0),
+      r.costs.qemu.perSecond.toFixed(0),
+      String(r.costs.qemu.faults),
+    ]),
+  );
+  return `${head}\n${accuracy}\n# cost (per virtual second)\n${cost}\n`;
 }

@@ -52,10 +52,14 @@ export function formatDirty(reports: readonly TargetDirtyReport[], o: DirtyOptio
   });
   for (const r of reports) {
     lines.push('');
-    lines.push(`# target_id\t${r.target_id} (kdamond ${r.kdamond_idx}, context ${r.context_idx}): ${r.setup}`);
+    lines.push(
+      `# target_id\t${r.target_id} (kdamond ${r.kdamond_idx}, context ${r.context_idx}): ${r.setup}`,
+    );
     lines.push(`# memory ${sz(r.memory_bytes, raw)}, ${r.windows.length} windows of ${seconds(r.window_s)}`);
     if (r.windows.length === 0) {
-      lines.push(`# no complete ${seconds(r.window_s)} window: the record is shorter (try a smaller --window)`);
+      lines.push(
+        `# no complete ${seconds(r.window_s)} window: the record is shorter (try a smaller --window)`,
+      );
     } else {
       lines.push(`# dirty rate: ${rate(r.dirty_rate, raw)} (mean of the windows)`);
       lines.push('# <percentile> <dirty rate>');

@@ -12,7 +12,7 @@
  * The model is exact for uniformly random writes and for pages rewritten every interval (p = 1);
  * it undercounts sequential sweeps whose pages are written once (it assumes some are rewritten).
  *
- * The forecast uses the same model over the whole record, D(t) = Σ bytes × (1 − (1 − p)^(t / sample)):
+ * The forecast uses the same model over the newest half of the windows, D(t) = Σ bytes × (1 − (1 − p)^(t / sample)):
  * the distinct bytes dirtied while a round of length t is sent. Pre-copy sends all memory, then
  * what the previous round dirtied, until what is left fits the downtime limit at the link's speed.
  */
@@ -232,7 +232,15 @@ export function forecastPrecopy(
     }
     pending = next;
   }
-  return { ...base, converges: false, rounds, finalRoundBytes: pending, downtimeS: null, totalBytes, totalTimeS };
+  return {
+    ...base,
+    converges: false,
+    rounds,
+    finalRoundBytes: pending,
+    downtimeS: null,
+    totalBytes,
+    totalTimeS,
+  };
 }
 
 export interface DirtyOptions {
@@ -282,12 +290,20 @@ function percentilesOf(values: readonly number[], ps: readonly number[]): Record
   return out;
 }
 
+/**
+ * The snapshots of the newest half of the windows (all snapshots when there is no window): a
+ * migration starting now meets the current behaviour, not the start-up of the record.
+ */
+function recentSnapshots(snaps: readonly WriteSnapshot[], windows: readonly DirtyWindow[]): WriteSnapshot[] {
+  if (windows.length === 0) return [...snaps];
+  const from = windows[Math.floor(windows.length / 2)]!;
+  return snaps.filter(
+    (s) => s.startUs >= from.startUs - 1 && s.endUs <= windows[windows.length - 1]!.endUs + 1,
+  );
+}
+
 /** The report of one target. */
-export function dirtyReportOf(
-  series: WriteSeries,
-  o: DirtyOptions,
-  memoryBytes?: number,
-): TargetDirtyReport {
+export function dirtyReportOf(series: WriteSeries, o: DirtyOptions, memoryBytes?: number): TargetDirtyReport {
   const snaps = series.snapshots;
   const windows = dirtyWindows(snaps, o.windowUs);
   const rates = windows.map((w) => w.rate);
@@ -312,7 +328,12 @@ export function dirtyReportOf(
       percentiles: percentilesOf(wss, o.percentiles),
       snapshots: wss.length,
     },
-    forecast: forecastPrecopy(memory, o.bandwidth, dirtyCurve(snaps), o.downtimeLimitS),
+    forecast: forecastPrecopy(
+      memory,
+      o.bandwidth,
+      dirtyCurve(recentSnapshots(snaps, windows)),
+      o.downtimeLimitS,
+    ),
   };
 }
 

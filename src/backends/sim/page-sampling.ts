@@ -50,7 +50,9 @@ export class PageSamplingEstimator {
     const gt = machine.groundTruth;
     if (!gt) throw new Error('page sampling: the machine has no ground truth to read page writes from');
     if (!(windowUs > 0) || windowUs % gt.intervalUs !== 0)
-      throw new Error(`page sampling: window ${windowUs} µs is not a multiple of the interval ${gt.intervalUs} µs`);
+      throw new Error(
+        `page sampling: window ${windowUs} µs is not a multiple of the interval ${gt.intervalUs} µs`,
+      );
     this.perGiB = o.samplePagesPerGiB ?? QEMU_SAMPLE_PAGES_PER_GIB;
     this.originUs = o.originUs ?? 0;
     this.prng = new Prng(o.seed ?? 1);
@@ -96,7 +98,7 @@ export class PageSamplingEstimator {
       samples: this.nSamples,
       changed,
       memoryBytes: this.memoryBytes,
-      rate: (changed / this.nSamples) * this.memoryBytes / (this.windowUs / 1e6),
+      rate: ((changed / this.nSamples) * this.memoryBytes) / (this.windowUs / 1e6),
     });
     this.pagesHashed += this.nSamples;
   }
@@ -109,7 +111,8 @@ export class PageSamplingEstimator {
       this.begin(k);
     }
     for (let i = 0; i < iv.length; i++)
-      if (iv.isWrite[i] && iv.tgid[i] === this.tgid && this.sampled.has(iv.vpn[i]!)) this.changed.add(iv.vpn[i]!);
+      if (iv.isWrite[i] && iv.tgid[i] === this.tgid && this.sampled.has(iv.vpn[i]!))
+        this.changed.add(iv.vpn[i]!);
   }
 
   /** Ends the current window when it is complete at `nowUs`, and stops listening. */

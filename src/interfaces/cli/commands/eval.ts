@@ -3,6 +3,7 @@
  * by side (src/eval) and prints their accuracy against the ground truth and their costs.
  */
 import type { Command } from 'commander';
+import { formatDirtyEval, runDirtyEval } from '../../../eval/dirty-rate.js';
 import { DEFAULT_HOT_PERCENT, DEFAULT_SETUPS, runEvalAsync } from '../../../eval/eval.js';
 import { evalToJson, formatEval } from '../../../eval/format.js';
 import { parseSetup } from '../../../eval/setups.js';
@@ -24,6 +25,8 @@ interface EvalCliOptions {
   tlb_entries?: string;
   accesses_per_second?: string;
   json?: boolean;
+  dirty_rate?: boolean;
+  window: string;
 }
 
 function num(option: string, text: string, ok: (n: number) => boolean): number {
@@ -66,7 +69,12 @@ export function register(program: Command): void {
     .option('--seed <n>', 'seed of the machine and the monitors', '1')
     .option('--tlb_entries <n>', 'per-CPU TLB entries of the machine (0: no TLB model)')
     .option('--accesses_per_second <n>', 'memory accesses per second of each thread')
-    .option('--json', 'print the result as JSON');
+    .option('--json', 'print the result as JSON')
+    .option(
+      '--dirty_rate',
+      "dirty rate instead: write-only damon-ts (report dirty) vs QEMU's page sampling, against the exact dirtied pages",
+    )
+    .option('--window <time>', 'dirty rate window (with --dirty_rate)', '1s');
   cmd.addHelpText(
     'after',
     `
@@ -74,7 +82,8 @@ Default setups: ${DEFAULT_SETUPS.map((s) => s.name).join('; ')}.
 Examples:
   damon-ts eval --workload hot-cold --duration 5
   damon-ts eval --workload per-cpu --setups page_fault,cpus:0,cpus:1 --json
-  damon-ts eval --workload write-mostly --setups write_only:none,write_only:write --isolation shared`,
+  damon-ts eval --workload write-mostly --setups write_only:none,write_only:write --isolation shared
+  damon-ts eval --dirty_rate --workload vm-like --sample 100ms --aggr 1s`,
   );
   cmd.action(async (o: EvalCliOptions) => {
     if (o.isolation !== 'replica' && o.isolation !== 'shared')
@@ -97,6 +106,22 @@ Examples:
     if (o.accesses_per_second !== undefined)
       machine.accessesPerSecond = num('--accesses_per_second', o.accesses_per_second, positive);
     const spec = { workload: o.workload ?? (o.trace === undefined ? 'hot-cold' : undefined), trace: o.trace };
+    if (o.dirty_rate) {
+      if (o.setups !== undefined) throw new UsageError('--dirty_rate: --setups does not apply');
+      const r = runDirtyEval({
+        workload: () => loadSimWorkload(spec),
+        seed: num('--seed', o.seed, (n) => Number.isInteger(n) && n >= 0),
+        machine,
+        sampleUs: us('-s/--sample', o.sample),
+        aggrUs: us('-a/--aggr', o.aggr),
+        windowUs: us('--window', o.window),
+        ...(o.duration === undefined
+          ? {}
+          : { durationUs: Math.round(num('--duration', o.duration, positive) * 1e6) }),
+      });
+      process.stdout.write(o.json ? JSON.stringify(r, null, 2) + '\n' : formatDirtyEval([r]));
+      return;
+    }
     const bar = progressBar('eval');
     try {
       const r = await runEvalAsync({

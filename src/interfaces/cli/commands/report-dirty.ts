@@ -64,7 +64,11 @@ export function registerReportDirty(report: Command): void {
     )
     .option('-i, --input <file>', 'record file (made with write-only monitoring)', 'damon.data')
     .option('--window <time>', 'dirty rate window: distinct bytes written per window, per second', '1s')
-    .option('--bandwidth <speed>', 'migration link speed: bits/s (10G = 10 Gbit/s), or bytes/s with B (1GB/s)', '10G')
+    .option(
+      '--bandwidth <speed>',
+      'migration link speed: bits/s (10G = 10 Gbit/s), or bytes/s with B (1GB/s)',
+      '10G',
+    )
     .option('--downtime_limit <time>', 'longest acceptable stop-and-copy pause', '300ms')
     .option('--memory <bytes>', "memory a migration sends (default: the target's monitored bytes)")
     .option('--raw_number', 'print numbers without units')
