@@ -4,17 +4,20 @@
  * pre-copy live-migration forecast. Pure: snapshots in, numbers out.
  *
  * From write samples to dirtied bytes. A write-only sample of a region asks "was the region's sampled
- * page written during this sample interval?", so a region's write samples / samples estimate p, the
- * fraction of its pages written per sample interval. Over a window of k sample intervals a page
- * written with probability p per interval, independently, is dirtied with probability 1 − (1 − p)^k.
- * Every address is scored with the write samples of all the window's snapshots that covered it
- * (regions move between snapshots, so this is a sweep over their boundaries), pooled into one p.
- * The model is exact for uniformly random writes and for pages rewritten every interval (p = 1);
- * it undercounts sequential sweeps whose pages are written once (it assumes some are rewritten).
+ * page written during this sample interval?". Over a window, an address counts as dirtied when a
+ * region holding it had at least one write sample in the window (regions move between snapshots,
+ * so this is a sweep over their boundaries). Why this is right on average: if a region's pages are
+ * each written with probability p per sample interval, the window's k samples hit at least once with
+ * probability 1 − (1 − p)^k, which is exactly the probability that one of its pages was dirtied in
+ * the window; so the expected estimate is the expected dirtied bytes. A region rewritten all the
+ * time (p = 1) is counted exactly; a pass that writes each page once is counted as long as it
+ * crosses the region slowly enough to be sampled. The spread is that of the hits: large regions with
+ * rare writes weigh a lot when they are hit, so more regions (-n) mean a steadier estimate.
  *
- * The forecast uses the same model over the newest half of the windows, D(t) = Σ bytes × (1 − (1 − p)^(t / sample)):
- * the distinct bytes dirtied while a round of length t is sent. Pre-copy sends all memory, then
- * what the previous round dirtied, until what is left fits the downtime limit at the link's speed.
+ * The forecast needs dirtied bytes for any round length t: with p pooled per address over the newest
+ * half of the windows, D(t) = Σ bytes × (1 − (1 − p)^(t / sample)), the same probability. Pre-copy
+ * sends all memory, then what the previous round dirtied, until what is left fits the downtime
+ * limit at the link's speed.
  */
 import type { DamonRecord, RecordHeader, Snapshot } from '../records/types.js';
 import { percentileIndex } from './percentile.js';
@@ -110,6 +113,13 @@ function pool(snaps: readonly WriteSnapshot[]): Piece[] {
   return out;
 }
 
+/** Bytes of the pieces that had a write sample. */
+function hitBytes(pieces: readonly Piece[]): number {
+  let sum = 0;
+  for (const p of pieces) if (p.writes > 0) sum += p.bytes;
+  return sum;
+}
+
 /** Distinct bytes dirtied in `durationUs` by pieces whose write probability holds over that time. */
 function dirtiedBytes(pieces: readonly Piece[], durationUs: number): number {
   let sum = 0;
@@ -153,7 +163,7 @@ export function dirtyWindows(snaps: readonly WriteSnapshot[], windowUs: number):
     const startUs = group[0]!.startUs;
     const endUs = group[group.length - 1]!.endUs;
     if (endUs - startUs >= 0.9 * windowUs) {
-      const dirtyBytes = dirtiedBytes(pool(group), endUs - startUs);
+      const dirtyBytes = hitBytes(pool(group));
       out.push({ startUs, endUs, dirtyBytes, rate: dirtyBytes / ((endUs - startUs) / 1e6) });
     }
     group = [];

@@ -2,6 +2,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  dirtyCurve,
   dirtyWindows,
   forecastPrecopy,
   MAX_PRECOPY_ROUNDS,
@@ -35,22 +36,26 @@ describe('dirty windows', () => {
     expect(w[0]!.rate).toBe(4 * MiB);
   });
 
-  it('p per sample over k samples dirties 1 - (1 - p)^k of the region, pooled across moving regions', () => {
-    // Two snapshots of one sample each; the region is split differently in each, same p = 1/2.
-    const a = snap(0, [[0, 8192, 1]], 2);
-    const b = {
-      ...snap(
-        1,
-        [
-          [0, 4096, 1],
-          [4096, 8192, 1],
-        ],
-        2,
-      ),
-    };
-    const w = dirtyWindows([a, b], 200_000);
-    // 4 samples at p = 1/2: 1 - 1/16 of 8 KiB.
-    expect(w[0]!.dirtyBytes).toBeCloseTo(8192 * (15 / 16), 6);
+  it('a window counts every address under a region with a write sample, across moving regions', () => {
+    // The region is split differently in the two snapshots; only [4096, 8192) is hit, in the second.
+    const a = snap(0, [[0, 8192, 0]], 2);
+    const b = snap(
+      1,
+      [
+        [0, 4096, 0],
+        [4096, 8192, 1],
+      ],
+      2,
+    );
+    expect(dirtyWindows([a, b], 200_000)[0]!.dirtyBytes).toBe(4096);
+  });
+
+  it('the forecast curve: p per sample dirties 1 - (1 - p)^k of a region in k sample intervals', () => {
+    // p = 1/2 per 5 ms sample (10 of 20 samples per 100 ms snapshot).
+    const d = dirtyCurve([snap(0, [[0, 8192, 10]])]);
+    expect(d(5000)).toBeCloseTo(8192 / 2, 6);
+    expect(d(20_000)).toBeCloseTo(8192 * (15 / 16), 6);
+    expect(d(0)).toBe(0);
   });
 
   it('drops a trailing partial window', () => {

@@ -27,6 +27,8 @@ interface EvalCliOptions {
   json?: boolean;
   dirty_rate?: boolean;
   window: string;
+  minr?: string;
+  maxr?: string;
 }
 
 function num(option: string, text: string, ok: (n: number) => boolean): number {
@@ -56,6 +58,8 @@ export function register(program: Command): void {
     .option('--duration <seconds>', "virtual seconds to run (default: the workload's duration)")
     .option('-s, --sample <time>', 'sampling interval', '5ms')
     .option('-a, --aggr <time>', 'aggregation interval', '100ms')
+    .option('-n, --minr <nr>', 'minimum number of regions (default 10)')
+    .option('-m, --maxr <nr>', 'maximum number of regions (default 1000)')
     .option(
       '--hot_percent <p>',
       "a page is hot when accessed in at least this % of a window's samples",
@@ -106,6 +110,11 @@ Examples:
     if (o.accesses_per_second !== undefined)
       machine.accessesPerSecond = num('--accesses_per_second', o.accesses_per_second, positive);
     const spec = { workload: o.workload ?? (o.trace === undefined ? 'hot-cold' : undefined), trace: o.trace };
+    const count = (n: number) => Number.isInteger(n) && n >= 1;
+    const regions = {
+      ...(o.minr === undefined ? {} : { minNrRegions: num('-n/--minr', o.minr, count) }),
+      ...(o.maxr === undefined ? {} : { maxNrRegions: num('-m/--maxr', o.maxr, count) }),
+    };
     if (o.dirty_rate) {
       if (o.setups !== undefined) throw new UsageError('--dirty_rate: --setups does not apply');
       const r = runDirtyEval({
@@ -115,6 +124,7 @@ Examples:
         sampleUs: us('-s/--sample', o.sample),
         aggrUs: us('-a/--aggr', o.aggr),
         windowUs: us('--window', o.window),
+        ...regions,
         ...(o.duration === undefined
           ? {}
           : { durationUs: Math.round(num('--duration', o.duration, positive) * 1e6) }),
@@ -127,7 +137,11 @@ Examples:
       const r = await runEvalAsync({
         workload: () => loadSimWorkload(spec),
         setups,
-        attrs: { sampleInterval: us('-s/--sample', o.sample), aggrInterval: us('-a/--aggr', o.aggr) },
+        attrs: {
+          sampleInterval: us('-s/--sample', o.sample),
+          aggrInterval: us('-a/--aggr', o.aggr),
+          ...regions,
+        },
         machine: { ...machine, seed: num('--seed', o.seed, (n) => Number.isInteger(n) && n >= 0) },
         seed: Number(o.seed),
         durationUs:
