@@ -39,7 +39,7 @@ interface EvalJson {
     windows: number;
     truthRate: number;
     damon: { rate: number; errPct: number; windowErrPct: number };
-    qemu: { rate: number; errPct: number; samplesPerWindow: number };
+    qemu: { rate: number; errPct: number; windowErrPct: number; samplesPerWindow: number };
   }[];
   costs: { damon: { protections: number; faults: number }; qemu: { pagesHashed: number; faults: number } };
 }
