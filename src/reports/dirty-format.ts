@@ -40,16 +40,27 @@ export function formatDirty(reports: readonly TargetDirtyReport[], o: DirtyOptio
   lines.push(
     `# dirty rate: distinct bytes written per ${seconds(o.windowUs / 1e6)} window, per second; least dirty first`,
   );
-  lines.push('# rank  target  dirty rate  written wss (avr)  memory  forecast');
-  reports.forEach((r, i) => {
+  const rows = reports.map((r, i) => {
     const f = r.forecast;
-    const verdict = f.converges
-      ? `${f.rounds} rounds, downtime ${seconds(f.downtimeS!)}`
-      : 'does not converge';
-    lines.push(
-      `${i + 1}  ${r.target_id}  ${rate(r.dirty_rate, raw)}  ${sz(r.written_wss.avg, raw)}  ${sz(r.memory_bytes, raw)}  ${verdict}`,
-    );
+    return [
+      String(i + 1),
+      r.target_id,
+      rate(r.dirty_rate, raw),
+      sz(r.written_wss.avg, raw),
+      sz(r.memory_bytes, raw),
+      f.converges
+        ? `${f.rounds} round${f.rounds === 1 ? '' : 's'}, downtime ${seconds(f.downtimeS!)}`
+        : 'does not converge',
+    ];
   });
+  const head = ['# rank', 'target', 'dirty rate', 'written wss (avr)', 'memory', 'forecast'];
+  const width = head.map((h, k) => Math.max(h.length, ...rows.map((x) => x[k]!.length)));
+  const line = (cells: string[]): string =>
+    cells
+      .map((c, k) => (k === cells.length - 1 ? c : k < 2 ? c.padEnd(width[k]!) : c.padStart(width[k]!)))
+      .join('  ');
+  lines.push(line(head));
+  for (const row of rows) lines.push(line(row));
   for (const r of reports) {
     lines.push('');
     lines.push(

@@ -169,8 +169,9 @@ describe('report dirty on a record of two processes', () => {
     expect(r.code).toBe(0);
     const lines = r.stdout.split('\n');
     expect(lines[0]).toMatch(/^# dirty rate: distinct bytes written per 1\.00 s window/);
-    expect(lines[2]).toMatch(/^1 {2}0 {2}\d+\.\d{3} MiB\/s/);
-    expect(lines[3]).toMatch(/^2 {2}1 {2}\d+\.\d{3} MiB\/s/);
+    expect(lines[1]).toMatch(/^# rank +target +dirty rate +written wss \(avr\) +memory +forecast$/);
+    expect(lines[2]).toMatch(/^1 +0 +\d+\.\d{3} MiB\/s +\d+\.\d{3} MiB +\d+\.\d{3} MiB {2}1 round, downtime/);
+    expect(lines[3]).toMatch(/^2 +1 +\d+\.\d{3} MiB\/s/);
     expect(r.stdout).toMatch(/# written working set: <percentile> <wss>/);
     expect(r.stdout).toMatch(/# pre-copy at 10 Gbit\/s \(downtime limit 300\.0 ms\): converges in 1 round/);
   });
