@@ -178,6 +178,7 @@ export {
   dirtyWindows,
   forecastPrecopy,
   rankDirty,
+  windowDirtyBytes,
   writeSeriesOf,
 } from './reports/dirty.js';
 export type {

@@ -120,6 +120,11 @@ function hitBytes(pieces: readonly Piece[]): number {
   return sum;
 }
 
+/** Estimated distinct bytes written over the span of `snaps`: the window estimate of dirtyWindows. */
+export function windowDirtyBytes(snaps: readonly WriteSnapshot[]): number {
+  return hitBytes(pool(snaps));
+}
+
 /** Distinct bytes dirtied in `durationUs` by pieces whose write probability holds over that time. */
 function dirtiedBytes(pieces: readonly Piece[], durationUs: number): number {
   let sum = 0;
@@ -163,7 +168,7 @@ export function dirtyWindows(snaps: readonly WriteSnapshot[], windowUs: number):
     const startUs = group[0]!.startUs;
     const endUs = group[group.length - 1]!.endUs;
     if (endUs - startUs >= 0.9 * windowUs) {
-      const dirtyBytes = hitBytes(pool(group));
+      const dirtyBytes = windowDirtyBytes(group);
       out.push({ startUs, endUs, dirtyBytes, rate: dirtyBytes / ((endUs - startUs) / 1e6) });
     }
     group = [];

@@ -9,7 +9,7 @@
  */
 import { Registry, type Metric } from 'prom-client';
 import type { RecordRegion } from '../../records/types.js';
-import { dirtyCurve, type WriteSnapshot } from '../../reports/dirty.js';
+import { windowDirtyBytes, type WriteSnapshot } from '../../reports/dirty.js';
 import type { Feed, LiveCounters, Stream } from '../web/server/feed.js';
 import { REGION_FIELDS, type Frame, type SchemeStatsRow } from '../web/shared/frame.js';
 
@@ -134,7 +134,7 @@ function dirtyOf(st: Stream): { rate: number; writtenWss: number } | null {
   let writtenWss = 0;
   for (let i = 0; i < newest.start.length; i++)
     if (newest.writes[i]! >= 1) writtenWss += newest.end[i]! - newest.start[i]!;
-  return { rate: spanUs > 0 ? dirtyCurve(snaps)(spanUs) / (spanUs / 1e6) : 0, writtenWss };
+  return { rate: spanUs > 0 ? windowDirtyBytes(snaps) / (spanUs / 1e6) : 0, writtenWss };
 }
 
 /** The registry of a feed; `await reg.metrics()` gives the exposition text, `reg.contentType` its type. */
