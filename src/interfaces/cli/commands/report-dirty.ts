@@ -104,6 +104,15 @@ Examples:
       const records = (await readRecords(path)).filter((r) => r.scheme_idx === null);
       if (records.length === 0) throw new Error(`${path}: no monitoring record in the file`);
       const series = records.map((r) => writeSeriesOf(r, path));
+      for (const s of series) {
+        const first = s.snapshots[0];
+        const last = s.snapshots[s.snapshots.length - 1];
+        const spanUs = first && last ? last.endUs - first.startUs : 0;
+        if (spanUs < 0.9 * windowUs)
+          throw new Error(
+            `${path}: target ${String(s.header.target_id)}: the record spans ${(spanUs / 1e6).toFixed(2)} s, less than one --window of ${windowUs / 1e6} s; give a smaller --window`,
+          );
+      }
       const reports = rankDirty(series, opts, memory);
       const sink = fdSink();
       sink.write(o.json ? dirtyToJson(reports) : formatDirty(reports, opts, o.raw_number === true));
