@@ -182,7 +182,9 @@ describe('report dirty on a record of two processes', () => {
     expect(bad.stderr).toMatch(/--bandwidth: 'fast' is not a link speed/);
     const long = run(['report', 'dirty', '-i', out, '--window', '10s']);
     expect(long.code).toBe(1);
-    expect(long.stderr).toMatch(/mp\.data: target 0: the record spans 2\.\d+ s, less than one --window of 10 s/);
+    expect(long.stderr).toMatch(
+      /mp\.data: target 0: the record spans 2\.\d+ s, less than one --window of 10 s/,
+    );
     const plain = join(dir, 'plain.data');
     expect(run(['record', '--workload', hot, '--timeout', '0.3', '-o', plain]).code).toBe(0);
     const r = run(['report', 'dirty', '-i', plain]);
