@@ -4,7 +4,7 @@
  * monitoring with at least 100 regions (-n 100; with the default 10, a region straddling the edge
  * of a hot set is counted whole, 35 % over on the hot workload below).
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -174,6 +174,16 @@ describe('report dirty on a record of two processes', () => {
     expect(lines[3]).toMatch(/^2 +1 +\d+\.\d{3} MiB\/s/);
     expect(r.stdout).toMatch(/# written working set: <percentile> <wss>/);
     expect(r.stdout).toMatch(/# pre-copy at 10 Gbit\/s \(downtime limit 300\.0 ms\): converges in 1 round/);
+  });
+
+  it('--plot draws one curve per target (a point per window) and the link speed as a dashed line', () => {
+    const svg = join(dir, 'dirty.svg');
+    expect(run(['report', 'dirty', '-i', out, '--bandwidth', '1G', '--plot', svg]).code).toBe(0);
+    const text = readFileSync(svg, 'utf8');
+    const curves = [...text.matchAll(/<polyline [^>]*points="([^"]*)"/g)].map((m) => m[1]!.split(' ').length);
+    expect(curves).toEqual([2, 2]);
+    expect(text).toMatch(/stroke-dasharray="6 4"/);
+    expect(text).toMatch(/link 1 Gbit\/s/);
   });
 
   it('bad input: an unknown link speed and a record without write samples get clear errors', () => {

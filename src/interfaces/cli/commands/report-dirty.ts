@@ -5,8 +5,10 @@
 import type { Command } from 'commander';
 import { readRecords } from '../../../records/reader.js';
 import { dirtyToJson, formatDirty } from '../../../reports/dirty-format.js';
+import { dirtyPlotSvg } from '../../../reports/dirty-plot.js';
 import { DIRTY_DEFAULTS, rankDirty, writeSeriesOf, type DirtyOptions } from '../../../reports/dirty.js';
 import { fdSink } from '../../../reports/output.js';
+import { writeImage } from '../../../reports/plot.js';
 import { textToBytes, textToUs } from '../../config/units.js';
 import { UsageError } from '../errors.js';
 import { inputFile } from './report.js';
@@ -54,6 +56,7 @@ interface DirtyCliOptions {
   memory?: string;
   raw_number?: boolean;
   json?: boolean;
+  plot?: string;
 }
 
 export function registerReportDirty(report: Command): void {
@@ -73,6 +76,7 @@ export function registerReportDirty(report: Command): void {
     .option('--memory <bytes>', "memory a migration sends (default: the target's monitored bytes)")
     .option('--raw_number', 'print numbers without units')
     .option('--json', 'one JSON object per target, least dirty first')
+    .option('--plot <file>', 'also draw the dirty rate per window against the link speed (.png or .svg)')
     .addHelpText(
       'after',
       `
@@ -81,7 +85,8 @@ Examples:
   damon-ts record --workload vm-like --sample_primitives page_fault --exp_ops_write_only y -o vm.data
   damon-ts report dirty -i vm.data --bandwidth 10G
   damon-ts record --sample_primitives page_fault --exp_ops_write_only y -- ./prog
-  damon-ts report dirty --window 2s --bandwidth 1GB/s --json`,
+  damon-ts report dirty --window 2s --bandwidth 1GB/s --json
+  damon-ts report dirty --bandwidth 1G --plot dirty.png`,
     )
     .action(async (o: DirtyCliOptions) => {
       const windowUs = usArg(o.window, '--window');
@@ -117,5 +122,6 @@ Examples:
       const sink = fdSink();
       sink.write(o.json ? dirtyToJson(reports) : formatDirty(reports, opts, o.raw_number === true));
       sink.flush();
+      if (o.plot) writeImage(o.plot, dirtyPlotSvg(reports, opts.bandwidth));
     });
 }
