@@ -126,6 +126,10 @@ export type { GroundTruthConfig, GroundTruthView, MachineConfig } from './backen
 export { DEFAULT_COST_MODEL, estimateOverhead, zeroCosts } from './backends/sim/costs.js';
 export type { CostModel, MachineCosts, OverheadEstimate } from './backends/sim/costs.js';
 export { GroundTruth } from './backends/sim/ground-truth.js';
+export { DirtyTruth } from './backends/sim/dirty-truth.js';
+export type { DirtyTruthWindow } from './backends/sim/dirty-truth.js';
+export { PageSamplingEstimator, QEMU_SAMPLE_PAGES_PER_GIB } from './backends/sim/page-sampling.js';
+export type { PageSamplingWindow } from './backends/sim/page-sampling.js';
 export type { GroundTruthInterval, GroundTruthWindow, ViewCounts } from './backends/sim/ground-truth.js';
 export type { NodeStats } from './backends/sim/physical-memory.js';
 export type { MadviseAdvice } from './backends/sim/madvise.js';
@@ -180,6 +184,26 @@ export { reportNrRegions } from './reports/nr-regions.js';
 export { validateRecordFile } from './reports/validate.js';
 export { heatmapSvg, svgToPng, wssPlotSvg } from './reports/plot.js';
 export { stringSink, fdSink, TextSink } from './reports/output.js';
+export {
+  DEFAULT_DOWNTIME_LIMIT_S,
+  DIRTY_DEFAULTS,
+  dirtyCurve,
+  dirtyReportOf,
+  dirtyWindows,
+  forecastPrecopy,
+  rankDirty,
+  windowDirtyBytes,
+  writeSeriesOf,
+} from './reports/dirty.js';
+export type {
+  DirtyOptions,
+  DirtyWindow,
+  PrecopyForecast,
+  TargetDirtyReport,
+  WriteSeries,
+  WriteSnapshot,
+} from './reports/dirty.js';
+export { dirtyToJson, formatDirty } from './reports/dirty-format.js';
 export { simOps, registerSimOps } from './ops/register.js';
 export { attachMachine, detachMachine, simBindingOf, isWriteOnlyView } from './ops/sim-binding.js';
 export type { ProtectionKind, SimBinding, SimOpsCounts, SimOpsOptions } from './ops/sim-binding.js';
@@ -217,6 +241,8 @@ export {
   runNumaPlacement,
 } from './eval/numa-placement.js';
 export type { NumaPlacementOptions, NumaPlacementResult, PlacementPolicy } from './eval/numa-placement.js';
+export { formatDirtyEval, runDirtyEval } from './eval/dirty-rate.js';
+export type { DirtyEvalOptions, DirtyEvalResult, DirtyEvalTarget } from './eval/dirty-rate.js';
 export { windowAccuracy, summarize } from './eval/metrics.js';
 export type { AccuracySummary, WindowAccuracy } from './eval/metrics.js';
 export { Scheme, matchAllPattern } from './schemes/scheme.js';

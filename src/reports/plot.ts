@@ -32,7 +32,7 @@ export function heatColor(f: number): [number, number, number] {
   return [0, 1, 2].map((k) => Math.round(a[k]! + (b[k]! - a[k]!) * t)) as [number, number, number];
 }
 
-function esc(s: string): string {
+export function esc(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
@@ -65,7 +65,7 @@ function rasterDataUri(m: Heatmap, lo: number, hi: number): string {
 }
 
 /** An SVG canvas with a white background and a plot area inside the margins (left, right, top, bottom). */
-function svgCanvas(
+export function svgCanvas(
   W: number,
   H: number,
   L: number,

@@ -261,6 +261,27 @@ small, 0, 4096, 4
 large, 1, 4096, 1, ro
 log, 0, 4096, 2, wo
 `,
+  'vm-like': `# A virtual machine's memory as its host sees it: 1 GiB of guest RAM, mostly idle (read now and
+# then), a 32 MiB hot set rewritten all the time, and a 224 MiB area whose writes drift slowly
+# forward (a log, a growing heap: 10,000 pages, ~41 MB, per second). Boot writes all of it once.
+#regions
+idle, 805306368
+hot, 33554432
+drift, 234881024
+
+#phases
+boot
+20
+idle, 0, 4096, 1, wo
+hot, 0, 4096, 1, wo
+drift, 0, 4096, 1, wo
+
+run
+10000
+hot, 1, 4096, 9899, wo
+idle, 1, 4096, 100, ro
+drift, 0, 4096, 1, wo
+`,
   'multi-process-a': `# Process A of the multi-process workload: its own data and the shared mapping.
 #regions
 private_a, 67108864

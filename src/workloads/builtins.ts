@@ -26,6 +26,7 @@ const DESCRIPTIONS: Readonly<Record<string, string>> = {
   'write-mostly': 'nine writes per read, on separate regions',
   'read-mostly': 'nine reads per write, on separate regions',
   'phase-change': 'small sequential, large random, write burst, then mixed, 5 s each',
+  'vm-like': 'a 1 GiB guest: mostly idle, a 32 MiB hot write set and a slowly drifting one (41 MB/s)',
   'multi-process': 'two processes sharing one 64 MiB mapping (A reads it, B writes it), for paddr',
   numa: 'threads on CPU 0 and CPU 1 hot on their own buffers, first touched on the other node, and a warm shared one (--nodes 2)',
 };

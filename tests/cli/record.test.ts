@@ -60,7 +60,7 @@ describe('damon-ts record (built bin) on the simulated machine', () => {
     expect(r.code).toBe(0);
     expect(readFileSync(out, 'utf8').startsWith('[')).toBe(true);
     const [rec] = await readRecords(out);
-    expect(rec!.data_source).toBe('damon-ts sim paddr page_fault');
+    expect(rec!.data_source).toBe('damon-ts sim paddr page_fault write-only');
     const regions = rec!.snapshots.flatMap((s) => s.regions);
     expect(Math.max(...regions.map((x) => x.end))).toBe(1048576);
     const hit = regions.filter((x) => x.nr_accesses.samples > 0);

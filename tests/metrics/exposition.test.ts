@@ -2,12 +2,14 @@
  * /metrics of a record, parsed by a strict Prometheus text-format (0.0.4) parser written here, and
  * its values checked against the record read independently with the records reader.
  */
-import { rmSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { feedRegistry } from '../../src/interfaces/metrics/exposition.js';
 import { Feed } from '../../src/interfaces/web/server/feed.js';
 import { recordFeed } from '../../src/interfaces/web/server/record-feed.js';
+import { openSource } from '../../src/interfaces/web/server/sources.js';
 import { readRecords } from '../../src/records/reader.js';
 import type { DamonRecord } from '../../src/records/types.js';
 import { makeRecord } from '../web/fixtures.js';
@@ -193,5 +195,60 @@ describe('/metrics of a record', () => {
     expect(() => parseExposition('# HELP a b\n# TYPE a gauge\na{x="1" 3\n')).toThrow(/bad sample/);
     expect(() => parseExposition('x 1\n')).toThrow(/before any HELP/);
     expect(() => parseExposition('# HELP a b\n# TYPE a gauge\nb 1\n')).toThrow(/outside its family/);
+  });
+});
+
+describe('/metrics dirty-rate gauges of write-only monitoring', () => {
+  it('a live simulated run: per-target dirty rate and written wss, labelled with pid, comm and setup', async () => {
+    const d = mkdtempSync(join(tmpdir(), 'damon-ts-dirty-metrics-'));
+    try {
+      // 4 MiB rewritten all the time beside 32 MiB only read: 4 MiB dirtied per second.
+      const cfg = join(d, 'hot.cfg');
+      writeFileSync(
+        cfg,
+        '#regions\nidle, 33554432\nhot, 4194304\n\n#phases\nrun\n3000\nhot, 1, 4096, 99, wo\nidle, 1, 4096, 1, ro\n',
+      );
+      const { feed, run } = await openSource({
+        live: true,
+        workload: cfg,
+        speed: '1000',
+        duration: '2500 ms',
+        seed: '42',
+        sample_primitives: ['page_fault'],
+        exp_ops_write_only: true,
+      });
+      await run!.done;
+      const f = parseExposition(await feedRegistry(feed).metrics());
+      expect(f.get('damon_dirty_rate_bytes_per_second')?.type).toBe('gauge');
+      expect(f.get('damon_written_wss_bytes')?.type).toBe('gauge');
+      const labels = {
+        kdamond: '0',
+        context: '0',
+        target: '0',
+        pid: '100',
+        comm: cfg,
+        setup: 'damon-ts sim vaddr page_fault write-only',
+      };
+      const rate = one(f, 'damon_dirty_rate_bytes_per_second', 'damon_dirty_rate_bytes_per_second', labels);
+      expect(Math.abs(rate - 4 * 2 ** 20) / (4 * 2 ** 20)).toBeLessThan(0.25);
+      const wss = one(f, 'damon_written_wss_bytes', 'damon_written_wss_bytes', labels);
+      expect(wss).toBeGreaterThan(3 * 2 ** 20);
+      expect(wss).toBeLessThan(6 * 2 ** 20);
+    } finally {
+      rmSync(d, { recursive: true, force: true });
+    }
+  }, 180_000);
+
+  it('only records with write samples get the dirty-rate gauges', () => {
+    const withWrites = records.filter((r) => r.snapshots.at(-1)!.regions.some((g) => g.damon_ts));
+    expect(withWrites.length).toBeLessThan(records.length);
+    const targets = (name: string) =>
+      fams
+        .get(name)!
+        .samples.map((s) => s.labels.kdamond)
+        .sort();
+    const expected = withWrites.map((r) => String(r.kdamond_idx)).sort();
+    expect(targets('damon_dirty_rate_bytes_per_second')).toEqual(expected);
+    expect(targets('damon_written_wss_bytes')).toEqual(expected);
   });
 });

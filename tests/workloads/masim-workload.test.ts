@@ -157,6 +157,7 @@ describe('built-in workloads', () => {
       'write-mostly',
       'read-mostly',
       'phase-change',
+      'vm-like',
       'multi-process',
       'numa',
     ]);

@@ -9,8 +9,9 @@
  */
 import { Registry, type Metric } from 'prom-client';
 import type { RecordRegion } from '../../records/types.js';
+import { windowDirtyBytes, type WriteSnapshot } from '../../reports/dirty.js';
 import type { Feed, LiveCounters, Stream } from '../web/server/feed.js';
-import type { SchemeStatsRow } from '../web/shared/frame.js';
+import { REGION_FIELDS, type Frame, type SchemeStatsRow } from '../web/shared/frame.js';
 
 type Labels = Record<string, string>;
 interface Sample {
@@ -86,6 +87,54 @@ function maxNrOf(st: Stream): number {
 
 function sizeOf(r: RecordRegion): number {
   return r.end - r.start;
+}
+
+/** Window of the dirty-rate gauge (QEMU calc-dirty-rate's default calc-time). */
+export const DIRTY_RATE_WINDOW_US = 1_000_000;
+
+/** A frame's write samples (-1 in the write column: the record has none). */
+function frameWrites(f: Frame): WriteSnapshot | null {
+  const n = f.meta.n;
+  const r = f.regions;
+  if (n > 0 && r[4]! < 0) return null;
+  const start = new Float64Array(n);
+  const end = new Float64Array(n);
+  const writes = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    start[i] = r[i * REGION_FIELDS]!;
+    end[i] = r[i * REGION_FIELDS + 1]!;
+    writes[i] = r[i * REGION_FIELDS + 4]!;
+  }
+  return {
+    startUs: f.meta.t0 / 1000,
+    endUs: f.meta.t1 / 1000,
+    samples: f.meta.maxNr * f.meta.m,
+    start,
+    end,
+    writes,
+  };
+}
+
+/**
+ * Dirty rate (bytes/s) of a stream's newest snapshots spanning DIRTY_RATE_WINDOW_US (fewer when the
+ * stream is younger), and its newest written working set; null without write samples.
+ */
+function dirtyOf(st: Stream): { rate: number; writtenWss: number } | null {
+  const frames = st.store.frames;
+  const snaps: WriteSnapshot[] = [];
+  for (let k = frames.length - 1; k >= 0; k--) {
+    const w = frameWrites(frames[k]!);
+    if (!w) return null;
+    snaps.unshift(w);
+    if (snaps[snaps.length - 1]!.endUs - w.startUs >= DIRTY_RATE_WINDOW_US) break;
+  }
+  if (snaps.length === 0) return null;
+  const newest = snaps[snaps.length - 1]!;
+  const spanUs = newest.endUs - snaps[0]!.startUs;
+  let writtenWss = 0;
+  for (let i = 0; i < newest.start.length; i++)
+    if (newest.writes[i]! >= 1) writtenWss += newest.end[i]! - newest.start[i]!;
+  return { rate: spanUs > 0 ? windowDirtyBytes(snaps) / (spanUs / 1e6) : 0, writtenWss };
 }
 
 /** The registry of a feed; `await reg.metrics()` gives the exposition text, `reg.contentType` its type. */
@@ -193,6 +242,36 @@ export function feedRegistry(feed: Feed): Registry {
           ]),
         );
       }),
+  );
+  // Migration candidates: per target, with the target's pid/comm where the source knows them and the
+  // monitoring setup (the record's data_source), so one query ranks them across hosts.
+  const dirtyLabels = (st: Stream): Labels => {
+    const l: Labels = { ...streamLabels(st), setup: st.header.data_source };
+    const t = st.sources.target?.();
+    if (t?.pid !== undefined) l.pid = String(t.pid);
+    if (t?.comm !== undefined) l.comm = t.comm;
+    return l;
+  };
+  const dirty = (
+    name: string,
+    help: string,
+    pick: (d: { rate: number; writtenWss: number }) => number,
+  ): void =>
+    collected(reg, name, help, 'gauge', () =>
+      withLast().flatMap((st) => {
+        const d = dirtyOf(st);
+        return d ? [{ labels: dirtyLabels(st), value: pick(d) }] : [];
+      }),
+    );
+  dirty(
+    'damon_dirty_rate_bytes_per_second',
+    "Distinct bytes written per second over the newest second of write samples (QEMU calc-dirty-rate's measure), from write-only monitoring.",
+    (d) => d.rate,
+  );
+  dirty(
+    'damon_written_wss_bytes',
+    'Written working set: bytes of regions written at least once in the newest aggregation window.',
+    (d) => d.writtenWss,
   );
   const intake = (name: string, help: string, pick: (c: LiveCounters) => number): void =>
     collected(reg, name, help, 'counter', () =>

@@ -10,7 +10,7 @@ import { TraceWorkload } from '../../backends/trace/trace-workload.js';
 import type { DamonContext } from '../../core/context.js';
 import { runVirtual } from '../../core/drivers.js';
 import { schemeSupportOf } from '../../ops/actions/index.js';
-import { attachMachine, type ProtectionKind } from '../../ops/sim-binding.js';
+import { attachMachine, isWriteOnlyView, type ProtectionKind } from '../../ops/sim-binding.js';
 import { registerSimOps } from '../../ops/register.js';
 import { SchemesEngine } from '../../schemes/engine.js';
 import type { SampleFilter } from '../../core/types.js';
@@ -57,11 +57,14 @@ export class SimSession {
       attachMachine(ctx, o.machine, { protection: o.protection });
       ctx.now = o.machine.now; // the virtual clock starts at the machine's time
       const prim = ctx.primitives.pageFault ? 'page_fault' : 'page_table';
+      // Readers of the record (report dirty, the exporter) tell write-only monitoring by this.
+      const view = isWriteOnlyView(ctx.sampleFilters) ? ' write-only' : '';
       if (o.sink)
         this.stops.push(
           recordContext(ctx, o.sink, {
             kdamondIdx: i,
-            dataSource: o.dataSource ?? sliceSource(`damon-ts sim ${ctx.ops.id} ${prim}`, ctx.sampleFilters),
+            dataSource:
+              o.dataSource ?? sliceSource(`damon-ts sim ${ctx.ops.id} ${prim}${view}`, ctx.sampleFilters),
             ...(o.machine.config.nodes > 1 ? { numa: o.machine } : {}),
           }),
         );

@@ -3,6 +3,7 @@
  * by side (src/eval) and prints their accuracy against the ground truth and their costs.
  */
 import type { Command } from 'commander';
+import { formatDirtyEval, runDirtyEval } from '../../../eval/dirty-rate.js';
 import { DEFAULT_HOT_PERCENT, DEFAULT_SETUPS, runEvalAsync } from '../../../eval/eval.js';
 import { evalToJson, formatEval } from '../../../eval/format.js';
 import { parseSetup } from '../../../eval/setups.js';
@@ -26,6 +27,10 @@ interface EvalCliOptions {
   accesses_per_second?: string;
   json?: boolean;
   placement?: string;
+  dirty_rate?: boolean;
+  window: string;
+  minr?: string;
+  maxr?: string;
 }
 
 function num(option: string, text: string, ok: (n: number) => boolean): number {
@@ -55,6 +60,8 @@ export function register(program: Command): void {
     .option('--duration <seconds>', "virtual seconds to run (default: the workload's duration)")
     .option('-s, --sample <time>', 'sampling interval', '5ms')
     .option('-a, --aggr <time>', 'aggregation interval', '100ms')
+    .option('-n, --minr <nr>', 'minimum number of regions (default 10)')
+    .option('-m, --maxr <nr>', 'maximum number of regions (default 1000)')
     .option(
       '--hot_percent <p>',
       "a page is hot when accessed in at least this % of a window's samples",
@@ -72,7 +79,12 @@ export function register(program: Command): void {
     .option(
       '--placement <list>',
       'instead of setups, NUMA placements on a 2-node machine: none, damos, numa-balancing (default workload numa)',
-    );
+    )
+    .option(
+      '--dirty_rate',
+      "dirty rate instead: write-only damon-ts (report dirty) vs QEMU's page sampling, against the exact dirtied pages",
+    )
+    .option('--window <time>', 'dirty rate window (with --dirty_rate)', '1s');
   cmd.addHelpText(
     'after',
     `
@@ -81,7 +93,8 @@ Examples:
   damon-ts eval --workload hot-cold --duration 5
   damon-ts eval --workload per-cpu --setups page_fault,cpus:0,cpus:1 --json
   damon-ts eval --workload write-mostly --setups write_only:none,write_only:write --isolation shared
-  damon-ts eval --placement none,damos,numa-balancing --duration 5`,
+  damon-ts eval --placement none,damos,numa-balancing --duration 5
+  damon-ts eval --dirty_rate --workload vm-like --sample 100ms --aggr 1s`,
   );
   cmd.action(async (o: EvalCliOptions) => {
     if (o.isolation !== 'replica' && o.isolation !== 'shared')
@@ -105,6 +118,7 @@ Examples:
       machine.accessesPerSecond = num('--accesses_per_second', o.accesses_per_second, positive);
     if (o.placement !== undefined) {
       if (o.setups !== undefined) throw new UsageError('--placement and --setups: give one of them');
+      if (o.dirty_rate) throw new UsageError('--placement and --dirty_rate: give one of them');
       const placements = parsePlacements(o.placement);
       const spec = { workload: o.workload ?? (o.trace === undefined ? 'numa' : undefined), trace: o.trace };
       process.stdout.write(
@@ -122,12 +136,38 @@ Examples:
       return;
     }
     const spec = { workload: o.workload ?? (o.trace === undefined ? 'hot-cold' : undefined), trace: o.trace };
+    const count = (n: number) => Number.isInteger(n) && n >= 1;
+    const regions = {
+      ...(o.minr === undefined ? {} : { minNrRegions: num('-n/--minr', o.minr, count) }),
+      ...(o.maxr === undefined ? {} : { maxNrRegions: num('-m/--maxr', o.maxr, count) }),
+    };
+    if (o.dirty_rate) {
+      if (o.setups !== undefined) throw new UsageError('--dirty_rate: --setups does not apply');
+      const r = runDirtyEval({
+        workload: () => loadSimWorkload(spec),
+        seed: num('--seed', o.seed, (n) => Number.isInteger(n) && n >= 0),
+        machine,
+        sampleUs: us('-s/--sample', o.sample),
+        aggrUs: us('-a/--aggr', o.aggr),
+        windowUs: us('--window', o.window),
+        ...regions,
+        ...(o.duration === undefined
+          ? {}
+          : { durationUs: Math.round(num('--duration', o.duration, positive) * 1e6) }),
+      });
+      process.stdout.write(o.json ? JSON.stringify(r, null, 2) + '\n' : formatDirtyEval([r]));
+      return;
+    }
     const bar = progressBar('eval');
     try {
       const r = await runEvalAsync({
         workload: () => loadSimWorkload(spec),
         setups,
-        attrs: { sampleInterval: us('-s/--sample', o.sample), aggrInterval: us('-a/--aggr', o.aggr) },
+        attrs: {
+          sampleInterval: us('-s/--sample', o.sample),
+          aggrInterval: us('-a/--aggr', o.aggr),
+          ...regions,
+        },
         machine: { ...machine, seed: num('--seed', o.seed, (n) => Number.isInteger(n) && n >= 0) },
         seed: Number(o.seed),
         durationUs:

@@ -19,7 +19,9 @@ Metrics: damon_wss_bytes, damon_nr_regions, damon_sample_interval_seconds,
 damon_aggregation_interval_seconds, damon_region_access_frequency_ratio and damon_region_age_seconds
 (histograms of bytes), damon_snapshots_total, damon_reports_received_total,
 damon_reports_dropped_total, damon_faults_induced_total, damos_*_total; labels kdamond, context,
-target, scheme. See docs/dashboard.md.
+target, scheme. With write samples (write-only monitoring): damon_dirty_rate_bytes_per_second and
+damon_written_wss_bytes, also labelled setup, pid and comm (docs/use-cases.md has the ranking query).
+See docs/dashboard.md.
 
 Examples:
   damon-ts exporter --live --workload stairs               # curl http://127.0.0.1:9638/metrics

@@ -29,6 +29,7 @@ import { UsageError } from '../errors.js';
 import { registerReportDamon } from './report-damon.js';
 import { registerReportSharing } from './report-sharing.js';
 import { registerReportNuma } from './report-numa.js';
+import { registerReportDirty } from './report-dirty.js';
 
 /** An integer option value, or a UsageError naming the option. */
 export function intArg(v: string, option: string): number {
@@ -386,7 +387,7 @@ export function register(program: Command): void {
   const report = program
     .command('report')
     .description(
-      'visualize a record file (access, heatmap, wss, nr_regions, record_info, sharing, numa) or show the running DAMON (damon, sysinfo)',
+      'visualize a record file (access, heatmap, wss, nr_regions, record_info, sharing, numa, dirty) or show the running DAMON (damon, sysinfo)',
     )
     .addHelpText(
       'after',
@@ -398,6 +399,7 @@ export function register(program: Command): void {
   registerNrRegions(report);
   registerRecordInfo(report);
   registerReportSharing(report);
+  registerReportDirty(report);
   registerReportDamon(report);
   registerReportNuma(report);
 }

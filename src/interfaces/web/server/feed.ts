@@ -33,6 +33,8 @@ export interface StreamSources {
   counters?: () => LiveCounters;
   /** DAMOS stats of the stream's context, one row per scheme. */
   schemes?: () => SchemeStatsRow[];
+  /** The monitored process, when the source knows it (labels of the dirty-rate gauges). */
+  target?: () => { pid?: number; comm?: string };
 }
 
 export interface FeedOptions {

@@ -61,6 +61,12 @@ export function runSimLive(feed: Feed, session: SimSession, o: LiveSimOptions = 
         ? () => ({ reportsReceived: ctx.stats.reportsReceived, reportsDropped: ctx.stats.reportsDropped })
         : undefined,
       schemes: () => schemeRows(o.schemesOf?.(i) ?? session.schemes[i]?.schemes ?? []),
+      target: () => {
+        const pid = typeof h.target_id === 'number' ? ctx?.targets[h.target_id]?.pid : undefined;
+        if (pid === undefined || pid === null) return {};
+        const comm = session.machine.processName(pid);
+        return comm === undefined ? { pid } : { pid, comm };
+      },
     };
   });
   feed.faultsInduced = () => session.machine.costs.damonFaults;
