@@ -152,6 +152,8 @@ export class RecordWriter {
     const every = opts.flushIntervalMs ?? 1000;
     if (every > 0) {
       this.timer = setInterval(() => {
+        // Until something is recorded the user's file stays where it is (a failing command keeps it).
+        if (this.records.length === 0) return;
         try {
           this.flush();
         } catch {
