@@ -143,6 +143,17 @@ async function signalled(
   return { seen, after };
 }
 
+describe('record --help', () => {
+  it('says what happens to the output, the exit status, and the userfaultfd limitation', () => {
+    const r = spawnSync(process.execPath, [bin, 'record', '--help'], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    const text = r.stdout.replace(/\s+/g, ' ');
+    expect(text).toContain('a file it replaces is kept as FILE.old');
+    expect(text).toContain("Exit status: the launched program's (128+signal if killed)");
+    expect(text).toContain("the program's own UFFDIO_REGISTER of that memory fails with EBUSY");
+  });
+});
+
 describe('record on the simulated machine: what the user had is kept', () => {
   it('a refused or failed command leaves the existing record byte for byte, with no .old, no temp file, no spool', () => {
     const p = place();

@@ -365,7 +365,14 @@ Examples:
   damon-ts record 1234 --sample_primitives page_fault --timeout 5
   damon-ts record --sample_primitives page_fault --exp_ops_write_only -- ./prog arg
   damon-ts record --sample_primitives page_fault --exp_ops_write_only --exp_ops_cpus 0 -- ./prog   # writes by CPU 0
-  damon-ts record --sample_primitives page_fault --exp_ops_write_only y 1234   # a running process (soft-dirty)`,
+  damon-ts record --sample_primitives page_fault --exp_ops_write_only y 1234   # a running process (soft-dirty)
+
+The output: a FIFO, symlink, device or directory is refused; a file it replaces is kept as FILE.old;
+it is a complete record after every flush (once a second). Exit status: the launched program's
+(128+signal if killed); 128+signal when a signal stopped the recording.
+Limitation: write-only monitoring of a launched command registers its anonymous memory with
+damon-ts's userfaultfd, so the program's own UFFDIO_REGISTER of that memory fails with EBUSY;
+monitor such a program by pid instead (soft-dirty).`,
   );
   cmd.action(async (args: string[], o: RecordOptions) => {
     if (!(RECORD_FORMATS as readonly string[]).includes(o.output_type))
