@@ -13,6 +13,7 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  rmSync,
   statSync,
   symlinkSync,
   writeFileSync,
@@ -287,6 +288,37 @@ describe('record on the simulated machine: what the user had is kept', () => {
       expect(contiguous(await readRecords(prev.path))).toBeGreaterThanOrEqual(later);
       expect(readFileSync(`${prev.path}.old`)).toEqual(prev.bytes);
       expect(readdirSync(p.dir).filter((f) => f.includes('.tmp-'))).toEqual([]);
+    },
+    scaled(120_000),
+  );
+});
+
+describe('record: a write that fails', () => {
+  it(
+    'a directory put at the output while recording: the write fails with a clear message, no temp file, no spool, the directory as it was',
+    async () => {
+      const p = place();
+      const out = join(p.dir, 'x.data');
+      const rec = start(['record', '-o', out, '--workload', 'stairs', '--timeout', '1000000'], p.env);
+      // once the recording runs (its spool exists), the output becomes a directory
+      await until('the spool', () => readdirSync(p.spool).length > 0);
+      for (;;) {
+        rmSync(out, { force: true });
+        try {
+          mkdirSync(out);
+          break;
+        } catch {
+          // a flush put the file back in between: again
+        }
+      }
+      writeFileSync(join(out, 'inside'), 'kept');
+      process.kill(rec.pid, 'SIGINT');
+      const end = await rec.exited;
+      expect(end.code, rec.stderr()).toBe(1);
+      expect(rec.stderr()).toMatch(/^damon-ts: cannot write the record .*x\.data: /m);
+      expect(rec.stderr()).not.toMatch(/\n\s+at /);
+      expect(readFileSync(join(out, 'inside'), 'utf8')).toBe('kept');
+      noLeftovers(p);
     },
     scaled(120_000),
   );
