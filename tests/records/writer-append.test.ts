@@ -144,7 +144,11 @@ describe('RecordWriter output checks', () => {
     // a directory appears at the path while recording: the temp file is written, the rename refused
     mkdirSync(path);
     writeFileSync(join(path, 'inside'), 'kept');
-    w.addSnapshot(recordHeader({ target_id: 0 }), { start_time: 0, end_time: 10, regions: [region(0, 4096, 1)] });
+    w.addSnapshot(recordHeader({ target_id: 0 }), {
+      start_time: 0,
+      end_time: 10,
+      regions: [region(0, 4096, 1)],
+    });
     expect(() => w.close()).toThrow(/cannot write the record .*x\.data/);
     expect(readFileSync(join(path, 'inside'), 'utf8')).toBe('kept');
     expect(readdirSync(join(dir, 'gone'))).toEqual(['x.data']);
