@@ -1,11 +1,12 @@
 /** `record paddr` on the real kernel's DAMON; skipped (with the reason) where it cannot run. */
-import { existsSync, readFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, lstatSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DamonSysfs } from '../../src/backends/kernel/sysfs.js';
 import { treeListing } from '../../src/backends/kernel/tree.js';
 import { readRecords } from '../../src/records/reader.js';
-import { ensureBuilt, run, smallWorkloadDir } from '../session/cli-helpers.js';
+import { bin, ensureBuilt, run, smallWorkloadDir } from '../session/cli-helpers.js';
 import { scaled } from '../time-scale.js';
 
 const admin = '/sys/kernel/mm/damon/admin/kdamonds';
@@ -120,6 +121,75 @@ describe('damon-ts record on the kernel', () => {
       expect(treeListing(new DamonSysfs())).toEqual(before);
     },
     scaled(60_000),
+  );
+
+  // What the user had is kept on the kernel path too (here where DAMON is free: in the VM tests).
+  it.skipIf(reason !== null)(
+    'record paddr: a refused command and an output that is not a file leave everything as it was',
+    () => {
+      const before = treeListing(new DamonSysfs());
+      const prev = join(dir, 'prev.data');
+      writeFileSync(prev, 'the previous record');
+      const fifo = join(dir, 'k.fifo');
+      execFileSync('mkfifo', [fifo]);
+      const f = run(['record', 'paddr', '--timeout', '1', '-o', fifo]);
+      expect(f.code).toBe(1);
+      expect(f.stderr).toMatch(/k\.fifo is a FIFO/);
+      expect(lstatSync(fifo).isFIFO()).toBe(true);
+      expect(treeListing(new DamonSysfs())).toEqual(before);
+      const ok = (args: string[]) => expect(run(args).code).toBe(0);
+      ok(['start', 'paddr']);
+      try {
+        // damon-ts already runs a kdamond: refused
+        const r = run(['record', 'paddr', '--timeout', '1', '-o', prev]);
+        expect(r.code).toBe(1);
+        expect(r.stderr).toMatch(/already runs/);
+        expect(readFileSync(prev, 'utf8')).toBe('the previous record');
+        expect(existsSync(`${prev}.old`)).toBe(false);
+        expect(readdirSync(dir).filter((x) => x.includes('.tmp-'))).toEqual([]);
+      } finally {
+        ok(['stop']);
+      }
+      expect(treeListing(new DamonSysfs())).toEqual(before);
+    },
+    scaled(60_000),
+  );
+
+  it.skipIf(reason !== null)(
+    'record paddr: SIGINT in the middle leaves a valid record with every aggregation read, the previous one as .old, DAMON as found',
+    async () => {
+      const before = treeListing(new DamonSysfs());
+      const out = join(dir, 'sig.data');
+      writeFileSync(out, 'the previous record');
+      const child = spawn(process.execPath, [bin, 'record', 'paddr', '-o', out], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const exited = new Promise<number | null>((r) => child.once('close', (code) => r(code)));
+      const snapshots = async () => {
+        try {
+          return (await readRecords(out)).reduce((n, r) => n + r.snapshots.length, 0);
+        } catch {
+          return 0;
+        }
+      };
+      let seen = 0;
+      const deadline = Date.now() + scaled(60_000);
+      while (!(existsSync(`${out}.old`) && (seen = await snapshots()) >= 3)) {
+        if (Date.now() > deadline) throw new Error(`no flushed snapshots in time: ${stderr}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      child.kill('SIGINT');
+      expect(await exited, stderr).toBe(130);
+      const recs = await readRecords(out);
+      for (const r of recs)
+        r.snapshots.forEach((s, i) => i > 0 && expect(s.start_time).toBe(r.snapshots[i - 1]!.end_time));
+      expect(recs.reduce((n, r) => n + r.snapshots.length, 0)).toBeGreaterThanOrEqual(seen);
+      expect(readFileSync(`${out}.old`, 'utf8')).toBe('the previous record');
+      expect(treeListing(new DamonSysfs())).toEqual(before);
+    },
+    scaled(90_000),
   );
 
   it('a command that cannot be started fails with its name, exit 1', () => {

@@ -18,7 +18,7 @@ import { release, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { OwnershipStore } from '../../src/backends/kernel/ownership.js';
-import { DamonSysfs } from '../../src/backends/kernel/sysfs.js';
+import { DamonSysfs, SysfsError } from '../../src/backends/kernel/sysfs.js';
 import { SimDaemon } from '../../src/interfaces/daemon/server.js';
 import { runCli } from '../../src/interfaces/cli/program.js';
 import { FakeKernel } from '../kernel/fake-kernel.js';
@@ -259,7 +259,8 @@ describe('report damon on a fake DAMON sysfs tree', () => {
       // off: its stats as the tree holds them; no tried regions read
       [2, 0, 0, 0],
     ]);
-    expect(stats.notes).toHaveLength(1);
+    // kdamond 0 is not ours: its stats and tried regions as found
+    expect(stats.notes).toHaveLength(2);
     const params = (await json('--damon_params')) as {
       kdamonds: { contexts: { schemes: Record<string, unknown>[] }[] }[];
     };
@@ -273,32 +274,62 @@ describe('report damon on a fake DAMON sysfs tree', () => {
     const before = listing(t.admin);
     const r = await cliWrites(['report', 'damon', '--tried_regions', ...on(t)]);
     expect(r.code).toBe(0);
-    // kdamond 0 (foreign): only the stats read request; kdamond 1 (ours): stats and its 2 schemes.
+    // kdamond 0 (foreign): nothing written; kdamond 1 (ours): stats and its 2 schemes.
     expect(r.writes).toEqual([
-      'kdamonds/0/state=update_schemes_stats',
       'kdamonds/1/state=update_schemes_stats',
       'kdamonds/1/state=update_schemes_tried_regions',
       'kdamonds/1/state=update_schemes_tried_regions',
     ]);
     const after = listing(t.admin);
     const changed = Object.keys(after).filter((f) => after[f] !== before[f]);
-    expect(changed.sort()).toEqual(['kdamonds/0/state', 'kdamonds/1/state']);
-    expect(after['kdamonds/0/state']).toBe('update_schemes_stats');
+    expect(changed.sort()).toEqual(['kdamonds/1/state']);
+    expect(after['kdamonds/0/state']).toBe('on\n');
     // kdamond 0's regions as found (2, nr_accesses 7), and one note saying why.
     const k0 = r.stdout.slice(0, r.stdout.indexOf('kdamond 1:'));
     expect(k0).toMatch(/tried regions \(2\):\n {8}\d+-\d+ \(.*\): nr_accesses 7, age 0\n/);
     const notes = r.stdout.split('\n').filter((l) => l.startsWith('note:'));
     expect(notes).toEqual([
+      'note: kdamond 0: DAMOS stats as the kernel last updated them, not refreshed: damon-ts did not start it (--force refreshes them)',
       'note: kdamond 0: tried regions shown as found, not refreshed: damon-ts did not start it (--force refreshes them)',
     ]);
+    // the stats of kdamond 0 as the tree holds them
+    expect(k0).toContain('stats: nr_applied 5313, nr_tried 29860');
     // status shares the rule.
     const s = await cliWrites(['status', '--tried_regions', ...on(fakeTree())]);
     expect(s.writes).not.toContain('kdamonds/0/state=update_schemes_tried_regions');
 
     const forced = await cliWrites(['report', 'damon', '--tried_regions', '--force', ...on(fakeTree())]);
     expect(forced.code).toBe(0);
+    expect(forced.writes).toContain('kdamonds/0/state=update_schemes_stats');
     expect(forced.writes).toContain('kdamonds/0/state=update_schemes_tried_regions');
     expect(forced.stdout).not.toContain('note:');
+  });
+
+  it('--kdamonds_summary and --damon_params write nothing, to any kdamond', async () => {
+    for (const part of ['--kdamonds_summary', '--damon_params']) {
+      const r = await cliWrites(['report', 'damon', part, ...on(fakeTree())]);
+      expect(r.code).toBe(0);
+      expect(r.writes).toEqual([]);
+      expect(r.stdout).not.toContain('note:');
+    }
+  });
+
+  it('a refresh the kernel refuses: the stats as last updated, a note naming the error, exit 0', async () => {
+    const write = vi.spyOn(DamonSysfs.prototype, 'write').mockImplementation(function (
+      this: DamonSysfs,
+      rel,
+    ) {
+      throw new SysfsError('write', this.path(rel), 'update_schemes_stats', 'EINVAL');
+    });
+    const r = await cli(['status', ...on(fakeTree())]);
+    write.mockRestore();
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toContain('kdamond 1: state on, pid 4343 (started by damon-ts)\n');
+    expect(r.stdout).toMatch(
+      /^note: kdamond 1: DAMOS stats not refreshed \(writing "update_schemes_stats" to .*kdamonds\/1\/state failed: EINVAL .*\); shown as last updated$/m,
+    );
+    expect(r.stdout).toContain('nr_tried 1111');
   });
 
   it('--show_cpu_usage samples /proc/PID/stat of the kdamond threads', async () => {
@@ -455,7 +486,7 @@ if (realReason) console.log(`report damon real-kernel test skipped: ${realReason
 
 describe('report damon on the real kernel (read only)', () => {
   it.skipIf(realReason !== null)(
-    '--kdamonds_summary lists every kdamond; running ones are not ours; only stats are requested',
+    '--kdamonds_summary lists every kdamond; running ones are not ours; nothing is written',
     async () => {
       const sysfs = new DamonSysfs(realAdmin);
       const n = Number(sysfs.read('kdamonds/nr_kdamonds'));
@@ -496,7 +527,8 @@ describe('report damon on the real kernel (read only)', () => {
       }
       if (running.length === 0)
         console.log('report damon real-kernel test: no kdamond running, nothing foreign to list');
-      expect(r.writes).toEqual(running.map((k) => `kdamonds/${k}/state=update_schemes_stats`));
+      // not ours: nothing written, not even a stats refresh
+      expect(r.writes).toEqual([]);
       expect(params()).toEqual(before);
     },
   );

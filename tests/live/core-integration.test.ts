@@ -1,5 +1,6 @@
 // A report-fed context of the real core, fed live by the write-only source in DAMON's sampling mode,
 // monitoring a child that keeps writing a known hot set: the regions learn where the writes are.
+import { closeSync, openSync, readSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DamonContext } from '../../src/core/context.js';
 import { runWallClock } from '../../src/core/drivers.js';
@@ -30,7 +31,16 @@ describe.skipIf(skip)('live write-only source feeding a report-fed context', () 
     });
     try {
       prog.go();
-      const base = parseInt((await lines(prog.child)()).split(' ')[1]!, 16);
+      const first = (await lines(prog.child)()).split(' ');
+      const base = parseInt(first[1]!, 16);
+      // The child's count of completed rounds over the hot set, read from its memory.
+      const mem = openSync(`/proc/${prog.pid}/mem`, 'r');
+      const roundsAt = parseInt(first[3]!, 16);
+      const rounds = (): bigint => {
+        const b = Buffer.alloc(8);
+        readSync(mem, b, 0, 8, roundsAt);
+        return b.readBigInt64LE();
+      };
       const src = new WriteOnlySource({ pid: prog.pid, timeBaseUs: wallClockTimeBaseUs() });
       // The source follows the context's sample clock: arm at prepare, check right before the check.
       const ops = makeReportOps({
@@ -46,22 +56,39 @@ describe.skipIf(skip)('live write-only source feeding a report-fed context', () 
         seed: 1,
       });
       ctx.onBeforeCheck = (_c, nowUs) => src.sample(nowUs);
+      // A window is judged when the child went through its whole hot set inside it (two rounds
+      // completed since the window began), after the regions had 5 windows to adapt: on a loaded
+      // machine that comes later, not never.
       let last: { start: number; end: number; nr: number }[] = [];
       let windows = 0;
+      let judged = 0;
+      let before = rounds();
+      const ac = new AbortController();
       ctx.onAggregated((w) => {
         windows++;
+        const now = rounds();
+        const whole = now - before >= 2n;
+        before = now;
+        if (windows <= 5 || !whole) return;
+        judged = windows;
         const r = w.targets[0]!.regions;
         last = Array.from({ length: r.length }, (_, i) => ({
           start: r.start[i]!,
           end: r.end[i]!,
           nr: r.nrAccesses[i]!,
         }));
+        ac.abort();
       });
       src.start((b) => ctx.reportAccesses(b));
-      const ac = new AbortController();
-      setTimeout(() => ac.abort(), 2000);
+      const deadline = setTimeout(() => ac.abort(), 120_000);
       await runWallClock(ctx, { signal: ac.signal });
+      clearTimeout(deadline);
+      closeSync(mem);
       const stats = src.stop();
+      expect(
+        judged,
+        `no window after the 5th in which the child went through its hot set (${windows} windows)`,
+      ).toBeGreaterThan(5);
       expect(windows).toBeGreaterThanOrEqual(5);
       expect(stats.reports).toBeGreaterThan(0);
       expect(ctx.stats.reportsApplied).toBeGreaterThan(0);
@@ -75,5 +102,5 @@ describe.skipIf(skip)('live write-only source feeding a report-fed context', () 
     } finally {
       prog.child.kill('SIGKILL');
     }
-  });
+  }, 180_000);
 });

@@ -29,7 +29,7 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { constants as osConstants, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bin, ensureBuilt, root } from '../session/cli-helpers.js';
@@ -103,12 +103,13 @@ interface Recorded extends CliResult {
 }
 
 /** `record` write-only of a launched program, with extra record options. */
-async function record(name: string, prog: string[], opts: string[] = []): Promise<Recorded> {
+async function record(name: string, prog: string[], opts: string[] = [], status = 0): Promise<Recorded> {
   const file = join(dir, `${name}.data`);
   const args = ['record', '--sample_primitives', 'page_fault', '--exp_ops_write_only', 'y', ...opts];
   const r = await cli([...args, '-o', file, '--', ...prog]);
   writeFileSync(`${file}.out`, r.stdout + r.stderr);
-  expect(r.code, r.stderr).toBe(0);
+  // record passes on the program's exit status
+  expect(r.code, r.stderr).toBe(status);
   expect(r.stderr).toMatch(/^damon-ts: live write_only of pid \d+: \d+ reports applied/m);
   const exit = /; the program exited with (\S+)$/m.exec(r.stderr)?.[1] ?? null;
   const lines = r.stdout
@@ -430,7 +431,8 @@ describe.skipIf(skip)('the monitored program is unharmed', () => {
       const prog = fixtureBinary('wo-misc');
       const plain = spawnSync(prog, [mode], { encoding: 'utf8', timeout: TEST_MS });
       const plainEnd = plain.signal ?? String(plain.status);
-      const mon = await record(`misc-${mode}`, [prog, mode]);
+      const status = plain.signal ? 128 + osConstants.signals[plain.signal] : plain.status!;
+      const mon = await record(`misc-${mode}`, [prog, mode], [], status);
       expect(mon.stdout).toBe(plain.stdout);
       expect(mon.stdout).toMatch(new RegExp(`^${mode} start\n`));
       // The program's exit status (or signal) as the record's summary reports it.

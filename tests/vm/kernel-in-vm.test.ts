@@ -33,6 +33,8 @@ const MUST_PASS = [
   'the script prints the same lines against the kernel and the virtual tree',
   'records paddr for a second and leaves DAMON as found',
   'start, report damon, tune, record ongoing, DAMOS stats, stop; record --snapshot; reports read the records',
+  'record paddr: a refused command and an output that is not a file leave everything as it was',
+  'record paddr: SIGINT in the middle leaves a valid record with every aggregation read, the previous one as .old, DAMON as found',
   'write-only: the working set is what threads A and B write (48 MiB), not what C reads; the program runs on',
   "--exp_ops_tids <A's tid>: the working set is what thread A writes (32 MiB); the program runs on",
   'the monitored program exits 0 when told, every byte of its memory as it wrote it, its output as unmonitored',

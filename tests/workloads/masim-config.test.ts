@@ -1,17 +1,16 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { BUILTIN_CONFIGS } from '../../src/workloads/builtin-configs.js';
 import { parseMasimConfig } from '../../src/workloads/masim-config.js';
 
-const sharedDir = fileURLToPath(new URL('../../../shared/workloads/masim/', import.meta.url));
-const haveShared = existsSync(sharedDir);
-if (!haveShared) console.log(`masim-config tests: ${sharedDir} missing, shared-file tests skipped`);
+// masim's own configuration files, as masim ships them (copied into the project's fixtures).
+const masimDir = fileURLToPath(new URL('fixtures/masim/', import.meta.url));
 
 describe('masim configuration parser', () => {
   for (const name of ['demo', 'stairs', 'zigzag']) {
-    it.skipIf(!haveShared)(`parses shared ${name}.cfg, identical to the embedded built-in`, () => {
-      const file = `${sharedDir}${name}.cfg`;
+    it(`parses masim's ${name}.cfg, identical to the embedded built-in`, () => {
+      const file = `${masimDir}${name}.cfg`;
       const cfg = parseMasimConfig(readFileSync(file, 'utf8'), file);
       const embedded = parseMasimConfig(BUILTIN_CONFIGS[name]!, file);
       expect(embedded).toEqual(cfg);

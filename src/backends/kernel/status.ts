@@ -1,7 +1,9 @@
 /**
  * Reading kdamonds back: state, parameters, DAMOS stats and tried regions (what damo's `report
- * damon` shows). Stats of running kdamonds are refreshed with `update_schemes_stats` first; tried
- * regions with `update_schemes_tried_regions` (retried with backoff on EBUSY/EAGAIN, as damo does).
+ * damon` shows). Stats of the running kdamonds the caller chooses are refreshed with
+ * `update_schemes_stats` first; tried regions with `update_schemes_tried_regions` (retried with
+ * backoff on EBUSY/EAGAIN, as damo does). Everything else is read as the tree holds it: nothing is
+ * written to a kdamond the caller does not own unless asked.
  */
 import { U64_MAX } from '../../interfaces/config/units.js';
 import { type DamonSysfs, SysfsError } from './sysfs.js';
@@ -113,14 +115,28 @@ function readScheme(fs: DamonSysfs, d: string, index: number): SchemeStatus {
   };
 }
 
-/** Every kdamond's state and parameters, with fresh scheme stats for running ones. */
-export function readStatus(fs: DamonSysfs): KdamondStatus[] {
+export interface ReadStatusOptions {
+  /** Running kdamonds whose scheme stats are refreshed first (default: none; stats as last updated). */
+  refresh?: (kdamond: number) => boolean;
+  /** A refresh that failed; the stats are then read as they are. Without it, the failure is thrown. */
+  onRefreshFailed?: (kdamond: number, e: Error) => void;
+}
+
+/** Every kdamond's state and parameters, and its scheme stats (refreshed where `refresh` says). */
+export function readStatus(fs: DamonSysfs, o: ReadStatusOptions = {}): KdamondStatus[] {
   const n = readInt(fs, 'kdamonds/nr_kdamonds');
   const out: KdamondStatus[] = [];
   for (let k = 0; k < n; k++) {
     const kd = `kdamonds/${k}`;
     const state = fs.read(`${kd}/state`);
-    if (state === 'on') stateCommand(fs, k, 'update_schemes_stats');
+    if (state === 'on' && o.refresh?.(k)) {
+      try {
+        stateCommand(fs, k, 'update_schemes_stats');
+      } catch (e) {
+        if (!o.onRefreshFailed) throw e;
+        o.onRefreshFailed(k, e as Error);
+      }
+    }
     const contexts: ContextStatus[] = numericEntries(fs, `${kd}/contexts`).map((c) => {
       const cd = `${kd}/contexts/${c}`;
       const ops = fs.read(`${cd}/operations`);

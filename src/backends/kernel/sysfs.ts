@@ -53,11 +53,20 @@ export class DamonSysfs {
     return existsSync(this.path(rel));
   }
 
+  /**
+   * A file's content, trimmed. A read the kernel refuses with EBUSY/EAGAIN (a kdamond's state while
+   * it starts or stops, under the DAMON sysfs lock) is retried a few times, 5 to 80 ms apart.
+   */
   read(rel: string): string {
-    try {
-      return readFileSync(this.path(rel), 'utf8').trim();
-    } catch (e) {
-      throw new SysfsError('read', this.path(rel), undefined, (e as NodeJS.ErrnoException).code);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return readFileSync(this.path(rel), 'utf8').trim();
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if ((code !== 'EBUSY' && code !== 'EAGAIN') || attempt >= 4)
+          throw new SysfsError('read', this.path(rel), undefined, code);
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5 * 2 ** attempt);
+      }
     }
   }
 

@@ -4,7 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { createRequire } from 'node:module';
-import { UsageError } from './errors.js';
+import { ExitStatus, UsageError } from './errors.js';
 const require = createRequire(import.meta.url);
 const { version } = require('../../../package.json') as { version: string };
 
@@ -58,6 +58,10 @@ export async function runCli(argv: string[]): Promise<number> {
     return 0;
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+    if (e instanceof ExitStatus) {
+      if (e.message) process.stderr.write(`damon-ts: ${e.message}\n`);
+      return e.status;
+    }
     if (e instanceof UsageError) {
       process.stderr.write(`damon-ts: ${e.message}\n`);
       return 2;

@@ -80,6 +80,8 @@ export interface LiveSessionResult {
   reports: DamonContext['stats'];
   /** The program's exit code or signal name, when it ended during the session. */
   exit?: number | string;
+  /** The timeout ended the session (and a launched program still running was told to stop). */
+  timedOut: boolean;
 }
 
 /** ESRCH (also from a zombie's pagemap), or no process at all: the program has exited. */
@@ -163,6 +165,7 @@ export async function runLiveSession(o: LiveSessionOptions): Promise<LiveSession
   pid = run.pid;
   const config = { ...c, targets: [{ pid: run.pid, obsolete: false, regions: c.targets[0]?.regions ?? [] }] };
   let stopRecording = (): void => undefined;
+  let timedOut = false;
   let timer: NodeJS.Timeout | null = null;
   try {
     const live = contextFromConfig(config, { ops: ops as never, seed: o.seed });
@@ -176,7 +179,13 @@ export async function runLiveSession(o: LiveSessionOptions): Promise<LiveSession
     });
     o.signal?.addEventListener('abort', () => abort.abort(), { once: true });
     if (o.signal?.aborted) abort.abort();
-    timer = o.timeoutMs !== undefined ? setTimeout(() => abort.abort(), o.timeoutMs) : null;
+    timer =
+      o.timeoutMs !== undefined
+        ? setTimeout(() => {
+            timedOut = !abort.signal.aborted;
+            abort.abort();
+          }, o.timeoutMs)
+        : null;
     void run.exited.then(() => abort.abort());
     const src = sampled;
     // The check step of the sample that ends now.
@@ -201,5 +210,12 @@ export async function runLiveSession(o: LiveSessionOptions): Promise<LiveSession
     sleep(2000, undefined, { signal: linger.signal }).catch(() => undefined),
   ]);
   linger.abort();
-  return { pid: run.pid, source: kind, stats: { ...stats }, reports: { ...ctx!.stats }, exit };
+  return {
+    pid: run.pid,
+    source: kind,
+    stats: { ...stats },
+    reports: { ...ctx!.stats },
+    exit,
+    timedOut,
+  };
 }

@@ -10,6 +10,9 @@
  *   tracepoint, page_table through the kernel's DAMON on its pid.
  */
 import { spawn } from 'node:child_process';
+import { accessSync, constants as fsConstants, statSync } from 'node:fs';
+import { constants as osConstants } from 'node:os';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { kernelPaddrRegions } from '../../../backends/kernel/numa-layout.js';
 import { recordKernel, recordOngoing } from '../../../backends/kernel/recorder.js';
@@ -32,7 +35,7 @@ import { kernelCanRun } from '../../session/kernel-session.js';
 import { LIVE_SOURCES, runLiveSession, type LiveSessionResult } from '../../session/live-session.js';
 import { progressBar, yieldToEventLoop } from '../../session/progress.js';
 import { loadSimWorkload, machineWithWorkload, SimSession } from '../../session/sim-session.js';
-import { UsageError } from '../errors.js';
+import { ExitStatus, UsageError } from '../errors.js';
 
 export interface RecordOptions extends MonitoringOptions {
   workload?: string;
@@ -91,25 +94,43 @@ function parseNodes(o: RecordOptions): number {
   return n;
 }
 
+const STOP_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
 /**
- * Aborts on the first SIGINT/SIGTERM, so that the recording ends and is written; a second one takes
- * the default action. The handler stays installed until off(): other cleanups that listen to the
- * same signals (tracefs, launched programs) then know the process goes on, and do not re-raise it.
+ * Aborts on the first SIGINT/SIGTERM/SIGHUP, so that the recording ends and is written; a second one
+ * takes the default action. The handler stays installed until off(): other cleanups that listen to
+ * the same signals (tracefs, launched programs) then know the process goes on, and do not re-raise it.
  */
-function abortOnSignals(): { signal: AbortSignal; off: () => void } {
+function abortOnSignals(): { signal: AbortSignal; off: () => void; received: () => NodeJS.Signals | null } {
   const ac = new AbortController();
+  let received: NodeJS.Signals | null = null;
   const off = (): void => {
-    process.off('SIGINT', on);
-    process.off('SIGTERM', on);
+    for (const s of STOP_SIGNALS) process.off(s, on);
   };
   function on(sig: NodeJS.Signals): void {
-    if (!ac.signal.aborted) return ac.abort();
+    if (!ac.signal.aborted) {
+      received = sig;
+      return ac.abort();
+    }
     off();
     process.kill(process.pid, sig);
   }
-  process.on('SIGINT', on);
-  process.on('SIGTERM', on);
-  return { signal: ac.signal, off };
+  for (const s of STOP_SIGNALS) process.on(s, on);
+  return { signal: ac.signal, off, received: () => received };
+}
+
+/** A program's exit as a shell reports it: its code, or 128+signo when a signal killed it. */
+function exitStatus(exit: number | string): number {
+  if (typeof exit === 'number') return exit;
+  const signo = (osConstants.signals as Record<string, number>)[exit];
+  return signo === undefined ? 1 : 128 + signo;
+}
+
+/** How a recorded program ended, for `record -- PROG`'s own exit status. */
+interface ProgramEnd {
+  exit: number | string;
+  /** --timeout ended it (the recording's end stopped it). */
+  stopped: boolean;
 }
 
 async function recordSim(o: RecordOptions, writer: RecordWriter, signal: AbortSignal): Promise<void> {
@@ -213,16 +234,43 @@ function liveSummary(r: LiveSessionResult): string {
   );
 }
 
-/** A launched command's pid, and a promise of its exit. */
-async function launch(cmd: string[]): Promise<{ pid: number; exited: Promise<unknown> }> {
+/**
+ * Throws unless `name` is an executable file (a path, or found in $PATH as the shell would): a
+ * program that cannot start is refused before anything is recorded, not reported as its exit 127.
+ */
+function findProgram(name: string): void {
+  const candidates = name.includes('/')
+    ? [name]
+    : (process.env.PATH ?? '').split(':').map((d) => join(d || '.', name));
+  for (const c of candidates) {
+    try {
+      accessSync(c, fsConstants.X_OK);
+      if (statSync(c).isFile()) return;
+    } catch {
+      // not this one
+    }
+  }
+  throw new Error(
+    `cannot start ${name}: ${name.includes('/') ? 'no executable file there' : 'no executable of that name in $PATH'}`,
+  );
+}
+
+/** A launched command, and a promise of its exit code or signal name. */
+async function launch(
+  cmd: string[],
+): Promise<{ pid: number; exited: Promise<number | string>; kill: () => boolean }> {
   const child = spawn(cmd[0]!, cmd.slice(1), { stdio: 'inherit' });
-  const exited = new Promise((r) => child.once('exit', r));
+  const exited = new Promise<number | string>((r) => child.once('exit', (code, sig) => r(code ?? sig ?? 1)));
   // spawn reports a missing program asynchronously, as an 'error' event (no pid then).
   await new Promise<void>((resolve, reject) => {
     child.once('spawn', resolve);
     child.once('error', (e) => reject(new Error(`cannot start ${cmd[0]}: ${e.message}`)));
   });
-  return { pid: child.pid!, exited };
+  return {
+    pid: child.pid!,
+    exited,
+    kill: () => child.exitCode === null && child.signalCode === null && child.kill('SIGTERM'),
+  };
 }
 
 async function recordReal(
@@ -231,7 +279,7 @@ async function recordReal(
   cmd: string[] | null,
   writer: RecordWriter,
   signal: AbortSignal,
-): Promise<void> {
+): Promise<ProgramEnd | null> {
   const pageFault = (o.sample_primitives ?? []).includes('page_fault') || o.exp_ops_use_reports === true;
   const timeoutUs = parseTimeoutUs(o);
   const timeoutMs = timeoutUs === undefined ? undefined : Math.ceil(timeoutUs / 1000);
@@ -253,7 +301,7 @@ async function recordReal(
       seed: parseSeed(o),
     });
     process.stderr.write(liveSummary(r));
-    return;
+    return cmd && r.exit !== undefined ? { exit: r.exit, stopped: r.timedOut } : null;
   }
   const launched = cmd ? await launch(cmd) : null;
   const deduced = launched ? ({ kind: 'pid', pid: launched.pid } as const) : target;
@@ -264,13 +312,25 @@ async function recordReal(
     );
   const ac = new AbortController();
   signal.addEventListener('abort', () => ac.abort(), { once: true });
-  void launched?.exited.then(() => ac.abort());
-  await recordKernel(config, writer, {
-    signal: ac.signal,
-    timeoutMs,
-    snapshot: parseSnapshot(o),
-    force: o.force,
+  let ended = false;
+  void launched?.exited.then(() => {
+    ended = true;
+    ac.abort();
   });
+  try {
+    await recordKernel(config, writer, {
+      signal: ac.signal,
+      timeoutMs,
+      snapshot: parseSnapshot(o),
+      force: o.force,
+    });
+  } finally {
+    // The program does not outlive its recording (a refused or failed one included).
+    if (launched && !ended) launched.kill();
+  }
+  if (!launched) return null;
+  const stopped = !ended && !signal.aborted;
+  return { exit: await launched.exited, stopped };
 }
 
 /** `record ongoing`: the kdamonds already running in the kernel, read without changing them. */
@@ -344,7 +404,14 @@ Examples:
   damon-ts record 1234 --sample_primitives page_fault --timeout 5
   damon-ts record --sample_primitives page_fault --exp_ops_write_only -- ./prog arg
   damon-ts record --sample_primitives page_fault --exp_ops_write_only --exp_ops_cpus 0 -- ./prog   # writes by CPU 0
-  damon-ts record --sample_primitives page_fault --exp_ops_write_only y 1234   # a running process (soft-dirty)`,
+  damon-ts record --sample_primitives page_fault --exp_ops_write_only y 1234   # a running process (soft-dirty)
+
+The output: a FIFO, symlink, device or directory is refused; a file it replaces is kept as FILE.old;
+it is a complete record after every flush (once a second). Exit status: the launched program's
+(128+signal if killed); 128+signal when a signal stopped the recording.
+Limitation: write-only monitoring of a launched command registers its anonymous memory with
+damon-ts's userfaultfd, so the program's own UFFDIO_REGISTER of that memory fails with EBUSY;
+monitor such a program by pid instead (soft-dirty).`,
   );
   cmd.action(async (args: string[], o: RecordOptions) => {
     if (!(RECORD_FORMATS as readonly string[]).includes(o.output_type))
@@ -366,16 +433,30 @@ Examples:
       target = deduceTarget(args[0]);
       if (target?.kind === 'cmd') command = args[0]!.split(/\s+/).filter(Boolean);
     }
+    if (command) findProgram(command[0]!);
+    // Refuses an output that is not a regular file before anything runs.
     const writer = RecordWriter.open(o.out, o.output_type as RecordFormat);
-    const { signal, off } = abortOnSignals();
+    const { signal, off, received } = abortOnSignals();
+    let end: ProgramEnd | null = null;
     try {
       if (sim) await recordSim(o, writer, signal);
       else if (ongoing) await recordRunning(o, writer, signal);
-      else await recordReal(o, target, command, writer, signal);
+      else end = await recordReal(o, target, command, writer, signal);
       writer.close();
     } finally {
       off();
       writer.abort();
     }
+    const sig = received();
+    if (sig) throw new ExitStatus(128 + osConstants.signals[sig], `${sig}: recording stopped`);
+    if (end && end.stopped) {
+      const how = typeof end.exit === 'number' ? `exit status ${end.exit}` : `signal ${end.exit}`;
+      throw new ExitStatus(
+        exitStatus(end.exit),
+        `--timeout ${o.timeout} s ended the program ${command!.join(' ')} (${how})`,
+      );
+    }
+    // As perf does: the recorded program's exit status is the command's.
+    if (end && exitStatus(end.exit) !== 0) throw new ExitStatus(exitStatus(end.exit));
   });
 }

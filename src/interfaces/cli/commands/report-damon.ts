@@ -141,9 +141,10 @@ function registerDamon(report: Command): void {
   cmd.addHelpText(
     'after',
     `
-With no option the output is that of damon-ts status. Only update_schemes_stats is written to
-running kdamonds, and with --tried_regions update_schemes_tried_regions to those damon-ts started
-(to every running one with --force): the tried regions of the others are shown as found.
+With no option the output is that of damon-ts status. Only the running kdamonds damon-ts started
+(every running one with --force) are written to: update_schemes_stats where stats are shown, and
+with --tried_regions update_schemes_tried_regions. The stats and tried regions of the others are
+shown as the kernel last updated them.
 
 Examples:
   damon-ts report damon
@@ -175,7 +176,7 @@ Examples:
         return;
       }
       r = sim;
-    } else r = readKernelStatus(o);
+    } else r = readKernelStatus(o, part);
     const cpu = o.show_cpu_usage ? await kdamondsCpuUsage(r.list, intervalS * 1000) : undefined;
     if (o.json) printJson({ ...statusJson(r, part), ...(cpu ? { cpu_usage: cpu } : {}) });
     else process.stdout.write(statusText(r, part) + (cpu ? formatCpuUsage(cpu, intervalS) : ''));

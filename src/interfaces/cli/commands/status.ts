@@ -56,7 +56,7 @@ export function addTriedRegionsOptions(cmd: Command): Command {
     .option('--tried_regions', 'also read the tried regions of each scheme of running kdamonds')
     .option(
       '--force',
-      'with --tried_regions: ask for fresh tried regions of kdamonds damon-ts did not start too (default: show them as found)',
+      'refresh the DAMOS stats (and with --tried_regions the tried regions) of kdamonds damon-ts did not start too (default: shown as the kernel last updated them)',
     );
 }
 
@@ -185,17 +185,32 @@ export function formatKdamondsStatus(
 }
 
 /**
- * Reads every kdamond from the kernel. It writes only what damo's `report damon` writes:
- * `update_schemes_stats` to running kdamonds and, with tried_regions, `update_schemes_tried_regions`
- * to the running kdamonds damon-ts started (to any running one with force).
+ * Reads every kdamond from the kernel. It writes to the running kdamonds damon-ts started (to any
+ * running one with force), and only what damo's `report damon` writes: `update_schemes_stats` when
+ * the part shown has stats and, with tried_regions, `update_schemes_tried_regions`. The others are
+ * read as the kernel last updated them, with a note saying so.
  */
-export function readKernelStatus(o: ControlOptions & { tried_regions?: boolean }): KdamondsRead {
+export function readKernelStatus(
+  o: ControlOptions & { tried_regions?: boolean },
+  part?: StatusPart,
+): KdamondsRead {
   const damon = kernelOf(o);
   requireDamonSysfs(damon.fs);
   // Ownership is decided on the tree as found, before any state command is written.
   const owned = new Set((damon.owned()?.kdamonds ?? []).map((k) => k.index));
-  const list = readStatus(damon.fs);
   const notes: string[] = [];
+  const withStats = part === undefined || part === 'damos_stats';
+  const list = readStatus(damon.fs, {
+    refresh: (k) => withStats && (owned.has(k) || o.force === true),
+    onRefreshFailed: (k, e) =>
+      notes.push(`kdamond ${k}: DAMOS stats not refreshed (${e.message}); shown as last updated`),
+  });
+  if (withStats)
+    for (const k of list)
+      if (k.state === 'on' && !owned.has(k.index) && !o.force && k.contexts.some((c) => c.schemes.length))
+        notes.push(
+          `kdamond ${k.index}: DAMOS stats as the kernel last updated them, not refreshed: damon-ts did not start it (--force refreshes them)`,
+        );
   if (!o.tried_regions) return { list, owned, notes };
   const tried = new Map<string, TriedRegion[]>();
   for (const k of list) {
