@@ -156,11 +156,11 @@ export function addMonitoringOptions(cmd: Command): Command {
     yesNo('--exp_ops_write_only'),
   );
   many(
-    '--exp_ops_cpus <cpus...>',
+    '--exp_ops_cpus <cpus>',
     'monitor accesses of these CPUs only, e.g. 0-1,3 ("allow cpumask CPUS"; narrows --exp_ops_write_only)',
   );
   many(
-    '--exp_ops_tids <tids...>',
+    '--exp_ops_tids <tids>',
     'monitor accesses of these threads only ("allow threads TIDS"; narrows the options above)',
   );
   many(

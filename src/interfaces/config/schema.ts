@@ -77,7 +77,13 @@ export const QUOTA_GOAL_METRICS = [
   'node_eligible_mem_bp',
 ] as const;
 
-const range = <T extends z.ZodType>(item: T) => z.strictObject({ min: item, max: item });
+/** A {min, max} pair; an inverted one is refused (it would silently match nothing). */
+const range = <T extends z.ZodType<number>>(item: T) =>
+  z
+    .strictObject({ min: item, max: item })
+    .refine((r) => (r as { min: number; max: number }).min <= (r as { min: number; max: number }).max, {
+      message: 'expected min <= max',
+    });
 
 const regionSchema = z
   .strictObject({ start: bytes(), end: bytes() })
@@ -89,12 +95,16 @@ const targetSchema = z.strictObject({
   regions: z.array(regionSchema).default([]),
 });
 
-const intervalsGoalSchema = z.strictObject({
-  access_bp: unitNumber(textToBp).default(0),
-  aggrs: nr().default(0),
-  min_sample_us: us().default(0),
-  max_sample_us: us().default(0),
-});
+const intervalsGoalSchema = z
+  .strictObject({
+    access_bp: unitNumber(textToBp).default(0),
+    aggrs: nr().default(0),
+    min_sample_us: us().default(0),
+    max_sample_us: us().default(0),
+  })
+  .refine((g) => g.min_sample_us <= g.max_sample_us, {
+    message: 'expected min_sample_us <= max_sample_us',
+  });
 
 const intervalsSchema = z.strictObject({
   sample_us: us().default(5000),
@@ -164,13 +174,17 @@ const quotasSchema = z.strictObject({
   fail_charge_denom: nr().default(0),
 });
 
-const watermarksSchema = z.strictObject({
-  metric: z.enum(['none', 'free_mem_rate']).default('none'),
-  interval_us: us().default(0),
-  high_permil: permil().default(0),
-  mid_permil: permil().default(0),
-  low_permil: permil().default(0),
-});
+const watermarksSchema = z
+  .strictObject({
+    metric: z.enum(['none', 'free_mem_rate']).default('none'),
+    interval_us: us().default(0),
+    high_permil: permil().default(0),
+    mid_permil: permil().default(0),
+    low_permil: permil().default(0),
+  })
+  .refine((w) => w.high_permil >= w.mid_permil && w.mid_permil >= w.low_permil, {
+    message: 'expected high_permil >= mid_permil >= low_permil',
+  });
 
 const damosFilterSchema = z
   .strictObject({
@@ -179,7 +193,11 @@ const damosFilterSchema = z
     matching: z.boolean().default(true),
     allow: z.boolean().default(false),
     memcg_path: z.string().nullable().optional(),
-    address_range: z.strictObject({ start: bytes(), end: bytes() }).nullable().optional(),
+    address_range: z
+      .strictObject({ start: bytes(), end: bytes() })
+      .refine((r) => r.start < r.end, { message: 'expected start < end' })
+      .nullable()
+      .optional(),
     damon_target_idx: z.number().int().nonnegative().nullable().optional(),
     hugepage_size: range(bytes()).nullable().optional(),
   })
@@ -251,8 +269,6 @@ const contextSchema = z
         message: 'expected min >= 3 (the kernel rejects fewer)',
         path: ['nr_regions', 'min'],
       });
-    if (c.nr_regions.min > c.nr_regions.max)
-      ctx.addIssue({ code: 'custom', message: 'expected min <= max', path: ['nr_regions'] });
     if (c.intervals.sample_us > c.intervals.aggr_us)
       ctx.addIssue({ code: 'custom', message: 'expected sample_us <= aggr_us', path: ['intervals'] });
     c.targets.forEach((t, i) => {
