@@ -34,6 +34,9 @@ function exactInteger(text: NumberText): bigint | null {
 function integer(text: NumberText, what: string, parse: () => number | bigint): number {
   if (typeof text === 'string' && text.trim() === 'max') return U64_MAX;
   const exact = exactInteger(text);
+  // damo's raw output writes an unlimited age or reset interval as 2^64-1 scaled to ns (×1000, ×10^6).
+  if (exact !== null && (exact === U64_MAX_EXACT * 1000n || exact === U64_MAX_EXACT * 1000000n))
+    return U64_MAX;
   if (exact !== null && exact > U64_MAX_EXACT)
     throw new UnitError(`${JSON.stringify(text)} is larger than 2^64-1 (18446744073709551615, "max")`);
   let v: number | bigint;
@@ -100,11 +103,13 @@ export function textToPermil(text: NumberText): number {
 
 /** Percent: a number or "N %" (may be fractional, as damo's text_to_percent). */
 export function textToPercent(text: NumberText): number {
+  let n = NaN;
   try {
-    const n = tn.textToPercent(typeof text === 'string' ? text.trim() : text);
-    if (Number.isFinite(n)) return n;
+    n = tn.textToPercent(typeof text === 'string' ? text.trim() : text);
   } catch {
     // reported below
   }
+  if (n > U64_MAX) throw new UnitError(`${JSON.stringify(text)} is larger than 2^64-1 percent ("max")`);
+  if (Number.isFinite(n)) return n;
   throw new UnitError(`expected a percentage (e.g. 50 or "50 %"), got ${JSON.stringify(text)}`);
 }
