@@ -11,8 +11,9 @@ type Obj = Record<string, unknown>;
 
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** "0-3,6" → [0, 1, 2, 3, 6]; anything else unchanged. Ranges are bounded to keep it cheap. */
+/** "0-3,6" → [0, 1, 2, 3, 6], "" → []; anything else unchanged. Ranges are bounded to keep it cheap. */
 function idList(v: unknown): unknown {
+  if (typeof v === 'string' && v.trim() === '') return [];
   if (typeof v !== 'string' || !/^\s*\d+(-\d+)?(\s*,\s*\d+(-\d+)?)*\s*$/.test(v)) return v;
   const out: number[] = [];
   for (const part of v.split(',')) {
@@ -23,9 +24,9 @@ function idList(v: unknown): unknown {
   return out;
 }
 
-/** "12" → 12 for index-like values damo writes as text. */
+/** "12" or "1,000" → a number, for index-like values damo writes as text. */
 function index(v: unknown): unknown {
-  return typeof v === 'string' && /^\s*\d+\s*$/.test(v) ? Number(v) : v;
+  return typeof v === 'string' && /^\s*\d[\d,]*\s*$/.test(v) ? Number(v.replaceAll(',', '')) : v;
 }
 
 function sampleFilter(f: unknown): unknown {

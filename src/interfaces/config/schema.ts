@@ -105,7 +105,11 @@ const regionSchema = z.strictObject({ start: bytes(), end: bytes() }).superRefin
 });
 
 const targetSchema = z.strictObject({
-  pid: z.union([z.number().int().nonnegative(), z.null()]).default(null),
+  pid: z
+    .union([z.number().int().nonnegative(), z.null()], {
+      error: 'expected a pid (a non-negative integer) or null',
+    })
+    .default(null),
   obsolete: z.boolean().default(false),
   regions: z.array(regionSchema).default([]),
 });
@@ -157,7 +161,8 @@ const sampleFilterSchema = z
   .transform((f) => {
     const { filter_type, ...rest } = f;
     void filter_type; // checked above, not kept
-    return rest;
+    // a cpumask is a set of CPUs: sorted, each once (as the kernel's cpulist reads it)
+    return rest.cpumask ? { ...rest, cpumask: [...new Set(rest.cpumask)].sort((a, b) => a - b) } : rest;
   });
 
 const sampleSchema = z
@@ -297,8 +302,8 @@ const contextSchema = z
     // The seed's "paddr_fault" is paddr with the page_fault primitive (design.md).
     ops: z.enum([...OPS, 'paddr_fault']).default('paddr'),
     // damo writes "1 B"; 1 is the kernel's default, kept as null (nothing to write).
-    addr_unit: z
-      .union([unitNumber(textToBytes, 1), z.null()])
+    addr_unit: unitNumber(textToBytes, 1)
+      .nullable()
       .default(null)
       .transform((u) => (u === 1 ? null : u)),
     pause: z.boolean().default(false),

@@ -76,7 +76,7 @@ const RAW: Formats = {
   us: plain,
   usExact: plain,
   msExact: plain,
-  percent: (v) => (isMax(v) ? 'max' : `${v} %`),
+  percent: (v) => (isMax(v) ? '18446744073709551615 %' : `${v} %`),
   permil: plain,
   bp: plain,
 };
