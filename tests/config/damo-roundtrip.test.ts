@@ -170,6 +170,9 @@ describe.skipIf(why !== '')('args damon and --kdamonds round trip with damo 3.3'
     expect(ts('--kdamonds', yaml)).toBe(damo(...opts));
     // damo's --raw writes some times in ns that it reads back as µs/ms; damon-ts reads them as damo does
     const raw = file(damo('--raw', ...opts));
-    expect(ts('--kdamonds', raw)).toBe(damo('--kdamonds', raw));
+    // (damo turns a filter's null memcg_path into "" when it reads a file; both mean none)
+    expect(ts('--kdamonds', raw)).toBe(
+      damo('--kdamonds', raw).replaceAll('"memcg_path": ""', '"memcg_path": null'),
+    );
   }, 180_000);
 });
