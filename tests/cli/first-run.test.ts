@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const root = join(import.meta.dirname, '..', '..');
 const bin = join(root, 'dist', 'interfaces', 'cli', 'main.js');
-const ESC = /\x1b\[/;
+const ESC = new RegExp(`${String.fromCharCode(27)}\\[`); // a colour escape
 
 function newestSource(dir: string): number {
   let t = 0;
@@ -39,6 +39,7 @@ function run(args: string[], extra: Record<string, string> = {}) {
     encoding: 'utf8',
     env: env(extra),
     timeout: 600_000,
+    maxBuffer: 1 << 28, // report access prints every snapshot
   });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }

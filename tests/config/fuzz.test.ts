@@ -383,6 +383,8 @@ describe('configuration loaders under fuzzing (seeded)', () => {
     ],
   });
   type Mutation = [name: string, mutate: (c: ReturnType<typeof BASE>) => void, expected: RegExp];
+  // mutations write any shape into the input (it is what users may write)
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const ctx0 = (c: ReturnType<typeof BASE>) => c.kdamonds[0]!.contexts[0]! as Record<string, any>;
   const MUTATIONS: Mutation[] = [
     [
@@ -615,6 +617,14 @@ describe('configuration loaders under fuzzing (seeded)', () => {
     expect(p.kdamonds[0]!.contexts[0]!.sample.filters).toEqual([
       { type: 'cpumask', matching: true, allow: true, cpumask: [0] },
     ]);
+  });
+
+  it('"max" regions or intervals: refused by the simulated machine naming the key and the option', () => {
+    const config = expand(['-m', 'max']);
+    expect(config.kdamonds[0]!.contexts[0]!.nr_regions.max).toBe(U64_MAX); // valid for the kernel
+    expect(() => new SimSession({ config, machine: new Machine({ seed: 1 }) })).toThrow(
+      'kdamonds[0].contexts[0].nr_regions.max (-m/--maxr): "max" is more than damon-ts\'s engine counts',
+    );
   });
 
   it('10,000 kdamonds: loaded quickly, and the simulated machine refuses them instead of crawling', () => {
