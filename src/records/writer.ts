@@ -224,6 +224,13 @@ export class RecordWriter {
     return this.records.length;
   }
 
+  /** Snapshots added so far, over every record. */
+  get nrSnapshots(): number {
+    let n = 0;
+    for (const r of this.records) n += r.nrSnapshots;
+    return n;
+  }
+
   private spill(rec: SpoolRecord): void {
     if (rec.pending.length === 0) return;
     const buf = Buffer.from(rec.pending.join(''), 'utf8');

@@ -366,12 +366,17 @@ export type Colorset = keyof typeof COLORSETS;
 export const COLORSET_NAMES = Object.keys(COLORSETS) as Colorset[];
 
 /** damo's colour codes, background then foreground, with no separator (damo's `colored()`). */
-function colored(text: string, cs: Colorset, level: number): string {
+function colored(text: string, cs: Colorset | null, level: number): string {
+  if (cs === null) return text;
   return `\x1b[48;5;${COLORSETS[cs].bg[level]}m\x1b[38;5;${COLORSETS[cs].fg[level]}m${text}`;
 }
 
-/** The terminal map of digits with colours, and damo's footer. */
-export function formatHeatmapAscii(m: Heatmap, cs: Colorset, skipColorsetExample: boolean): string {
+/**
+ * The terminal map of digits with colours, and damo's footer. A null colorset gives the digits
+ * alone (no escapes), for output that is not a terminal.
+ */
+export function formatHeatmapAscii(m: Heatmap, cs: Colorset | null, skipColorsetExample: boolean): string {
+  const reset = cs === null ? '' : '\x1b[0m';
   let hi = -Infinity;
   let lo = Infinity;
   for (const h of m.heats) {
@@ -393,12 +398,12 @@ export function formatHeatmapAscii(m: Heatmap, cs: Colorset, skipColorsetExample
         row += colored(String(lvl), cs, lvl);
       }
     }
-    lines.push(row + '\x1b[0m');
+    lines.push(row + reset);
   }
   if (!skipColorsetExample) {
     let ex = '';
     for (let l = 0; l < 10; l++) ex += colored(String(l), cs, l);
-    lines.push(`# access_frequency: ${ex}\x1b[0m (${pyF(lo, 3)}-${pyF(hi, 3)} ${m.unit})`);
+    lines.push(`# access_frequency: ${ex}${reset} (${pyF(lo, 3)}-${pyF(hi, 3)} ${m.unit})`);
   }
   const spanA = m.au * m.A;
   const spanT = m.tu * m.T;

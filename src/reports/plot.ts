@@ -4,11 +4,11 @@
  * map stays a small file; axes, units and the colour scale are SVG text.
  */
 import { Resvg } from '@resvg/resvg-js';
-import { writeFileSync } from 'node:fs';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { PNG } from 'pngjs';
-import { absTime } from '../records/serialize.js';
-import { fmtSz, fmtTimeNs, pyF } from '../records/pyformat.js';
+import { fmtSz, pyF } from '../records/pyformat.js';
 import type { Heatmap } from './heatmap.js';
+import { numberTicks, sizeTicks, timeTicks } from './ticks.js';
 
 /** Colour stops of the heat scale (dark → bright), an inferno-like ramp readable in print. */
 const STOPS: [number, number, number][] = [
@@ -83,6 +83,16 @@ export function svgCanvas(
   };
 }
 
+/**
+ * What a pixel's heat is (damo's heatmap value): the access rate of the regions over the pixel,
+ * weighted by how much of the pixel's time and space each covers, summed over the snapshots that
+ * cover it (ages extend snapshots back in time, so overlapping ones add up: not a frequency).
+ */
+const HEAT_LABEL: Record<Heatmap['unit'], string> = {
+  hz: 'heat: access rate (Hz) × pixel coverage, summed',
+  samples: 'heat: accessed samples × pixel coverage, summed',
+};
+
 export function heatmapSvg(m: Heatmap, title: string): string {
   const [W, H, L, R, Tm, B] = [900, 640, 120, 130, 50, 70];
   const { pw, ph, parts } = svgCanvas(W, H, L, R, Tm, B);
@@ -94,22 +104,23 @@ export function heatmapSvg(m: Heatmap, title: string): string {
     `<image x="${L}" y="${Tm}" width="${pw}" height="${ph}" preserveAspectRatio="none" style="image-rendering:pixelated" href="${rasterDataUri(m, lo, hi)}"/>`,
   );
   parts.push(`<rect x="${L}" y="${Tm}" width="${pw}" height="${ph}" fill="none" stroke="black"/>`);
-  for (let k = 0; k <= 5; k++) {
-    const x = L + (pw * k) / 5;
-    const y = Tm + ph - (ph * k) / 5;
+  // Ticks at round times since the record's start (t0 is relative to it; ages reach before it).
+  const relT0 = m.t0;
+  for (const t of timeTicks(relT0, relT0 + spanT)) {
+    const x = L + (pw * (t.value - relT0)) / spanT;
     parts.push(`<line x1="${x}" y1="${Tm + ph}" x2="${x}" y2="${Tm + ph + 5}" stroke="black"/>`);
-    parts.push(
-      `<text x="${x}" y="${Tm + ph + 20}" text-anchor="middle">${esc(fmtTimeNs((spanT * k) / 5, false))}</text>`,
-    );
-    parts.push(`<line x1="${L - 5}" y1="${y}" x2="${L}" y2="${y}" stroke="black"/>`);
-    parts.push(
-      `<text x="${L - 8}" y="${y + 4}" text-anchor="end">${esc(fmtSz((spanA * k) / 5, false))}</text>`,
-    );
+    parts.push(`<text x="${x}" y="${Tm + ph + 20}" text-anchor="middle">${esc(t.label)}</text>`);
   }
-  const t0 = fmtTimeNs(absTime(m.t0, m.timeBase), false);
-  parts.push(`<text x="${L + pw / 2}" y="${H - 22}" text-anchor="middle">time since ${esc(t0)}</text>`);
+  for (const a of sizeTicks(0, spanA)) {
+    const y = Tm + ph - (ph * a.value) / spanA;
+    parts.push(`<line x1="${L - 5}" y1="${y}" x2="${L}" y2="${y}" stroke="black"/>`);
+    parts.push(`<text x="${L - 8}" y="${y + 4}" text-anchor="end">${esc(a.label)}</text>`);
+  }
   parts.push(
-    `<text transform="translate(24 ${Tm + ph / 2}) rotate(-90)" text-anchor="middle">address − ${esc(fmtSz(m.a0, false))} (${m.a0.toString(16)})</text>`,
+    `<text x="${L + pw / 2}" y="${H - 22}" text-anchor="middle">time since the start of the record</text>`,
+  );
+  parts.push(
+    `<text transform="translate(24 ${Tm + ph / 2}) rotate(-90)" text-anchor="middle">address − ${esc(fmtSz(m.a0, false))} (0x${m.a0.toString(16)})</text>`,
   );
   // colour scale
   const cx = L + pw + 30;
@@ -122,12 +133,13 @@ export function heatmapSvg(m: Heatmap, title: string): string {
     );
   }
   parts.push(`<rect x="${cx}" y="${Tm}" width="22" height="${ph}" fill="none" stroke="black"/>`);
-  for (let k = 0; k <= 4; k++) {
-    const y = Tm + ph - (ph * k) / 4;
-    parts.push(`<text x="${cx + 28}" y="${y + 4}">${pyF(lo + ((hi - lo) * k) / 4, 1)}</text>`);
+  for (const h of hi > lo ? numberTicks(lo, hi, 4) : [{ value: lo, label: pyF(lo, 1) }]) {
+    const y = Tm + ph - (hi > lo ? (ph * (h.value - lo)) / (hi - lo) : 0);
+    parts.push(`<line x1="${cx + 22}" y1="${y}" x2="${cx + 26}" y2="${y}" stroke="black"/>`);
+    parts.push(`<text x="${cx + 28}" y="${y + 4}">${esc(h.label)}</text>`);
   }
   parts.push(
-    `<text transform="translate(${W - 14} ${Tm + ph / 2}) rotate(90)" text-anchor="middle">access frequency (${m.unit})</text>`,
+    `<text transform="translate(${W - 14} ${Tm + ph / 2}) rotate(90)" text-anchor="middle">${esc(HEAT_LABEL[m.unit])}</text>`,
   );
   parts.push(
     `<rect x="${cx}" y="${Tm + ph + 30}" width="22" height="12" fill="rgb(${NO_DATA.join(',')})" stroke="black"/>`,
@@ -142,9 +154,28 @@ export function svgToPng(svg: string): Buffer {
   return r.render().asPng();
 }
 
-/** Writes an SVG or, for any other extension, a PNG. */
+export const IMAGE_FORMATS = ['png', 'svg'] as const;
+
+/** The image format a file name asks for, or an error naming the name and the formats drawn. */
+export function imageFormat(path: string): (typeof IMAGE_FORMATS)[number] {
+  const ext = /\.([^./]+)$/.exec(path)?.[1]?.toLowerCase();
+  if (ext === 'png' || ext === 'svg') return ext;
+  throw new Error(
+    `${path}: cannot write ${ext ? `a .${ext} image` : 'an image without an extension'}; damon-ts draws .png and .svg`,
+  );
+}
+
+/** Writes the SVG, or the PNG, as the name asks; through a temporary file, so a failure leaves the old one. */
 export function writeImage(path: string, svg: string): void {
-  writeFileSync(path, path.toLowerCase().endsWith('.svg') ? svg : svgToPng(svg));
+  const data = imageFormat(path) === 'svg' ? svg : svgToPng(svg);
+  const tmp = `${path}.tmp-${process.pid}`;
+  try {
+    writeFileSync(tmp, data);
+    renameSync(tmp, path);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
+  }
 }
 
 /** The WSS distribution plot: wss (y) against percentile or time order (x), with points. */

@@ -5,6 +5,9 @@ import { BinaryTraceWriter } from '../../src/backends/trace/binary-trace.js';
 import { readRecords } from '../../src/records/reader.js';
 import { ensureBuilt, run, smallWorkloadDir } from '../session/cli-helpers.js';
 
+/** What record prints on stderr off a terminal: progress lines (runs over 5 s), then what it wrote. */
+const RECORD_DONE = /^(record: .*\n)*damon-ts: wrote \S+: \d+ snapshots, [\d.]+ s( virtual)?\n$/;
+
 const { dir, cfg } = smallWorkloadDir();
 beforeAll(ensureBuilt, 120_000);
 
@@ -12,7 +15,7 @@ describe('damon-ts record (built bin) on the simulated machine', () => {
   it('records a masim workload with vaddr page_table by default, and the record reads back', async () => {
     const out = join(dir, 'a.data');
     const r = run(['record', '--workload', cfg, '--timeout', '0.5', '-o', out]);
-    expect(r.stderr).toBe('');
+    expect(r.stderr).toMatch(RECORD_DONE);
     expect(r.code).toBe(0);
     expect(readFileSync(out).subarray(0, 2)).toEqual(Buffer.from([0x78, 0x9c])); // json_compressed
     const recs = await readRecords(out);
@@ -83,7 +86,7 @@ describe('damon-ts record (built bin) on the simulated machine', () => {
     tw.close();
     const out = join(dir, 't.data');
     const r = run(['record', '--trace', trace, '--sample_primitives', 'page_fault', '-o', out]);
-    expect(r.stderr).toBe('');
+    expect(r.stderr).toMatch(RECORD_DONE);
     expect(r.code).toBe(0);
     const [rec] = await readRecords(out);
     expect(rec!.snapshots.length).toBeGreaterThanOrEqual(28);

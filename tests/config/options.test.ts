@@ -104,8 +104,7 @@ describe('damo DAMON control options → kdamonds configuration', () => {
       '--exp_ops_cpus',
       '0-1,3',
       '--exp_ops_tids',
-      '12',
-      '13',
+      '12,13',
       '--sample_filter',
       'reject',
       'none',
@@ -258,8 +257,9 @@ describe('damo DAMON control options → kdamonds configuration', () => {
       mid_permil: 400,
       low_permil: 200,
     });
-    expect(a!.ops_filters).toEqual([expect.objectContaining({ type: 'anon', allow: false, matching: true })]);
-    expect(a!.core_filters).toEqual([
+    // one list in the order given, as damo writes it
+    expect(a!.filters).toEqual([
+      expect.objectContaining({ type: 'anon', allow: false, matching: true }),
       expect.objectContaining({
         type: 'addr',
         allow: true,
@@ -269,7 +269,7 @@ describe('damo DAMON control options → kdamonds configuration', () => {
     ]);
     expect(b).toMatchObject({ action: 'migrate_hot', target_nid: 1, apply_interval_us: 0 });
     expect(b!.access_pattern.nr_accesses).toEqual({ min: 50, max: 100 });
-    expect(b!.ops_filters).toEqual([expect.objectContaining({ type: 'memcg', memcg_path: '/a' })]);
+    expect(b!.filters).toEqual([expect.objectContaining({ type: 'memcg', memcg_path: '/a' })]);
     expect(b!.quotas.time_ms).toBe(20);
   });
 
@@ -326,7 +326,7 @@ describe('damo DAMON control options → kdamonds configuration', () => {
       /--damos_quotas: expected 3 or 6 values per scheme/,
     );
     expect(() => expand(['-n', '2'])).toThrow(UsageError);
-    expect(() => expand(['-n', '2'])).toThrow(/nr_regions\.min: expected min >= 3/);
+    expect(() => expand(['-n', '2'])).toThrow(/-n\/--minr.*nr_regions\.min\): expected min >= 3/);
   });
 
   it('deduces the positional target as damo does', () => {

@@ -150,7 +150,7 @@ describe('terminal map and images', () => {
     expect(lines[6]).toBe('# y-axis: time [0 ns, 4 us) (4 us)');
     expect(lines[7]).toBe('# resolution: 2x4 (4.000 KiB and 1 us for each character)');
     const svg = heatmapSvg(m!, 'test');
-    expect(svg).toContain('access frequency (samples)');
+    expect(svg).toContain('heat: accessed samples × pixel coverage, summed');
     const png = svgToPng(svg);
     expect(png.subarray(1, 4).toString()).toBe('PNG');
   });

@@ -4,6 +4,8 @@
  */
 import { Command, CommanderError } from 'commander';
 import { createRequire } from 'node:module';
+import { spreadFixedArity } from '../config/arity.js';
+import { colorsFor } from '../session/color.js';
 import { ExitStatus, UsageError } from './errors.js';
 const require = createRequire(import.meta.url);
 const { version } = require('../../../package.json') as { version: string };
@@ -54,19 +56,17 @@ export async function buildProgram(argv: readonly string[] = []): Promise<Comman
 export async function runCli(argv: string[]): Promise<number> {
   const program = await buildProgram(argv);
   try {
-    await program.parseAsync(argv, { from: 'user' });
+    await program.parseAsync(spreadFixedArity(argv), { from: 'user' });
     return 0;
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+    const c = colorsFor(process.stderr);
+    const prefix = c.bold(c.red('damon-ts:'));
     if (e instanceof ExitStatus) {
-      if (e.message) process.stderr.write(`damon-ts: ${e.message}\n`);
+      if (e.message) process.stderr.write(`${prefix} ${e.message}\n`);
       return e.status;
     }
-    if (e instanceof UsageError) {
-      process.stderr.write(`damon-ts: ${e.message}\n`);
-      return 2;
-    }
-    process.stderr.write(`damon-ts: ${e instanceof Error ? e.message : String(e)}\n`);
-    return 1;
+    process.stderr.write(`${prefix} ${e instanceof Error ? e.message : String(e)}\n`);
+    return e instanceof UsageError ? 2 : 1;
   }
 }

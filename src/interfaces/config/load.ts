@@ -5,6 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { type YAMLParseError, parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
+import { fromDamoKdamonds, fromDamoSchemes } from './damo-shape.js';
 import {
   type KdamondsConfig,
   type SchemeConfig,
@@ -43,7 +44,7 @@ function issueLines(error: z.ZodError, prefix: readonly PropertyKey[]): string[]
 
 /** Validates a kdamonds configuration object (damo's JSON shape) and fills damo's defaults. */
 export function parseKdamondsConfig(input: unknown, source = 'configuration'): KdamondsConfig {
-  const r = kdamondsConfigSchema.safeParse(input);
+  const r = kdamondsConfigSchema.safeParse(fromDamoKdamonds(input));
   if (!r.success) throw new ConfigError(source, issueLines(r.error, []));
   return r.data;
 }
@@ -58,7 +59,7 @@ export function parseSchemes(
     throw new ConfigError(source, [`${formatPath(path)}: expected an array of schemes`]);
   const issues: string[] = [];
   const out: SchemeConfig[] = [];
-  input.forEach((s, i) => {
+  (fromDamoSchemes(input) as unknown[]).forEach((s, i) => {
     const r = schemeConfigSchema.safeParse(s);
     if (r.success) out.push(r.data);
     else issues.push(...issueLines(r.error, [...path, i]));

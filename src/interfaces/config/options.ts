@@ -32,6 +32,7 @@ import {
 } from './schema.js';
 import {
   type NumberText,
+  U64_MAX,
   UnitError,
   textToBp,
   textToBytes,
@@ -156,11 +157,11 @@ export function addMonitoringOptions(cmd: Command): Command {
     yesNo('--exp_ops_write_only'),
   );
   many(
-    '--exp_ops_cpus <cpus...>',
+    '--exp_ops_cpus <cpus>',
     'monitor accesses of these CPUs only, e.g. 0-1,3 ("allow cpumask CPUS"; narrows --exp_ops_write_only)',
   );
   many(
-    '--exp_ops_tids <tids...>',
+    '--exp_ops_tids <tids>',
     'monitor accesses of these threads only ("allow threads TIDS"; narrows the options above)',
   );
   many(
@@ -286,6 +287,31 @@ function groupsAt(words: string[] | undefined, starts: (w: string) => boolean, o
     else out[out.length - 1]!.push(w);
   }
   return out;
+}
+
+/** The option that sets a configuration path, for errors in what the options expanded to. */
+const OPTION_OF_PATH: [RegExp, string][] = [
+  [/access_pattern\.sz_bytes/, '--damos_sz_region'],
+  [/access_pattern\.nr_accesses/, '--damos_access_rate'],
+  [/access_pattern\.age/, '--damos_age'],
+  [/watermarks/, '--damos_wmarks'],
+  [/quotas\.goals/, '--damos_quota_goal'],
+  [/quotas/, '--damos_quotas'],
+  [/filters/, '--damos_filter'],
+  [/nr_regions/, '-n/--minr, -m/--maxr or --monitoring_nr_regions_range'],
+  [/intervals_goal/, '--monitoring_intervals_goal'],
+  [/intervals/, '-s/--sample, -a/--aggr, -u/--updr or --monitoring_intervals'],
+  [/regions/, '-r/--regions'],
+];
+
+/** A configuration error of expanded options, as a usage error naming the options. */
+function optionError(e: ConfigError): UsageError {
+  const lines = e.issues.map((line) => {
+    const path = line.slice(0, line.indexOf(':'));
+    const option = OPTION_OF_PATH.find(([re]) => re.test(path))?.[1];
+    return option ? `${option} (${path}): ${line.slice(path.length + 2)}` : line;
+  });
+  return new UsageError(lines.length === 1 ? lines[0]! : `invalid options:\n  ${lines.join('\n  ')}`);
 }
 
 /** Value i of a per-context option, or the last one given. */
@@ -496,7 +522,7 @@ function cliSchemes(o: MonitoringOptions): SchemeConfig[] {
       quotas: {
         time_ms: q ? value('--damos_quotas', q[0]!, textToMs) : 0,
         sz_bytes: q ? value('--damos_quotas', q[1]!, textToBytes) : 0,
-        reset_interval_ms: q ? value('--damos_quotas', q[2]!, textToMs) : 0,
+        reset_interval_ms: q ? value('--damos_quotas', q[2]!, textToMs) : U64_MAX,
         goals,
         weights:
           q && per === 6
@@ -516,9 +542,8 @@ function cliSchemes(o: MonitoringOptions): SchemeConfig[] {
             low_permil: value('--damos_wmarks', w[4]!, textToPermil),
           }
         : undefined,
-      // addr and target are handled by the core, the rest by the operations set (kernel 6.14+ split).
-      core_filters: filtersOf[i]!.filter((f) => f.type === 'addr' || f.type === 'target'),
-      ops_filters: filtersOf[i]!.filter((f) => f.type !== 'addr' && f.type !== 'target'),
+      // one list in the order given, as damo (the kernel's deprecated single list keeps that order)
+      filters: filtersOf[i]!,
       max_nr_snapshots:
         o.damos_max_nr_snapshots?.[i] !== undefined
           ? value('--damos_max_nr_snapshots', o.damos_max_nr_snapshots[i]!, textToNr)
@@ -529,7 +554,7 @@ function cliSchemes(o: MonitoringOptions): SchemeConfig[] {
   try {
     return parseSchemes(raw, 'DAMOS command-line options');
   } catch (e) {
-    if (e instanceof ConfigError) throw new UsageError(e.message);
+    if (e instanceof ConfigError) throw optionError(e);
     throw e;
   }
 }
@@ -667,7 +692,7 @@ export function optionsToKdamonds(
     return parseKdamondsConfig(JSON.parse(JSON.stringify(config)), 'command-line options');
   } catch (e) {
     // Options that combine into an invalid configuration are a usage error (exit 2).
-    if (e instanceof ConfigError) throw new UsageError(e.message);
+    if (e instanceof ConfigError) throw optionError(e);
     throw e;
   }
 }

@@ -45,7 +45,10 @@ const bytes = () => unitNumber(textToBytes);
 const nr = () => unitNumber(textToNr);
 const permil = () => unitNumber(textToPermil);
 /** Ignored read-only output of damo (status values). */
-const ignored = z.unknown().optional();
+const ignored = z
+  .unknown()
+  .optional()
+  .transform(() => undefined);
 
 export const OPS = ['vaddr', 'fvaddr', 'paddr'] as const;
 export type OpsName = (typeof OPS)[number];
@@ -77,24 +80,54 @@ export const QUOTA_GOAL_METRICS = [
   'node_eligible_mem_bp',
 ] as const;
 
-const range = <T extends z.ZodType>(item: T) => z.strictObject({ min: item, max: item });
+/** A {min, max} pair; an inverted one is refused (it would silently match nothing). */
+const range = <T extends z.ZodType<number>>(item: T) =>
+  z.strictObject({ min: item, max: item }).superRefine((r, ctx) => {
+    const { min, max } = r as { min: number; max: number };
+    if (min > max)
+      ctx.addIssue({
+        code: 'custom',
+        message: `expected min <= max, got min ${fmtNum(min)} > max ${fmtNum(max)}`,
+      });
+  });
 
-const regionSchema = z
-  .strictObject({ start: bytes(), end: bytes() })
-  .refine((r) => r.start < r.end, { message: 'expected start < end' });
+/** A parsed value as the user may have written it ("max" for 2^64-1). */
+function fmtNum(v: number): string {
+  return v >= U64_MAX ? 'max' : String(v);
+}
+
+const regionSchema = z.strictObject({ start: bytes(), end: bytes() }).superRefine((r, ctx) => {
+  if (r.start >= r.end)
+    ctx.addIssue({
+      code: 'custom',
+      message: `expected start < end, got ${fmtNum(r.start)} >= ${fmtNum(r.end)}`,
+    });
+});
 
 const targetSchema = z.strictObject({
-  pid: z.union([z.number().int().nonnegative(), z.null()]).default(null),
+  pid: z
+    .union([z.number().int().nonnegative(), z.null()], {
+      error: 'expected a pid (a non-negative integer) or null',
+    })
+    .default(null),
   obsolete: z.boolean().default(false),
   regions: z.array(regionSchema).default([]),
 });
 
-const intervalsGoalSchema = z.strictObject({
-  access_bp: unitNumber(textToBp).default(0),
-  aggrs: nr().default(0),
-  min_sample_us: us().default(0),
-  max_sample_us: us().default(0),
-});
+const intervalsGoalSchema = z
+  .strictObject({
+    access_bp: unitNumber(textToBp).default(0),
+    aggrs: nr().default(0),
+    min_sample_us: us().default(0),
+    max_sample_us: us().default(0),
+  })
+  .superRefine((g, ctx) => {
+    if (g.min_sample_us > g.max_sample_us)
+      ctx.addIssue({
+        code: 'custom',
+        message: `expected min_sample_us <= max_sample_us, got ${fmtNum(g.min_sample_us)} > ${fmtNum(g.max_sample_us)}`,
+      });
+  });
 
 const intervalsSchema = z.strictObject({
   sample_us: us().default(5000),
@@ -106,16 +139,30 @@ const intervalsSchema = z.strictObject({
 const sampleFilterSchema = z
   .strictObject({
     type: z.enum(['cpumask', 'threads', 'write']),
+    // damo's name of "type" when both are given (they must agree)
+    filter_type: z.enum(['cpumask', 'threads', 'write']).optional(),
     matching: z.boolean().default(true),
     allow: z.boolean().default(true),
     cpumask: z.array(z.number().int().nonnegative()).optional(),
     tid_arr: z.array(z.number().int().nonnegative()).optional(),
   })
   .superRefine((f, ctx) => {
+    if (f.filter_type !== undefined && f.filter_type !== f.type)
+      ctx.addIssue({
+        code: 'custom',
+        message: 'expected "type" and "filter_type" to agree',
+        path: ['filter_type'],
+      });
     if (f.type === 'cpumask' && !f.cpumask)
       ctx.addIssue({ code: 'custom', message: 'cpumask filter needs "cpumask"', path: ['cpumask'] });
     if (f.type === 'threads' && !f.tid_arr)
       ctx.addIssue({ code: 'custom', message: 'threads filter needs "tid_arr"', path: ['tid_arr'] });
+  })
+  .transform((f) => {
+    const { filter_type, ...rest } = f;
+    void filter_type; // checked above, not kept
+    // a cpumask is a set of CPUs: sorted, each once (as the kernel's cpulist reads it)
+    return rest.cpumask ? { ...rest, cpumask: [...new Set(rest.cpumask)].sort((a, b) => a - b) } : rest;
   });
 
 const sampleSchema = z
@@ -131,7 +178,8 @@ const sampleSchema = z
 
 const accessPatternSchema = z.strictObject({
   sz_bytes: range(bytes()).default({ min: 0, max: U64_MAX }),
-  nr_accesses: range(unitNumber(textToPercent)).default({ min: 0, max: 100 }),
+  // damo's defaults: every region (max is 2^64-1 percent, as damo writes it)
+  nr_accesses: range(unitNumber(textToPercent)).default({ min: 0, max: U64_MAX }),
   nr_accesses_unit: z.enum(['percent', 'sample_intervals']).default('percent'),
   age: range(us()).default({ min: 0, max: U64_MAX }),
   age_unit: z.enum(['usec', 'aggr_intervals']).default('usec'),
@@ -148,8 +196,8 @@ const quotaGoalSchema = z.strictObject({
 const quotasSchema = z.strictObject({
   time_ms: ms().default(0),
   sz_bytes: bytes().default(0),
-  // 0, the kernel's default (damo's own default is not in the spec; see docs/config.md).
-  reset_interval_ms: ms().default(0),
+  // damo's default: no reset (damo refuses quota goals without an interval)
+  reset_interval_ms: ms().default(U64_MAX),
   goals: z.array(quotaGoalSchema).default([]),
   goal_tuner: z.enum(['consist', 'temporal']).default('consist'),
   effective_sz_bytes: ignored,
@@ -164,13 +212,21 @@ const quotasSchema = z.strictObject({
   fail_charge_denom: nr().default(0),
 });
 
-const watermarksSchema = z.strictObject({
-  metric: z.enum(['none', 'free_mem_rate']).default('none'),
-  interval_us: us().default(0),
-  high_permil: permil().default(0),
-  mid_permil: permil().default(0),
-  low_permil: permil().default(0),
-});
+const watermarksSchema = z
+  .strictObject({
+    metric: z.enum(['none', 'free_mem_rate']).default('none'),
+    interval_us: us().default(0),
+    high_permil: permil().default(0),
+    mid_permil: permil().default(0),
+    low_permil: permil().default(0),
+  })
+  .superRefine((w, ctx) => {
+    if (!(w.high_permil >= w.mid_permil && w.mid_permil >= w.low_permil))
+      ctx.addIssue({
+        code: 'custom',
+        message: `expected high_permil >= mid_permil >= low_permil, got ${fmtNum(w.high_permil)}, ${fmtNum(w.mid_permil)}, ${fmtNum(w.low_permil)}`,
+      });
+  });
 
 const damosFilterSchema = z
   .strictObject({
@@ -179,7 +235,17 @@ const damosFilterSchema = z
     matching: z.boolean().default(true),
     allow: z.boolean().default(false),
     memcg_path: z.string().nullable().optional(),
-    address_range: z.strictObject({ start: bytes(), end: bytes() }).nullable().optional(),
+    address_range: z
+      .strictObject({ start: bytes(), end: bytes() })
+      .superRefine((r, ctx) => {
+        if (r.start >= r.end)
+          ctx.addIssue({
+            code: 'custom',
+            message: `expected start < end, got ${fmtNum(r.start)} >= ${fmtNum(r.end)}`,
+          });
+      })
+      .nullable()
+      .optional(),
     damon_target_idx: z.number().int().nonnegative().nullable().optional(),
     hugepage_size: range(bytes()).nullable().optional(),
   })
@@ -235,7 +301,11 @@ const contextSchema = z
   .strictObject({
     // The seed's "paddr_fault" is paddr with the page_fault primitive (design.md).
     ops: z.enum([...OPS, 'paddr_fault']).default('paddr'),
-    addr_unit: z.union([z.number().int().positive(), z.null()]).default(null),
+    // damo writes "1 B"; 1 is the kernel's default, kept as null (nothing to write).
+    addr_unit: unitNumber(textToBytes, 1)
+      .nullable()
+      .default(null)
+      .transform((u) => (u === 1 ? null : u)),
     pause: z.boolean().default(false),
     targets: z.array(targetSchema).default([]),
     intervals: intervalsSchema.default(() => intervalsSchema.parse({})),
@@ -251,8 +321,6 @@ const contextSchema = z
         message: 'expected min >= 3 (the kernel rejects fewer)',
         path: ['nr_regions', 'min'],
       });
-    if (c.nr_regions.min > c.nr_regions.max)
-      ctx.addIssue({ code: 'custom', message: 'expected min <= max', path: ['nr_regions'] });
     if (c.intervals.sample_us > c.intervals.aggr_us)
       ctx.addIssue({ code: 'custom', message: 'expected sample_us <= aggr_us', path: ['intervals'] });
     c.targets.forEach((t, i) => {

@@ -17,17 +17,45 @@ export class UnitError extends Error {
   override name = 'UnitError';
 }
 
+const U64_MAX_EXACT = 18446744073709551615n;
+
+/** A decimal integer written out (commas as separators, an optional " B"), exactly; else null. */
+function exactInteger(text: NumberText): bigint | null {
+  if (typeof text !== 'string') return null;
+  const m = /^\s*([\d,]+)\s*B?\s*$/.exec(text);
+  return m && /\d/.test(m[1]!) ? BigInt(m[1]!.replaceAll(',', '')) : null;
+}
+
+/**
+ * A non-negative integer no larger than 2^64-1 (the kernel's u64), floored. Larger values are
+ * refused, not clamped to "max": a typo must not become "no limit". A JSON number of 2^64 is taken
+ * as "max" (2^64-1 has no exact double; JSON.parse rounds it to 2^64).
+ */
 function integer(text: NumberText, what: string, parse: () => number | bigint): number {
   if (typeof text === 'string' && text.trim() === 'max') return U64_MAX;
+  const exact = exactInteger(text);
+  // damo's raw output writes an unlimited age or reset interval as 2^64-1 scaled to ns (×1000, ×10^6).
+  if (exact !== null && (exact === U64_MAX_EXACT * 1000n || exact === U64_MAX_EXACT * 1000000n))
+    return U64_MAX;
+  if (exact !== null && exact > U64_MAX_EXACT)
+    throw new UnitError(`${JSON.stringify(text)} is larger than 2^64-1 (18446744073709551615, "max")`);
   let v: number | bigint;
   try {
     v = parse();
   } catch {
     throw new UnitError(`expected ${what}, got ${JSON.stringify(text)}`);
   }
-  const n = typeof v === 'bigint' ? (v >= 18446744073709551615n ? U64_MAX : Number(v)) : v;
-  if (!Number.isFinite(n)) throw new UnitError(`expected ${what}, got ${JSON.stringify(text)}`);
-  return n >= U64_MAX ? U64_MAX : Math.floor(n);
+  if (typeof v === 'bigint') {
+    if (v > U64_MAX_EXACT)
+      throw new UnitError(`${JSON.stringify(text)} is larger than 2^64-1 (18446744073709551615, "max")`);
+    if (v < 0n) throw new UnitError(`expected a non-negative value, got ${JSON.stringify(text)}`);
+    return v === U64_MAX_EXACT ? U64_MAX : Number(v);
+  }
+  if (!Number.isFinite(v)) throw new UnitError(`expected ${what}, got ${JSON.stringify(text)}`);
+  if (v < 0) throw new UnitError(`expected a non-negative value, got ${JSON.stringify(text)}`);
+  if (v > U64_MAX || (v === U64_MAX && exact === null && typeof text !== 'number'))
+    throw new UnitError(`${JSON.stringify(text)} is larger than 2^64-1 (18446744073709551615, "max")`);
+  return Math.floor(v);
 }
 
 /** text_to_nr: a number, "max" (2^64-1), commas as digit separators. */
@@ -75,11 +103,13 @@ export function textToPermil(text: NumberText): number {
 
 /** Percent: a number or "N %" (may be fractional, as damo's text_to_percent). */
 export function textToPercent(text: NumberText): number {
+  let n = NaN;
   try {
-    const n = tn.textToPercent(typeof text === 'string' ? text.trim() : text);
-    if (Number.isFinite(n)) return n;
+    n = tn.textToPercent(typeof text === 'string' ? text.trim() : text);
   } catch {
     // reported below
   }
+  if (n > U64_MAX) throw new UnitError(`${JSON.stringify(text)} is larger than 2^64-1 percent ("max")`);
+  if (Number.isFinite(n)) return n;
   throw new UnitError(`expected a percentage (e.g. 50 or "50 %"), got ${JSON.stringify(text)}`);
 }

@@ -20,6 +20,29 @@ export interface ContextBuildOptions {
   ops?: OperationsSet<never>;
 }
 
+/**
+ * The engine counts time and regions in JS numbers: a value it cannot hold exactly (the kernel's
+ * "max", 2^64-1) is refused here, naming the key and the option that sets it.
+ */
+function checkCountable(c: ContextConfig, at: string): void {
+  const iv = c.intervals;
+  const g = iv.intervals_goal;
+  const values: [string, number][] = [
+    ['intervals.sample_us (-s/--sample)', iv.sample_us],
+    ['intervals.aggr_us (-a/--aggr)', iv.aggr_us],
+    ['intervals.ops_update_us (-u/--updr)', iv.ops_update_us],
+    ['intervals.intervals_goal.min_sample_us', g.min_sample_us],
+    ['intervals.intervals_goal.max_sample_us', g.max_sample_us],
+    ['nr_regions.min (-n/--minr)', c.nr_regions.min],
+    ['nr_regions.max (-m/--maxr)', c.nr_regions.max],
+  ];
+  for (const [key, v] of values)
+    if (!Number.isSafeInteger(v))
+      throw new Error(
+        `${at}.${key}: ${v >= 2 ** 64 ? '"max"' : v} is more than damon-ts's engine counts (at most 2^53-1); give a smaller value`,
+      );
+}
+
 export function contextFromConfig(c: ContextConfig, o: ContextBuildOptions = {}): DamonContext {
   const iv = c.intervals;
   return new DamonContext({
@@ -50,6 +73,7 @@ export function contextsFromConfig(config: KdamondsConfig, o: ContextBuildOption
   return config.kdamonds.map((k, i) => {
     const c = k.contexts[0];
     if (!c) throw new Error(`kdamonds[${i}]: no context to run`);
+    checkCountable(c, `kdamonds[${i}].contexts[0]`);
     return contextFromConfig(c, { ...o, seed: (o.seed ?? 0) + i });
   });
 }

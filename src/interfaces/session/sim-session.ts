@@ -32,6 +32,12 @@ export function loadSimWorkload(spec: { workload?: string; trace?: string }): Ma
   return /\.cfg$/i.test(w) || w.includes('/') ? loadMasimWorkload(w) : getWorkload(w);
 }
 
+/**
+ * The most kdamonds one simulated machine runs: each is a context sampling on every step, so
+ * thousands would make a run crawl for hours (the kernel would start as many threads).
+ */
+export const MAX_SIM_KDAMONDS = 256;
+
 export interface SimSessionOptions {
   config: KdamondsConfig;
   machine: Machine;
@@ -50,6 +56,11 @@ export class SimSession {
   private readonly stops: (() => void)[] = [];
 
   constructor(o: SimSessionOptions) {
+    const n = o.config.kdamonds.length;
+    if (n > MAX_SIM_KDAMONDS)
+      throw new Error(
+        `kdamonds: the simulated machine runs at most ${MAX_SIM_KDAMONDS} kdamonds, the configuration has ${n}`,
+      );
     registerSimOps();
     this.machine = o.machine;
     this.contexts = contextsFromConfig(o.config, { seed: o.seed ?? o.machine.config.seed });

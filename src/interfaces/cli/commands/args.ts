@@ -13,7 +13,12 @@ import {
 import { kdamondsToJson, kdamondsToYaml } from '../../config/serialize.js';
 import { UsageError } from '../errors.js';
 
-type ArgsDamonOptions = MonitoringOptions & { format: string; iomem?: string; sysfs_system?: string };
+type ArgsDamonOptions = MonitoringOptions & {
+  format: string;
+  raw?: boolean;
+  iomem?: string;
+  sysfs_system?: string;
+};
 
 export function register(program: Command): void {
   const args = program
@@ -24,6 +29,7 @@ export function register(program: Command): void {
     .description('print the kdamonds configuration the given DAMON control options mean')
     .argument('[target]', 'paddr, a pid, or a kdamonds JSON or YAML (file or inline)')
     .addOption(new Option('--format <format>', 'output format').choices(['json', 'yaml']).default('json'))
+    .option('--raw', 'plain numbers in each key\'s unit instead of damo\'s "5 ms", "4,096", "0.1 %" forms')
     .option('--iomem <file>', 'read the default paddr range from this file instead of /proc/iomem')
     .option(
       '--sysfs_system <dir>',
@@ -50,6 +56,9 @@ Examples:
     const config = optionsToKdamonds(opts, deduced, {
       paddrRegions: kernelPaddrRegions({ iomem: opts.iomem, sysfsRoot: opts.sysfs_system }),
     });
-    process.stdout.write(opts.format === 'yaml' ? kdamondsToYaml(config) : kdamondsToJson(config) + '\n');
+    const form = { raw: opts.raw === true };
+    process.stdout.write(
+      opts.format === 'yaml' ? kdamondsToYaml(config, form) : kdamondsToJson(config, form) + '\n',
+    );
   });
 }

@@ -11,7 +11,8 @@ import { streamRecords } from '../../../records/reader.js';
 import { RecordWriter } from '../../../records/writer.js';
 import { computeHeatmaps, formatHeatmapAscii } from '../../../reports/heatmap.js';
 import { percentileIndex } from '../../../reports/percentile.js';
-import { heatmapSvg, writeImage } from '../../../reports/plot.js';
+import { heatmapSvg, imageFormat, writeImage } from '../../../reports/plot.js';
+import { colorEnabled } from '../../session/color.js';
 import { snapshotWss } from '../../../reports/wss.js';
 import { fmtSz } from '../../../records/pyformat.js';
 import { progressBar } from '../../session/progress.js';
@@ -77,6 +78,11 @@ export function register(program: Command): void {
     const duration = o.duration === undefined ? undefined : Number(o.duration);
     if (duration !== undefined && !(duration > 0))
       throw new UsageError(`--duration: expected a positive number of seconds, got "${o.duration}"`);
+    try {
+      imageFormat(o.heatmap);
+    } catch (e) {
+      throw new UsageError(`--heatmap ${(e as Error).message}`);
+    }
     const t0 = performance.now();
     const writer = RecordWriter.open(o.out, 'json_compressed');
     const bar = progressBar('demo');
@@ -103,7 +109,7 @@ export function register(program: Command): void {
     for (const [i, s] of DEMO_SETUPS.entries()) {
       const [m] = await computeHeatmaps(o.out, { resol: [12, 72], drawRange: 'hottest', kdamondIdx: i });
       say(`## heatmap of kdamond ${i}: ${s.name} (time down, address across)\n`);
-      say(formatHeatmapAscii(m!, 'gray', true));
+      say(formatHeatmapAscii(m!, colorEnabled(process.stdout) ? 'gray' : null, true));
       say('\n');
     }
     const wss = await wssByKdamond(o.out);
@@ -118,8 +124,13 @@ export function register(program: Command): void {
     }
     say('\n## accuracy against the ground truth\n');
     say(formatEval(result));
-    const [img] = await computeHeatmaps(o.out, { resol: [300, 400], drawRange: 'hottest', kdamondIdx: 1 });
-    writeImage(o.heatmap, heatmapSvg(img!, `${result.workload}: ${DEMO_SETUPS[1]!.name} (damon-ts demo)`));
-    say(`\nwrote ${o.out} and ${o.heatmap} in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
+    // The image shows the page_fault setup (kdamond 1), where the terminal shows all three.
+    const IMG = 1;
+    const [img] = await computeHeatmaps(o.out, { resol: [300, 400], drawRange: 'hottest', kdamondIdx: IMG });
+    const name = DEMO_SETUPS[IMG]!.name;
+    writeImage(o.heatmap, heatmapSvg(img!, `${result.workload}: kdamond ${IMG}, ${name} (damon-ts demo)`));
+    say(
+      `\nwrote ${o.out} (kdamond i = setup i) and ${o.heatmap} (the heatmap of kdamond ${IMG}: ${name}) in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`,
+    );
   });
 }

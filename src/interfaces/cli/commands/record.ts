@@ -133,7 +133,8 @@ interface ProgramEnd {
   stopped: boolean;
 }
 
-async function recordSim(o: RecordOptions, writer: RecordWriter, signal: AbortSignal): Promise<void> {
+/** Runs the simulated session; returns the virtual time recorded (µs). */
+async function recordSim(o: RecordOptions, writer: RecordWriter, signal: AbortSignal): Promise<number> {
   const seed = parseSeed(o);
   if (o.protection !== undefined && o.protection !== 'none' && o.protection !== 'write')
     throw new UsageError(`--protection: expected none or write, got "${o.protection}"`);
@@ -175,9 +176,10 @@ async function recordSim(o: RecordOptions, writer: RecordWriter, signal: AbortSi
     const step = config.kdamonds[0]?.contexts[0]?.intervals.aggr_us ?? 100_000;
     while (!session.done && session.now < total && !signal.aborted) {
       session.run(Math.min(total, session.now + step), { stepUs: step });
-      if (Number.isFinite(total)) bar.update(session.now, total);
+      if (Number.isFinite(total)) bar.update(session.now, total, `${writer.nrSnapshots} snapshots`);
       await yieldToEventLoop();
     }
+    return session.now;
   } finally {
     bar.stop();
     session.stop();
@@ -438,11 +440,18 @@ monitor such a program by pid instead (soft-dirty).`,
     const writer = RecordWriter.open(o.out, o.output_type as RecordFormat);
     const { signal, off, received } = abortOnSignals();
     let end: ProgramEnd | null = null;
+    const t0 = performance.now();
     try {
-      if (sim) await recordSim(o, writer, signal);
+      let virtualUs: number | undefined;
+      if (sim) virtualUs = await recordSim(o, writer, signal);
       else if (ongoing) await recordRunning(o, writer, signal);
       else end = await recordReal(o, target, command, writer, signal);
       writer.close();
+      const span =
+        virtualUs !== undefined
+          ? `${(virtualUs / 1e6).toFixed(1)} s virtual`
+          : `${((performance.now() - t0) / 1000).toFixed(1)} s`;
+      process.stderr.write(`damon-ts: wrote ${o.out}: ${writer.nrSnapshots} snapshots, ${span}\n`);
     } finally {
       off();
       writer.abort();

@@ -22,7 +22,8 @@ import { BREAKDOWN_KINDS, type BreakdownBy } from '../../../reports/breakdown.js
 import { reportNrRegions } from '../../../reports/nr-regions.js';
 import { fdSink } from '../../../reports/output.js';
 import { pyRange } from '../../../reports/percentile.js';
-import { heatmapSvg, writeImage, wssPlotSvg } from '../../../reports/plot.js';
+import { heatmapSvg, imageFormat, writeImage, wssPlotSvg } from '../../../reports/plot.js';
+import { colorEnabled } from '../../session/color.js';
 import { PAGER_LINES, reportRawForm } from '../../../reports/raw-form.js';
 import { computeWss, formatWss, WSS_DEFAULTS } from '../../../reports/wss.js';
 import { UsageError } from '../errors.js';
@@ -48,6 +49,15 @@ export function countArgs(v: string[], option: string, min: number, max: number)
   if (v.length < min || v.length > max)
     throw new UsageError(`${option} takes ${min === max ? min : `${min} to ${max}`} values, got ${v.length}`);
   return v;
+}
+
+/** An image name the plotter can write (checked before any work), or a usage error naming the option. */
+export function checkImageName(path: string, option: string): void {
+  try {
+    imageFormat(path);
+  } catch (e) {
+    throw new UsageError(`${option} ${(e as Error).message}`);
+  }
 }
 
 export function inputFile(path: string): string {
@@ -216,6 +226,7 @@ Examples:
         return;
       }
       const toStdout = o.output === 'stdout';
+      if (!toStdout && o.output !== 'raw') checkImageName(o.output, '--output');
       const resol = o.resol
         ? countArgs(o.resol, '--resol', 2, 2).map((v) => intArg(v, '--resol'))
         : toStdout
@@ -247,7 +258,13 @@ Examples:
       } else if (toStdout) {
         for (const m of maps) {
           if (m.label) sink.write(`# ${m.label}\n`);
-          sink.write(formatHeatmapAscii(m, colorset, o.stdout_skip_colorset_example === true));
+          sink.write(
+            formatHeatmapAscii(
+              m,
+              colorEnabled(process.stdout) ? colorset : null,
+              o.stdout_skip_colorset_example === true,
+            ),
+          );
         }
       } else {
         maps.forEach((m, i) => {
@@ -322,6 +339,7 @@ Examples:
         collapseTargets: o.collapse_targets === true || o.per_target !== true,
         nrColsBar: intArg(o.nr_cols_bar, '--nr_cols_bar'),
       };
+      if (o.plot) checkImageName(o.plot, '--plot');
       const lists = await computeWss(path, opts);
       const sink = fdSink();
       formatWss(lists, opts, sink);
