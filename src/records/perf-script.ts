@@ -4,6 +4,7 @@
  * Records have to be assembled whole (the first start depends on the last snapshot), so this reader
  * holds the records in memory; the JSON formats are the streaming ones.
  */
+import { checkRegions, checkSnapshotMeta } from './check.js';
 import { pyInt } from './textnum.js';
 import type { DamonRecord, RecordRegion, Snapshot } from './types.js';
 import { recordHeader } from './types.js';
@@ -12,7 +13,13 @@ export class PerfScriptParser {
   readonly records: DamonRecord[] = [];
   private readonly byTarget = new Map<string, DamonRecord>();
   private open = false;
+  /** The open snapshot's target and nr_regions, when a damon_aggregated line opened it. */
+  private openAggregated: { target: string; nrRegions: number } | null = null;
+  /** The line of each snapshot's first region, for error messages. */
+  private readonly firstLine = new Map<Snapshot, number>();
   private lineNo = 0;
+  /** The input ended inside a damon_aggregated snapshot (its last regions are missing). */
+  truncated = false;
 
   constructor(private readonly file: string) {}
 
@@ -46,8 +53,10 @@ export class PerfScriptParser {
     let addr: string;
     let nr: string;
     let age: string | undefined;
-    if (event === 'damon:damon_aggregated' || event === 'damon_aggregated') {
-      if (tf.length !== 4 && tf.length !== 5) return;
+    const aggregated = event === 'damon:damon_aggregated' || event === 'damon_aggregated';
+    if (aggregated) {
+      if (tf.length !== 4 && tf.length !== 5)
+        this.fail(`a damon_aggregated line has ${tf.length} fields after the event, not 4 or 5`);
       targetId = this.kv(tf[0], 'target_id');
       nrRegions = Number(this.kv(tf[1], 'nr_regions'));
       [addr, nr, age] = [tf[2]!, tf[3]!, tf[4]];
@@ -70,6 +79,16 @@ export class PerfScriptParser {
       sz_filter_passed: 0,
     };
     const key = targetId.toString();
+    if (aggregated) {
+      if (nrRegions < 1) this.fail(`invalid nr_regions ${nrRegions}`);
+      // a snapshot's lines come together, all of one target and one nr_regions: anything else means
+      // lines were lost or damaged, and damo would merge two snapshots into one
+      const o = this.openAggregated;
+      if (this.open && o && (o.target !== key || o.nrRegions !== nrRegions))
+        this.fail(
+          `a line of target ${key} with nr_regions=${nrRegions} inside a snapshot of target ${o.target} with nr_regions=${o.nrRegions} that has not got all its regions`,
+        );
+    }
     let rec = this.byTarget.get(key);
     if (!rec) {
       rec = { ...recordHeader({ target_id: targetId }), snapshots: [] };
@@ -80,16 +99,30 @@ export class PerfScriptParser {
     const st = lastSnap ? lastSnap.end_time : null;
     if (st !== null && st > endTime) this.fail('trace is not time-sorted');
     if (!this.open) {
-      rec.snapshots.push({ start_time: st, end_time: endTime, regions: [] });
+      const s: Snapshot = { start_time: st, end_time: endTime, regions: [] };
+      rec.snapshots.push(s);
+      this.firstLine.set(s, this.lineNo);
       this.open = true;
+      this.openAggregated = aggregated ? { target: key, nrRegions } : null;
     }
     const snap = rec.snapshots[rec.snapshots.length - 1]!;
     snap.regions.push(region);
     if (snap.regions.length === nrRegions) this.open = false;
   }
 
-  /** The first-start and fake-snapshot pass; returns the records. */
+  /** The first-start and fake-snapshot pass, and the checks of every snapshot; returns the records. */
   finish(): DamonRecord[] {
+    if (this.open && this.openAggregated) {
+      // the input ended inside a snapshot: keep the complete ones, as the JSON readers do
+      this.truncated = true;
+      const rec = this.byTarget.get(this.openAggregated.target)!;
+      rec.snapshots.pop();
+      if (rec.snapshots.length === 0) this.records.splice(this.records.indexOf(rec), 1);
+    }
+    if (this.records.length === 0 && !this.truncated)
+      throw new Error(
+        `${this.file}: no DAMON trace line (damon_aggregated or damos_before_apply) in ${this.lineNo} lines: not a record file`,
+      );
     for (const rec of this.records) {
       const snaps = rec.snapshots;
       if (snaps.length < 2) break; // damo stops the pass here (`break`), leaving later records as they are
@@ -99,7 +132,16 @@ export class PerfScriptParser {
       first.start_is_float = true;
       if (isFake(last)) snaps.pop();
     }
-    for (const rec of this.records) for (const s of rec.snapshots) s.total_bytes = sumSizes(s);
+    this.records.forEach((rec, ri) => {
+      let prevEnd: number | null = null;
+      rec.snapshots.forEach((s, si) => {
+        const at = `${this.file}:${this.firstLine.get(s) ?? 0}: record ${ri} snapshot ${si}`;
+        checkRegions(s.regions, at);
+        checkSnapshotMeta(s, prevEnd, at);
+        prevEnd = s.end_time;
+        s.total_bytes = sumSizes(s);
+      });
+    });
     return this.records;
   }
 }

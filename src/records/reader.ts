@@ -8,9 +8,9 @@
  * an Error naming the file and the record/snapshot/region (or line); a truncated file is read up to its
  * last complete snapshot, with a warning on stderr.
  */
-import { createReadStream, openSync, readSync, closeSync } from 'node:fs';
-import { createInterface } from 'node:readline';
+import { createReadStream, openSync, readSync, closeSync, fstatSync, statSync } from 'node:fs';
 import { createInflate } from 'node:zlib';
+import { checkColumns, checkRegions, checkSnapshotMeta } from './check.js';
 import { snapshotToColumns, type ColumnarSnapshot } from './columns.js';
 import { JsonRecordScanner } from './json-stream.js';
 import { SnapshotDecoder, type DecodedSnapshot } from './snapshot-decoder.js';
@@ -28,19 +28,69 @@ import { recordHeader } from './types.js';
 
 export type SniffedType = 'json_compressed' | 'json' | 'perf_script';
 
-/** The record type of a file from its first bytes. */
-export function sniffRecordFile(path: string): SniffedType {
-  const fd = openSync(path, 'r');
-  const head = Buffer.alloc(256);
+interface Sniffed {
+  type: SniffedType;
+  /** Bytes to skip before the content (a UTF-8 byte order mark). */
+  skip: number;
+}
+
+const HEAD_BYTES = 4096;
+
+/** Whether bytes hold text: no control characters other than tab, newline and carriage return. */
+function firstNonText(b: Buffer): number {
+  for (let i = 0; i < b.length; i++) {
+    const c = b[i]!;
+    if ((c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) || c === 0x7f) return i;
+  }
+  return -1;
+}
+
+/**
+ * The record type of a file from its first bytes, or an Error naming the file when it cannot be a
+ * record: unreadable, a directory, empty, UTF-16 text, or binary data other than zlib.
+ */
+function sniff(path: string): Sniffed {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (e) {
+    throw new Error(`${path}: cannot open: ${(e as Error).message}`);
+  }
+  const head = Buffer.alloc(HEAD_BYTES);
   let n: number;
   try {
+    if (fstatSync(fd).isDirectory()) throw new Error(`${path}: is a directory, not a record file`);
     n = readSync(fd, head, 0, head.length, 0);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === undefined) throw e;
+    throw new Error(`${path}: cannot read: ${(e as Error).message}`);
   } finally {
     closeSync(fd);
   }
-  if (n >= 2 && (head[0]! & 0x0f) === 8 && ((head[0]! << 8) | head[1]!) % 31 === 0) return 'json_compressed';
-  const text = head.toString('latin1', 0, n).trimStart();
-  return text.startsWith('[') ? 'json' : 'perf_script';
+  if (n === 0) throw new Error(`${path}: empty file, not a record file`);
+  const b = head.subarray(0, n);
+  if (n >= 2 && (b[0]! & 0x0f) === 8 && ((b[0]! << 8) | b[1]!) % 31 === 0) return { type: 'json_compressed', skip: 0 };
+  const utf16 =
+    (b[0] === 0xff && b[1] === 0xfe) ||
+    (b[0] === 0xfe && b[1] === 0xff) ||
+    (n >= 2 && (b[0] === 0 || b[1] === 0) && b[0] !== b[1]);
+  if (utf16)
+    throw new Error(
+      `${path}: UTF-16 text; record files are UTF-8 (convert it, e.g. iconv -f UTF-16 -t UTF-8)`,
+    );
+  const skip = b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf ? 3 : 0;
+  const text = b.subarray(skip);
+  const bad = firstNonText(text);
+  if (bad >= 0)
+    throw new Error(
+      `${path}: byte ${bad + skip}: binary data (0x${text[bad]!.toString(16).padStart(2, '0')}): not a record file (neither zlib-compressed JSON, JSON nor perf script text)`,
+    );
+  return { type: text.toString('latin1').trimStart().startsWith('[') ? 'json' : 'perf_script', skip };
+}
+
+/** The record type of a file from its first bytes; throws when it cannot be a record file. */
+export function sniffRecordFile(path: string): SniffedType {
+  return sniff(path).type;
 }
 
 export interface RecordStreamHandler {
@@ -63,6 +113,8 @@ interface Ctx {
   /** Time base shared by the whole file, set by the first time above 2^53 (see types.ts). */
   base: bigint | undefined;
   baseChosen: boolean;
+  /** end_time of the record's previous snapshot. */
+  prevEnd: number | null;
 }
 
 function where(ctx: Ctx, region?: number, key?: string): string {
@@ -318,12 +370,13 @@ type SnapshotMode =
 
 async function streamJson(
   path: string,
+  skip: number,
   compressed: boolean,
   handler: RecordStreamHandler,
   mode: SnapshotMode = { kind: 'objects' },
 ): Promise<boolean> {
   const parseSnapshots = mode.kind !== 'none';
-  const ctx: Ctx = { file: path, rec: -1, snap: 0, base: undefined, baseChosen: false };
+  const ctx: Ctx = { file: path, rec: -1, snap: 0, base: undefined, baseChosen: false, prevEnd: null };
   let header: (RecordHeader & { _hasTarget?: boolean }) | null = null;
   let started = false;
   const startIfNeeded = (): void => {
@@ -350,6 +403,7 @@ async function streamJson(
       recordStart(i) {
         ctx.rec = i;
         ctx.snap = 0;
+        ctx.prevEnd = null;
         started = false;
         header = recordHeader({ target_id: null });
       },
@@ -360,6 +414,9 @@ async function streamJson(
         ctx.snap = si;
         if (mode.kind === 'none') return;
         const snap = toSnapshot(ctx, value);
+        checkRegions(snap.regions, where(ctx));
+        checkSnapshotMeta(snap, ctx.prevEnd, where(ctx));
+        ctx.prevEnd = snap.end_time;
         startIfNeeded();
         if (mode.kind === 'columns') mode.snapshot(snapshotToColumns(snap), clean(header!), ctx.rec, si);
         else handler.snapshot?.(snap, clean(header!), ctx.rec, si);
@@ -367,6 +424,9 @@ async function streamJson(
       decoded(_i, si, d) {
         ctx.snap = si;
         const snap = decodedToColumnar(ctx, d);
+        checkColumns(snap.regions, where(ctx));
+        checkSnapshotMeta(snap, ctx.prevEnd, where(ctx));
+        ctx.prevEnd = snap.end_time;
         startIfNeeded();
         if (mode.kind === 'columns') mode.snapshot(snap, clean(header!), ctx.rec, si);
       },
@@ -377,16 +437,28 @@ async function streamJson(
     parseSnapshots,
     mode.kind === 'columns' && !mode.general ? new SnapshotDecoder(mode.transient) : undefined,
   );
-  let source: NodeJS.ReadableStream = createReadStream(path, { highWaterMark: 1 << 20 });
-  if (compressed) source = source.pipe(createInflate({ chunkSize: 1 << 20 }));
+  const file = createReadStream(path, { highWaterMark: 1 << 20, start: skip });
+  const inflate = compressed ? createInflate({ chunkSize: 1 << 20 }) : null;
+  const source: NodeJS.ReadableStream = inflate ? file.pipe(inflate) : file;
   let truncatedByZlib = false;
   try {
     for await (const chunk of source) scanner.push(chunk as Buffer);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code !== 'Z_BUF_ERROR') throw new Error(`${path}: ${(e as Error).message}`);
-    truncatedByZlib = true;
+    file.destroy();
+    const code = (e as NodeJS.ErrnoException).code ?? '';
+    const msg = (e as Error).message;
+    if (code === 'Z_BUF_ERROR') truncatedByZlib = true;
+    else if (inflate && code.startsWith('Z_'))
+      throw new Error(`${path}: corrupted compressed data (${msg}) near compressed byte ${skip + inflate.bytesWritten}`);
+    else throw msg.startsWith(path) ? e : new Error(`${path}: ${msg}`);
   }
+  file.destroy();
+  // zlib stops at the end of its stream; whatever follows in the file is not part of the record
+  const st = statSync(path);
+  if (inflate && !truncatedByZlib && st.isFile() && inflate.bytesWritten < st.size - skip)
+    throw new Error(
+      `${path}: ${st.size - skip - inflate.bytesWritten} bytes of unexpected data after the compressed record (from byte ${inflate.bytesWritten})`,
+    );
   const end = scanner.end();
   if (end.complete && !truncatedByZlib) return false;
   const at =
@@ -399,26 +471,68 @@ async function streamJson(
   return true;
 }
 
-async function readPerfScript(path: string): Promise<DamonRecord[]> {
+/** The longest perf_script line read: damo's trace lines are about 150 bytes. */
+const MAX_LINE = 1 << 16;
+
+async function readPerfScript(path: string, skip: number): Promise<{ records: DamonRecord[]; truncated: boolean }> {
   const parser = new PerfScriptParser(path);
-  const rl = createInterface({ input: createReadStream(path), crlfDelay: Infinity });
-  for await (const line of rl) parser.line(line);
-  return parser.finish();
+  let pending: Buffer[] = [];
+  let pendingLen = 0;
+  let lineNo = 0;
+  const take = (b: Buffer): void => {
+    lineNo++;
+    let text = (pendingLen ? Buffer.concat([...pending, b]) : b).toString('utf8');
+    if (text.endsWith('\r')) text = text.slice(0, -1);
+    pending = [];
+    pendingLen = 0;
+    parser.line(text);
+  };
+  const file = createReadStream(path, { start: skip, highWaterMark: 1 << 20 });
+  try {
+    for await (const chunk of file as AsyncIterable<Buffer>) {
+      let from = 0;
+      for (let i = 0; i < chunk.length; i++) {
+        const c = chunk[i]!;
+        if (c === 0x0a) {
+          take(chunk.subarray(from, i));
+          from = i + 1;
+        } else if ((c < 0x20 && c !== 0x09 && c !== 0x0d) || c === 0x7f)
+          throw new Error(
+            `${path}:${lineNo + 1}: binary data (0x${c.toString(16).padStart(2, '0')}): not perf script text`,
+          );
+        else if (i - from + pendingLen > MAX_LINE)
+          throw new Error(`${path}:${lineNo + 1}: a line longer than ${MAX_LINE} bytes: not perf script text`);
+      }
+      if (from < chunk.length) {
+        pending.push(chunk.subarray(from));
+        pendingLen += chunk.length - from;
+      }
+    }
+  } finally {
+    file.destroy();
+  }
+  if (pendingLen) take(Buffer.alloc(0));
+  const records = parser.finish();
+  if (parser.truncated)
+    process.stderr.write(
+      `warning: ${path} is truncated: its last snapshot misses regions; reading the complete snapshots\n`,
+    );
+  return { records, truncated: parser.truncated };
 }
 
 /** Reads a record file snapshot by snapshot. */
 export async function streamRecords(path: string, handler: RecordStreamHandler): Promise<StreamResult> {
-  const type = sniffRecordFile(path);
+  const { type, skip } = sniff(path);
   if (type !== 'perf_script')
-    return { type, truncated: await streamJson(path, type === 'json_compressed', handler) };
-  const records = await readPerfScript(path);
+    return { type, truncated: await streamJson(path, skip, type === 'json_compressed', handler) };
+  const { records, truncated } = await readPerfScript(path, skip);
   records.forEach((rec, ri) => {
     const { snapshots, ...header } = rec;
     handler.recordStart?.(header, ri);
     snapshots.forEach((s, si) => handler.snapshot?.(s, header, ri, si));
     handler.recordEnd?.(header, ri, snapshots.length);
   });
-  return { type, truncated: false };
+  return { type, truncated };
 }
 
 export interface ColumnarStreamHandler {
@@ -454,7 +568,7 @@ export async function streamColumnar(
   handler: ColumnarStreamHandler,
   opts: ColumnarStreamOptions = {},
 ): Promise<StreamResult> {
-  const type = sniffRecordFile(path);
+  const { type, skip } = sniff(path);
   const snapshot: ColumnarStreamHandler['snapshot'] = (s, h, ri, si) => handler.snapshot(s, h, ri, si);
   const records: RecordStreamHandler = {
     recordStart: (h, ri) => handler.recordStart?.(h, ri),
@@ -467,7 +581,7 @@ export async function streamColumnar(
       transient: opts.transient === true,
       snapshot,
     };
-    return { type, truncated: await streamJson(path, type === 'json_compressed', records, mode) };
+    return { type, truncated: await streamJson(path, skip, type === 'json_compressed', records, mode) };
   }
   return streamRecords(path, {
     ...records,
@@ -506,8 +620,8 @@ export async function readRecordHeaders(
       out.push({ header, nrSnapshots: nr });
     },
   };
-  const type = sniffRecordFile(path);
+  const { type, skip } = sniff(path);
   if (type === 'perf_script') await streamRecords(path, handler);
-  else await streamJson(path, type === 'json_compressed', handler, { kind: 'none' });
+  else await streamJson(path, skip, type === 'json_compressed', handler, { kind: 'none' });
   return out;
 }
