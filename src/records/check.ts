@@ -56,7 +56,9 @@ export function checkColumns(c: RegionColumns, at: string): void {
     const p = regionProblem(start[i]!, end[i]!, samples[i]!, percent[i]!, usec[i]!, aggr[i]!, szFilter[i]!);
     if (p !== null) throw new Error(`${at} region ${i}: ${p}`);
     if (start[i]! < lastEnd)
-      throw new Error(`${at} region ${i}: starts at ${start[i]}, before the previous region's end ${lastEnd}`);
+      throw new Error(
+        `${at} region ${i}: starts at ${start[i]}, before the previous region's end ${lastEnd}`,
+      );
     lastEnd = end[i]!;
   }
 }

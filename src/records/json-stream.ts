@@ -119,7 +119,7 @@ export class JsonRecordScanner {
   private ending = false;
   /**
    * A snapshot capture's length (from capStart) below which the decoder is not tried again after it
-   * ran out of input: it restarts at the snapshot's '{', so retrying only once the capture has doubled
+   * ran out of input: it restarts at the snapshot's '{', so retrying only once the capture has grown by half
    * keeps a snapshot that spans many chunks linear in its size.
    */
   private decodeRetryLen = 0;
@@ -302,7 +302,7 @@ export class JsonRecordScanner {
       if (len < this.decodeRetryLen && !this.ending) return { ok: false };
       const d = this.decoder.decode(this.buf, this.capStart);
       if (d === NEED_MORE && !this.ending) {
-        this.decodeRetryLen = 2 * len;
+        this.decodeRetryLen = 1.5 * len;
         return { ok: false };
       }
       if (d !== NEED_MORE && d !== GIVE_UP) {

@@ -35,7 +35,8 @@ export class PerfScriptParser {
 
   private kv(field: string | undefined, what: string): number | bigint {
     const eq = field?.indexOf('=') ?? -1;
-    if (field === undefined || eq < 0) this.fail(`expected ${what}=<n>, got '${field ?? ''}'`);
+    if (field === undefined || eq < 0 || field.slice(0, eq) !== what)
+      this.fail(`expected ${what}=<n>, got '${field ?? ''}'`);
     return this.int(field.slice(eq + 1), what);
   }
 

@@ -69,7 +69,8 @@ function sniff(path: string): Sniffed {
   }
   if (n === 0) throw new Error(`${path}: empty file, not a record file`);
   const b = head.subarray(0, n);
-  if (n >= 2 && (b[0]! & 0x0f) === 8 && ((b[0]! << 8) | b[1]!) % 31 === 0) return { type: 'json_compressed', skip: 0 };
+  if (n >= 2 && (b[0]! & 0x0f) === 8 && ((b[0]! << 8) | b[1]!) % 31 === 0)
+    return { type: 'json_compressed', skip: 0 };
   const utf16 =
     (b[0] === 0xff && b[1] === 0xfe) ||
     (b[0] === 0xfe && b[1] === 0xff) ||
@@ -449,7 +450,9 @@ async function streamJson(
     const msg = (e as Error).message;
     if (code === 'Z_BUF_ERROR') truncatedByZlib = true;
     else if (inflate && code.startsWith('Z_'))
-      throw new Error(`${path}: corrupted compressed data (${msg}) near compressed byte ${skip + inflate.bytesWritten}`);
+      throw new Error(
+        `${path}: corrupted compressed data (${msg}) near compressed byte ${skip + inflate.bytesWritten}`,
+      );
     else throw msg.startsWith(path) ? e : new Error(`${path}: ${msg}`);
   }
   file.destroy();
@@ -474,7 +477,10 @@ async function streamJson(
 /** The longest perf_script line read: damo's trace lines are about 150 bytes. */
 const MAX_LINE = 1 << 16;
 
-async function readPerfScript(path: string, skip: number): Promise<{ records: DamonRecord[]; truncated: boolean }> {
+async function readPerfScript(
+  path: string,
+  skip: number,
+): Promise<{ records: DamonRecord[]; truncated: boolean }> {
   const parser = new PerfScriptParser(path);
   let pending: Buffer[] = [];
   let pendingLen = 0;
@@ -501,7 +507,9 @@ async function readPerfScript(path: string, skip: number): Promise<{ records: Da
             `${path}:${lineNo + 1}: binary data (0x${c.toString(16).padStart(2, '0')}): not perf script text`,
           );
         else if (i - from + pendingLen > MAX_LINE)
-          throw new Error(`${path}:${lineNo + 1}: a line longer than ${MAX_LINE} bytes: not perf script text`);
+          throw new Error(
+            `${path}:${lineNo + 1}: a line longer than ${MAX_LINE} bytes: not perf script text`,
+          );
       }
       if (from < chunk.length) {
         pending.push(chunk.subarray(from));

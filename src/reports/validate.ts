@@ -7,7 +7,11 @@
  * record without snapshots, a snapshot without a start time (damo cannot compute its duration), an
  * empty or inverted region, regions out of order or overlapping, nr_accesses out of range, a region
  * outside every `regionsBoundary`. The file is streamed and reading stops at the first fatal problem.
+ * What damo cannot read is not valid either, though damon-ts reads it: a UTF-8 byte order mark before
+ * JSON, and perf_script text that `file` does not call plain "ASCII text" (damo then hands it to perf):
+ * bytes above 0x7f, CR line ends, lines longer than 300 bytes.
  */
+import { createReadStream, openSync, readSync, closeSync } from 'node:fs';
 import { streamRecords } from '../records/reader.js';
 
 export interface ValidateOptions {
@@ -43,6 +47,40 @@ const MAX_LISTED = 100;
 
 const outside = (v: number, [lo, hi]: [number, number]): boolean => !(lo <= v && v <= hi);
 
+/** The longest line `file` still calls plain text. */
+const FILE_LONG_LINE = 300;
+
+/** Why damo cannot read perf_script text that damon-ts reads, or null. */
+async function damoUnreadableText(path: string): Promise<string | null> {
+  let line = 1;
+  let col = 0;
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
+    for (const c of chunk) {
+      if (c === 0x0a) {
+        line++;
+        col = 0;
+        continue;
+      }
+      if (c > 0x7e)
+        return `line ${line}: byte 0x${c.toString(16)} is not ASCII (damo reads perf_script only as ASCII text)`;
+      if (c === 0x0d) return `line ${line}: a CR line end (damo reads perf_script only with LF line ends)`;
+      if (++col > FILE_LONG_LINE)
+        return `line ${line}: longer than ${FILE_LONG_LINE} bytes (damo reads perf_script only without very long lines)`;
+    }
+  }
+  return null;
+}
+
+function hasBom(path: string): boolean {
+  const fd = openSync(path, 'r');
+  try {
+    const b = Buffer.alloc(3);
+    return readSync(fd, b, 0, 3, 0) === 3 && b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf;
+  } finally {
+    closeSync(fd);
+  }
+}
+
 export async function validateRecordFile(path: string, o: ValidateOptions): Promise<ValidateResult> {
   const tolerated: string[] = [];
   let nrTolerated = 0;
@@ -61,7 +99,7 @@ export async function validateRecordFile(path: string, o: ValidateOptions): Prom
     for (const e of errors) if (tolerated.length < MAX_LISTED) tolerated.push(e);
   };
   try {
-    const { truncated } = await streamRecords(path, {
+    const { truncated, type } = await streamRecords(path, {
       recordStart() {
         aggrErrors = [];
         regionErrors = [];
@@ -77,7 +115,8 @@ export async function validateRecordFile(path: string, o: ValidateOptions): Prom
         if (outside(n, o.nrRegions))
           regionErrors.push(`${at}: ${n} regions is out of [${o.nrRegions[0]}, ${o.nrRegions[1]}]`);
         s.regions.forEach((r, i) => {
-          if (r.start >= r.end) throw new Invalid(`${at} region ${i}: empty or inverted [${r.start}, ${r.end})`);
+          if (r.start >= r.end)
+            throw new Invalid(`${at} region ${i}: empty or inverted [${r.start}, ${r.end})`);
           const b = o.regionsBoundary;
           if (b && !b.some(([lo, hi]) => r.start >= lo && r.end <= hi))
             throw new Invalid(`${at} region ${i}: [${r.start}, ${r.end}) is out of every --regions_boundary`);
@@ -96,6 +135,10 @@ export async function validateRecordFile(path: string, o: ValidateOptions): Prom
       },
     });
     if (truncated) throw new Invalid('the file is truncated');
+    if (type === 'json' && hasBom(path))
+      throw new Invalid('a UTF-8 byte order mark before the JSON (damo cannot read it)');
+    const text = type === 'perf_script' ? await damoUnreadableText(path) : null;
+    if (text) throw new Invalid(text);
     if (nrRecords === 0) throw new Invalid('the file holds no record (no snapshot)');
   } catch (e) {
     if (!(e instanceof Error)) throw e;
