@@ -1,11 +1,12 @@
 /**
  * What every record reader demands of a snapshot, whatever the format: values the kernel can produce.
- * A corrupted file whose JSON or text still parses (a flipped digit, a dropped trace line, a sign) is
- * caught here instead of flowing into reports as negative sizes, infinite counts or overlapping
- * regions. Addresses are integers in [0, 2^64], start ≤ end, regions sorted and disjoint; nr_accesses
- * an integer in [0, 2^32) (the kernel's unsigned int); ages, percents and sizes finite and ≥ 0; a
- * snapshot ends no earlier than it starts. damo's fake snapshot (one 0-0 region with −1 counts, written
- * to single-snapshot perf_script files) is the one exception.
+ * A corrupted file whose JSON or text still parses (a flipped digit, a sign, a dropped trace line) is
+ * caught here instead of flowing into reports as negative sizes or infinite counts. Addresses are
+ * integers in [0, 2^64] with start ≤ end; nr_accesses an integer in [0, 2^32) (the kernel's unsigned
+ * int); ages, percents and sizes finite and ≥ 0; a snapshot ends no earlier than it starts nor than the
+ * snapshot before it. Regions may overlap and come in any order: adjusted (merged) snapshots have them
+ * and reports handle them (`validate` refuses them). damo's fake snapshot (one 0-0 region with −1
+ * counts, written to single-snapshot perf_script files) is the one exception.
  */
 import type { RegionColumns } from './columns.js';
 import type { RecordRegion } from './types.js';
@@ -47,19 +48,13 @@ function isFake(n: number, start: number, end: number, samples: number, aggr: nu
   return n === 1 && start === 0 && end === 0 && samples === -1 && aggr === -1;
 }
 
-/** Throws an Error `${at}region i: problem` for the first bad region of columns. */
+/** Throws an Error `${at} region i: problem` for the first bad region of columns. */
 export function checkColumns(c: RegionColumns, at: string): void {
   const { start, end, samples, percent, usec, aggr, szFilter } = c;
   if (isFake(c.n, start[0]!, end[0]!, samples[0]!, aggr[0]!)) return;
-  let lastEnd = 0;
   for (let i = 0; i < c.n; i++) {
     const p = regionProblem(start[i]!, end[i]!, samples[i]!, percent[i]!, usec[i]!, aggr[i]!, szFilter[i]!);
     if (p !== null) throw new Error(`${at} region ${i}: ${p}`);
-    if (start[i]! < lastEnd)
-      throw new Error(
-        `${at} region ${i}: starts at ${start[i]}, before the previous region's end ${lastEnd}`,
-      );
-    lastEnd = end[i]!;
   }
 }
 
@@ -68,7 +63,6 @@ export function checkRegions(regions: readonly RecordRegion[], at: string): void
   const r0 = regions[0];
   if (r0 && isFake(regions.length, r0.start, r0.end, r0.nr_accesses.samples, orNaN(r0.age.aggr_intervals)))
     return;
-  let lastEnd = 0;
   for (let i = 0; i < regions.length; i++) {
     const r = regions[i]!;
     const p = regionProblem(
@@ -81,9 +75,6 @@ export function checkRegions(regions: readonly RecordRegion[], at: string): void
       r.sz_filter_passed,
     );
     if (p !== null) throw new Error(`${at} region ${i}: ${p}`);
-    if (r.start < lastEnd)
-      throw new Error(`${at} region ${i}: starts at ${r.start}, before the previous region's end ${lastEnd}`);
-    lastEnd = r.end;
   }
 }
 

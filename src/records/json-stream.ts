@@ -21,8 +21,9 @@ export interface JsonRecordEvents {
 const START_TIME_KEY = Buffer.from('"start_time"');
 /** The longest slice turned into one string (V8's limit; UTF-8 never yields more characters than bytes). */
 const MAX_TEXT = constants.MAX_STRING_LENGTH;
-/** How much fastSnapshot buffers while looking for the next snapshot's key. */
-const FAST_WAIT_MAX = 64 << 20;
+/** fastSnapshot buffers up to this, or FAST_WAIT_RATIO times the last snapshot, looking for the next key. */
+const FAST_WAIT_MIN = 1 << 20;
+const FAST_WAIT_RATIO = 4;
 
 function unsafeTime(v: unknown): boolean {
   if (v === null || typeof v !== 'object') return false;
@@ -123,6 +124,8 @@ export class JsonRecordScanner {
    * keeps a snapshot that spans many chunks linear in its size.
    */
   private decodeRetryLen = 0;
+  /** The byte length of the last snapshot fastSnapshot read. */
+  private lastSnapshotLen = 0;
   /** Where (from capStart) fastSnapshot's search for the next `"start_time"` goes on. */
   private fastFrom = 2;
 
@@ -271,9 +274,10 @@ export class JsonRecordScanner {
   private fastSnapshot(): { ok: true; value: unknown } | { ok: false; wait: boolean } {
     const next = this.buf.indexOf(START_TIME_KEY, this.capStart + this.fastFrom);
     if (next < 0) {
-      // a snapshot this big is scanned byte by byte instead: that scan stops at the first byte that is
-      // not JSON rather than buffering the rest of a damaged file
-      if (this.buf.length - this.capStart > FAST_WAIT_MAX) return { ok: false, wait: false };
+      // past several times the last snapshot's size, scan byte by byte instead: that scan stops at the
+      // first byte that is not JSON rather than buffering the rest of a damaged file
+      const wait = Math.max(FAST_WAIT_MIN, FAST_WAIT_RATIO * this.lastSnapshotLen);
+      if (this.buf.length - this.capStart > wait) return { ok: false, wait: false };
       this.fastFrom = Math.max(this.fastFrom, this.buf.length - this.capStart - START_TIME_KEY.length + 1);
       return { ok: false, wait: !this.ending };
     }
@@ -288,6 +292,7 @@ export class JsonRecordScanner {
       // Addresses are JS numbers by design, so only the times are checked.
       if (unsafeTime(value)) value = JSON.parse(quoteBigInts(text));
       this.pos = close + 1;
+      this.lastSnapshotLen = close + 1 - this.capStart;
       this.capStart = -1;
       return { ok: true, value };
     } catch {

@@ -5,7 +5,7 @@
  * counted on its own, as damo does: the k-th such snapshot passes when k − 1 < nr_snapshots × % / 100).
  * Everything else fails at once: an unreadable, damaged or truncated file, a file without records or a
  * record without snapshots, a snapshot without a start time (damo cannot compute its duration), an
- * empty or inverted region, regions out of order or overlapping, nr_accesses out of range, a region
+ * empty or inverted region, regions out of order or overlapping (damon-ts's check, not damo's), nr_accesses out of range, a region
  * outside every `regionsBoundary`. The file is streamed and reading stops at the first fatal problem.
  * What damo cannot read is not valid either, though damon-ts reads it: a UTF-8 byte order mark before
  * JSON, and perf_script text that `file` does not call plain "ASCII text" (damo then hands it to perf):
@@ -114,9 +114,15 @@ export async function validateRecordFile(path: string, o: ValidateOptions): Prom
         const n = s.regions.length;
         if (outside(n, o.nrRegions))
           regionErrors.push(`${at}: ${n} regions is out of [${o.nrRegions[0]}, ${o.nrRegions[1]}]`);
+        let lastEnd = -Infinity;
         s.regions.forEach((r, i) => {
           if (r.start >= r.end)
             throw new Invalid(`${at} region ${i}: empty or inverted [${r.start}, ${r.end})`);
+          if (r.start < lastEnd)
+            throw new Invalid(
+              `${at} region ${i}: overlaps or is out of order (starts at ${r.start}, before the previous end ${lastEnd})`,
+            );
+          lastEnd = r.end;
           const b = o.regionsBoundary;
           if (b && !b.some(([lo, hi]) => r.start >= lo && r.end <= hi))
             throw new Invalid(`${at} region ${i}: [${r.start}, ${r.end}) is out of every --regions_boundary`);

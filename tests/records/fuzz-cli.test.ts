@@ -67,15 +67,14 @@ function checkSnapshots(snaps: RefSnapshot[], starts: (number | null)[]): string
     if (st !== null && st !== undefined && st > s.end) return `snapshot ${si} ends before it starts`;
     if (s.end < prevEnd) return `snapshot ${si} ends before the previous one`;
     prevEnd = s.end;
-    let lastEnd = 0;
     const fake = s.regions.length === 1 && s.regions[0]!.end === 0 && s.regions[0]!.samples === -1;
     if (fake) continue;
     for (const r of s.regions) {
-      if (!isAddr(r.start) || !isAddr(r.end) || r.start > r.end || r.start < lastEnd)
+      // regions may overlap (adjusted records have them); validate is the one to refuse that
+      if (!isAddr(r.start) || !isAddr(r.end) || r.start > r.end)
         return `snapshot ${si}: bad region ${r.start}-${r.end}`;
       if (!isCount(r.samples)) return `snapshot ${si}: bad nr_accesses ${r.samples}`;
       if (r.aggr !== null && !isCount(r.aggr)) return `snapshot ${si}: bad age ${r.aggr}`;
-      lastEnd = r.end;
     }
   }
   return null;
@@ -412,6 +411,12 @@ describe('record readers and validate on damaged records (seeded)', () => {
       ['1 GiB of zeros', Buffer.alloc(0)],
       ['json + 1 GiB of zeros', bases.get('json')!],
       ['perf_script + 1 GiB of zeros', bases.get('perf_script')!],
+      // cut inside a snapshot: the reader is capturing a value when the zeros come
+      ['json cut in a snapshot + 1 GiB of zeros', bases.get('json')!.subarray(0, 10_000)],
+      [
+        'json cut in a string + 1 GiB of zeros',
+        Buffer.concat([bases.get('json')!.subarray(0, 10_000), Buffer.from('"x')]),
+      ],
     ] as const) {
       const file = join(dir, 'v', `v${variants.length}`);
       const fd = openSync(file, 'w');
@@ -441,7 +446,7 @@ describe('record readers and validate on damaged records (seeded)', () => {
         if (r.code !== 0 && r.code !== 1) failures.push(`${cmd}: exit ${r.code}`);
         if (
           /\n\s+at /.test(r.stderr) ||
-          /TypeError|RangeError|ReferenceError|undefined|NaN|Infinity/.test(r.stderr)
+          /TypeError|RangeError|ReferenceError|Cannot read properties|EISDIR/.test(r.stderr)
         )
           failures.push(`${cmd}: internal error: ${r.stderr}`);
         if (r.code === 1) {
