@@ -189,8 +189,8 @@ function reference(bytes: Buffer): Ref {
     return refJson(r.buffer.toString('utf8'));
   }
   const text = bytes.toString('utf8');
-  if (text.length === 0 || text.includes('\ufffd') || /[\0-\x08\x0e-\x1f]/.test(text))
-    return { ok: false, why: 'not UTF-8 text' };
+  const control = bytes.some((c) => c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d);
+  if (text.length === 0 || text.includes('\ufffd') || control) return { ok: false, why: 'not UTF-8 text' };
   return text
     .replace(/^\ufeff/, '')
     .trimStart()
@@ -275,42 +275,61 @@ function variantsOf(base: Buffer, fmt: Fmt, rnd: () => number, n: number): { wha
   return out;
 }
 
+/** The parts of a record the damage below edits (loosely typed: it writes what is not a record). */
+interface JRegion {
+  start: unknown;
+  end: unknown;
+  nr_accesses: { samples: number } | null;
+  age: { usec: number; aggr_intervals: number };
+}
+interface JSnapshot {
+  start_time: number | null;
+  end_time?: number;
+  regions: JRegion[] | object;
+}
+interface JRecord {
+  target_id?: unknown;
+  snapshots: JSnapshot[];
+}
+
 /** Damage with a meaning, on the parsed JSON record. */
 function semanticVariants(json: string): { what: string; bytes: Buffer }[] {
-  const edit = (what: string, f: (recs: Record<string, any>[]) => void): { what: string; bytes: Buffer } => {
-    const recs = JSON.parse(json) as Record<string, any>[];
+  const edit = (what: string, f: (recs: JRecord[]) => void): { what: string; bytes: Buffer } => {
+    const recs = JSON.parse(json) as JRecord[];
     f(recs);
     return { what, bytes: Buffer.from(JSON.stringify(recs)) };
   };
-  const r0 = (recs: Record<string, any>[]) => recs[0]!['snapshots'][1]['regions'][2];
+  const snap = (recs: JRecord[], i: number): JSnapshot => recs[0]!.snapshots[i]!;
+  const regions = (recs: JRecord[], i: number): JRegion[] => snap(recs, i).regions as JRegion[];
+  const r0 = (recs: JRecord[]): JRegion => regions(recs, 1)[2]!;
   return [
     edit('inverted region', (r) => ([r0(r).start, r0(r).end] = [r0(r).end, r0(r).start])),
     edit('empty region', (r) => (r0(r).end = r0(r).start)),
-    edit('nr_accesses -5', (r) => (r0(r).nr_accesses.samples = -5)),
-    edit('nr_accesses 1e20', (r) => (r0(r).nr_accesses.samples = 1e20)),
-    edit('nr_accesses 25', (r) => (r0(r).nr_accesses.samples = 25)),
-    edit('nr_accesses 2.5', (r) => (r0(r).nr_accesses.samples = 2.5)),
+    edit('nr_accesses -5', (r) => (r0(r).nr_accesses!.samples = -5)),
+    edit('nr_accesses 1e20', (r) => (r0(r).nr_accesses!.samples = 1e20)),
+    edit('nr_accesses 25', (r) => (r0(r).nr_accesses!.samples = 25)),
+    edit('nr_accesses 2.5', (r) => (r0(r).nr_accesses!.samples = 2.5)),
     edit('negative address', (r) => (r0(r).start = -4096)),
     edit('negative age', (r) => (r0(r).age.aggr_intervals = -3)),
     edit('negative age usec', (r) => (r0(r).age.usec = -3)),
-    edit('overlapping regions', (r) => (r0(r).start -= 8192)),
-    edit('no snapshots', (r) => (r[0]!['snapshots'] = [])),
+    edit('overlapping regions', (r) => (r0(r).start = (r0(r).start as number) - 8192)),
+    edit('no snapshots', (r) => (r[0]!.snapshots = [])),
     edit('no records', (r) => r.splice(0)),
-    edit('snapshot ends before it starts', (r) => (r[0]!['snapshots'][3].start_time += 1e9)),
-    edit('snapshots out of order', (r) => r[0]!['snapshots'].reverse()),
-    edit('one snapshot 2 s long', (r) => (r[0]!['snapshots'][4].start_time -= 2e9)),
+    edit('snapshot ends before it starts', (r) => (snap(r, 3).start_time! += 1e9)),
+    edit('snapshots out of order', (r) => r[0]!.snapshots.reverse()),
+    edit('one snapshot 2 s long', (r) => (snap(r, 4).start_time! -= 2e9)),
     edit('two snapshots 2 s long', (r) => {
-      r[0]!['snapshots'][4].start_time -= 2e9;
-      r[0]!['snapshots'][6].start_time -= 2e9;
+      snap(r, 4).start_time! -= 2e9;
+      snap(r, 6).start_time! -= 2e9;
     }),
-    edit('two regions', (r) => r[0]!['snapshots'][2].regions.splice(2)),
-    edit('no regions', (r) => (r[0]!['snapshots'][2].regions = [])),
-    edit('missing end_time', (r) => delete r[0]!['snapshots'][2].end_time),
+    edit('two regions', (r) => regions(r, 2).splice(2)),
+    edit('no regions', (r) => (snap(r, 2).regions = [])),
+    edit('missing end_time', (r) => delete snap(r, 2).end_time),
     edit('string address', (r) => (r0(r).start = 'x')),
     edit('null nr_accesses', (r) => (r0(r).nr_accesses = null)),
-    edit('missing target_id', (r) => delete r[0]!['target_id']),
-    edit('regions not a list', (r) => (r[0]!['snapshots'][1].regions = {})),
-    edit('start_time null', (r) => (r[0]!['snapshots'][0].start_time = null)),
+    edit('missing target_id', (r) => delete r[0]!.target_id),
+    edit('regions not a list', (r) => (snap(r, 1).regions = {})),
+    edit('start_time null', (r) => (snap(r, 0).start_time = null)),
   ];
 }
 
