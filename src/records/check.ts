@@ -53,8 +53,32 @@ export function checkColumns(c: RegionColumns, at: string): void {
   const { start, end, samples, percent, usec, aggr, szFilter } = c;
   if (isFake(c.n, start[0]!, end[0]!, samples[0]!, aggr[0]!)) return;
   for (let i = 0; i < c.n; i++) {
-    const p = regionProblem(start[i]!, end[i]!, samples[i]!, percent[i]!, usec[i]!, aggr[i]!, szFilter[i]!);
-    if (p !== null) throw new Error(`${at} region ${i}: ${p}`);
+    const s = start[i]!;
+    const e = end[i]!;
+    const k = samples[i]!;
+    const p = percent[i]!;
+    const u = usec[i]!;
+    const a = aggr[i]!;
+    const z = szFilter[i]!;
+    // the common case in plain comparisons (NaN, the nulls, fails them): this runs for every region read
+    if (
+      s >= 0 &&
+      s <= e &&
+      e <= ADDR_MAX &&
+      Math.floor(s) === s &&
+      Math.floor(e) === e &&
+      k >= 0 &&
+      k <= NR_ACCESSES_MAX &&
+      Math.floor(k) === k &&
+      (p !== p || (p >= 0 && p < Infinity)) &&
+      (u !== u || (u >= 0 && u < Infinity)) &&
+      (a !== a || (a >= 0 && a < Infinity && Math.floor(a) === a)) &&
+      z >= 0 &&
+      z < Infinity
+    )
+      continue;
+    const problem = regionProblem(s, e, k, p, u, a, z);
+    if (problem !== null) throw new Error(`${at} region ${i}: ${problem}`);
   }
 }
 
