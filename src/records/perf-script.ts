@@ -4,6 +4,7 @@
  * Records have to be assembled whole (the first start depends on the last snapshot), so this reader
  * holds the records in memory; the JSON formats are the streaming ones.
  */
+import { createReadStream } from 'node:fs';
 import { checkRegions, checkSnapshotMeta } from './check.js';
 import { pyInt } from './textnum.js';
 import type { DamonRecord, RecordRegion, Snapshot } from './types.js';
@@ -162,4 +163,59 @@ function sumSizes(s: Snapshot): number {
   let t = 0;
   for (const r of s.regions) t += r.end - r.start;
   return t;
+}
+
+/** The longest perf_script line read: damo's trace lines are about 150 bytes. */
+const MAX_LINE = 1 << 16;
+
+/** Reads a perf_script file whole; a cut last snapshot is dropped with a warning on stderr. */
+export async function readPerfScript(
+  path: string,
+  skip: number,
+): Promise<{ records: DamonRecord[]; truncated: boolean }> {
+  const parser = new PerfScriptParser(path);
+  let pending: Buffer[] = [];
+  let pendingLen = 0;
+  let lineNo = 0;
+  const take = (b: Buffer): void => {
+    lineNo++;
+    let text = (pendingLen ? Buffer.concat([...pending, b]) : b).toString('utf8');
+    if (text.endsWith('\r')) text = text.slice(0, -1);
+    pending = [];
+    pendingLen = 0;
+    parser.line(text);
+  };
+  const file = createReadStream(path, { start: skip, highWaterMark: 1 << 20 });
+  try {
+    for await (const chunk of file as AsyncIterable<Buffer>) {
+      let from = 0;
+      for (let i = 0; i < chunk.length; i++) {
+        const c = chunk[i]!;
+        if (c === 0x0a) {
+          take(chunk.subarray(from, i));
+          from = i + 1;
+        } else if ((c < 0x20 && c !== 0x09 && c !== 0x0d) || c === 0x7f)
+          throw new Error(
+            `${path}:${lineNo + 1}: binary data (0x${c.toString(16).padStart(2, '0')}): not perf script text`,
+          );
+        else if (i - from + pendingLen > MAX_LINE)
+          throw new Error(
+            `${path}:${lineNo + 1}: a line longer than ${MAX_LINE} bytes: not perf script text`,
+          );
+      }
+      if (from < chunk.length) {
+        pending.push(chunk.subarray(from));
+        pendingLen += chunk.length - from;
+      }
+    }
+  } finally {
+    file.destroy();
+  }
+  if (pendingLen) take(Buffer.alloc(0));
+  const records = parser.finish();
+  if (parser.truncated)
+    process.stderr.write(
+      `warning: ${path} is truncated: its last snapshot misses regions; reading the complete snapshots\n`,
+    );
+  return { records, truncated: parser.truncated };
 }

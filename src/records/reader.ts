@@ -1,20 +1,19 @@
 /**
- * Record readers. The file type is sniffed from the content whatever the file name: a zlib header →
- * inflate → JSON; a first non-space `[` → JSON; anything else → perf_script text. (damo asks `file -b`
- * instead, which makes it reject plain JSON with file ≥ 5.44; we accept it.)
+ * Record readers. The file type is sniffed from the content whatever the file name (sniff.ts). (damo asks
+ * `file -b` instead, which makes it reject plain JSON with file ≥ 5.44; we accept it.)
  *
  * streamRecords() delivers snapshots one at a time for JSON files (memory does not grow with the number
  * of snapshots); perf_script text is assembled whole first (see perf-script.ts). Malformed input throws
  * an Error naming the file and the record/snapshot/region (or line); a truncated file is read up to its
  * last complete snapshot, with a warning on stderr.
  */
-import { createReadStream, openSync, readSync, closeSync, fstatSync, statSync } from 'node:fs';
+import { createReadStream, statSync } from 'node:fs';
 import { createInflate } from 'node:zlib';
 import { checkColumns, checkRegions, checkSnapshotMeta } from './check.js';
 import { snapshotToColumns, type ColumnarSnapshot } from './columns.js';
 import { JsonRecordScanner } from './json-stream.js';
 import { SnapshotDecoder, type DecodedSnapshot } from './snapshot-decoder.js';
-import { PerfScriptParser } from './perf-script.js';
+import { readPerfScript } from './perf-script.js';
 import { normInt, textToBytes, textToNr, textToNs, textToPercent, textToUs } from './textnum.js';
 import type {
   DamonRecord,
@@ -25,74 +24,9 @@ import type {
   TargetId,
 } from './types.js';
 import { recordHeader } from './types.js';
+import { sniff, type SniffedType } from './sniff.js';
 
-export type SniffedType = 'json_compressed' | 'json' | 'perf_script';
-
-interface Sniffed {
-  type: SniffedType;
-  /** Bytes to skip before the content (a UTF-8 byte order mark). */
-  skip: number;
-}
-
-const HEAD_BYTES = 4096;
-
-/** Whether bytes hold text: no control characters other than tab, newline and carriage return. */
-function firstNonText(b: Buffer): number {
-  for (let i = 0; i < b.length; i++) {
-    const c = b[i]!;
-    if ((c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) || c === 0x7f) return i;
-  }
-  return -1;
-}
-
-/**
- * The record type of a file from its first bytes, or an Error naming the file when it cannot be a
- * record: unreadable, a directory, empty, UTF-16 text, or binary data other than zlib.
- */
-function sniff(path: string): Sniffed {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch (e) {
-    throw new Error(`${path}: cannot open: ${(e as Error).message}`);
-  }
-  const head = Buffer.alloc(HEAD_BYTES);
-  let n: number;
-  try {
-    if (fstatSync(fd).isDirectory()) throw new Error(`${path}: is a directory, not a record file`);
-    n = readSync(fd, head, 0, head.length, 0);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === undefined) throw e;
-    throw new Error(`${path}: cannot read: ${(e as Error).message}`);
-  } finally {
-    closeSync(fd);
-  }
-  if (n === 0) throw new Error(`${path}: empty file, not a record file`);
-  const b = head.subarray(0, n);
-  if (n >= 2 && (b[0]! & 0x0f) === 8 && ((b[0]! << 8) | b[1]!) % 31 === 0)
-    return { type: 'json_compressed', skip: 0 };
-  const utf16 =
-    (b[0] === 0xff && b[1] === 0xfe) ||
-    (b[0] === 0xfe && b[1] === 0xff) ||
-    (n >= 2 && (b[0] === 0 || b[1] === 0) && b[0] !== b[1]);
-  if (utf16)
-    throw new Error(
-      `${path}: UTF-16 text; record files are UTF-8 (convert it, e.g. iconv -f UTF-16 -t UTF-8)`,
-    );
-  const skip = b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf ? 3 : 0;
-  const text = b.subarray(skip);
-  const bad = firstNonText(text);
-  if (bad >= 0)
-    throw new Error(
-      `${path}: byte ${bad + skip}: binary data (0x${text[bad]!.toString(16).padStart(2, '0')}): not a record file (neither zlib-compressed JSON, JSON nor perf script text)`,
-    );
-  return { type: text.toString('latin1').trimStart().startsWith('[') ? 'json' : 'perf_script', skip };
-}
-
-/** The record type of a file from its first bytes; throws when it cannot be a record file. */
-export function sniffRecordFile(path: string): SniffedType {
-  return sniff(path).type;
-}
+export { sniffRecordFile, type SniffedType } from './sniff.js';
 
 export interface RecordStreamHandler {
   /** Called before the record's first snapshot with every key seen so far (damo files put data_source last). */
@@ -472,60 +406,6 @@ async function streamJson(
   // a record cut before its target_id has no snapshot to keep
   if (header && (header as { _hasTarget?: boolean })._hasTarget) finishRecord(end.snapshotIndex);
   return true;
-}
-
-/** The longest perf_script line read: damo's trace lines are about 150 bytes. */
-const MAX_LINE = 1 << 16;
-
-async function readPerfScript(
-  path: string,
-  skip: number,
-): Promise<{ records: DamonRecord[]; truncated: boolean }> {
-  const parser = new PerfScriptParser(path);
-  let pending: Buffer[] = [];
-  let pendingLen = 0;
-  let lineNo = 0;
-  const take = (b: Buffer): void => {
-    lineNo++;
-    let text = (pendingLen ? Buffer.concat([...pending, b]) : b).toString('utf8');
-    if (text.endsWith('\r')) text = text.slice(0, -1);
-    pending = [];
-    pendingLen = 0;
-    parser.line(text);
-  };
-  const file = createReadStream(path, { start: skip, highWaterMark: 1 << 20 });
-  try {
-    for await (const chunk of file as AsyncIterable<Buffer>) {
-      let from = 0;
-      for (let i = 0; i < chunk.length; i++) {
-        const c = chunk[i]!;
-        if (c === 0x0a) {
-          take(chunk.subarray(from, i));
-          from = i + 1;
-        } else if ((c < 0x20 && c !== 0x09 && c !== 0x0d) || c === 0x7f)
-          throw new Error(
-            `${path}:${lineNo + 1}: binary data (0x${c.toString(16).padStart(2, '0')}): not perf script text`,
-          );
-        else if (i - from + pendingLen > MAX_LINE)
-          throw new Error(
-            `${path}:${lineNo + 1}: a line longer than ${MAX_LINE} bytes: not perf script text`,
-          );
-      }
-      if (from < chunk.length) {
-        pending.push(chunk.subarray(from));
-        pendingLen += chunk.length - from;
-      }
-    }
-  } finally {
-    file.destroy();
-  }
-  if (pendingLen) take(Buffer.alloc(0));
-  const records = parser.finish();
-  if (parser.truncated)
-    process.stderr.write(
-      `warning: ${path} is truncated: its last snapshot misses regions; reading the complete snapshots\n`,
-    );
-  return { records, truncated: parser.truncated };
 }
 
 /** Reads a record file snapshot by snapshot. */
