@@ -3,6 +3,8 @@
  * same at 2,500 and 5,000 snapshots to show whether memory grows with the number of snapshots.
  * Each report runs in its own process (the built CLI, output to /dev/null); wall time, CPU time and
  * peak RSS are measured per run. Records are generated once into $TMPDIR/damon-ts-bench-report and reused.
+ * Then `report wss` on single snapshots of REPORT_BENCH_BIG regions (default 250000,1000000): the CPU
+ * per region relative to the smallest size shows whether reading a big snapshot stays linear.
  *
  * The comparison with damo: damo itself cannot be installed here (no PyPI), so bench/damo-baseline.py,
  * a Python baseline that mimics damo's loading path (json.loads of the whole inflated file, region
@@ -157,6 +159,24 @@ if (pyRows.length) {
     ['snapshots', 'command', 'py wall s', 'py CPU s', 'py peak RSS MiB', 'ours CPU s', 'speed-up (CPU)'],
     pyRows,
   );
+}
+// one big snapshot: the reader's time must grow linearly with the regions of a snapshot (a snapshot
+// spanning many read chunks was decoded again from its start at every chunk: quadratic)
+const BIG = (process.env['REPORT_BENCH_BIG'] ?? '250000,1000000').split(',').filter(Boolean).map(Number);
+const bigRows: string[][] = [];
+let anchor: { n: number; cpu: number } | null = null;
+for (const n of BIG) {
+  const path = join(dir, `synthetic-2x${n}.data`);
+  if (!existsSync(path)) writeSynthetic(path, 'json_compressed', { seed: 1, snapshots: 2, regions: n }, 1);
+  const m = measure(['report', 'wss', '--exclude_samples', '0', '-i', path]);
+  anchor ??= { n, cpu: m.cpu };
+  const ratio = m.cpu / anchor.cpu / (n / anchor.n);
+  bigRows.push([String(n), fixed(m.seconds, 2), fixed(m.cpu, 2), fixed(m.rssMiB, 0), fixed(ratio, 2)]);
+  console.log(bigRows[bigRows.length - 1]!.join('\t'));
+}
+if (bigRows.length) {
+  console.log("\nreport wss on 2 snapshots of N regions each (linear: CPU per region ≈ the first size's)");
+  table(['regions', 'wall s', 'CPU s', 'peak RSS MiB', "CPU per region / first size's"], bigRows);
 }
 console.log(
   `\nload average at the end: ${loadavg()

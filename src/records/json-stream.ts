@@ -5,6 +5,7 @@
  * size. Integers of 16 or more digits are quoted before parsing so that they survive as exact strings
  * (damo's text_to_* rules turn them into BigInt); digits inside JSON strings are left alone.
  */
+import { constants } from 'node:buffer';
 import { GIVE_UP, NEED_MORE, type DecodedSnapshot, type SnapshotDecoder } from './snapshot-decoder.js';
 
 export interface JsonRecordEvents {
@@ -18,6 +19,11 @@ export interface JsonRecordEvents {
 }
 
 const START_TIME_KEY = Buffer.from('"start_time"');
+/** The longest slice turned into one string (V8's limit; UTF-8 never yields more characters than bytes). */
+const MAX_TEXT = constants.MAX_STRING_LENGTH;
+/** fastSnapshot buffers up to this, or FAST_WAIT_RATIO times the last snapshot, looking for the next key. */
+const FAST_WAIT_MIN = 1 << 20;
+const FAST_WAIT_RATIO = 4;
 
 function unsafeTime(v: unknown): boolean {
   if (v === null || typeof v !== 'object') return false;
@@ -112,6 +118,16 @@ export class JsonRecordScanner {
   private capScanning = false;
   /** end() was called: no more input will come. */
   private ending = false;
+  /**
+   * A snapshot capture's length (from capStart) below which the decoder is not tried again after it
+   * ran out of input: it restarts at the snapshot's '{', so retrying only once the capture has grown by half
+   * keeps a snapshot that spans many chunks linear in its size.
+   */
+  private decodeRetryLen = 0;
+  /** The byte length of the last snapshot fastSnapshot read. */
+  private lastSnapshotLen = 0;
+  /** Where (from capStart) fastSnapshot's search for the next `"start_time"` goes on. */
+  private fastFrom = 2;
 
   /**
    * With `parseSnapshots` false, snapshots are skipped (reported as undefined) without parsing. With a
@@ -191,6 +207,11 @@ export class JsonRecordScanner {
     } else {
       for (; i < n; i++) {
         const c = b[i]!;
+        if (c < 0x20 && (inStr || !isWs(c))) {
+          // a control byte is never JSON (raw in a string or between tokens): stop here, not at the end
+          this.pos = i;
+          this.fail(`control byte 0x${c.toString(16).padStart(2, '0')} in JSON`);
+        }
         if (inStr) {
           if (esc) esc = false;
           else if (c === 0x5c) esc = true;
@@ -236,6 +257,8 @@ export class JsonRecordScanner {
     this.capEsc = false;
     this.capRun = 0;
     this.capBig = false;
+    this.decodeRetryLen = 0;
+    this.fastFrom = 2; // past this snapshot's own key
     this.capScalar = !(c === 0x7b || c === 0x5b || c === 0x22);
     if (this.capScalar) {
       this.capBig = true; // scalars are short: always let quoteBigInts look at them
@@ -249,14 +272,19 @@ export class JsonRecordScanner {
    * a record) falls back to the byte scanner.
    */
   private fastSnapshot(): { ok: true; value: unknown } | { ok: false; wait: boolean } {
-    const next = this.buf.indexOf(START_TIME_KEY, this.capStart + 2); // past this snapshot's own key
-    if (next < 0) return { ok: false, wait: !this.ending };
+    const next = this.buf.indexOf(START_TIME_KEY, this.capStart + this.fastFrom);
+    if (next < 0) {
+      // past several times the last snapshot's size, scan byte by byte instead: that scan stops at the
+      // first byte that is not JSON rather than buffering the rest of a damaged file
+      const wait = Math.max(FAST_WAIT_MIN, FAST_WAIT_RATIO * this.lastSnapshotLen);
+      if (this.buf.length - this.capStart > wait) return { ok: false, wait: false };
+      this.fastFrom = Math.max(this.fastFrom, this.buf.length - this.capStart - START_TIME_KEY.length + 1);
+      return { ok: false, wait: !this.ending };
+    }
     const close = this.buf.lastIndexOf(0x7d, next);
     if (close <= this.capStart) return { ok: false, wait: false };
-    if (!this.parseSnapshots) {
-      // without parsing, only a cheap check that the slice is balanced is possible: scan it instead
-      return { ok: false, wait: false };
-    }
+    // without parsing, only a cheap check that the slice is balanced is possible: scan it instead
+    if (!this.parseSnapshots || close + 1 - this.capStart > MAX_TEXT) return { ok: false, wait: false };
     const text = this.buf.toString('utf8', this.capStart, close + 1);
     try {
       let value: unknown = JSON.parse(text);
@@ -264,6 +292,7 @@ export class JsonRecordScanner {
       // Addresses are JS numbers by design, so only the times are checked.
       if (unsafeTime(value)) value = JSON.parse(quoteBigInts(text));
       this.pos = close + 1;
+      this.lastSnapshotLen = close + 1 - this.capStart;
       this.capStart = -1;
       return { ok: true, value };
     } catch {
@@ -274,8 +303,13 @@ export class JsonRecordScanner {
   /** Parses the captured slice, or returns undefined when more input is needed. */
   private captured(): { ok: true; value: unknown; decoded?: boolean } | { ok: false } {
     if (this.st === St.SnapsElem && !this.capScanning && this.decoder && this.parseSnapshots) {
+      const len = this.buf.length - this.capStart;
+      if (len < this.decodeRetryLen && !this.ending) return { ok: false };
       const d = this.decoder.decode(this.buf, this.capStart);
-      if (d === NEED_MORE && !this.ending) return { ok: false };
+      if (d === NEED_MORE && !this.ending) {
+        this.decodeRetryLen = 1.5 * len;
+        return { ok: false };
+      }
       if (d !== NEED_MORE && d !== GIVE_UP) {
         this.pos = d.end;
         this.capStart = -1;
@@ -293,6 +327,12 @@ export class JsonRecordScanner {
     if (!this.parseSnapshots && this.st === St.SnapsElem) {
       this.capStart = -1;
       return { ok: true, value: undefined };
+    }
+    if (end - this.capStart > MAX_TEXT) {
+      this.pos = this.capStart;
+      this.fail(
+        `a JSON value of ${end - this.capStart} bytes is larger than the ${MAX_TEXT} this reader parses as text`,
+      );
     }
     let text = this.buf.toString('utf8', this.capStart, end);
     if (this.capBig) text = quoteBigInts(text);
@@ -329,7 +369,7 @@ export class JsonRecordScanner {
           if (c === 0x5d) {
             this.pos++;
             this.st = St.Done;
-            return;
+            break;
           }
           if (this.st === St.TopAfter) {
             if (c !== 0x2c) this.fail(`expected ',' or ']' after a record`);

@@ -1,20 +1,19 @@
 /**
- * Record readers. The file type is sniffed from the content whatever the file name: a zlib header →
- * inflate → JSON; a first non-space `[` → JSON; anything else → perf_script text. (damo asks `file -b`
- * instead, which makes it reject plain JSON with file ≥ 5.44; we accept it.)
+ * Record readers. The file type is sniffed from the content whatever the file name (sniff.ts). (damo asks
+ * `file -b` instead, which makes it reject plain JSON with file ≥ 5.44; we accept it.)
  *
  * streamRecords() delivers snapshots one at a time for JSON files (memory does not grow with the number
  * of snapshots); perf_script text is assembled whole first (see perf-script.ts). Malformed input throws
  * an Error naming the file and the record/snapshot/region (or line); a truncated file is read up to its
  * last complete snapshot, with a warning on stderr.
  */
-import { createReadStream, openSync, readSync, closeSync } from 'node:fs';
-import { createInterface } from 'node:readline';
+import { createReadStream, statSync } from 'node:fs';
 import { createInflate } from 'node:zlib';
+import { checkColumns, checkRegions, checkSnapshotMeta } from './check.js';
 import { snapshotToColumns, type ColumnarSnapshot } from './columns.js';
 import { JsonRecordScanner } from './json-stream.js';
 import { SnapshotDecoder, type DecodedSnapshot } from './snapshot-decoder.js';
-import { PerfScriptParser } from './perf-script.js';
+import { readPerfScript } from './perf-script.js';
 import { normInt, textToBytes, textToNr, textToNs, textToPercent, textToUs } from './textnum.js';
 import type {
   DamonRecord,
@@ -25,23 +24,9 @@ import type {
   TargetId,
 } from './types.js';
 import { recordHeader } from './types.js';
+import { sniff, type SniffedType } from './sniff.js';
 
-export type SniffedType = 'json_compressed' | 'json' | 'perf_script';
-
-/** The record type of a file from its first bytes. */
-export function sniffRecordFile(path: string): SniffedType {
-  const fd = openSync(path, 'r');
-  const head = Buffer.alloc(256);
-  let n: number;
-  try {
-    n = readSync(fd, head, 0, head.length, 0);
-  } finally {
-    closeSync(fd);
-  }
-  if (n >= 2 && (head[0]! & 0x0f) === 8 && ((head[0]! << 8) | head[1]!) % 31 === 0) return 'json_compressed';
-  const text = head.toString('latin1', 0, n).trimStart();
-  return text.startsWith('[') ? 'json' : 'perf_script';
-}
+export { sniffRecordFile, type SniffedType } from './sniff.js';
 
 export interface RecordStreamHandler {
   /** Called before the record's first snapshot with every key seen so far (damo files put data_source last). */
@@ -63,6 +48,8 @@ interface Ctx {
   /** Time base shared by the whole file, set by the first time above 2^53 (see types.ts). */
   base: bigint | undefined;
   baseChosen: boolean;
+  /** end_time of the record's previous snapshot. */
+  prevEnd: number | null;
 }
 
 function where(ctx: Ctx, region?: number, key?: string): string {
@@ -327,12 +314,13 @@ type SnapshotMode =
 
 async function streamJson(
   path: string,
+  skip: number,
   compressed: boolean,
   handler: RecordStreamHandler,
   mode: SnapshotMode = { kind: 'objects' },
 ): Promise<boolean> {
   const parseSnapshots = mode.kind !== 'none';
-  const ctx: Ctx = { file: path, rec: -1, snap: 0, base: undefined, baseChosen: false };
+  const ctx: Ctx = { file: path, rec: -1, snap: 0, base: undefined, baseChosen: false, prevEnd: null };
   let header: (RecordHeader & { _hasTarget?: boolean }) | null = null;
   let started = false;
   const startIfNeeded = (): void => {
@@ -359,6 +347,7 @@ async function streamJson(
       recordStart(i) {
         ctx.rec = i;
         ctx.snap = 0;
+        ctx.prevEnd = null;
         started = false;
         header = recordHeader({ target_id: null });
       },
@@ -369,6 +358,9 @@ async function streamJson(
         ctx.snap = si;
         if (mode.kind === 'none') return;
         const snap = toSnapshot(ctx, value);
+        checkRegions(snap.regions, where(ctx));
+        checkSnapshotMeta(snap, ctx.prevEnd, where(ctx));
+        ctx.prevEnd = snap.end_time;
         startIfNeeded();
         if (mode.kind === 'columns') mode.snapshot(snapshotToColumns(snap), clean(header!), ctx.rec, si);
         else handler.snapshot?.(snap, clean(header!), ctx.rec, si);
@@ -376,6 +368,9 @@ async function streamJson(
       decoded(_i, si, d) {
         ctx.snap = si;
         const snap = decodedToColumnar(ctx, d);
+        checkColumns(snap.regions, where(ctx));
+        checkSnapshotMeta(snap, ctx.prevEnd, where(ctx));
+        ctx.prevEnd = snap.end_time;
         startIfNeeded();
         if (mode.kind === 'columns') mode.snapshot(snap, clean(header!), ctx.rec, si);
       },
@@ -386,16 +381,30 @@ async function streamJson(
     parseSnapshots,
     mode.kind === 'columns' && !mode.general ? new SnapshotDecoder(mode.transient) : undefined,
   );
-  let source: NodeJS.ReadableStream = createReadStream(path, { highWaterMark: 1 << 20 });
-  if (compressed) source = source.pipe(createInflate({ chunkSize: 1 << 20 }));
+  const file = createReadStream(path, { highWaterMark: 1 << 20, start: skip });
+  const inflate = compressed ? createInflate({ chunkSize: 1 << 20 }) : null;
+  const source: NodeJS.ReadableStream = inflate ? file.pipe(inflate) : file;
   let truncatedByZlib = false;
   try {
     for await (const chunk of source) scanner.push(chunk as Buffer);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code !== 'Z_BUF_ERROR') throw new Error(`${path}: ${(e as Error).message}`);
-    truncatedByZlib = true;
+    file.destroy();
+    const code = (e as NodeJS.ErrnoException).code ?? '';
+    const msg = (e as Error).message;
+    if (code === 'Z_BUF_ERROR') truncatedByZlib = true;
+    else if (inflate && code.startsWith('Z_'))
+      throw new Error(
+        `${path}: corrupted compressed data (${msg}) near compressed byte ${skip + inflate.bytesWritten}`,
+      );
+    else throw msg.startsWith(path) ? e : new Error(`${path}: ${msg}`);
   }
+  file.destroy();
+  // zlib stops at the end of its stream; whatever follows in the file is not part of the record
+  const st = statSync(path);
+  if (inflate && !truncatedByZlib && st.isFile() && inflate.bytesWritten < st.size - skip)
+    throw new Error(
+      `${path}: ${st.size - skip - inflate.bytesWritten} bytes of unexpected data after the compressed record (from byte ${inflate.bytesWritten})`,
+    );
   const end = scanner.end();
   if (end.complete && !truncatedByZlib) return false;
   const at =
@@ -408,26 +417,19 @@ async function streamJson(
   return true;
 }
 
-async function readPerfScript(path: string): Promise<DamonRecord[]> {
-  const parser = new PerfScriptParser(path);
-  const rl = createInterface({ input: createReadStream(path), crlfDelay: Infinity });
-  for await (const line of rl) parser.line(line);
-  return parser.finish();
-}
-
 /** Reads a record file snapshot by snapshot. */
 export async function streamRecords(path: string, handler: RecordStreamHandler): Promise<StreamResult> {
-  const type = sniffRecordFile(path);
+  const { type, skip } = sniff(path);
   if (type !== 'perf_script')
-    return { type, truncated: await streamJson(path, type === 'json_compressed', handler) };
-  const records = await readPerfScript(path);
+    return { type, truncated: await streamJson(path, skip, type === 'json_compressed', handler) };
+  const { records, truncated } = await readPerfScript(path, skip);
   records.forEach((rec, ri) => {
     const { snapshots, ...header } = rec;
     handler.recordStart?.(header, ri);
     snapshots.forEach((s, si) => handler.snapshot?.(s, header, ri, si));
     handler.recordEnd?.(header, ri, snapshots.length);
   });
-  return { type, truncated: false };
+  return { type, truncated };
 }
 
 export interface ColumnarStreamHandler {
@@ -463,7 +465,7 @@ export async function streamColumnar(
   handler: ColumnarStreamHandler,
   opts: ColumnarStreamOptions = {},
 ): Promise<StreamResult> {
-  const type = sniffRecordFile(path);
+  const { type, skip } = sniff(path);
   const snapshot: ColumnarStreamHandler['snapshot'] = (s, h, ri, si) => handler.snapshot(s, h, ri, si);
   const records: RecordStreamHandler = {
     recordStart: (h, ri) => handler.recordStart?.(h, ri),
@@ -476,7 +478,7 @@ export async function streamColumnar(
       transient: opts.transient === true,
       snapshot,
     };
-    return { type, truncated: await streamJson(path, type === 'json_compressed', records, mode) };
+    return { type, truncated: await streamJson(path, skip, type === 'json_compressed', records, mode) };
   }
   return streamRecords(path, {
     ...records,
@@ -515,8 +517,8 @@ export async function readRecordHeaders(
       out.push({ header, nrSnapshots: nr });
     },
   };
-  const type = sniffRecordFile(path);
+  const { type, skip } = sniff(path);
   if (type === 'perf_script') await streamRecords(path, handler);
-  else await streamJson(path, type === 'json_compressed', handler, { kind: 'none' });
+  else await streamJson(path, skip, type === 'json_compressed', handler, { kind: 'none' });
   return out;
 }

@@ -5,6 +5,8 @@
  */
 
 const U64_MAX = 18446744073709551615n;
+/** The longest text read as an integer: far above any 64-bit value, even with spaces and a sign. */
+const MAX_INT_TEXT = 64;
 const INT_RE = /^\s*[+-]?\d+\s*$/;
 const FLOAT_RE = /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/;
 const SPECIAL_RE = /^\s*([+-]?)(inf|infinity|nan)\s*$/i;
@@ -16,6 +18,8 @@ export function normInt(v: bigint): number | bigint {
 
 /** Python int(text), or null. */
 export function pyInt(text: string): number | bigint | null {
+  // BigInt() of a huge digit string takes long, and nothing in a record exceeds 2^64 (20 digits)
+  if (text.length > MAX_INT_TEXT) return null;
   return INT_RE.test(text) ? normInt(BigInt(text.trim())) : null;
 }
 

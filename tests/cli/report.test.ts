@@ -140,7 +140,7 @@ describe('damon-ts report / adjust / convert_record_format / validate (built bin
     expect(v.stdout).toContain('valid');
     const bad = run(['validate', '-i', rec, '--nr_regions', '3', '10', '--allow_error', '0']);
     expect(bad.code).toBe(1);
-    expect(bad.stdout).toContain('record 0 snapshot 0: 20 regions is out of [3, 10]');
+    expect(bad.stderr).toContain(`invalid: ${rec}: record 0 snapshot 0: 20 regions is out of [3, 10]`);
   });
 
   it('has --help with examples', () => {

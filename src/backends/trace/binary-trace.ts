@@ -25,6 +25,10 @@ const FLAG_WRITE = 1;
 const FLAG_TIME_ONLY = 2;
 const TWO32 = 2 ** 32;
 const STAGE_RECORDS = 1 << 15;
+/** Addresses are below 2^53: the high 32 bits below 2^21. */
+const ADDR_HIGH_LIMIT = 2 ** 21;
+/** Metadata is a few hundred bytes of JSON (a long command line at most). */
+const MAX_META_BYTES = 1 << 20;
 
 function checkHostEndianness(what: string): void {
   if (endianness() !== 'LE')
@@ -202,6 +206,10 @@ export class BinaryTraceDecoder implements TraceDecoder {
     let t = this.timeNs;
     for (let r = 0; r < nrec; r++) {
       const o = r * 6;
+      // flags hold two bits and the 3 bytes after them are zero; addresses are below 2^53: anything
+      // else is not a record of this format (a damaged or misaligned file)
+      if ((v.u32[o + 5]! & ~(FLAG_WRITE | FLAG_TIME_ONLY)) !== 0 || v.u32[o + 1]! >= ADDR_HIGH_LIMIT)
+        this.badRecord(r);
       const flags = v.bytes[o * 4 + 20]!;
       const addr = v.u32[o + 1]! * TWO32 + v.u32[o]!;
       if (flags & FLAG_TIME_ONLY) {
@@ -224,9 +232,20 @@ export class BinaryTraceDecoder implements TraceDecoder {
       n++;
     }
     b.length = n;
+    if (t > Number.MAX_SAFE_INTEGER)
+      throw new Error(
+        `${this.source}: record ${this.recordNo + nrec - 1}: time beyond 2^53 ns (a damaged trace)`,
+      );
     this.timeNs = t;
     this.recordNo += nrec;
     this.shift(nrec * RECORD_BYTES);
+  }
+
+  private badRecord(r: number): never {
+    const o = r * RECORD_BYTES;
+    throw new Error(
+      `${this.source}: record ${this.recordNo + r} (byte ${this.headerBytes + (this.recordNo + r) * RECORD_BYTES}): not a binary trace record (${this.stage.bytes.toString('hex', o, o + RECORD_BYTES)})`,
+    );
   }
 
   /** Moves unconsumed bytes to the front so the next record starts aligned at offset 0. */
@@ -250,8 +269,10 @@ export class BinaryTraceDecoder implements TraceDecoder {
     const metaBytes = h.readUInt32LE(20);
     if (recordBytes !== RECORD_BYTES)
       throw new Error(`${this.source}: record size ${recordBytes} is not ${RECORD_BYTES}`);
-    if (headerBytes % 8 !== 0 || headerBytes < FIXED_HEADER_BYTES + metaBytes)
-      throw new Error(`${this.source}: bad header size ${headerBytes}`);
+    // the writer pads the metadata to the next multiple of 8: any other size is damage (and a huge one
+    // would be allocated)
+    if (headerBytes !== Math.ceil((FIXED_HEADER_BYTES + metaBytes) / 8) * 8 || metaBytes > MAX_META_BYTES)
+      throw new Error(`${this.source}: bad header size ${headerBytes} (metadata ${metaBytes} bytes)`);
     if (headerBytes > h.length) {
       const bigger = new RecordViews(
         Math.ceil(headerBytes / RECORD_BYTES) * RECORD_BYTES + STAGE_RECORDS * RECORD_BYTES,
@@ -268,6 +289,11 @@ export class BinaryTraceDecoder implements TraceDecoder {
     } catch (e) {
       throw new Error(`${this.source}: bad header metadata: ${(e as Error).message}`);
     }
+    if (meta === null || typeof meta !== 'object' || Array.isArray(meta))
+      throw new Error(`${this.source}: bad header metadata: not a JSON object`);
+    const ips = (meta as TraceInfo).instructionsPerSecond;
+    if (ips !== undefined && !(typeof ips === 'number' && ips > 0 && Number.isFinite(ips)))
+      throw new Error(`${this.source}: bad header metadata: instructionsPerSecond ${String(ips)}`);
     Object.assign(this.info, meta);
     this.headerBytes = headerBytes;
     this.shift(headerBytes);

@@ -27,7 +27,7 @@ function* decodeSync(path: string, info: TraceInfo, opts: TraceReadOptions): Gen
     dec.feed(chunk);
     yield* dec.queue.drain();
   }
-  if (dec === null) return;
+  if (dec === null) throw new Error(`${path}: empty trace file`);
   dec.end();
   yield* dec.queue.drain();
 }
@@ -43,7 +43,7 @@ async function* decodeAsync(
     dec.feed(chunk);
     yield* dec.queue.drain();
   }
-  if (dec === null) return;
+  if (dec === null) throw new Error(`${path}: empty trace file`);
   dec.end();
   yield* dec.queue.drain();
 }

@@ -18,6 +18,9 @@ import { MachineView, MachineWorkload, PAGE_SIZE } from '../../workloads/machine
 import { TraceBatch } from './trace-batch.js';
 import { openTraceSync, TraceReader, TraceReadOptions } from './trace-file.js';
 
+/** The end of a process's address space on the simulated machine (x86-64's 47-bit user space). */
+const USER_SPACE_END = 2 ** 47;
+
 export interface TraceWorkloadOptions extends TraceReadOptions {
   name?: string;
   /** Size and alignment of the VMAs mapped around touched addresses (a multiple of 4096). */
@@ -108,6 +111,10 @@ export class TraceWorkload implements MachineWorkload {
         const win = Math.floor(addr / this.window);
         if (win !== lastWin) {
           if (!this.windows.has(win)) {
+            if (win * this.window + this.window > USER_SPACE_END)
+              throw new Error(
+                `${this.path}: an access at 0x${addr.toString(16)} is beyond the 47-bit user address space of the simulated machine`,
+              );
             m.mmap(this.pid, win * this.window, this.window, { anon: true, prot: 'rw' });
             this.windows.add(win);
           }

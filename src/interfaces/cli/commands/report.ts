@@ -7,7 +7,13 @@ import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { readRecordHeaders, readRecords } from '../../../records/reader.js';
 import { recordsToDamoJson } from '../../../records/serialize.js';
-import { ACCESS_DEFAULTS, ACCESS_STYLES, formatAccess, type AccessStyle } from '../../../reports/access.js';
+import {
+  ACCESS_DEFAULTS,
+  ACCESS_STYLES,
+  formatAccess,
+  MissingIntervalsError,
+  type AccessStyle,
+} from '../../../reports/access.js';
 import { fillAccessUnits } from '../../../reports/access-filter.js';
 import { computeGuides, formatGuide, guideKey } from '../../../reports/guide.js';
 import {
@@ -126,12 +132,18 @@ Examples:
           sink.flush();
           return;
         }
-        const text = formatAccess(records, {
-          ...ACCESS_DEFAULTS,
-          style,
-          rawNumber: o.raw_number === true,
-          ...(by ? { by } : {}),
-        });
+        let text: string;
+        try {
+          text = formatAccess(records, {
+            ...ACCESS_DEFAULTS,
+            style,
+            rawNumber: o.raw_number === true,
+            ...(by ? { by } : {}),
+          });
+        } catch (e) {
+          if (e instanceof MissingIntervalsError) throw new Error(`${path}: ${e.message}`);
+          throw e;
+        }
         const newlines = text.split('\n').length - 1;
         sink.write(text + (newlines <= PAGER_LINES ? '\n' : ''));
         sink.flush();
