@@ -30,6 +30,8 @@ const COMMANDS: Record<string, () => Promise<{ register(program: Command): void 
   demo: () => import('./commands/demo.js'),
   serve: () => import('./commands/serve.js'),
   exporter: () => import('./commands/exporter.js'),
+  version: () => import('./commands/version.js'),
+  pa_layout: () => import('./commands/pa-layout.js'),
 };
 
 /** The program with the commands `argv` needs (all of them when it names none of them). */

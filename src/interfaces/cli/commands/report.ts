@@ -27,6 +27,7 @@ import { PAGER_LINES, reportRawForm } from '../../../reports/raw-form.js';
 import { computeWss, formatWss, WSS_DEFAULTS } from '../../../reports/wss.js';
 import { UsageError } from '../errors.js';
 import { registerReportDamon } from './report-damon.js';
+import { addPaLayout } from '../shared/pa-layout.js';
 
 /** An integer option value, or a UsageError naming the option. */
 export function intArg(v: string, option: string): number {
@@ -396,4 +397,5 @@ export function register(program: Command): void {
   registerNrRegions(report);
   registerRecordInfo(report);
   registerReportDamon(report);
+  addPaLayout(report.command('pa_layout'));
 }
