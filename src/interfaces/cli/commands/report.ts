@@ -28,6 +28,7 @@ import { computeWss, formatWss, WSS_DEFAULTS } from '../../../reports/wss.js';
 import { UsageError } from '../errors.js';
 import { registerReportDamon } from './report-damon.js';
 import { addPaLayout } from '../shared/pa-layout.js';
+import { registerTimes } from './report-times.js';
 
 /** An integer option value, or a UsageError naming the option. */
 export function intArg(v: string, option: string): number {
@@ -398,4 +399,5 @@ export function register(program: Command): void {
   registerRecordInfo(report);
   registerReportDamon(report);
   addPaLayout(report.command('pa_layout'));
+  registerTimes(report);
 }
