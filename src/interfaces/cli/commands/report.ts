@@ -29,6 +29,7 @@ import { UsageError } from '../errors.js';
 import { registerReportDamon } from './report-damon.js';
 import { addPaLayout } from '../shared/pa-layout.js';
 import { registerTimes } from './report-times.js';
+import { registerFootprints } from './report-footprints.js';
 
 /** An integer option value, or a UsageError naming the option. */
 export function intArg(v: string, option: string): number {
@@ -400,4 +401,5 @@ export function register(program: Command): void {
   registerReportDamon(report);
   addPaLayout(report.command('pa_layout'));
   registerTimes(report);
+  registerFootprints(report);
 }
