@@ -30,6 +30,7 @@ import { registerReportDamon } from './report-damon.js';
 import { addPaLayout } from '../shared/pa-layout.js';
 import { registerTimes } from './report-times.js';
 import { registerFootprints } from './report-footprints.js';
+import { registerHolistic } from './report-holistic.js';
 
 /** An integer option value, or a UsageError naming the option. */
 export function intArg(v: string, option: string): number {
@@ -402,4 +403,5 @@ export function register(program: Command): void {
   addPaLayout(report.command('pa_layout'));
   registerTimes(report);
   registerFootprints(report);
+  registerHolistic(report);
 }
