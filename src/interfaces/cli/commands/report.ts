@@ -31,6 +31,7 @@ import { addPaLayout } from '../shared/pa-layout.js';
 import { registerTimes } from './report-times.js';
 import { registerFootprints } from './report-footprints.js';
 import { registerHolistic } from './report-holistic.js';
+import { registerProfile } from './report-profile.js';
 
 /** An integer option value, or a UsageError naming the option. */
 export function intArg(v: string, option: string): number {
@@ -404,4 +405,5 @@ export function register(program: Command): void {
   registerTimes(report);
   registerFootprints(report);
   registerHolistic(report);
+  registerProfile(report);
 }
