@@ -1,6 +1,7 @@
 /**
  * `damon-ts report times` against damo 3.3 on a record of the simulated stairs workload that
- * damon-ts makes: the filter options, alone and together, give damo's spans byte for byte.
+ * damon-ts makes: the filter options, alone and together, give damo's spans byte for byte; the
+ * deprecated top-level record_info.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -63,4 +64,15 @@ describe('report times on a simulated stairs record', () => {
     expect(got.code, got.stderr).toBe(0);
     expect(got.stdout).toBe(want.stdout);
   });
+
+  it.skipIf(why !== null)(
+    'the deprecated top-level record_info = damo report record_info, with a notice',
+    () => {
+      const got = dts(['record_info', '-i', rec]);
+      expect(got.code).toBe(0);
+      expect(got.stdout).toBe(damo(['report', 'record_info', '-i', rec]).stdout);
+      expect(got.stdout).toContain('region\t 1: [127.000000 TiB');
+      expect(got.stderr).toContain('use "damon-ts report record_info"');
+    },
+  );
 });

@@ -32,6 +32,7 @@ const COMMANDS: Record<string, () => Promise<{ register(program: Command): void 
   exporter: () => import('./commands/exporter.js'),
   version: () => import('./commands/version.js'),
   pa_layout: () => import('./commands/pa-layout.js'),
+  record_info: () => import('./commands/record-info.js'),
 };
 
 /** The program with the commands `argv` needs (all of them when it names none of them). */

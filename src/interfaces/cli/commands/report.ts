@@ -5,11 +5,11 @@
  */
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
-import { readRecordHeaders, readRecords } from '../../../records/reader.js';
+import { readRecords } from '../../../records/reader.js';
 import { recordsToDamoJson } from '../../../records/serialize.js';
 import { ACCESS_DEFAULTS, ACCESS_STYLES, formatAccess, type AccessStyle } from '../../../reports/access.js';
 import { fillAccessUnits } from '../../../reports/access-filter.js';
-import { computeGuides, formatGuide, guideKey } from '../../../reports/guide.js';
+import { computeGuides, formatGuide } from '../../../reports/guide.js';
 import {
   COLORSET_NAMES,
   computeHeatmaps,
@@ -28,6 +28,7 @@ import { computeWss, formatWss, WSS_DEFAULTS } from '../../../reports/wss.js';
 import { UsageError } from '../errors.js';
 import { registerReportDamon } from './report-damon.js';
 import { addPaLayout } from '../shared/pa-layout.js';
+import { addRecordInfo } from '../shared/record-info.js';
 import { registerTimes } from './report-times.js';
 import { registerFootprints } from './report-footprints.js';
 import { registerHolistic } from './report-holistic.js';
@@ -357,34 +358,6 @@ function registerNrRegions(report: Command): void {
     });
 }
 
-function registerRecordInfo(report: Command): void {
-  report
-    .command('record_info')
-    .description('time span and contiguous address ranges of each record')
-    .option('-i, --input <files...>', 'record files', ['damon.data'])
-    .option('--raw_numbers', 'print numbers without units')
-    .addHelpText('after', '\nExamples:\n  damon-ts report record_info -i damon.data')
-    .action(async (o: { input: string[]; raw_numbers?: boolean }) => {
-      const sink = fdSink();
-      for (const f of o.input) {
-        const path = inputFile(f);
-        // A live record says which source made it and what that source cannot see (damo's records
-        // print as damo prints them).
-        const sources = new Map(
-          (await readRecordHeaders(path))
-            .filter((r) => r.header.data_source.startsWith('damon-ts live'))
-            .map((r) => [guideKey(r.header), r.header.data_source]),
-        );
-        for (const g of await computeGuides(path, false)) {
-          sink.write(formatGuide(g, o.raw_numbers === true));
-          const source = sources.get(g.key);
-          if (source !== undefined) sink.write(`source: ${source.slice('damon-ts live '.length)}\n`);
-        }
-      }
-      sink.flush();
-    });
-}
-
 export function register(program: Command): void {
   const report = program
     .command('report')
@@ -399,7 +372,7 @@ export function register(program: Command): void {
   registerHeatmap(report);
   registerWss(report);
   registerNrRegions(report);
-  registerRecordInfo(report);
+  addRecordInfo(report.command('record_info'));
   registerReportDamon(report);
   addPaLayout(report.command('pa_layout'));
   registerTimes(report);
