@@ -39,7 +39,7 @@ export function damoAbsent(): string | null {
 }
 
 /** damo ARGS in `cwd`. */
-export function damo(args: string[], cwd = repo): Run {
-  const r = spawnSync('python3', [DAMO, ...args], { cwd, encoding: 'utf8', timeout: 300_000 });
+export function damo(args: string[], cwd = repo, env: NodeJS.ProcessEnv = process.env): Run {
+  const r = spawnSync('python3', [DAMO, ...args], { cwd, encoding: 'utf8', timeout: 300_000, env });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }

@@ -33,6 +33,7 @@ const COMMANDS: Record<string, () => Promise<{ register(program: Command): void 
   version: () => import('./commands/version.js'),
   pa_layout: () => import('./commands/pa-layout.js'),
   record_info: () => import('./commands/record-info.js'),
+  monitor: () => import('./commands/monitor.js'),
 };
 
 /** The program with the commands `argv` needs (all of them when it names none of them). */
