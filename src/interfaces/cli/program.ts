@@ -34,6 +34,7 @@ const COMMANDS: Record<string, () => Promise<{ register(program: Command): void 
   pa_layout: () => import('./commands/pa-layout.js'),
   record_info: () => import('./commands/record-info.js'),
   monitor: () => import('./commands/monitor.js'),
+  setup_cli_completion: () => import('./commands/setup-cli-completion.js'),
 };
 
 /** The program with the commands `argv` needs (all of them when it names none of them). */
