@@ -35,6 +35,9 @@ const COMMANDS: Record<string, () => Promise<{ register(program: Command): void 
   record_info: () => import('./commands/record-info.js'),
   monitor: () => import('./commands/monitor.js'),
   setup_cli_completion: () => import('./commands/setup-cli-completion.js'),
+  module: () => import('./commands/module.js'),
+  reclaim: () => import('./commands/reclaim.js'),
+  lru_sort: () => import('./commands/lru-sort.js'),
 };
 
 /** The program with the commands `argv` needs (all of them when it names none of them). */
