@@ -33,6 +33,7 @@ import { registerTimes } from './report-times.js';
 import { registerFootprints } from './report-footprints.js';
 import { registerHolistic } from './report-holistic.js';
 import { registerProfile } from './report-profile.js';
+import { registerTrace } from './report-trace.js';
 
 /** An integer option value, or a UsageError naming the option. */
 export function intArg(v: string, option: string): number {
@@ -379,4 +380,5 @@ export function register(program: Command): void {
   registerFootprints(report);
   registerHolistic(report);
   registerProfile(report);
+  registerTrace(report);
 }
