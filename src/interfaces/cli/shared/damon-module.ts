@@ -10,6 +10,7 @@ import {
   MODULE_ROOT,
   RECLAIM_PARAMS,
 } from '../../../backends/kernel/modules.js';
+import { runReclaimOnSim } from '../../session/sim-reclaim.js';
 import { UsageError } from '../errors.js';
 
 /** A value option of damo's: its parameter files, in order, and how many values it takes. */
@@ -120,7 +121,19 @@ export function addPolicyModule(cmd: Command, spec: PolicySpec): Command {
   const m = new DamonModule(spec.name);
   cmd.description(`control ${m.title}`).argument('[action]', spec.actions.join(', '), 'status');
   for (const o of spec.options) cmd.option(o.flags, o.help);
-  if (spec.name === 'reclaim') cmd.option('--skip_anon', 'skip reclaiming anonymous pages');
+  if (spec.name === 'reclaim') {
+    cmd.option('--skip_anon', 'skip reclaiming anonymous pages');
+    cmd.addOption(
+      new Option(
+        '--backend <backend>',
+        "kernel, or sim: run the module's policy as a scheme on the simulated machine (enable only)",
+      )
+        .choices(['kernel', 'sim'])
+        .default('kernel'),
+    );
+    cmd.option('--workload <name|file.cfg>', 'sim: the workload to run (default stairs)');
+    cmd.option('--duration <s>', 'sim: how long the policy runs (virtual seconds)', '10');
+  }
   cmd.option('--timeout <s>', 'how long to wait for the module to start or stop', '60');
   addRoot(cmd).addHelpText(
     'after',
@@ -141,6 +154,22 @@ export function addPolicyModule(cmd: Command, spec: PolicySpec): Command {
       intValues(v as string | string[], p.flags, p.params.length).forEach((x, i) =>
         writes.push([p.params[i]!, x]),
       );
+    }
+    if (o.backend === 'sim') {
+      if (action !== 'enable') throw new UsageError(`--backend sim: runs the policy (enable), not ${action}`);
+      if (o.skip_anon) throw new UsageError('--skip_anon: the simulated machine has anonymous memory only');
+      const durationS = Number(o.duration);
+      if (!(durationS > 0))
+        throw new UsageError(`--duration: '${String(o.duration)}' is not a positive number of seconds`);
+      const r = runReclaimOnSim(Object.fromEntries(writes.map(([k, v]) => [k, Number(v)])), {
+        workload: o.workload as string | undefined,
+        durationUs: Math.round(durationS * 1e6),
+      });
+      process.stdout.write(r.status.map(([k, v]) => `${k}: ${v}\n`).join(''));
+      process.stderr.write(
+        `damon-ts: the workload's resident pages: ${r.rssBefore} before, ${r.rssAfter} after ${durationS} s\n`,
+      );
+      return;
     }
     if (spec.name === 'reclaim') writes.push(['skip_anon', o.skip_anon ? 'Y' : 'N']);
     mod.require(spec.params.essential);
