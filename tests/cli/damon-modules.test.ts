@@ -132,10 +132,11 @@ describe('module stat on a parameter tree', () => {
   });
 });
 
-describe("DAMON_RECLAIM's policy on the simulated machine (--backend sim)", () => {
+describe("the modules' policies on the simulated machine (--backend sim)", () => {
   const run = (...args: string[]): { status: Map<string, number>; rss: number[] } => {
+    const module = args[0] === 'lru_sort' ? args.shift()! : 'reclaim';
     const r = dts([
-      'reclaim',
+      module,
       'enable',
       '--backend',
       'sim',
@@ -180,6 +181,19 @@ describe("DAMON_RECLAIM's policy on the simulated machine (--backend sim)", () =
     expect(active.status.get('nr_reclaimed_regions')!).toBeGreaterThan(0);
     // the same run without reclaim keeps every stair resident
     expect(active.rss[1]!).toBeLessThan(idle.rss[1]! / 2);
+  });
+
+  it('DAMON_LRU_SORT: idle above its high watermark; active, it prioritizes the hot stair on the LRU lists', () => {
+    const idle = run('lru_sort');
+    expect(idle.status.get('hot_thres_access_freq')).toBe(500);
+    expect(idle.status.get('bytes_lru_sorted_hot_regions')).toBe(0);
+    const active = run('lru_sort', '--cold_min_age', '2000000', '--wmarks', '1000000', '1000', '999', '0');
+    expect(active.status.get('cold_min_age')).toBe(2_000_000);
+    expect(active.status.get('nr_lru_sorted_hot_regions')!).toBeGreaterThan(0);
+    expect(active.status.get('bytes_lru_sort_tried_hot_regions')!).toBeGreaterThanOrEqual(
+      active.status.get('bytes_lru_sorted_hot_regions')!,
+    );
+    expect(active.status.get('nr_lru_sort_tried_cold_regions')!).toBeGreaterThan(0);
   });
 
   it('runs enable only', () => {

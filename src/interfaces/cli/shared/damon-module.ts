@@ -10,7 +10,7 @@ import {
   MODULE_ROOT,
   RECLAIM_PARAMS,
 } from '../../../backends/kernel/modules.js';
-import { runReclaimOnSim } from '../../session/sim-reclaim.js';
+import { runModuleOnSim } from '../../session/sim-modules.js';
 import { UsageError } from '../errors.js';
 
 /** A value option of damo's: its parameter files, in order, and how many values it takes. */
@@ -121,19 +121,17 @@ export function addPolicyModule(cmd: Command, spec: PolicySpec): Command {
   const m = new DamonModule(spec.name);
   cmd.description(`control ${m.title}`).argument('[action]', spec.actions.join(', '), 'status');
   for (const o of spec.options) cmd.option(o.flags, o.help);
-  if (spec.name === 'reclaim') {
-    cmd.option('--skip_anon', 'skip reclaiming anonymous pages');
-    cmd.addOption(
-      new Option(
-        '--backend <backend>',
-        "kernel, or sim: run the module's policy as a scheme on the simulated machine (enable only)",
-      )
-        .choices(['kernel', 'sim'])
-        .default('kernel'),
-    );
-    cmd.option('--workload <name|file.cfg>', 'sim: the workload to run (default stairs)');
-    cmd.option('--duration <s>', 'sim: how long the policy runs (virtual seconds)', '10');
-  }
+  if (spec.name === 'reclaim') cmd.option('--skip_anon', 'skip reclaiming anonymous pages');
+  cmd.addOption(
+    new Option(
+      '--backend <backend>',
+      "kernel, or sim: run the module's policy as schemes on the simulated machine (enable only)",
+    )
+      .choices(['kernel', 'sim'])
+      .default('kernel'),
+  );
+  cmd.option('--workload <name|file.cfg>', 'sim: the workload to run (default stairs)');
+  cmd.option('--duration <s>', 'sim: how long the policy runs (virtual seconds)', '10');
   cmd.option('--timeout <s>', 'how long to wait for the module to start or stop', '60');
   addRoot(cmd).addHelpText(
     'after',
@@ -161,7 +159,7 @@ export function addPolicyModule(cmd: Command, spec: PolicySpec): Command {
       const durationS = Number(o.duration);
       if (!(durationS > 0))
         throw new UsageError(`--duration: '${String(o.duration)}' is not a positive number of seconds`);
-      const r = runReclaimOnSim(Object.fromEntries(writes.map(([k, v]) => [k, Number(v)])), {
+      const r = runModuleOnSim(spec.name, Object.fromEntries(writes.map(([k, v]) => [k, Number(v)])), {
         workload: o.workload as string | undefined,
         durationUs: Math.round(durationS * 1e6),
       });
