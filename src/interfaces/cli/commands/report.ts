@@ -363,7 +363,7 @@ export function register(program: Command): void {
   const report = program
     .command('report')
     .description(
-      'visualize a record file (access, heatmap, wss, nr_regions, record_info) or show the running DAMON (damon, sysinfo)',
+      'visualize a record file (access, heatmap, wss, nr_regions, record_info, footprints, times, holistic, profile, trace) or show the running DAMON and the machine (damon, sysinfo, pa_layout)',
     )
     .addHelpText(
       'after',
