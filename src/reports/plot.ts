@@ -178,8 +178,16 @@ export function writeImage(path: string, svg: string): void {
   }
 }
 
-/** The WSS distribution plot: wss (y) against percentile or time order (x), with points. */
-export function wssPlotSvg(series: { key: string; values: number[] }[], xLabel: string): string {
+/**
+ * The WSS distribution plot: wss (y) against percentile or time order (x), with points; `yLabel` and
+ * `seriesLabel` serve other size distributions (footprints).
+ */
+export function wssPlotSvg(
+  series: { key: string; values: number[] }[],
+  xLabel: string,
+  yLabel = 'working set size',
+  seriesLabel = (key: string) => `target ${key}`,
+): string {
   const [W, H, L, R, Tm, B] = [800, 500, 110, 30, 40, 60];
   const { pw, ph, parts } = svgCanvas(W, H, L, R, Tm, B);
   const max = Math.max(1, ...series.flatMap((s) => s.values));
@@ -205,11 +213,11 @@ export function wssPlotSvg(series: { key: string; values: number[] }[], xLabel: 
       const [x, y] = p.split(',');
       parts.push(`<circle cx="${x}" cy="${y}" r="2.5" fill="${c}"/>`);
     }
-    parts.push(`<text x="${L + 10}" y="${Tm + 18 + si * 16}" fill="${c}">target ${esc(s.key)}</text>`);
+    parts.push(`<text x="${L + 10}" y="${Tm + 18 + si * 16}" fill="${c}">${esc(seriesLabel(s.key))}</text>`);
   });
   parts.push(`<text x="${L + pw / 2}" y="${H - 18}" text-anchor="middle">${esc(xLabel)}</text>`);
   parts.push(
-    `<text transform="translate(20 ${Tm + ph / 2}) rotate(-90)" text-anchor="middle">working set size</text>`,
+    `<text transform="translate(20 ${Tm + ph / 2}) rotate(-90)" text-anchor="middle">${esc(yLabel)}</text>`,
   );
   parts.push('</svg>');
   return parts.join('\n');

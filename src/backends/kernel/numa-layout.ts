@@ -70,6 +70,20 @@ export function readMemoryBlockLayout(sysfsRoot = SYSFS_SYSTEM): MemoryBlockLayo
   return { blockSize, nodes, blockNode };
 }
 
+/** Every memory block of every node with its online state (damo's `pa_layout` table). */
+export function readMemoryBlocks(
+  sysfsRoot = SYSFS_SYSTEM,
+): { blockSize: number; blocks: { nid: number; index: number; state: string }[] } | null {
+  const layout = readMemoryBlockLayout(sysfsRoot);
+  if (layout === null) return null;
+  const blocks = [...layout.blockNode].map(([index, nid]) => ({
+    nid,
+    index,
+    state: readText(join(sysfsRoot, 'node', `node${nid}`, `memory${index}`, 'state')).trim(),
+  }));
+  return { blockSize: layout.blockSize, blocks };
+}
+
 /** Appends a range, merging it into the last one when they touch. */
 function pushMerged(out: AddrRange[], start: number, end: number): void {
   const last = out[out.length - 1];

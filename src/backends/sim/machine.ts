@@ -312,6 +312,23 @@ export class Machine {
     return this.procs.get(tgid)?.alive === true;
   }
 
+  /** Pages a process has mapped (its resident set, as /proc/PID/statm counts it); 0 once it exited. */
+  residentPages(tgid: number): number {
+    const p = this.procs.get(tgid);
+    if (!p?.alive) return 0;
+    const pool = this.pt;
+    let n = 0;
+    for (const t of p.dir.tables()) {
+      if (pool.tableHuge[t]) {
+        n += PTES_PER_TABLE;
+        continue;
+      }
+      const base = t * PTES_PER_TABLE;
+      for (let i = 0; i < PTES_PER_TABLE; i++) if (pool.flags[base + i]! & PTE_PRESENT) n++;
+    }
+    return n;
+  }
+
   exitProcess(tgid: number): void {
     const p = this.liveProc(tgid, 'exitProcess');
     const pool = this.pt;

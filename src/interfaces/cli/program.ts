@@ -32,6 +32,15 @@ const COMMANDS: Record<string, () => Promise<{ register(program: Command): void 
   demo: () => import('./commands/demo.js'),
   serve: () => import('./commands/serve.js'),
   exporter: () => import('./commands/exporter.js'),
+  version: () => import('./commands/version.js'),
+  pa_layout: () => import('./commands/pa-layout.js'),
+  record_info: () => import('./commands/record-info.js'),
+  monitor: () => import('./commands/monitor.js'),
+  setup_cli_completion: () => import('./commands/setup-cli-completion.js'),
+  module: () => import('./commands/module.js'),
+  reclaim: () => import('./commands/reclaim.js'),
+  lru_sort: () => import('./commands/lru-sort.js'),
+  schemes: () => import('./commands/schemes.js'),
 };
 
 /** The program with the commands `argv` needs (all of them when it names none of them). */

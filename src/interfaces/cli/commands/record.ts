@@ -20,6 +20,7 @@ import { DEFAULT_MACHINE_CONFIG } from '../../../backends/sim/config.js';
 import { HUGE_PAGE_SIZE } from '../../../backends/sim/layout.js';
 import { simPaddrRegions } from '../../../backends/sim/node-ranges.js';
 import type { Machine } from '../../../backends/sim/machine.js';
+import { type FootprintSnapshot, writeMemFootprints } from '../../../records/mem-footprint.js';
 import { RecordWriter } from '../../../records/writer.js';
 import { RECORD_FORMATS, type RecordFormat } from '../../../records/types.js';
 import {
@@ -34,6 +35,7 @@ import { textToUs } from '../../config/units.js';
 import { kernelCanRun } from '../../session/kernel-session.js';
 import { LIVE_SOURCES, runLiveSession, type LiveSessionResult } from '../../session/live-session.js';
 import { progressBar, yieldToEventLoop } from '../../session/progress.js';
+import { simFootprintSnapshot } from '../../session/sim-footprints.js';
 import { loadSimWorkload, machineWithWorkload, SimSession } from '../../session/sim-session.js';
 import { ExitStatus, UsageError } from '../errors.js';
 
@@ -50,6 +52,24 @@ export interface RecordOptions extends MonitoringOptions {
   force?: boolean;
   exact_writes?: boolean;
   slices?: string;
+  do_record?: string[];
+}
+
+const DO_RECORD = ['access', 'cpu_profile', 'mem_footprint', 'vmas', 'proc_stats', 'damon_trace_events'];
+
+/** --do_record: what to record besides the access pattern; damo's default records footprints too. */
+function parseDoRecord(o: RecordOptions, sim: boolean): { footprints: boolean } {
+  const what = o.do_record ?? ['access', ...(sim ? ['mem_footprint'] : [])];
+  for (const w of what) {
+    if (!DO_RECORD.includes(w))
+      throw new UsageError(`--do_record: '${w}' is not one of ${DO_RECORD.join(', ')}`);
+    if (w !== 'access' && w !== 'mem_footprint')
+      throw new UsageError(`--do_record ${w}: damon-ts records access and mem_footprint only`);
+  }
+  if (!what.includes('access')) throw new UsageError('--do_record: access must be recorded');
+  if (what.includes('mem_footprint') && !sim)
+    throw new UsageError('--do_record mem_footprint: recorded on the simulated machine only');
+  return { footprints: what.includes('mem_footprint') };
 }
 
 function parseSeed(o: RecordOptions): number {
@@ -172,13 +192,22 @@ async function recordSim(o: RecordOptions, writer: RecordWriter, signal: AbortSi
   });
   const total = parseTimeoutUs(o) ?? workload.durationUs ?? Number.POSITIVE_INFINITY;
   const bar = progressBar('record');
+  // damo samples the footprints once a second while it records.
+  const footprints: FootprintSnapshot[] | null = parseDoRecord(o, true).footprints ? [] : null;
+  const pids = paddr ? [] : [pid!];
+  let nextFootprintUs = session.now;
   try {
     const step = config.kdamonds[0]?.contexts[0]?.intervals.aggr_us ?? 100_000;
     while (!session.done && session.now < total && !signal.aborted) {
+      if (footprints && session.now >= nextFootprintUs) {
+        footprints.push(simFootprintSnapshot(machine, pids));
+        nextFootprintUs += 1_000_000;
+      }
       session.run(Math.min(total, session.now + step), { stepUs: step });
       if (Number.isFinite(total)) bar.update(session.now, total, `${writer.nrSnapshots} snapshots`);
       await yieldToEventLoop();
     }
+    if (footprints) writeMemFootprints(`${o.out}.mem_footprint`, footprints);
     return session.now;
   } finally {
     bar.stop();
@@ -387,6 +416,10 @@ export function register(program: Command): void {
       'live write-only of a command: report every written page (every page write-protected each sample: the program pays a fault per written page per sample) instead of sampling',
     )
     .option(
+      '--do_record <what...>',
+      'what to record: access, and (simulated machine, default there) mem_footprint into <out>.mem_footprint',
+    )
+    .option(
       '--force',
       'kernel: take over running kdamonds damon-ts did not start (their configuration is restored and restarted at the end)',
     );
@@ -427,6 +460,7 @@ monitor such a program by pid instead (soft-dirty).`,
       throw new UsageError(
         `target "${args.join(' ')}": --workload/--trace run on the simulated machine; give no target with them`,
       );
+    if (!sim) parseDoRecord(o, false);
     let target: DeducedTarget | undefined;
     let command: string[] | null = null;
     const ongoing = args.length === 1 && args[0] === 'ongoing';

@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
-import { readRecordHeaders, readRecords } from '../../../records/reader.js';
+import { readRecords } from '../../../records/reader.js';
 import { recordsToDamoJson } from '../../../records/serialize.js';
 import {
   ACCESS_DEFAULTS,
@@ -15,7 +15,7 @@ import {
   type AccessStyle,
 } from '../../../reports/access.js';
 import { fillAccessUnits } from '../../../reports/access-filter.js';
-import { computeGuides, formatGuide, guideKey } from '../../../reports/guide.js';
+import { computeGuides, formatGuide } from '../../../reports/guide.js';
 import {
   COLORSET_NAMES,
   computeHeatmaps,
@@ -37,6 +37,13 @@ import { registerReportDamon } from './report-damon.js';
 import { registerReportSharing } from './report-sharing.js';
 import { registerReportNuma } from './report-numa.js';
 import { registerReportDirty } from './report-dirty.js';
+import { addPaLayout } from '../shared/pa-layout.js';
+import { addRecordInfo } from '../shared/record-info.js';
+import { registerTimes } from './report-times.js';
+import { registerFootprints } from './report-footprints.js';
+import { registerHolistic } from './report-holistic.js';
+import { registerProfile } from './report-profile.js';
+import { registerTrace } from './report-trace.js';
 
 /** An integer option value, or a UsageError naming the option. */
 export function intArg(v: string, option: string): number {
@@ -385,39 +392,11 @@ function registerNrRegions(report: Command): void {
     });
 }
 
-function registerRecordInfo(report: Command): void {
-  report
-    .command('record_info')
-    .description('time span and contiguous address ranges of each record')
-    .option('-i, --input <files...>', 'record files', ['damon.data'])
-    .option('--raw_numbers', 'print numbers without units')
-    .addHelpText('after', '\nExamples:\n  damon-ts report record_info -i damon.data')
-    .action(async (o: { input: string[]; raw_numbers?: boolean }) => {
-      const sink = fdSink();
-      for (const f of o.input) {
-        const path = inputFile(f);
-        // A live record says which source made it and what that source cannot see (damo's records
-        // print as damo prints them).
-        const sources = new Map(
-          (await readRecordHeaders(path))
-            .filter((r) => r.header.data_source.startsWith('damon-ts live'))
-            .map((r) => [guideKey(r.header), r.header.data_source]),
-        );
-        for (const g of await computeGuides(path, false)) {
-          sink.write(formatGuide(g, o.raw_numbers === true));
-          const source = sources.get(g.key);
-          if (source !== undefined) sink.write(`source: ${source.slice('damon-ts live '.length)}\n`);
-        }
-      }
-      sink.flush();
-    });
-}
-
 export function register(program: Command): void {
   const report = program
     .command('report')
     .description(
-      'visualize a record file (access, heatmap, wss, nr_regions, record_info, sharing, numa, dirty) or show the running DAMON (damon, sysinfo)',
+      'visualize a record file (access, heatmap, wss, nr_regions, record_info, footprints, times, holistic, profile, trace, sharing, numa, dirty) or show the running DAMON and the machine (damon, sysinfo, pa_layout)',
     )
     .addHelpText(
       'after',
@@ -427,9 +406,15 @@ export function register(program: Command): void {
   registerHeatmap(report);
   registerWss(report);
   registerNrRegions(report);
-  registerRecordInfo(report);
+  addRecordInfo(report.command('record_info'));
+  registerReportDamon(report);
+  addPaLayout(report.command('pa_layout'));
+  registerTimes(report);
+  registerFootprints(report);
+  registerHolistic(report);
+  registerProfile(report);
+  registerTrace(report);
   registerReportSharing(report);
   registerReportDirty(report);
-  registerReportDamon(report);
   registerReportNuma(report);
 }
