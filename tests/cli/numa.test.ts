@@ -17,7 +17,7 @@ const tmp = mkdtempSync(join(tmpdir(), 'damon-ts-numa-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 function cli(...args: string[]) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/interfaces/cli/main.ts', ...args], {
+  const r = spawnSync(process.execPath, ['dist/interfaces/cli/main.js', ...args], {
     cwd: repo,
     encoding: 'utf8',
     timeout: 300_000,

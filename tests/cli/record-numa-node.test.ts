@@ -15,7 +15,7 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const GiB = 2 ** 30;
 
 function record(...args: string[]) {
-  return spawnSync(process.execPath, ['--import', 'tsx', 'src/interfaces/cli/main.ts', 'record', ...args], {
+  return spawnSync(process.execPath, ['dist/interfaces/cli/main.js', 'record', ...args], {
     cwd: repo,
     encoding: 'utf8',
     timeout: 60000,

@@ -4,18 +4,14 @@
  * Every case is also given to damo's own validate when python3 and damo are there, and must agree.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { damoSrc } from '../damo.js';
 import { ensureBuilt, root, run } from '../session/cli-helpers.js';
 import { tmpDir } from '../records/helpers.js';
 import { writeSynthetic } from '../records/synthetic.js';
-
-const damoSrc = [
-  join(root, '..', '..', 'shared', 'reference', 'damo', 'src'),
-  '/work/shared/reference/damo/src',
-].find((d) => existsSync(join(d, 'damo_validate.py')));
 
 interface JSnap {
   start_time: number;

@@ -13,7 +13,7 @@ const iomem = join(tmp, 'iomem');
 writeFileSync(iomem, '00001000-0009fbff : System RAM\n100000000-63fffffff : System RAM\n');
 
 function cli(...args: string[]) {
-  return spawnSync(process.execPath, ['--import', 'tsx', 'src/interfaces/cli/main.ts', ...args], {
+  return spawnSync(process.execPath, ['dist/interfaces/cli/main.js', ...args], {
     cwd: repo,
     encoding: 'utf8',
     timeout: 30000,

@@ -6,18 +6,15 @@
  * insists on root even for `args`).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { damoPy } from '../damo.js';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '../..');
-const DAMO = [
-  process.env.DAMO_PY,
-  join(repo, '..', 'shared', 'reference', 'damo', 'src', 'damo.py'),
-  join(repo, '..', '..', 'shared', 'reference', 'damo', 'src', 'damo.py'),
-].find((p) => p !== undefined && existsSync(p));
+const DAMO = damoPy;
 const why = !DAMO
   ? 'damo (shared/reference/damo) is not beside the project'
   : process.getuid?.() !== 0
@@ -35,11 +32,11 @@ function damo(...args: string[]): string {
 }
 
 function ts(...args: string[]): string {
-  const r = spawnSync(
-    process.execPath,
-    ['--import', 'tsx', 'src/interfaces/cli/main.ts', 'args', 'damon', ...args],
-    { cwd: repo, encoding: 'utf8', timeout: 60_000 },
-  );
+  const r = spawnSync(process.execPath, ['dist/interfaces/cli/main.js', 'args', 'damon', ...args], {
+    cwd: repo,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   expect(r.stderr).toBe('');
   expect(r.status).toBe(0);
   return r.stdout;

@@ -130,18 +130,7 @@ for (const [nid, blocks] of [
 function cli(...args: string[]) {
   return spawnSync(
     process.execPath,
-    [
-      '--import',
-      'tsx',
-      'src/interfaces/cli/main.ts',
-      'args',
-      'damon',
-      '--iomem',
-      iomem,
-      '--sysfs_system',
-      sys,
-      ...args,
-    ],
+    ['dist/interfaces/cli/main.js', 'args', 'damon', '--iomem', iomem, '--sysfs_system', sys, ...args],
     { cwd: repo, encoding: 'utf8', timeout: 30000 },
   );
 }

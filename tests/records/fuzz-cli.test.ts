@@ -10,19 +10,15 @@
  * - `validate` rejects every variant that damo's own validate rejects (damo run on the same files).
  */
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { deflateSync, inflateSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { bin, ensureBuilt, root, run } from '../session/cli-helpers.js';
+import { bin, ensureBuilt, run } from '../session/cli-helpers.js';
+import { damoSrc } from '../damo.js';
 import { runAll } from './fixtures/cli-runner.js';
 import { tmpDir } from './helpers.js';
 import { mulberry32 } from './synthetic.js';
-
-const DAMO_SRC = join(root, '..', '..', 'shared', 'reference', 'damo', 'src');
-const damoSrc = [DAMO_SRC, '/work/shared/reference/damo/src'].find((d) =>
-  existsSync(join(d, 'damo_validate.py')),
-);
 
 type Fmt = 'json' | 'json_compressed' | 'perf_script';
 

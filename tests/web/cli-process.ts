@@ -14,7 +14,7 @@ export interface CliServer {
 
 /** Starts the CLI, resolves with the first stdout line matching `re`; the child is killed by pid at the end. */
 export function cli(args: string[], re: RegExp): Promise<CliServer> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/interfaces/cli/main.ts', ...args], {
+  const child = spawn(process.execPath, ['dist/interfaces/cli/main.js', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const out: string[] = [];
