@@ -26,6 +26,7 @@ import {
   lstatSync,
   mkdtempSync,
   openSync,
+  readdirSync,
   readSync,
   renameSync,
   rmSync,
@@ -128,6 +129,39 @@ export function checkRecordOutput(path: string): void {
   throw new Error(`${path} is ${kind}: a record is written only to a regular file; give another path`);
 }
 
+const SPOOL_PREFIX = 'damon-ts-record-';
+
+/**
+ * Removes the spools of writers whose process is gone: a SIGKILL'd recording cannot clean up after
+ * itself (its record file is complete up to the last flush; the spool is only a working copy).
+ */
+function sweepDeadSpools(): void {
+  let names: string[];
+  try {
+    names = readdirSync(tmpdir());
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const pid = Number(/^damon-ts-record-(\d+)-/.exec(name)?.[1]);
+    if (!pid || pid === process.pid || processAlive(pid)) continue;
+    try {
+      rmSync(join(tmpdir(), name), { recursive: true, force: true });
+    } catch {
+      // Another user's spool, or one going away right now: not ours to insist on.
+    }
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 export class RecordWriter {
   readonly path: string;
   readonly format: RecordFormat;
@@ -148,7 +182,8 @@ export class RecordWriter {
     this.format = format;
     this.mode = opts.mode ?? 0o600;
     this.level = opts.compressionLevel ?? constants.Z_DEFAULT_COMPRESSION;
-    this.spoolDir = mkdtempSync(join(tmpdir(), 'damon-ts-record-'));
+    sweepDeadSpools();
+    this.spoolDir = mkdtempSync(join(tmpdir(), `${SPOOL_PREFIX}${process.pid}-`));
     const every = opts.flushIntervalMs ?? 1000;
     if (every > 0) {
       this.timer = setInterval(() => {

@@ -268,7 +268,7 @@ describe('record on the simulated machine: what the user had is kept', () => {
   );
 
   it(
-    'SIGKILL: the file was flushed in place while recording, and what it holds is a valid record',
+    'SIGKILL: the file was flushed in place while recording, what it holds is a valid record, and the next recording removes the dead spool',
     async () => {
       const p = place();
       const prev = previous(p.dir);
@@ -288,6 +288,14 @@ describe('record on the simulated machine: what the user had is kept', () => {
       expect(contiguous(await readRecords(prev.path))).toBeGreaterThanOrEqual(later);
       expect(readFileSync(`${prev.path}.old`)).toEqual(prev.bytes);
       expect(readdirSync(p.dir).filter((f) => f.includes('.tmp-'))).toEqual([]);
+      // The killed process could not remove its spool; the next recording removes it.
+      expect(readdirSync(p.spool)).toHaveLength(1);
+      const next = start(
+        ['record', '--workload', 'stairs', '--timeout', '1', '-o', join(p.dir, 'next.data')],
+        p.env,
+      );
+      expect(await next.exited).toEqual({ code: 0, signal: null });
+      expect(readdirSync(p.spool)).toEqual([]);
     },
     scaled(120_000),
   );
