@@ -30,7 +30,8 @@ describe.skipIf(noBash !== null)('setup_cli_completion', () => {
       return b.stdout.trim().split(' ').filter(Boolean);
     };
     expect(complete('rep')).toEqual(['report']);
-    expect(complete('mo')).toEqual(['monitor']);
+    expect(complete('mo')).toEqual(['module', 'monitor']);
+    expect(complete('mon')).toEqual(['monitor']);
     expect(complete('report', 'ho')).toEqual(['holistic']);
     expect(complete('report', 'access', '-i', 'f.data', '--sty')).toEqual(['--style']);
     expect(complete('report', 'footprints', '--raw')).toEqual(['--raw_number']);
