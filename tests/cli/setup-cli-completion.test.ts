@@ -30,7 +30,7 @@ describe.skipIf(noBash !== null)('setup_cli_completion', () => {
       return b.stdout.trim().split(' ').filter(Boolean);
     };
     expect(complete('rep')).toEqual(['report']);
-    expect(complete('mo')).toEqual(['module', 'monitor']);
+    expect(complete('mo').sort()).toEqual(['module', 'monitor']);
     expect(complete('mon')).toEqual(['monitor']);
     expect(complete('report', 'ho')).toEqual(['holistic']);
     expect(complete('report', 'access', '-i', 'f.data', '--sty')).toEqual(['--style']);
