@@ -1,8 +1,10 @@
 import { readdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
-/** Pure computation: no shared machine state, so these files run in parallel. */
+/** Pure computation (the simulated machine, records, reports): these folders run in parallel. */
 const UNIT = [
+  'cli',
   'config',
   'core',
   'eval',
@@ -18,7 +20,11 @@ const UNIT = [
  * Files that share the machine's DAMON sysfs tree, tracefs, ptrace/userfaultfd'd programs or
  * timing of child processes: one at a time, after the unit files.
  */
-const SYSTEM = ['cli', 'daemon', 'kernel', 'live', 'session', 'sysfs', 'trace', 'tracefs', 'web'];
+const SYSTEM = ['daemon', 'kernel', 'live', 'session', 'sysfs', 'trace', 'tracefs', 'web'];
+/** CLI tests that read the running kernel's DAMON or tracefs, or run perf: with the system files. */
+const CLI_SYSTEM = ['monitor', 'record-kernel', 'record-safety', 'report-damon', 'report-profile'].map(
+  (f) => `tests/cli/${f}.test.ts`,
+);
 
 // A test folder in no project would silently not run.
 const unplaced = readdirSync(new URL('tests', import.meta.url), { withFileTypes: true })
@@ -28,6 +34,7 @@ if (unplaced.length) throw new Error(`vitest.config.ts: tests/${unplaced.join(',
 
 const timeouts = { testTimeout: 60_000, hookTimeout: 60_000 };
 
+// Groups run in order (1, 2, 3); a project of a later group waits for the earlier ones to finish.
 export default defineConfig({
   test: {
     projects: [
@@ -35,17 +42,20 @@ export default defineConfig({
         test: {
           ...timeouts,
           name: 'unit',
-          sequence: { groupOrder: 0 },
           include: UNIT.map((d) => `tests/${d}/**/*.test.ts`),
+          exclude: CLI_SYSTEM,
+          // vitest's default is one worker fewer than the CPUs: none spare on a 2-CPU machine.
+          maxWorkers: Math.max(2, availableParallelism()),
+          sequence: { groupOrder: 1 },
         },
       },
       {
         test: {
           ...timeouts,
           name: 'system',
-          include: SYSTEM.map((d) => `tests/${d}/**/*.test.ts`),
+          include: [...SYSTEM.map((d) => `tests/${d}/**/*.test.ts`), ...CLI_SYSTEM],
           fileParallelism: false,
-          sequence: { groupOrder: 1 },
+          sequence: { groupOrder: 2 },
         },
       },
       // The kernel tests in a VM: last, alone (it boots a guest that runs tests/kernel and others again).
@@ -55,7 +65,7 @@ export default defineConfig({
           name: 'vm',
           include: ['tests/vm/**/*.test.ts'],
           fileParallelism: false,
-          sequence: { groupOrder: 2 },
+          sequence: { groupOrder: 3 },
         },
       },
     ],
