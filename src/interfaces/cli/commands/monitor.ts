@@ -32,6 +32,7 @@ import { yieldToEventLoop } from '../../session/progress.js';
 import { simFootprintSnapshot } from '../../session/sim-footprints.js';
 import { loadSimWorkload, machineWithWorkload, SimSession } from '../../session/sim-session.js';
 import { UsageError } from '../errors.js';
+import { parseSeed } from '../shared/seed.js';
 
 const REPORT_TYPES = ['heats', 'wss', 'holistic'] as const;
 type ReportType = (typeof REPORT_TYPES)[number];
@@ -96,9 +97,7 @@ async function monitorSim(
   count: number,
   dir: string,
 ): Promise<void> {
-  const seed = o.seed === undefined ? 1 : Number(o.seed);
-  if (!Number.isInteger(seed) || seed < 0)
-    throw new UsageError(`--seed: expected a non-negative integer, got "${o.seed}"`);
+  const seed = parseSeed(o.seed);
   const workload = loadSimWorkload({ workload: o.workload });
   const machine = machineWithWorkload(workload, { seed });
   const pid = workload.mainPid;

@@ -38,6 +38,7 @@ import { progressBar, yieldToEventLoop } from '../../session/progress.js';
 import { simFootprintSnapshot } from '../../session/sim-footprints.js';
 import { loadSimWorkload, machineWithWorkload, SimSession } from '../../session/sim-session.js';
 import { ExitStatus, UsageError } from '../errors.js';
+import { parseSeed } from '../shared/seed.js';
 
 export interface RecordOptions extends MonitoringOptions {
   workload?: string;
@@ -70,14 +71,6 @@ function parseDoRecord(o: RecordOptions, sim: boolean): { footprints: boolean } 
   if (what.includes('mem_footprint') && !sim)
     throw new UsageError('--do_record mem_footprint: recorded on the simulated machine only');
   return { footprints: what.includes('mem_footprint') };
-}
-
-function parseSeed(o: RecordOptions): number {
-  if (o.seed === undefined) return 1;
-  const n = Number(o.seed);
-  if (!Number.isInteger(n) || n < 0 || n > 2 ** 32 - 1)
-    throw new UsageError(`--seed: expected an integer in [0, 2^32-1], got "${o.seed}"`);
-  return n;
 }
 
 function parseTimeoutUs(o: RecordOptions): number | undefined {
@@ -155,7 +148,7 @@ interface ProgramEnd {
 
 /** Runs the simulated session; returns the virtual time recorded (µs). */
 async function recordSim(o: RecordOptions, writer: RecordWriter, signal: AbortSignal): Promise<number> {
-  const seed = parseSeed(o);
+  const seed = parseSeed(o.seed);
   if (o.protection !== undefined && o.protection !== 'none' && o.protection !== 'write')
     throw new UsageError(`--protection: expected none or write, got "${o.protection}"`);
   if (o.snapshot)
@@ -329,7 +322,7 @@ async function recordReal(
       sink: writer,
       signal,
       timeoutMs,
-      seed: parseSeed(o),
+      seed: parseSeed(o.seed),
     });
     process.stderr.write(liveSummary(r));
     return cmd && r.exit !== undefined ? { exit: r.exit, stopped: r.timedOut } : null;

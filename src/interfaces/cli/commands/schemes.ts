@@ -11,6 +11,7 @@ import { fmtNr, fmtSz } from '../../../records/pyformat.js';
 import { addMonitoringOptions, type MonitoringOptions, optionsToKdamonds } from '../../config/options.js';
 import { loadSimWorkload, machineWithWorkload, SimSession } from '../../session/sim-session.js';
 import { UsageError } from '../errors.js';
+import { parseSeed } from '../shared/seed.js';
 
 interface SchemesCliOptions extends MonitoringOptions {
   workload?: string;
@@ -36,9 +37,7 @@ export function register(program: Command): void {
         throw new UsageError(
           `target "${target}": schemes runs on the simulated machine; on the kernel, \`damon-ts start\` applies schemes`,
         );
-      const seed = o.seed === undefined ? 1 : Number(o.seed);
-      if (!Number.isInteger(seed) || seed < 0)
-        throw new UsageError(`--seed: '${o.seed}' is not a non-negative integer`);
+      const seed = parseSeed(o.seed);
       const workload = loadSimWorkload({ workload: o.workload });
       const machine = machineWithWorkload(workload, { seed });
       const paddr = (o.ops ?? []).some((x) => x === 'paddr' || x === 'paddr_fault');
