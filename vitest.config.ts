@@ -20,7 +20,7 @@ const UNIT = [
  * Files that share the machine's DAMON sysfs tree, tracefs, ptrace/userfaultfd'd programs or
  * timing of child processes: one at a time, after the unit files.
  */
-const SYSTEM = ['daemon', 'kernel', 'live', 'session', 'sysfs', 'trace', 'tracefs', 'web'];
+const SYSTEM = ['daemon', 'kernel', 'live', 'runners', 'sysfs', 'trace', 'tracefs', 'web'];
 /** CLI tests that read the running kernel's DAMON or tracefs, or run perf: with the system files. */
 const CLI_SYSTEM = ['monitor', 'record-kernel', 'record-safety', 'report-damon', 'report-profile'].map(
   (f) => `tests/cli/${f}.test.ts`,

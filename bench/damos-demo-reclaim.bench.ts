@@ -10,7 +10,7 @@
  * Printed: memory in use (average over the steady part, and at the end), memory saved against no
  * scheme, major faults (refaults of paged-out pages) and the stall they cost.
  */
-import { parseKdamondsConfig } from '../src/interfaces/config/load.js';
+import { parseKdamondsConfig } from '../src/config/load.js';
 import { writeConfigToTree } from '../src/interfaces/sysfs/config.js';
 import { SimHost } from '../src/interfaces/sysfs/sim-host.js';
 import { VirtualSysfs } from '../src/interfaces/sysfs/tree.js';

@@ -11,7 +11,7 @@
  * 100 ms over the phase-change part.
  */
 import type { Machine } from '../src/backends/sim/machine.js';
-import { parseKdamondsConfig } from '../src/interfaces/config/load.js';
+import { parseKdamondsConfig } from '../src/config/load.js';
 import { writeConfigToTree } from '../src/interfaces/sysfs/config.js';
 import { SimHost } from '../src/interfaces/sysfs/sim-host.js';
 import { VirtualSysfs } from '../src/interfaces/sysfs/tree.js';

@@ -6,7 +6,7 @@
  * temporal (unlimited until the goal is met, then nothing). Printed: aggregations until free memory
  * reaches 69.5 %, overshoot (final free bp beyond the goal) and the effective quota trajectory.
  */
-import { parseKdamondsConfig } from '../src/interfaces/config/load.js';
+import { parseKdamondsConfig } from '../src/config/load.js';
 import { writeConfigToTree } from '../src/interfaces/sysfs/config.js';
 import { SimHost } from '../src/interfaces/sysfs/sim-host.js';
 import { VirtualSysfs } from '../src/interfaces/sysfs/tree.js';

@@ -18,7 +18,7 @@ import { runningKdamonds } from '../src/backends/kernel/tree.js';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseKdamondsConfig } from '../src/interfaces/config/load.js';
+import { parseKdamondsConfig } from '../src/config/load.js';
 
 const MEASURE_MS = 20_000;
 if (process.getuid?.() !== 0 || !existsSync(`${DEFAULT_DAMON_ADMIN}/kdamonds/nr_kdamonds`)) {

@@ -51,17 +51,17 @@ export {
 export { LackeyDecoder, DEFAULT_INSTRUCTIONS_PER_SECOND } from './backends/trace/lackey-decoder.js';
 export type { TraceBatch, TraceInfo } from './backends/trace/trace-batch.js';
 export { captureTrace } from './backends/trace/capture.js';
-export * from './interfaces/config/schema.js';
+export * from './config/schema.js';
 export {
   ConfigError,
   parseKdamondsConfig,
   loadKdamondsConfig,
   parseSchemes,
-} from './interfaces/config/load.js';
-export { addMonitoringOptions, optionsToKdamonds, deduceTarget } from './interfaces/config/options.js';
-export type { MonitoringOptions, DeducedTarget } from './interfaces/config/options.js';
-export { kdamondsToJson } from './interfaces/config/serialize.js';
-export { accessPatternInKernelUnits } from './interfaces/config/access-pattern.js';
+} from './config/load.js';
+export { addMonitoringOptions, optionsToKdamonds, deduceTarget } from './config/damo-options.js';
+export type { MonitoringOptions, DeducedTarget } from './config/damo-options.js';
+export { kdamondsToJson } from './config/serialize.js';
+export { accessPatternInKernelUnits } from './config/access-pattern.js';
 export { KernelDamon, KdamondBusyError, NotOwnerError } from './backends/kernel/control.js';
 export type { KernelDamonOptions } from './backends/kernel/control.js';
 export { detectFeatures, DamonAbsentError } from './backends/kernel/features.js';
@@ -79,7 +79,7 @@ export {
 } from './backends/kernel/numa-layout.js';
 export type { MemoryBlockLayout, NumaSources } from './backends/kernel/numa-layout.js';
 export { simNodeRange, simPaddrRegions } from './backends/sim/node-ranges.js';
-export { contextAttrs, contextPrimitives, contextSampleFilters } from './interfaces/config/core-attrs.js';
+export { contextAttrs, contextPrimitives, contextSampleFilters } from './config/core-attrs.js';
 export { TraceInstance } from './backends/kernel/tracefs/instance.js';
 export type { TraceInstanceOptions } from './backends/kernel/tracefs/instance.js';
 export { RawTraceReader } from './backends/kernel/tracefs/raw-reader.js';
@@ -216,13 +216,13 @@ export {
   loadSimWorkload,
   machineWithWorkload,
   DEFAULT_WORKLOAD,
-} from './interfaces/session/sim-session.js';
-export type { SimSessionOptions } from './interfaces/session/sim-session.js';
-export { contextFromConfig, contextsFromConfig, sampleFilterOf } from './interfaces/session/contexts.js';
-export { recordContext } from './interfaces/session/snapshot-recorder.js';
-export type { RecordContextOptions } from './interfaces/session/snapshot-recorder.js';
-export { runLiveSession } from './interfaces/session/live-session.js';
-export type { LiveSessionOptions, LiveSessionResult } from './interfaces/session/live-session.js';
+} from './runners/sim-session.js';
+export type { SimSessionOptions } from './runners/sim-session.js';
+export { contextFromConfig, contextsFromConfig, sampleFilterOf } from './runners/contexts.js';
+export { recordContext } from './runners/snapshot-recorder.js';
+export type { RecordContextOptions } from './runners/snapshot-recorder.js';
+export { runLiveSession } from './runners/live-session.js';
+export type { LiveSessionOptions, LiveSessionResult } from './runners/live-session.js';
 export {
   runEval,
   runEvalAsync,

@@ -18,7 +18,7 @@ import { DamonContext } from '../core/context.js';
 import { runVirtual } from '../core/drivers.js';
 import { registerSimOps } from '../ops/register.js';
 import { attachMachine, type SimOpsCounts } from '../ops/sim-binding.js';
-import { recordContext } from '../interfaces/session/snapshot-recorder.js';
+import { recordContext } from '../runners/snapshot-recorder.js';
 import { recordKeyString, type DamonRecord, type RecordHeader, type Snapshot } from '../records/types.js';
 import { DIRTY_DEFAULTS, dirtyReportOf, writeSeriesOf } from '../reports/dirty.js';
 import type { MachineWorkload } from '../workloads/machine-view.js';

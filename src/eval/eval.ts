@@ -21,8 +21,8 @@ import type { ReportStats } from '../core/report-intake.js';
 import type { Attrs, SampleFilter } from '../core/types.js';
 import { registerSimOps } from '../ops/register.js';
 import { attachMachine, type ProtectionKind, type SimOpsCounts } from '../ops/sim-binding.js';
-import { recordContext, type SnapshotSink } from '../interfaces/session/snapshot-recorder.js';
-import { yieldToEventLoop } from '../interfaces/session/progress.js';
+import { recordContext, type SnapshotSink } from '../runners/snapshot-recorder.js';
+import { yieldToEventLoop } from '../runners/event-loop.js';
 import type { MachineWorkload } from '../workloads/machine-view.js';
 import {
   addAccuracy,

@@ -4,7 +4,7 @@
  * write_only:none (page_fault, write filter, PAGE_NONE), write_only:write (write-protect),
  * cpus:LIST (page_fault with an "allow cpumask LIST" filter), tids:LIST (threads filter).
  */
-import { parseIdList } from '../interfaces/config/options.js';
+import { parseIdList } from '../config/damo-options.js';
 import type { EvalSetup } from './eval.js';
 
 export function parseSetup(text: string, option = '--setups'): EvalSetup {

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readRecords } from '../../src/records/reader.js';
-import { ensureBuilt, run, smallWorkloadDir } from '../session/cli-helpers.js';
+import { ensureBuilt, run, smallWorkloadDir } from '../cli-helpers.js';
 
 const { dir, cfg } = smallWorkloadDir();
 beforeAll(ensureBuilt, 120_000);

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt, run, smallWorkloadDir } from '../session/cli-helpers.js';
+import { ensureBuilt, run, smallWorkloadDir } from '../cli-helpers.js';
 
 const { cfg } = smallWorkloadDir();
 beforeAll(ensureBuilt, 120_000);

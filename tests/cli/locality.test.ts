@@ -11,7 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { Machine } from '../../src/backends/sim/machine.js';
 import type { GroundTruthWindow } from '../../src/backends/sim/ground-truth.js';
 import { getWorkload } from '../../src/workloads/builtins.js';
-import { ensureBuilt, run } from '../session/cli-helpers.js';
+import { ensureBuilt, run } from '../cli-helpers.js';
 
 const LONG = 600_000;
 const tmp = mkdtempSync(join(tmpdir(), 'damon-ts-locality-'));

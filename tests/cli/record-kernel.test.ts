@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { DamonSysfs } from '../../src/backends/kernel/sysfs.js';
 import { treeListing } from '../../src/backends/kernel/tree.js';
 import { readRecords } from '../../src/records/reader.js';
-import { bin, ensureBuilt, run, smallWorkloadDir } from '../session/cli-helpers.js';
+import { bin, ensureBuilt, run, smallWorkloadDir } from '../cli-helpers.js';
 import { scaled } from '../time-scale.js';
 
 /** What record prints on stderr off a terminal: progress lines (runs over 5 s), then what it wrote. */

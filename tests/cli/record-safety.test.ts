@@ -25,7 +25,7 @@ import { BinaryTraceWriter } from '../../src/backends/trace/binary-trace.js';
 import { readRecords } from '../../src/records/reader.js';
 import type { DamonRecord } from '../../src/records/types.js';
 import { skipReason } from '../live/kernel-features.js';
-import { bin, ensureBuilt, root, smallWorkloadDir } from '../session/cli-helpers.js';
+import { bin, ensureBuilt, root, smallWorkloadDir } from '../cli-helpers.js';
 import { scaled } from '../time-scale.js';
 
 beforeAll(ensureBuilt, 120_000);

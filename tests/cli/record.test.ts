@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BinaryTraceWriter } from '../../src/backends/trace/binary-trace.js';
 import { readRecords } from '../../src/records/reader.js';
-import { ensureBuilt, run, smallWorkloadDir } from '../session/cli-helpers.js';
+import { ensureBuilt, run, smallWorkloadDir } from '../cli-helpers.js';
 
 /** What record prints on stderr off a terminal: progress lines (runs over 5 s), then what it wrote. */
 const RECORD_DONE = /^(record: .*\n)*damon-ts: wrote \S+: \d+ snapshots, [\d.]+ s( virtual)?\n$/;

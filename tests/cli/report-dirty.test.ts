@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt, run } from '../session/cli-helpers.js';
+import { ensureBuilt, run } from '../cli-helpers.js';
 
 const TOLERANCE_PCT = 25;
 const MiB = 2 ** 20;

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { damoSrc } from '../damo.js';
-import { ensureBuilt, root, run } from '../session/cli-helpers.js';
+import { ensureBuilt, root, run } from '../cli-helpers.js';
 import { tmpDir } from '../records/helpers.js';
 import { writeSynthetic } from '../records/synthetic.js';
 

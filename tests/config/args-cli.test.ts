@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseKdamondsConfig } from '../../src/interfaces/config/load.js';
+import { parseKdamondsConfig } from '../../src/config/load.js';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const tmp = mkdtempSync(join(tmpdir(), 'damon-ts-args-'));

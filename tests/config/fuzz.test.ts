@@ -8,21 +8,21 @@
 import { Command, CommanderError } from 'commander';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../../src/interfaces/cli/errors.js';
-import { ConfigError, parseConfigText, parseKdamondsConfig } from '../../src/interfaces/config/load.js';
+import { UsageError } from '../../src/config/errors.js';
+import { ConfigError, parseConfigText, parseKdamondsConfig } from '../../src/config/load.js';
 import {
   type MonitoringOptions,
   addMonitoringOptions,
   deduceTarget,
   optionsToKdamonds,
-} from '../../src/interfaces/config/options.js';
-import { spreadFixedArity } from '../../src/interfaces/config/arity.js';
-import type { KdamondsConfig } from '../../src/interfaces/config/schema.js';
-import { kdamondsToJson } from '../../src/interfaces/config/serialize.js';
+} from '../../src/config/damo-options.js';
+import { spreadFixedArity } from '../../src/interfaces/cli/shared/arity.js';
+import type { KdamondsConfig } from '../../src/config/schema.js';
+import { kdamondsToJson } from '../../src/config/serialize.js';
 import { stringify as stringifyYaml } from 'yaml';
-import { U64_MAX } from '../../src/interfaces/config/units.js';
+import { U64_MAX } from '../../src/config/units.js';
 import { Machine } from '../../src/backends/sim/machine.js';
-import { SimSession } from '../../src/interfaces/session/sim-session.js';
+import { SimSession } from '../../src/runners/sim-session.js';
 
 const RAM = [{ start: 4096, end: 2 ** 34 }];
 

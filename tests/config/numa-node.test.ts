@@ -5,15 +5,15 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { afterAll, describe, expect, it } from 'vitest';
-import { UsageError } from '../../src/interfaces/cli/errors.js';
-import { parseKdamondsConfig } from '../../src/interfaces/config/load.js';
+import { UsageError } from '../../src/config/errors.js';
+import { parseKdamondsConfig } from '../../src/config/load.js';
 import {
   type ExpandExtras,
   type MonitoringOptions,
   addMonitoringOptions,
   deduceTarget,
   optionsToKdamonds,
-} from '../../src/interfaces/config/options.js';
+} from '../../src/config/damo-options.js';
 
 const NODE1 = [
   { start: 0x3000000, end: 0x5000000 },

@@ -1,14 +1,14 @@
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../../src/interfaces/cli/errors.js';
+import { UsageError } from '../../src/config/errors.js';
 import {
   type MonitoringOptions,
   addMonitoringOptions,
   deduceTarget,
   optionsToKdamonds,
-} from '../../src/interfaces/config/options.js';
-import { U32_MAX, U64_MAX } from '../../src/interfaces/config/units.js';
-import { sampleFilterOf } from '../../src/interfaces/session/contexts.js';
+} from '../../src/config/damo-options.js';
+import { U32_MAX, U64_MAX } from '../../src/config/units.js';
+import { sampleFilterOf } from '../../src/runners/contexts.js';
 import { compileSampleFilters, samplePasses } from '../../src/core/sample-filters.js';
 
 const RAM = [{ start: 4096, end: 2 ** 34 }];
@@ -340,7 +340,7 @@ describe('damo DAMON control options → kdamonds configuration', () => {
 
 describe("configuration in the core's terms", async () => {
   const { contextAttrs, contextPrimitives, contextSampleFilters } =
-    await import('../../src/interfaces/config/core-attrs.js');
+    await import('../../src/config/core-attrs.js');
   it('maps attributes, primitives and sample filters', () => {
     const ctx = expand([
       '-s',

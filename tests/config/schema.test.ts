@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { accessPatternInKernelUnits } from '../../src/interfaces/config/access-pattern.js';
-import { ConfigError, parseKdamondsConfig } from '../../src/interfaces/config/load.js';
-import { kdamondsToJson } from '../../src/interfaces/config/serialize.js';
-import { U32_MAX, U64_MAX } from '../../src/interfaces/config/units.js';
+import { accessPatternInKernelUnits } from '../../src/config/access-pattern.js';
+import { ConfigError, parseKdamondsConfig } from '../../src/config/load.js';
+import { kdamondsToJson } from '../../src/config/serialize.js';
+import { U32_MAX, U64_MAX } from '../../src/config/units.js';
 
 function issues(input: unknown): string[] {
   try {

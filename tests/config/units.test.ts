@@ -10,7 +10,7 @@ import {
   textToPercent,
   textToPermil,
   textToUs,
-} from '../../src/interfaces/config/units.js';
+} from '../../src/config/units.js';
 
 describe('configuration units (damo text_to_*)', () => {
   it('parses damo unit strings and plain numbers', () => {

@@ -8,9 +8,9 @@ import {
   loadKdamondsConfig,
   parseConfigText,
   parseKdamondsConfig,
-} from '../../src/interfaces/config/load.js';
-import { deduceTarget, optionsToKdamonds } from '../../src/interfaces/config/options.js';
-import { kdamondsToJson, kdamondsToYaml } from '../../src/interfaces/config/serialize.js';
+} from '../../src/config/load.js';
+import { deduceTarget, optionsToKdamonds } from '../../src/config/damo-options.js';
+import { kdamondsToJson, kdamondsToYaml } from '../../src/config/serialize.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'damon-ts-yaml-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));

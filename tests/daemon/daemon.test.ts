@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseKdamondsConfig } from '../../src/interfaces/config/load.js';
+import { parseKdamondsConfig } from '../../src/config/load.js';
 import { daemonRequest, DaemonUnavailableError } from '../../src/interfaces/daemon/client.js';
 import { formatSimStatus } from '../../src/interfaces/daemon/cli-backend.js';
 import { SimDaemon } from '../../src/interfaces/daemon/server.js';

@@ -8,7 +8,7 @@ import { recordKernel, recordOngoing } from '../../src/backends/kernel/recorder.
 import { readStatus } from '../../src/backends/kernel/status.js';
 import { SysfsError } from '../../src/backends/kernel/sysfs.js';
 import { treeListing } from '../../src/backends/kernel/tree.js';
-import { parseKdamondsConfig } from '../../src/interfaces/config/load.js';
+import { parseKdamondsConfig } from '../../src/config/load.js';
 import { readRecords } from '../../src/records/reader.js';
 import type { RecordHeader, Snapshot } from '../../src/records/types.js';
 import { RecordWriter } from '../../src/records/writer.js';

@@ -18,7 +18,7 @@ import { recordKernel, recordOngoing } from '../../src/backends/kernel/recorder.
 import { DamonSysfs, DEFAULT_DAMON_ADMIN } from '../../src/backends/kernel/sysfs.js';
 import { findTracefs } from '../../src/backends/kernel/tracefs/mount.js';
 import { readTree, runningKdamonds } from '../../src/backends/kernel/tree.js';
-import { parseKdamondsConfig } from '../../src/interfaces/config/load.js';
+import { parseKdamondsConfig } from '../../src/config/load.js';
 import { readRecords } from '../../src/records/reader.js';
 import type { Snapshot } from '../../src/records/types.js';
 import { RecordWriter } from '../../src/records/writer.js';

@@ -14,7 +14,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bin, ensureBuilt, root } from '../session/cli-helpers.js';
+import { bin, ensureBuilt, root } from '../cli-helpers.js';
 import { scaled } from '../time-scale.js';
 import { fixtureBinary, helperLibrary, skipReason } from './kernel-features.js';
 

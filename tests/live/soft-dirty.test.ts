@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { softDirtyUnsupported } from '../../src/index.js';
-import { bin, ensureBuilt, root } from '../session/cli-helpers.js';
+import { bin, ensureBuilt, root } from '../cli-helpers.js';
 import { scaled, TIME_SCALE } from '../time-scale.js';
 import { fixtureBinary, skipReason } from './kernel-features.js';
 

@@ -32,7 +32,7 @@ import {
 import { constants as osConstants, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bin, ensureBuilt, root } from '../session/cli-helpers.js';
+import { bin, ensureBuilt, root } from '../cli-helpers.js';
 import { scaled } from '../time-scale.js';
 import { fixtureBinary, helperLibrary, skipReason, tracefsMounts } from './kernel-features.js';
 

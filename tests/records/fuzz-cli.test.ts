@@ -14,7 +14,7 @@ import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync 
 import { join } from 'node:path';
 import { deflateSync, inflateSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { bin, ensureBuilt, run } from '../session/cli-helpers.js';
+import { bin, ensureBuilt, run } from '../cli-helpers.js';
 import { damoSrc } from '../damo.js';
 import { runAll } from './fixtures/cli-runner.js';
 import { tmpDir } from './helpers.js';

@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BinaryTraceWriter } from '../../src/backends/trace/binary-trace.js';
-import { ensureBuilt } from '../session/cli-helpers.js';
+import { ensureBuilt } from '../cli-helpers.js';
 import { runAll } from './fixtures/cli-runner.js';
 import { tmpDir } from './helpers.js';
 import { mulberry32 } from './synthetic.js';

@@ -5,8 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Machine, type Workload } from '../../src/backends/sim/machine.js';
-import { optionsToKdamonds } from '../../src/interfaces/config/options.js';
-import { SimSession } from '../../src/interfaces/session/sim-session.js';
+import { optionsToKdamonds } from '../../src/config/damo-options.js';
+import { SimSession } from '../../src/runners/sim-session.js';
 
 const PAGE = 4096;
 const MiB = 1 << 20;

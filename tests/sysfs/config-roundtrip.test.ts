@@ -1,11 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { parseKdamondsConfig } from '../../src/interfaces/config/load.js';
-import { kdamondsToJson } from '../../src/interfaces/config/serialize.js';
-import {
-  configOfTree,
-  schemesOfContextConfig,
-  writeConfigToTree,
-} from '../../src/interfaces/sysfs/config.js';
+import { parseKdamondsConfig } from '../../src/config/load.js';
+import { kdamondsToJson } from '../../src/config/serialize.js';
+import { configOfTree, writeConfigToTree } from '../../src/interfaces/sysfs/config.js';
+import { schemesOfContextConfig } from '../../src/config/scheme-specs.js';
 import { Scheme } from '../../src/schemes/scheme.js';
 import { VirtualSysfs } from '../../src/interfaces/sysfs/tree.js';
 import { treeListing } from '../../src/backends/kernel/tree.js';

@@ -5,7 +5,7 @@
  * rejects what this kernel cannot do, naming the missing feature, so a missing feature never
  * surfaces as a bare EINVAL from `state on`.
  */
-import { accessPatternInKernelUnits } from '../../interfaces/config/access-pattern.js';
+import { accessPatternInKernelUnits } from '../../config/access-pattern.js';
 import type {
   ContextConfig,
   DamosFilterConfig,
@@ -13,7 +13,7 @@ import type {
   KdamondConfig,
   KdamondsConfig,
   SchemeConfig,
-} from '../../interfaces/config/schema.js';
+} from '../../config/schema.js';
 import type { KernelFeatures } from './features.js';
 import { type DamonSysfs, sysfsNumber } from './sysfs.js';
 

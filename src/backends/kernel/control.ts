@@ -3,7 +3,7 @@
  * refuses to touch kdamonds it did not start unless forced; whatever it changes is put back as found
  * by `stop` (or by the session's exit cleanup for in-process recording).
  */
-import type { KdamondsConfig } from '../../interfaces/config/schema.js';
+import type { KdamondsConfig } from '../../config/schema.js';
 import { checkConfigAgainstKernel, writeKdamond } from './config-writer.js';
 import { type KernelFeatures, detectFeatures, requireDamonSysfs } from './features.js';
 import { defaultPaddrRegion } from './iomem.js';

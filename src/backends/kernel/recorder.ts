@@ -7,9 +7,9 @@
  * `recordKernel` starts kdamonds for a configuration and stops them (restoring the tree) at the end,
  * also on error, SIGINT and SIGTERM; `recordOngoing` attaches to kdamonds that already run.
  */
-import { parseSchemes } from '../../interfaces/config/load.js';
-import type { IntervalsConfig, KdamondsConfig } from '../../interfaces/config/schema.js';
-import { U32_MAX } from '../../interfaces/config/units.js';
+import { parseSchemes } from '../../config/load.js';
+import type { IntervalsConfig, KdamondsConfig } from '../../config/schema.js';
+import { U32_MAX } from '../../config/units.js';
 import { type RecordHeader, type Snapshot, recordHeader } from '../../records/types.js';
 import { DamonEventDecoder } from './aggregated.js';
 import { writeScheme } from './config-writer.js';

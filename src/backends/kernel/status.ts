@@ -5,7 +5,7 @@
  * backoff on EBUSY/EAGAIN, as damo does). Everything else is read as the tree holds it: nothing is
  * written to a kdamond the caller does not own unless asked.
  */
-import { U64_MAX } from '../../interfaces/config/units.js';
+import { U64_MAX } from '../../config/units.js';
 import { type DamonSysfs, SysfsError } from './sysfs.js';
 
 export interface TriedRegion {

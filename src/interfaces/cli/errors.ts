@@ -1,8 +1,3 @@
-/** A bad command line: the CLI prints the message and exits with 2. */
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
-
 /**
  * A command that ran and ends with this exit status (a recorded program's, as perf passes it on;
  * 128+signo after a terminating signal). The message, if any, goes to stderr.

@@ -4,9 +4,10 @@
  */
 import { Command, CommanderError } from 'commander';
 import { createRequire } from 'node:module';
-import { spreadFixedArity } from '../config/arity.js';
-import { colorsFor } from '../session/color.js';
-import { ExitStatus, UsageError } from './errors.js';
+import { spreadFixedArity } from './shared/arity.js';
+import { colorsFor } from './shared/color.js';
+import { UsageError } from '../../config/errors.js';
+import { ExitStatus } from './errors.js';
 const require = createRequire(import.meta.url);
 const { version } = require('../../../package.json') as { version: string };
 

@@ -4,7 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { getWorkload, loadMasimWorkload } from '../../workloads/builtins.js';
-import { textToBytes } from '../config/units.js';
+import { textToBytes } from '../../config/units.js';
 import { SimDaemon } from './server.js';
 
 const { values } = parseArgs({

@@ -5,7 +5,7 @@
  */
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { KdamondsConfig } from '../config/schema.js';
+import type { KdamondsConfig } from '../../config/schema.js';
 
 export type DaemonRequest =
   | { op: 'read'; path: string }

@@ -5,7 +5,7 @@ import { RECORD_FORMATS, type RecordFormat } from '../../../records/types.js';
 import { writeRecordsFile } from '../../../records/write-file.js';
 import { fillAccessUnits } from '../../../reports/access-filter.js';
 import { adjustRecords } from '../../../reports/adjust.js';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../../../config/errors.js';
 import { inputFile, intArg, numArg } from './report.js';
 
 export function outputOptions(o: { output_type: string; output_permission: string }): {

@@ -9,9 +9,9 @@ import {
   addMonitoringOptions,
   deduceTarget,
   optionsToKdamonds,
-} from '../../config/options.js';
-import { kdamondsToJson, kdamondsToYaml } from '../../config/serialize.js';
-import { UsageError } from '../errors.js';
+} from '../../../config/damo-options.js';
+import { kdamondsToJson, kdamondsToYaml } from '../../../config/serialize.js';
+import { UsageError } from '../../../config/errors.js';
 
 type ArgsDamonOptions = MonitoringOptions & {
   format: string;

@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import { readRecords } from '../../../records/reader.js';
 import { writeRecordsFile } from '../../../records/write-file.js';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../../../config/errors.js';
 import { outputOptions } from './adjust.js';
 import { inputFile } from './report.js';
 

@@ -12,12 +12,12 @@ import { RecordWriter } from '../../../records/writer.js';
 import { computeHeatmaps, formatHeatmapAscii } from '../../../reports/heatmap.js';
 import { percentileIndex } from '../../../reports/percentile.js';
 import { heatmapSvg, imageFormat, writeImage } from '../../../reports/plot.js';
-import { colorEnabled } from '../../session/color.js';
+import { colorEnabled } from '../shared/color.js';
 import { snapshotWss } from '../../../reports/wss.js';
 import { fmtSz } from '../../../records/pyformat.js';
-import { progressBar } from '../../session/progress.js';
-import { loadSimWorkload } from '../../session/sim-session.js';
-import { UsageError } from '../errors.js';
+import { progressBar } from '../shared/progress.js';
+import { loadSimWorkload } from '../../../runners/sim-session.js';
+import { UsageError } from '../../../config/errors.js';
 
 const DEMO_SETUPS: EvalSetup[] = [
   DEFAULT_SETUPS.find((s) => s.name === 'page_table')!,

@@ -11,8 +11,8 @@ import {
   type PlacementPolicy,
 } from '../../../eval/numa-placement.js';
 import type { MachineWorkload } from '../../../workloads/machine-view.js';
-import { progressBar } from '../../session/progress.js';
-import { UsageError } from '../errors.js';
+import { progressBar } from '../shared/progress.js';
+import { UsageError } from '../../../config/errors.js';
 
 export function parsePlacements(text: string): PlacementPolicy[] {
   const list = text

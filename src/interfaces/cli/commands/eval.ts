@@ -7,10 +7,10 @@ import { formatDirtyEval, runDirtyEval } from '../../../eval/dirty-rate.js';
 import { DEFAULT_HOT_PERCENT, DEFAULT_SETUPS, runEvalAsync } from '../../../eval/eval.js';
 import { evalToJson, formatEval } from '../../../eval/format.js';
 import { parseSetup } from '../../../eval/setups.js';
-import { textToUs } from '../../config/units.js';
-import { progressBar } from '../../session/progress.js';
-import { loadSimWorkload } from '../../session/sim-session.js';
-import { UsageError } from '../errors.js';
+import { textToUs } from '../../../config/units.js';
+import { progressBar } from '../shared/progress.js';
+import { loadSimWorkload } from '../../../runners/sim-session.js';
+import { UsageError } from '../../../config/errors.js';
 import { parsePlacements, runPlacementCli } from './eval-numa.js';
 
 interface EvalCliOptions {

@@ -27,11 +27,11 @@ import { computeHeatmaps, formatHeatmapAscii } from '../../../reports/heatmap.js
 import { holisticShort } from '../../../reports/holistic.js';
 import { stringSink } from '../../../reports/output.js';
 import { computeWss, formatWss, WSS_DEFAULTS } from '../../../reports/wss.js';
-import { optionsToKdamonds } from '../../config/options.js';
-import { yieldToEventLoop } from '../../session/progress.js';
-import { simFootprintSnapshot } from '../../session/sim-footprints.js';
-import { loadSimWorkload, machineWithWorkload, SimSession } from '../../session/sim-session.js';
-import { UsageError } from '../errors.js';
+import { optionsToKdamonds } from '../../../config/damo-options.js';
+import { yieldToEventLoop } from '../../../runners/event-loop.js';
+import { simFootprintSnapshot } from '../../../runners/sim-footprints.js';
+import { loadSimWorkload, machineWithWorkload, SimSession } from '../../../runners/sim-session.js';
+import { UsageError } from '../../../config/errors.js';
 import { parseSeed } from '../shared/seed.js';
 
 const REPORT_TYPES = ['heats', 'wss', 'holistic'] as const;

@@ -29,15 +29,17 @@ import {
   optionsToKdamonds,
   type DeducedTarget,
   type MonitoringOptions,
-} from '../../config/options.js';
-import type { KdamondsConfig } from '../../config/schema.js';
-import { textToUs } from '../../config/units.js';
-import { kernelCanRun } from '../../session/kernel-session.js';
-import { LIVE_SOURCES, runLiveSession, type LiveSessionResult } from '../../session/live-session.js';
-import { progressBar, yieldToEventLoop } from '../../session/progress.js';
-import { simFootprintSnapshot } from '../../session/sim-footprints.js';
-import { loadSimWorkload, machineWithWorkload, SimSession } from '../../session/sim-session.js';
-import { ExitStatus, UsageError } from '../errors.js';
+} from '../../../config/damo-options.js';
+import type { KdamondsConfig } from '../../../config/schema.js';
+import { textToUs } from '../../../config/units.js';
+import { kernelCanRun } from '../../../runners/kernel-session.js';
+import { LIVE_SOURCES, runLiveSession, type LiveSessionResult } from '../../../runners/live-session.js';
+import { progressBar } from '../shared/progress.js';
+import { yieldToEventLoop } from '../../../runners/event-loop.js';
+import { simFootprintSnapshot } from '../../../runners/sim-footprints.js';
+import { loadSimWorkload, machineWithWorkload, SimSession } from '../../../runners/sim-session.js';
+import { UsageError } from '../../../config/errors.js';
+import { ExitStatus } from '../errors.js';
 import { parseSeed } from '../shared/seed.js';
 
 export interface RecordOptions extends MonitoringOptions {

@@ -15,7 +15,7 @@ import {
 import type { KdamondStatus } from '../../../backends/kernel/status.js';
 import { DamonSysfs, DEFAULT_DAMON_ADMIN, SysfsError } from '../../../backends/kernel/sysfs.js';
 import { simStatus, simStatusCommand } from '../../daemon/cli-backend.js';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../../../config/errors.js';
 import { featuresJson, formatFeatures } from './features.js';
 import { numArg } from './report.js';
 import {

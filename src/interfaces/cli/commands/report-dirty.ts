@@ -9,8 +9,8 @@ import { dirtyPlotSvg } from '../../../reports/dirty-plot.js';
 import { DIRTY_DEFAULTS, rankDirty, writeSeriesOf, type DirtyOptions } from '../../../reports/dirty.js';
 import { fdSink } from '../../../reports/output.js';
 import { writeImage } from '../../../reports/plot.js';
-import { textToBytes, textToUs } from '../../config/units.js';
-import { UsageError } from '../errors.js';
+import { textToBytes, textToUs } from '../../../config/units.js';
+import { UsageError } from '../../../config/errors.js';
 import { inputFile } from './report.js';
 
 const DECIMAL: Readonly<Record<string, number>> = { '': 1, K: 1e3, M: 1e6, G: 1e9, T: 1e12 };

@@ -5,7 +5,7 @@ import { formatDist } from '../../../reports/dist.js';
 import { FOOTPRINT_METRICS, type FootprintMetric, footprintValues } from '../../../reports/footprints.js';
 import { pyRange } from '../../../reports/percentile.js';
 import { wssPlotSvg, writeImage } from '../../../reports/plot.js';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../../../config/errors.js';
 
 function ints(v: string[], option: string, n: number): number[] {
   if (v.length !== n) throw new UsageError(`${option} takes ${n} values, got ${v.length}`);

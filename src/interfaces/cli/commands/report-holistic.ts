@@ -6,7 +6,7 @@ import { readRecords } from '../../../records/reader.js';
 import { computeGuides, formatGuide } from '../../../reports/guide.js';
 import { holisticLong, holisticShort } from '../../../reports/holistic.js';
 import { pagerTail } from '../../../reports/raw-form.js';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../../../config/errors.js';
 import { commandAvailable, perfReport } from '../shared/perf.js';
 
 interface HolisticCliOptions {

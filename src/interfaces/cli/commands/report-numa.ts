@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { readRecords } from '../../../records/reader.js';
 import { computeNuma, formatNuma, numaToJson } from '../../../reports/numa.js';
 import { fdSink } from '../../../reports/output.js';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../../../config/errors.js';
 import { inputFile, intArg } from './report.js';
 
 export function registerReportNuma(report: Command): void {

@@ -9,7 +9,7 @@ import { pyFloatRepr } from '../../../records/pyformat.js';
 import { readRecords } from '../../../records/reader.js';
 import { filterRecords } from '../../../reports/record-filter.js';
 import { nsToSeconds, snapshotSpans } from '../../../reports/times.js';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../../../config/errors.js';
 import { commandAvailable } from '../shared/perf.js';
 import { addRecordFilterOptions, type FilterCliOptions, recordFilterOf } from '../shared/record-filter.js';
 

@@ -9,8 +9,8 @@ import { fdSink } from '../../../reports/output.js';
 import { writeImage } from '../../../reports/plot.js';
 import { computeSharing, SHARING_DEFAULTS, SLICE_KINDS, type SliceKind } from '../../../reports/sharing.js';
 import { formatSharing, llcView, sharingJson, sharingSvg } from '../../../reports/sharing-format.js';
-import { textToBytes, UnitError } from '../../config/units.js';
-import { UsageError } from '../errors.js';
+import { textToBytes, UnitError } from '../../../config/units.js';
+import { UsageError } from '../../../config/errors.js';
 import { inputFile, intArg, numArg } from './report.js';
 
 interface SharingCliOptions {

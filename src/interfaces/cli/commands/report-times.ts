@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { readRecords } from '../../../records/reader.js';
 import { filterRecords } from '../../../reports/record-filter.js';
 import { formatSpans, snapshotSpans } from '../../../reports/times.js';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../../../config/errors.js';
 import { addRecordFilterOptions, type FilterCliOptions, recordFilterOf } from '../shared/record-filter.js';
 
 export function registerTimes(report: Command): void {

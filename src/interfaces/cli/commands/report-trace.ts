@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { DAMON_TRACE_EVENTS, formatTrace, type TraceLineKind } from '../../../reports/trace-events.js';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../../../config/errors.js';
 import { commandAvailable } from '../shared/perf.js';
 
 function runTool(cmd: string, args: string[]): { text: string | null; err: string } {

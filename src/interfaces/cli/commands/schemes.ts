@@ -8,9 +8,9 @@
 import type { Command } from 'commander';
 import { simPaddrRegions } from '../../../backends/sim/node-ranges.js';
 import { fmtNr, fmtSz } from '../../../records/pyformat.js';
-import { addMonitoringOptions, type MonitoringOptions, optionsToKdamonds } from '../../config/options.js';
-import { loadSimWorkload, machineWithWorkload, SimSession } from '../../session/sim-session.js';
-import { UsageError } from '../errors.js';
+import { addMonitoringOptions, type MonitoringOptions, optionsToKdamonds } from '../../../config/damo-options.js';
+import { loadSimWorkload, machineWithWorkload, SimSession } from '../../../runners/sim-session.js';
+import { UsageError } from '../../../config/errors.js';
 import { parseSeed } from '../shared/seed.js';
 
 interface SchemesCliOptions extends MonitoringOptions {

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { startServer } from '../../web/server/server.js';
 import { addSourceOptions, openSource, type SourceOptions } from '../../web/server/sources.js';
 import { intArg } from './report.js';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../../../config/errors.js';
 
 export interface ListenOptions {
   port: string;

@@ -5,14 +5,14 @@
  */
 import type { Command } from 'commander';
 import { kernelPaddrRegions } from '../../../backends/kernel/numa-layout.js';
-import type { KdamondsConfig } from '../../config/schema.js';
+import type { KdamondsConfig } from '../../../config/schema.js';
 import {
   type MonitoringOptions,
   addMonitoringOptions,
   deduceTarget,
   optionsToKdamonds,
-} from '../../config/options.js';
-import { UsageError } from '../errors.js';
+} from '../../../config/damo-options.js';
+import { UsageError } from '../../../config/errors.js';
 import { type ControlOptions, addControlOptions, kernelOf } from './status.js';
 import { simStart } from '../../daemon/cli-backend.js';
 

@@ -14,8 +14,8 @@ import {
   type TriedRegion,
 } from '../../../backends/kernel/status.js';
 import { fmtSz } from '../../../records/pyformat.js';
-import { U64_MAX } from '../../config/units.js';
-import { UsageError } from '../errors.js';
+import { U64_MAX } from '../../../config/units.js';
+import { UsageError } from '../../../config/errors.js';
 import { simStatusCommand } from '../../daemon/cli-backend.js';
 
 export interface ControlOptions {

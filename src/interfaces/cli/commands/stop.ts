@@ -4,7 +4,7 @@
  * --force.
  */
 import type { Command } from 'commander';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../../../config/errors.js';
 import { type ControlOptions, addControlOptions, kernelOf } from './status.js';
 import { simStop } from '../../daemon/cli-backend.js';
 

@@ -11,7 +11,7 @@ import { DaemonUnavailableError, daemonRequest, ensureDaemon } from '../../daemo
 import { defaultSocketPath } from '../../daemon/protocol.js';
 import { kernelIo, runSysfsScript, virtualIo } from '../../sysfs/script.js';
 import { KERNEL_ADMIN_DIR, VirtualSysfs } from '../../sysfs/tree.js';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../../../config/errors.js';
 
 interface DaemonOpts {
   socket?: string;

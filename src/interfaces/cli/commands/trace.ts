@@ -5,7 +5,7 @@
 import { Command, Option } from 'commander';
 import { captureTrace, TraceFormat } from '../../../backends/trace/capture.js';
 import { DEFAULT_INSTRUCTIONS_PER_SECOND } from '../../../backends/trace/lackey-decoder.js';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../../../config/errors.js';
 
 export function register(program: Command): void {
   program

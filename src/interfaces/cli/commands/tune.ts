@@ -3,7 +3,7 @@
  * out go back to their defaults, as with damo's tune.
  */
 import type { Command } from 'commander';
-import type { KdamondsConfig } from '../../config/schema.js';
+import type { KdamondsConfig } from '../../../config/schema.js';
 import { type StartOptions, registerConfigCommand } from './start.js';
 import { kernelOf } from './status.js';
 import { simTune } from '../../daemon/cli-backend.js';

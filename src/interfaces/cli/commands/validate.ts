@@ -1,7 +1,7 @@
 /** `damon-ts validate`: damo's sanity checks of a record file; exit 1 when it is not valid. */
 import type { Command } from 'commander';
 import { validateRecordFile, VALIDATE_DEFAULTS } from '../../../reports/validate.js';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../../../config/errors.js';
 import { countArgs, inputFile, numArg } from './report.js';
 
 function pair(v: string[] | undefined, option: string, dflt: [number, number]): [number, number] {

@@ -10,8 +10,8 @@ import {
   MODULE_ROOT,
   RECLAIM_PARAMS,
 } from '../../../backends/kernel/modules.js';
-import { runModuleOnSim } from '../../session/sim-modules.js';
-import { UsageError } from '../errors.js';
+import { runModuleOnSim } from '../../../runners/sim-modules.js';
+import { UsageError } from '../../../config/errors.js';
 
 /** A value option of damo's: its parameter files, in order, and how many values it takes. */
 interface ParamOption {

@@ -14,7 +14,7 @@ import {
   nodeRamRanges,
   placeResources,
 } from '../../../reports/pa-layout.js';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../../../config/errors.js';
 
 const IOMEM = '/proc/iomem';
 

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { textToBytes, textToNr, textToNs, textToUs } from '../../../records/textnum.js';
 import { NO_FILTER, type Range, type RecordFilter } from '../../../reports/record-filter.js';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../../../config/errors.js';
 
 export interface FilterCliOptions {
   sz_region?: string[];

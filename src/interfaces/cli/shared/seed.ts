@@ -1,5 +1,5 @@
 /** `--seed` of the commands that run the simulated machine: its PRNG seed, 1 by default. */
-import { UsageError } from '../errors.js';
+import { UsageError } from '../../../config/errors.js';
 
 export function parseSeed(value: string | undefined): number {
   if (value === undefined) return 1;

@@ -5,7 +5,7 @@
  * simulation is slower than asked (the run then falls behind the requested speed).
  */
 import type { Scheme } from '../../../schemes/scheme.js';
-import type { SimSession } from '../../session/sim-session.js';
+import type { SimSession } from '../../../runners/sim-session.js';
 import type { SchemeStatsRow } from '../shared/frame.js';
 import { Feed, type FeedOptions } from './feed.js';
 

@@ -5,11 +5,11 @@
  * private tracefs instance and changes nothing in DAMON). Shared by both commands.
  */
 import { type Command, Option } from 'commander';
-import { UsageError } from '../../cli/errors.js';
-import { addMonitoringOptions, optionsToKdamonds, type MonitoringOptions } from '../../config/options.js';
+import { UsageError } from '../../../config/errors.js';
+import { addMonitoringOptions, optionsToKdamonds, type MonitoringOptions } from '../../../config/damo-options.js';
 import { simPaddrRegions } from '../../../backends/sim/node-ranges.js';
-import { textToUs } from '../../config/units.js';
-import { loadSimWorkload, machineWithWorkload, SimSession } from '../../session/sim-session.js';
+import { textToUs } from '../../../config/units.js';
+import { loadSimWorkload, machineWithWorkload, SimSession } from '../../../runners/sim-session.js';
 import { inputFile, intArg, numArg } from '../../cli/commands/report.js';
 import { recordOngoing } from '../../../backends/kernel/recorder.js';
 import type { Feed } from './feed.js';

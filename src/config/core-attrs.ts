@@ -3,7 +3,7 @@
  * primitives and sample filters. For the engines that run contexts themselves (simulated machine,
  * live sources), so that each does not map the JSON shape on its own.
  */
-import type { Attrs, SampleFilter, SamplePrimitives } from '../../core/types.js';
+import type { Attrs, SampleFilter, SamplePrimitives } from '../core/types.js';
 import type { ContextConfig } from './schema.js';
 
 export function contextAttrs(c: ContextConfig): Attrs {

@@ -13,7 +13,7 @@
  * --damos_quota_goal at a metric name), and --damos_quotas by 3 or 6 values per scheme.
  */
 import { type Command, Option } from 'commander';
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from './errors.js';
 import {
   ConfigError,
   loadKdamondsConfig,

@@ -11,10 +11,10 @@
  * counts for its CPU's node and for the node holding the hit page (from the report's paddr), and as
  * remote when those differ (RegionNuma).
  */
-import type { AggregationWindow, DamonContext } from '../../core/context.js';
-import { findRegion } from '../../core/report-intake.js';
-import { type RecordHeader, type RecordRegion, recordHeader } from '../../records/types.js';
-import type { RecordWriter } from '../../records/writer.js';
+import type { AggregationWindow, DamonContext } from '../core/context.js';
+import { findRegion } from '../core/report-intake.js';
+import { type RecordHeader, type RecordRegion, recordHeader } from '../records/types.js';
+import type { RecordWriter } from '../records/writer.js';
 
 /** Where snapshots go: a RecordWriter, or anything with its addSnapshot. */
 export type SnapshotSink = Pick<RecordWriter, 'addSnapshot'>;

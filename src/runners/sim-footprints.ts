@@ -5,8 +5,8 @@
  * size) and the system's meminfo (KiB; free is the free frames; the machine has no reclaimable
  * caches, so available is free and buffers and cached are 0).
  */
-import type { Machine } from '../../backends/sim/machine.js';
-import type { FootprintSnapshot } from '../../records/mem-footprint.js';
+import type { Machine } from '../backends/sim/machine.js';
+import type { FootprintSnapshot } from '../records/mem-footprint.js';
 
 const PAGE = 4096;
 

@@ -2,8 +2,8 @@
  * From a validated kdamonds configuration (src/interfaces/config) to core contexts: one DamonContext
  * per kdamond (the kernel allows one context per kdamond). Units are already the kernel's.
  */
-import { DamonContext } from '../../core/context.js';
-import type { OperationsSet, SampleFilter } from '../../core/types.js';
+import { DamonContext } from '../core/context.js';
+import type { OperationsSet, SampleFilter } from '../core/types.js';
 import type { ContextConfig, KdamondsConfig, SampleFilterConfig } from '../config/schema.js';
 
 export function sampleFilterOf(f: SampleFilterConfig): SampleFilter {

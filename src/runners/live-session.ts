@@ -12,22 +12,22 @@
  * The record's data_source and the run's summary say which source ran and what it cannot see.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { wallClockUs, runWallClock } from '../../core/drivers.js';
+import { wallClockUs, runWallClock } from '../core/drivers.js';
 import {
   recordLivePageFaults,
   recordLiveSoftDirty,
   recordLiveWriteOnly,
   type LiveRun,
-} from '../../backends/live/live-record.js';
-import { processRunning, readMaps } from '../../backends/live/proc-maps.js';
-import { monotonicUs, type ReportSink } from '../../backends/live/source.js';
-import { isWriteOnlyView } from '../../ops/sim-binding.js';
-import { makeReportOps } from '../../ops/report-only.js';
+} from '../backends/live/live-record.js';
+import { processRunning, readMaps } from '../backends/live/proc-maps.js';
+import { monotonicUs, type ReportSink } from '../backends/live/source.js';
+import { isWriteOnlyView } from '../ops/sim-binding.js';
+import { makeReportOps } from '../ops/report-only.js';
 import type { KdamondsConfig } from '../config/schema.js';
 import { contextFromConfig, sampleFilterOf } from './contexts.js';
 import { recordContext, type SnapshotSink } from './snapshot-recorder.js';
-import type { DamonContext } from '../../core/context.js';
-import type { TargetView } from '../../core/types.js';
+import type { DamonContext } from '../core/context.js';
+import type { TargetView } from '../core/types.js';
 
 export type LiveSourceKind = 'write_only' | 'write_only_exact' | 'soft_dirty' | 'page_fault';
 

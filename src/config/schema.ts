@@ -7,7 +7,7 @@
  * are accepted and ignored.
  */
 import { z } from 'zod';
-import { DAMOS_ACTIONS } from '../../schemes/types.js';
+import { DAMOS_ACTIONS } from '../schemes/types.js';
 import {
   type NumberText,
   U32_MAX,
@@ -54,7 +54,7 @@ export const OPS = ['vaddr', 'fvaddr', 'paddr'] as const;
 export type OpsName = (typeof OPS)[number];
 
 // The action keywords are the schemes layer's (one list for the engine and the configuration).
-export { DAMOS_ACTIONS, type DamosAction } from '../../schemes/types.js';
+export { DAMOS_ACTIONS, type DamosAction } from '../schemes/types.js';
 
 export const DAMOS_FILTER_TYPES = [
   'anon',

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Machine } from '../../src/backends/sim/machine.js';
-import { optionsToKdamonds } from '../../src/interfaces/config/options.js';
-import { contextFromConfig, sampleFilterOf } from '../../src/interfaces/session/contexts.js';
-import { SimSession } from '../../src/interfaces/session/sim-session.js';
+import { optionsToKdamonds } from '../../src/config/damo-options.js';
+import { contextFromConfig, sampleFilterOf } from '../../src/runners/contexts.js';
+import { SimSession } from '../../src/runners/sim-session.js';
 import type { RecordHeader, Snapshot } from '../../src/records/types.js';
 import { A, B, SPAN, TouchWorkload } from '../ops/helpers.js';
 

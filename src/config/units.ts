@@ -5,7 +5,7 @@
  * (2^64-1, which a JS number cannot hold exactly) is U64_MAX = 2^64, the nearest double. The sysfs
  * writer prints every value >= U64_MAX as 18446744073709551615.
  */
-import * as tn from '../../records/textnum.js';
+import * as tn from '../records/textnum.js';
 
 export const U64_MAX = 2 ** 64;
 export const U32_MAX = 4294967295;

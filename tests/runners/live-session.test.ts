@@ -1,8 +1,8 @@
 /** A live page_fault session on the real kernel (tracefs page-fault events); skipped where impossible. */
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { optionsToKdamonds } from '../../src/interfaces/config/options.js';
-import { runLiveSession } from '../../src/interfaces/session/live-session.js';
+import { optionsToKdamonds } from '../../src/config/damo-options.js';
+import { runLiveSession } from '../../src/runners/live-session.js';
 import type { RecordHeader, Snapshot } from '../../src/records/types.js';
 
 const reason =

@@ -65,8 +65,3 @@ export function progressBar(label: string, stream: NodeJS.WriteStream = process.
     },
   };
 }
-
-/** Lets signal handlers and timers run between synchronous simulation steps. */
-export function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}

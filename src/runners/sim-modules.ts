@@ -7,8 +7,8 @@
  *   time quota.
  * Both are active only while free memory is under the high watermark, as the modules are.
  */
-import { simPaddrRegions } from '../../backends/sim/node-ranges.js';
-import { optionsToKdamonds } from '../config/options.js';
+import { simPaddrRegions } from '../backends/sim/node-ranges.js';
+import { optionsToKdamonds } from '../config/damo-options.js';
 import { loadSimWorkload, machineWithWorkload, SimSession } from './sim-session.js';
 
 /** The kernel's defaults of DAMON_RECLAIM's parameters. */

@@ -7,7 +7,7 @@
  * damo's --raw, except that damo writes some times in ns there) and "max" for 2^64-1.
  */
 import { stringify as stringifyYaml } from 'yaml';
-import { fmtNr, fmtSz, fmtSzAccurate, fmtTimeNs, fmtTimeNsExact } from '../../records/pyformat.js';
+import { fmtNr, fmtSz, fmtSzAccurate, fmtTimeNs, fmtTimeNsExact } from '../records/pyformat.js';
 import type {
   ContextConfig,
   DamosFilterConfig,

@@ -4,21 +4,21 @@
  * machine.advance as the environment, with each context's DAMOS schemes acting on the machine. The run ends when every context stopped (vaddr targets exit
  * with their workload), when the workloads finished, or at `untilUs`.
  */
-import { Machine } from '../../backends/sim/machine.js';
-import type { MachineConfig } from '../../backends/sim/config.js';
-import { TraceWorkload } from '../../backends/trace/trace-workload.js';
-import type { DamonContext } from '../../core/context.js';
-import { runVirtual } from '../../core/drivers.js';
-import { schemeSupportOf } from '../../ops/actions/index.js';
-import { attachMachine, isWriteOnlyView, type ProtectionKind } from '../../ops/sim-binding.js';
-import { registerSimOps } from '../../ops/register.js';
-import { SchemesEngine } from '../../schemes/engine.js';
-import type { SampleFilter } from '../../core/types.js';
-import { sliceDataSource } from '../../reports/sharing.js';
-import { getWorkload, loadMasimWorkload } from '../../workloads/builtins.js';
-import type { MachineWorkload } from '../../workloads/machine-view.js';
+import { Machine } from '../backends/sim/machine.js';
+import type { MachineConfig } from '../backends/sim/config.js';
+import { TraceWorkload } from '../backends/trace/trace-workload.js';
+import type { DamonContext } from '../core/context.js';
+import { runVirtual } from '../core/drivers.js';
+import { schemeSupportOf } from '../ops/actions/index.js';
+import { attachMachine, isWriteOnlyView, type ProtectionKind } from '../ops/sim-binding.js';
+import { registerSimOps } from '../ops/register.js';
+import { SchemesEngine } from '../schemes/engine.js';
+import type { SampleFilter } from '../core/types.js';
+import { sliceDataSource } from '../reports/sharing.js';
+import { getWorkload, loadMasimWorkload } from '../workloads/builtins.js';
+import type { MachineWorkload } from '../workloads/machine-view.js';
 import type { KdamondsConfig } from '../config/schema.js';
-import { schemesOfContextConfig } from '../sysfs/config.js';
+import { schemesOfContextConfig } from '../config/scheme-specs.js';
 import { contextsFromConfig } from './contexts.js';
 import { recordContext, type SnapshotSink } from './snapshot-recorder.js';
 
