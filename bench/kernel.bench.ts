@@ -70,8 +70,8 @@ console.table([
 
 {
   const { DamonEventDecoder } = await import('../src/backends/kernel/aggregated.js');
-  const { decodeSubbuffer } = await import('../src/backends/kernel/tracefs/ring-buffer.js');
-  const { DEFAULT_HEADER_PAGE } = await import('../src/backends/kernel/tracefs/format.js');
+  const { decodeSubbuffer } = await import('../src/backends/tracefs/ring-buffer.js');
+  const { DEFAULT_HEADER_PAGE } = await import('../src/backends/tracefs/format.js');
   const ev = await import('../tests/kernel/damon-events.js');
   const NR = 1000;
   const AGGRS = 200;

@@ -64,8 +64,8 @@ console.table(rows);
 // The decoder alone, on synthetic pages of page_fault_user records (32-byte payload + 4-byte header):
 // the ceiling of the reader's CPU cost, without the kernel.
 {
-  const { decodeSubbuffer } = await import('../src/backends/kernel/tracefs/ring-buffer.js');
-  const { DEFAULT_HEADER_PAGE, readU64 } = await import('../src/backends/kernel/tracefs/format.js');
+  const { decodeSubbuffer } = await import('../src/backends/tracefs/ring-buffer.js');
+  const { DEFAULT_HEADER_PAGE, readU64 } = await import('../src/backends/tracefs/format.js');
   const page = Buffer.alloc(4096);
   let i = 16;
   let n = 0;

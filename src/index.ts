@@ -52,13 +52,9 @@ export { LackeyDecoder, DEFAULT_INSTRUCTIONS_PER_SECOND } from './backends/trace
 export type { TraceBatch, TraceInfo } from './backends/trace/trace-batch.js';
 export { captureTrace } from './backends/trace/capture.js';
 export * from './config/schema.js';
-export {
-  ConfigError,
-  parseKdamondsConfig,
-  loadKdamondsConfig,
-  parseSchemes,
-} from './config/load.js';
-export { addMonitoringOptions, optionsToKdamonds, deduceTarget } from './config/damo-options.js';
+export { ConfigError, parseKdamondsConfig, loadKdamondsConfig, parseSchemes } from './config/load.js';
+export { optionsToKdamonds, deduceTarget } from './config/damo-options.js';
+export { addMonitoringOptions } from './interfaces/cli/shared/monitoring-options.js';
 export type { MonitoringOptions, DeducedTarget } from './config/damo-options.js';
 export { kdamondsToJson } from './config/serialize.js';
 export { accessPatternInKernelUnits } from './config/access-pattern.js';
@@ -80,14 +76,14 @@ export {
 export type { MemoryBlockLayout, NumaSources } from './backends/kernel/numa-layout.js';
 export { simNodeRange, simPaddrRegions } from './backends/sim/node-ranges.js';
 export { contextAttrs, contextPrimitives, contextSampleFilters } from './config/core-attrs.js';
-export { TraceInstance } from './backends/kernel/tracefs/instance.js';
-export type { TraceInstanceOptions } from './backends/kernel/tracefs/instance.js';
-export { RawTraceReader } from './backends/kernel/tracefs/raw-reader.js';
-export type { CpuEventHandler, LostEvents, RawReaderOptions } from './backends/kernel/tracefs/raw-reader.js';
-export { decodeSubbuffer } from './backends/kernel/tracefs/ring-buffer.js';
-export { eventField, parseEventFormat, readField } from './backends/kernel/tracefs/format.js';
-export type { EventField, EventFormat } from './backends/kernel/tracefs/format.js';
-export { registerExitCleanup } from './backends/kernel/tracefs/exit-cleanup.js';
+export { TraceInstance } from './backends/tracefs/instance.js';
+export type { TraceInstanceOptions } from './backends/tracefs/instance.js';
+export { RawTraceReader } from './backends/tracefs/raw-reader.js';
+export type { CpuEventHandler, LostEvents, RawReaderOptions } from './backends/tracefs/raw-reader.js';
+export { decodeSubbuffer } from './backends/tracefs/ring-buffer.js';
+export { eventField, parseEventFormat, readField } from './backends/tracefs/format.js';
+export type { EventField, EventFormat } from './backends/tracefs/format.js';
+export { registerExitCleanup } from './backends/tracefs/exit-cleanup.js';
 export { monotonicUs, ReportBatcher, wallClockTimeBaseUs } from './backends/live/source.js';
 export type { ReportSink, ReportSource, SourceStats } from './backends/live/source.js';
 export { PageFaultSource } from './backends/live/fault-source.js';
@@ -211,12 +207,7 @@ export { makeVaddrOps } from './ops/vaddr.js';
 export { makePaddrOps } from './ops/paddr.js';
 export { makeReportOps, REPORT_OPS_ID } from './ops/report-only.js';
 export type { ReportOpsOptions } from './ops/report-only.js';
-export {
-  SimSession,
-  loadSimWorkload,
-  machineWithWorkload,
-  DEFAULT_WORKLOAD,
-} from './runners/sim-session.js';
+export { SimSession, loadSimWorkload, machineWithWorkload, DEFAULT_WORKLOAD } from './runners/sim-session.js';
 export type { SimSessionOptions } from './runners/sim-session.js';
 export { contextFromConfig, contextsFromConfig, sampleFilterOf } from './runners/contexts.js';
 export { recordContext } from './runners/snapshot-recorder.js';
@@ -289,4 +280,4 @@ export { isLoopback } from './interfaces/web/server/access.js';
 export type { RunningServer, ServerOptions } from './interfaces/web/server/server.js';
 export { FrameStore, mergeFrames, encodeFrames, decodeFrames } from './interfaces/web/shared/frame.js';
 export type { Frame, FrameMeta, SchemeStatsRow } from './interfaces/web/shared/frame.js';
-export { feedRegistry } from './interfaces/metrics/exposition.js';
+export { feedRegistry } from './interfaces/web/server/metrics.js';

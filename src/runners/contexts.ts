@@ -1,5 +1,5 @@
 /**
- * From a validated kdamonds configuration (src/interfaces/config) to core contexts: one DamonContext
+ * From a validated kdamonds configuration (src/config) to core contexts: one DamonContext
  * per kdamond (the kernel allows one context per kdamond). Units are already the kernel's.
  */
 import { DamonContext } from '../core/context.js';

@@ -7,9 +7,7 @@
  *   time quota.
  * Both are active only while free memory is under the high watermark, as the modules are.
  */
-import { simPaddrRegions } from '../backends/sim/node-ranges.js';
-import { optionsToKdamonds } from '../config/damo-options.js';
-import { loadSimWorkload, machineWithWorkload, SimSession } from './sim-session.js';
+import { setupSimRun } from './sim-run.js';
 
 /** The kernel's defaults of DAMON_RECLAIM's parameters. */
 export const RECLAIM_DEFAULTS: Record<string, number> = {
@@ -89,8 +87,6 @@ export function runModuleOnSim(
             quota: [`${p.quota_ms}ms`, '0', reset],
           },
         ];
-  const workload = loadSimWorkload({ workload: o.workload });
-  const machine = machineWithWorkload(workload, { seed: o.seed ?? 1 });
   const wmarks = [
     'free_mem_rate',
     `${p.wmarks_interval}us`,
@@ -98,8 +94,10 @@ export function runModuleOnSim(
     String(p.wmarks_mid),
     String(p.wmarks_low),
   ];
-  const config = optionsToKdamonds(
-    {
+  const { workload, machine, config, session } = setupSimRun({
+    workload: o.workload,
+    seed: o.seed ?? 1,
+    options: {
       ops: ['paddr'],
       sample: [String(p.sample_interval)],
       aggr: [String(p.aggr_interval)],
@@ -112,12 +110,9 @@ export function runModuleOnSim(
       damos_quotas: schemes.flatMap((x) => x.quota),
       damos_wmarks: schemes.flatMap(() => wmarks),
     },
-    { kind: 'paddr' },
-    { paddrRegions: simPaddrRegions(machine) },
-  );
+  });
   const pid = workload.mainPid;
   const rss = (): number => (pid === undefined ? 0 : machine.residentPages(pid));
-  const session = new SimSession({ config, machine, seed: o.seed ?? 1 });
   const rssBefore = rss();
   session.run(machine.now + o.durationUs);
   const rssAfter = rss();

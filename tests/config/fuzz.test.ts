@@ -10,12 +10,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/config/errors.js';
 import { ConfigError, parseConfigText, parseKdamondsConfig } from '../../src/config/load.js';
-import {
-  type MonitoringOptions,
-  addMonitoringOptions,
-  deduceTarget,
-  optionsToKdamonds,
-} from '../../src/config/damo-options.js';
+import { type MonitoringOptions, deduceTarget, optionsToKdamonds } from '../../src/config/damo-options.js';
+import { addMonitoringOptions } from '../../src/interfaces/cli/shared/monitoring-options.js';
 import { spreadFixedArity } from '../../src/interfaces/cli/shared/arity.js';
 import type { KdamondsConfig } from '../../src/config/schema.js';
 import { kdamondsToJson } from '../../src/config/serialize.js';

@@ -10,10 +10,10 @@ import { parseKdamondsConfig } from '../../src/config/load.js';
 import {
   type ExpandExtras,
   type MonitoringOptions,
-  addMonitoringOptions,
   deduceTarget,
   optionsToKdamonds,
 } from '../../src/config/damo-options.js';
+import { addMonitoringOptions } from '../../src/interfaces/cli/shared/monitoring-options.js';
 
 const NODE1 = [
   { start: 0x3000000, end: 0x5000000 },

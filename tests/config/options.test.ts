@@ -1,12 +1,8 @@
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/config/errors.js';
-import {
-  type MonitoringOptions,
-  addMonitoringOptions,
-  deduceTarget,
-  optionsToKdamonds,
-} from '../../src/config/damo-options.js';
+import { type MonitoringOptions, deduceTarget, optionsToKdamonds } from '../../src/config/damo-options.js';
+import { addMonitoringOptions } from '../../src/interfaces/cli/shared/monitoring-options.js';
 import { U32_MAX, U64_MAX } from '../../src/config/units.js';
 import { sampleFilterOf } from '../../src/runners/contexts.js';
 import { compileSampleFilters, samplePasses } from '../../src/core/sample-filters.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseKdamondsConfig } from '../../src/config/load.js';
 import { daemonRequest, DaemonUnavailableError } from '../../src/interfaces/daemon/client.js';
-import { formatSimStatus } from '../../src/interfaces/daemon/cli-backend.js';
+import { formatSimStatus } from '../../src/interfaces/cli/shared/sim-daemon.js';
 import { SimDaemon } from '../../src/interfaces/daemon/server.js';
 import type { SimStatus } from '../../src/interfaces/daemon/status.js';
 

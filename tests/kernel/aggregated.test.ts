@@ -93,8 +93,8 @@ describe('/proc/iomem System RAM', () => {
 
 describe('raw damon events → snapshots', async () => {
   const { DamonEventDecoder } = await import('../../src/backends/kernel/aggregated.js');
-  const { decodeSubbuffer } = await import('../../src/backends/kernel/tracefs/ring-buffer.js');
-  const { DEFAULT_HEADER_PAGE } = await import('../../src/backends/kernel/tracefs/format.js');
+  const { decodeSubbuffer } = await import('../../src/backends/tracefs/ring-buffer.js');
+  const { DEFAULT_HEADER_PAGE } = await import('../../src/backends/tracefs/format.js');
   const ev = await import('./damon-events.js');
 
   it('decodes records by field name, maps kdamonds by pid, follows intervals tuning', () => {

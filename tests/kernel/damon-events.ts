@@ -2,7 +2,7 @@
  * Synthetic tracefs data for damon events, with this kernel's formats (platform-notes B.1):
  * damon_aggregated records and whole ring-buffer sub-buffers that hold them.
  */
-import { parseEventFormat } from '../../src/backends/kernel/tracefs/format.js';
+import { parseEventFormat } from '../../src/backends/tracefs/format.js';
 
 const COMMON = `\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;
 \tfield:unsigned char common_flags;\toffset:2;\tsize:1;\tsigned:0;

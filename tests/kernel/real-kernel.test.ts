@@ -16,7 +16,7 @@ import { KdamondBusyError, KernelDamon } from '../../src/backends/kernel/control
 import { DamonAbsentError, detectFeatures } from '../../src/backends/kernel/features.js';
 import { recordKernel, recordOngoing } from '../../src/backends/kernel/recorder.js';
 import { DamonSysfs, DEFAULT_DAMON_ADMIN } from '../../src/backends/kernel/sysfs.js';
-import { findTracefs } from '../../src/backends/kernel/tracefs/mount.js';
+import { findTracefs } from '../../src/backends/tracefs/mount.js';
 import { readTree, runningKdamonds } from '../../src/backends/kernel/tree.js';
 import { parseKdamondsConfig } from '../../src/config/load.js';
 import { readRecords } from '../../src/records/reader.js';

@@ -1,7 +1,7 @@
 import { closeSync, openSync, readdirSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findTracefs } from '../../src/backends/kernel/tracefs/mount.js';
+import { findTracefs } from '../../src/backends/tracefs/mount.js';
 import { processRunning } from '../../src/backends/live/proc-maps.js';
 import {
   HELPER_ENV,

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { feedRegistry } from '../../src/interfaces/metrics/exposition.js';
+import { feedRegistry } from '../../src/interfaces/web/server/metrics.js';
 import { Feed } from '../../src/interfaces/web/server/feed.js';
 import { recordFeed } from '../../src/interfaces/web/server/record-feed.js';
 import { openSource } from '../../src/interfaces/web/server/sources.js';
@@ -211,11 +211,10 @@ describe('/metrics dirty-rate gauges of write-only monitoring', () => {
       const { feed, run } = await openSource({
         live: true,
         workload: cfg,
-        speed: '1000',
-        duration: '2500 ms',
-        seed: '42',
-        sample_primitives: ['page_fault'],
-        exp_ops_write_only: true,
+        speed: 1000,
+        durationUs: 2_500_000,
+        seed: 42,
+        monitoring: { sample_primitives: ['page_fault'], exp_ops_write_only: true },
       });
       await run!.done;
       const f = parseExposition(await feedRegistry(feed).metrics());

@@ -4,10 +4,10 @@ import {
   parseEventFormat,
   parseHeaderPage,
   readField,
-} from '../../src/backends/kernel/tracefs/format.js';
-import { tracefsMountPoints } from '../../src/backends/kernel/tracefs/mount.js';
-import { restorableValue } from '../../src/backends/kernel/tracefs/settings.js';
-import { parseCpuStats } from '../../src/backends/kernel/tracefs/stats.js';
+} from '../../src/backends/tracefs/format.js';
+import { tracefsMountPoints } from '../../src/backends/tracefs/mount.js';
+import { restorableValue } from '../../src/backends/tracefs/settings.js';
+import { parseCpuStats } from '../../src/backends/tracefs/stats.js';
 
 const PF_FORMAT = `name: page_fault_user
 ID: 190

@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { TraceInstance } from '../../src/backends/kernel/tracefs/instance.js';
-import { RawTraceReader } from '../../src/backends/kernel/tracefs/raw-reader.js';
+import { TraceInstance } from '../../src/backends/tracefs/instance.js';
+import { RawTraceReader } from '../../src/backends/tracefs/raw-reader.js';
 import { lines, REPO, skipReason, spawnTs, tracefsMounts } from '../live/kernel-features.js';
 
 const skip = skipReason('tracefs instance tests', ['root', 'tracefs']) !== null;

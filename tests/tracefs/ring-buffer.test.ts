@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_HEADER_PAGE } from '../../src/backends/kernel/tracefs/format.js';
-import { decodeSubbuffer } from '../../src/backends/kernel/tracefs/ring-buffer.js';
+import { DEFAULT_HEADER_PAGE } from '../../src/backends/tracefs/format.js';
+import { decodeSubbuffer } from '../../src/backends/tracefs/ring-buffer.js';
 
 /** Items of a synthetic ring-buffer page, as the kernel writes them. */
 type Item =

@@ -3,11 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { optionsToKdamonds, type MonitoringOptions } from '../../src/config/damo-options.js';
-import {
-  loadSimWorkload,
-  machineWithWorkload,
-  SimSession,
-} from '../../src/runners/sim-session.js';
+import { loadSimWorkload, machineWithWorkload, SimSession } from '../../src/runners/sim-session.js';
 import type { SnapshotSink } from '../../src/runners/snapshot-recorder.js';
 import { RecordWriter } from '../../src/records/writer.js';
 import { resetSharedSplitState } from '../../src/core/region-ops.js';

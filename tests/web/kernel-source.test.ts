@@ -5,8 +5,8 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { feedRegistry } from '../../src/interfaces/metrics/exposition.js';
-import { openSource, type SourceOptions } from '../../src/interfaces/web/server/sources.js';
+import { feedRegistry } from '../../src/interfaces/web/server/metrics.js';
+import { openSource } from '../../src/interfaces/web/server/sources.js';
 
 const ADMIN = '/sys/kernel/mm/damon/admin/kdamonds';
 function runningKdamond(): string | null {
@@ -31,7 +31,7 @@ describe.skipIf(missing !== null)('--kernel source', () => {
     const state = readdirSync(ADMIN)
       .filter((d) => /^\d+$/.test(d))
       .map((d) => readFileSync(`${ADMIN}/${d}/state`, 'utf8'));
-    const src = await openSource({ kernel: true, speed: '1', seed: '0' } as SourceOptions);
+    const src = await openSource({ kernel: true, speed: 1, seed: 0 });
     try {
       const t0 = Date.now();
       while (!src.feed.streams.some((s) => s.received > 0) && Date.now() - t0 < 30_000)

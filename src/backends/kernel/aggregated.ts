@@ -5,7 +5,7 @@
  * (an event was lost) drops the partial snapshot and counts it, rather than merging two aggregations.
  */
 import type { RecordRegion, Snapshot } from '../../records/types.js';
-import { type EventField, type EventFormat, eventField, readField } from './tracefs/format.js';
+import { type EventField, type EventFormat, eventField, readField } from '../tracefs/format.js';
 
 export interface AggregatedEvent {
   /** kdamond index (mapped from the event's common_pid). */

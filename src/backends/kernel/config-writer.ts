@@ -15,7 +15,7 @@ import type {
   SchemeConfig,
 } from '../../config/schema.js';
 import type { KernelFeatures } from './features.js';
-import { type DamonSysfs, sysfsNumber } from './sysfs.js';
+import { type SysfsFiles, sysfsNumber } from './sysfs.js';
 
 export class UnsupportedFeatureError extends Error {
   override name = 'UnsupportedFeatureError';
@@ -118,7 +118,7 @@ export function checkConfigAgainstKernel(config: KdamondsConfig, f: KernelFeatur
   });
 }
 
-function writeFilters(fs: DamonSysfs, dir: string, filters: readonly DamosFilterConfig[]): void {
+function writeFilters(fs: SysfsFiles, dir: string, filters: readonly DamosFilterConfig[]): void {
   fs.write(`${dir}/nr_filters`, filters.length);
   filters.forEach((flt, i) => {
     const d = `${dir}/${i}`;
@@ -143,7 +143,7 @@ function writeFilters(fs: DamonSysfs, dir: string, filters: readonly DamosFilter
 }
 
 /** Writes one scheme directory; the access pattern is converted with the context's intervals. */
-export function writeScheme(fs: DamonSysfs, d: string, s: SchemeConfig, intervals: IntervalsConfig): void {
+export function writeScheme(fs: SysfsFiles, d: string, s: SchemeConfig, intervals: IntervalsConfig): void {
   fs.write(`${d}/action`, s.action);
   if (fs.exists(`${d}/target_nid`)) fs.write(`${d}/target_nid`, s.target_nid ?? -1);
   if (fs.exists(`${d}/apply_interval_us`))
@@ -205,7 +205,7 @@ export function writeScheme(fs: DamonSysfs, d: string, s: SchemeConfig, interval
     fs.write(`${d}/stats/max_nr_snapshots`, sysfsNumber(s.max_nr_snapshots));
 }
 
-function writeContext(fs: DamonSysfs, d: string, c: ContextConfig): void {
+function writeContext(fs: SysfsFiles, d: string, c: ContextConfig): void {
   fs.write(`${d}/operations`, c.ops);
   const iv = `${d}/monitoring_attrs/intervals`;
   fs.write(`${iv}/sample_us`, sysfsNumber(c.intervals.sample_us));
@@ -255,7 +255,7 @@ function writeContext(fs: DamonSysfs, d: string, c: ContextConfig): void {
  * Writes one kdamond's configuration under kdamonds/<index>. `online` (a commit to a running
  * kdamond) leaves nr_contexts alone: the kernel has exactly one context and recreating it is refused.
  */
-export function writeKdamond(fs: DamonSysfs, index: number, k: KdamondConfig, online = false): void {
+export function writeKdamond(fs: SysfsFiles, index: number, k: KdamondConfig, online = false): void {
   const d = `kdamonds/${index}`;
   if (fs.exists(`${d}/refresh_ms`)) fs.write(`${d}/refresh_ms`, sysfsNumber(k.refresh_ms));
   if (!online) fs.write(`${d}/contexts/nr_contexts`, k.contexts.length);

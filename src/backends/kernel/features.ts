@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { openTracefs } from './tracefs/mount.js';
+import { openTracefs } from '../tracefs/mount.js';
 import { type DamonSysfs, SysfsError } from './sysfs.js';
 import { readTree, restoreTree, runningKdamonds } from './tree.js';
 

@@ -15,11 +15,11 @@ import { DamonEventDecoder } from './aggregated.js';
 import { writeScheme } from './config-writer.js';
 import { KernelDamon, type KernelDamonOptions, NotOwnerError } from './control.js';
 import { readTriedRegions, sysfsInt } from './status.js';
-import type { DamonSysfs } from './sysfs.js';
-import { registerExitCleanup } from './tracefs/exit-cleanup.js';
-import type { EventFormat } from './tracefs/format.js';
-import { type LostEvents, RawTraceReader } from './tracefs/raw-reader.js';
-import { TraceInstance } from './tracefs/instance.js';
+import type { SysfsFiles } from './sysfs.js';
+import { registerExitCleanup } from '../tracefs/exit-cleanup.js';
+import type { EventFormat } from '../tracefs/format.js';
+import { type LostEvents, RawTraceReader } from '../tracefs/raw-reader.js';
+import { TraceInstance } from '../tracefs/instance.js';
 import { readTree, restoreTree, runningKdamonds } from './tree.js';
 
 /** Where snapshots go: a RecordWriter (src/records/writer.ts) or anything with addSnapshot. */
@@ -76,7 +76,7 @@ function withStatSchemes(config: KdamondsConfig): KdamondsConfig {
   };
 }
 
-function readIntervals(fs: DamonSysfs, k: number): IntervalsConfig {
+function readIntervals(fs: SysfsFiles, k: number): IntervalsConfig {
   const iv = `kdamonds/${k}/contexts/0/monitoring_attrs/intervals`;
   const n = (f: string) => sysfsInt(fs.read(`${iv}/${f}`));
   const goal = fs.exists(`${iv}/intervals_goal`)
@@ -179,7 +179,7 @@ async function recordTrace(
 }
 
 async function recordSnapshots(
-  fs: DamonSysfs,
+  fs: SysfsFiles,
   attached: Attached[],
   sink: SnapshotSink,
   opts: RecordKernelOptions,

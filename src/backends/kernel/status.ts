@@ -6,7 +6,7 @@
  * written to a kdamond the caller does not own unless asked.
  */
 import { U64_MAX } from '../../config/units.js';
-import { type DamonSysfs, SysfsError } from './sysfs.js';
+import { type SysfsFiles, SysfsError } from './sysfs.js';
 
 export interface TriedRegion {
   start: number;
@@ -50,7 +50,7 @@ export function sysfsInt(text: string): number {
   return n;
 }
 
-function readInt(fs: DamonSysfs, rel: string): number {
+function readInt(fs: SysfsFiles, rel: string): number {
   const text = fs.read(rel);
   try {
     return sysfsInt(text);
@@ -59,7 +59,7 @@ function readInt(fs: DamonSysfs, rel: string): number {
   }
 }
 
-function numericEntries(fs: DamonSysfs, rel: string): number[] {
+function numericEntries(fs: SysfsFiles, rel: string): number[] {
   return fs
     .list(rel)
     .filter((e) => /^\d+$/.test(e))
@@ -67,7 +67,7 @@ function numericEntries(fs: DamonSysfs, rel: string): number[] {
 }
 
 /** Writes a state command, retrying up to 5 times with exponential backoff when the kernel is busy. */
-export function stateCommand(fs: DamonSysfs, kdamond: number, cmd: string): void {
+export function stateCommand(fs: SysfsFiles, kdamond: number, cmd: string): void {
   for (let attempt = 0; ; attempt++) {
     try {
       fs.write(`kdamonds/${kdamond}/state`, cmd);
@@ -80,7 +80,7 @@ export function stateCommand(fs: DamonSysfs, kdamond: number, cmd: string): void
   }
 }
 
-function readScheme(fs: DamonSysfs, d: string, index: number): SchemeStatus {
+function readScheme(fs: SysfsFiles, d: string, index: number): SchemeStatus {
   const range = (name: string) => ({
     min: readInt(fs, `${d}/access_pattern/${name}/min`),
     max: readInt(fs, `${d}/access_pattern/${name}/max`),
@@ -123,7 +123,7 @@ export interface ReadStatusOptions {
 }
 
 /** Every kdamond's state and parameters, and its scheme stats (refreshed where `refresh` says). */
-export function readStatus(fs: DamonSysfs, o: ReadStatusOptions = {}): KdamondStatus[] {
+export function readStatus(fs: SysfsFiles, o: ReadStatusOptions = {}): KdamondStatus[] {
   const n = readInt(fs, 'kdamonds/nr_kdamonds');
   const out: KdamondStatus[] = [];
   for (let k = 0; k < n; k++) {
@@ -174,7 +174,7 @@ export function readStatus(fs: DamonSysfs, o: ReadStatusOptions = {}): KdamondSt
  * (one walk). Without it, the regions already in the tree are read and nothing is written.
  */
 export function readTriedRegions(
-  fs: DamonSysfs,
+  fs: SysfsFiles,
   kdamond: number,
   scheme: number,
   context = 0,

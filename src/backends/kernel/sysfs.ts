@@ -42,7 +42,22 @@ export class SysfsError extends Error {
   }
 }
 
-export class DamonSysfs {
+/**
+ * The DAMON sysfs files as the kernel backend reads and writes them, paths relative to the admin
+ * directory (e.g. "kdamonds/0/state"). The real tree (DamonSysfs) and the simulated machine's
+ * virtual tree both provide it, so the same config writer and status readers serve both.
+ */
+export interface SysfsFiles {
+  /** Where a file is, for messages. */
+  path(rel: string): string;
+  exists(rel: string): boolean;
+  read(rel: string): string;
+  write(rel: string, value: string | number): void;
+  list(rel: string): string[];
+  isDir(rel: string): boolean;
+}
+
+export class DamonSysfs implements SysfsFiles {
   constructor(readonly root: string = DEFAULT_DAMON_ADMIN) {}
 
   path(rel: string): string {

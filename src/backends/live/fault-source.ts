@@ -12,9 +12,9 @@
  * the kernel made faultable (write-protected, NUMA hinting, swapped out). A page touched again after
  * it is mapped produces no event; for continuous write sampling use the write-only source.
  */
-import { eventField, readField, readU64, type EventField } from '../kernel/tracefs/format.js';
-import { TraceInstance } from '../kernel/tracefs/instance.js';
-import { RawTraceReader, type LostEvents } from '../kernel/tracefs/raw-reader.js';
+import { eventField, readField, readU64, type EventField } from '../tracefs/format.js';
+import { TraceInstance } from '../tracefs/instance.js';
+import { RawTraceReader, type LostEvents } from '../tracefs/raw-reader.js';
 import { processTids } from './proc-maps.js';
 import {
   monotonicUs,

@@ -10,7 +10,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Writable } from 'node:stream';
-import { registerExitCleanup } from '../kernel/tracefs/exit-cleanup.js';
+import { registerExitCleanup } from '../tracefs/exit-cleanup.js';
 import { PageFaultSource } from './fault-source.js';
 import { ReferencedBytesSource, type WssSample } from './referenced-source.js';
 import { wallClockTimeBaseUs, type ReportSink, type ReportSource, type SourceStats } from './source.js';

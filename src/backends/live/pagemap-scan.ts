@@ -7,7 +7,7 @@
 import { closeSync, openSync, readdirSync, readlinkSync } from 'node:fs';
 import { bufferAddress, copyProcessFd, ioctlBuf, SyscallError, writeU64 } from './linux-ffi.js';
 import { isAnonPrivateWritable, readMaps } from './proc-maps.js';
-import { readU64 } from '../kernel/tracefs/format.js';
+import { readU64 } from '../tracefs/format.js';
 
 const PAGEMAP_SCAN = 0xc0606610; // _IOWR('f', 16, struct pm_scan_arg)
 const PM_SCAN_WP_MATCHING = 1;

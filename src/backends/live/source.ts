@@ -9,6 +9,7 @@
  */
 import { wallClockUs } from '../../core/drivers.js';
 import type { ReportBatch } from '../../core/types.js';
+import { newReportBatch } from '../../core/report-batch.js';
 
 export type ReportSink = (batch: ReportBatch) => void;
 
@@ -39,20 +40,6 @@ export function monotonicUs(): number {
  */
 export function wallClockTimeBaseUs(): number {
   return monotonicUs() - wallClockUs();
-}
-
-export function newReportBatch(capacity: number): ReportBatch {
-  return {
-    length: 0,
-    paddr: new Float64Array(capacity),
-    vaddr: new Float64Array(capacity),
-    size: new Uint32Array(capacity),
-    cpu: new Int32Array(capacity),
-    tid: new Int32Array(capacity),
-    tgid: new Int32Array(capacity),
-    isWrite: new Uint8Array(capacity),
-    time: new Float64Array(capacity),
-  };
 }
 
 /** Fills one reused ReportBatch and hands it to the sink when full or on flush(). */

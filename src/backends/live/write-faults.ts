@@ -7,9 +7,9 @@
  * writer of a watched page in an interval is known. Only watched pages are remembered: in sampling
  * mode the armed sampling pages (a sorted list, binary-searched per event), in exact mode all.
  */
-import { TraceInstance } from '../kernel/tracefs/instance.js';
-import { RawTraceReader } from '../kernel/tracefs/raw-reader.js';
-import { eventField, readField, readU64 } from '../kernel/tracefs/format.js';
+import { TraceInstance } from '../tracefs/instance.js';
+import { RawTraceReader } from '../tracefs/raw-reader.js';
+import { eventField, readField, readU64 } from '../tracefs/format.js';
 import { processTids } from './proc-maps.js';
 import { TgidCache } from './thread-groups.js';
 import { join } from 'node:path';

@@ -4,7 +4,7 @@
  * (unknown); `tgid` is the trace's pid unless given; `time` is startUs + floor(trace ns / 1000).
  */
 import type { ReportBatch } from '../../core/types.js';
-import { newReportBatch } from '../live/source.js';
+import { newReportBatch } from '../../core/report-batch.js';
 import { TraceBatch } from './trace-batch.js';
 import { openTrace, TraceReadOptions } from './trace-file.js';
 

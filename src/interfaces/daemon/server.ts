@@ -7,7 +7,6 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { dirname } from 'node:path';
 import type { Workload } from '../../backends/sim/machine.js';
 import { writeKdamond } from '../../backends/kernel/config-writer.js';
-import type { DamonSysfs } from '../../backends/kernel/sysfs.js';
 import { errnoOf } from '../sysfs/errno.js';
 import { writeConfigToTree } from '../sysfs/config.js';
 import { SimHost } from '../sysfs/sim-host.js';
@@ -95,7 +94,7 @@ export class SimDaemon {
               message: `tune: ${req.config.kdamonds.length} kdamonds given, ${n} running`,
             };
           req.config.kdamonds.forEach((k, i) => {
-            writeKdamond(t as unknown as DamonSysfs, i, k, true);
+            writeKdamond(t, i, k, true);
             t.write(`kdamonds/${i}/state`, 'commit');
           });
           return { ok: true };

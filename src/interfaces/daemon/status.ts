@@ -3,7 +3,6 @@
  * (after update_schemes_stats), plus what only a simulation shows for free: the current regions of
  * every target and the machine's processes.
  */
-import type { DamonSysfs } from '../../backends/kernel/sysfs.js';
 import {
   readStatus,
   readTriedRegions,
@@ -35,12 +34,11 @@ export function simStatus(tree: VirtualSysfs, workloadPids: readonly number[], w
     if (k.control?.running) tree.writeRaw(`kdamonds/${i}/state`, 'update_schemes_stats');
   });
   const m = tree.host.machine;
-  const fs = tree as unknown as DamonSysfs;
   const tried: Record<string, TriedRegion[]> = {};
   if (withTried) {
     kdamonds.forEach((k, i) => {
       if (!k.control?.running) return;
-      k.contexts[0]?.schemes.forEach((_, s) => (tried[`${i}/0/${s}`] = readTriedRegions(fs, i, s).regions));
+      k.contexts[0]?.schemes.forEach((_, s) => (tried[`${i}/0/${s}`] = readTriedRegions(tree, i, s).regions));
     });
   }
   return {
@@ -48,7 +46,7 @@ export function simStatus(tree: VirtualSysfs, workloadPids: readonly number[], w
     processes: workloadPids
       .filter((p) => m.processAlive(p))
       .map((pid) => ({ pid, vmas: m.vmas(pid).length })),
-    kdamonds: readStatus(fs),
+    kdamonds: readStatus(tree),
     tried_regions: tried,
     regions: kdamonds.map((_, i) => {
       const ctx = tree.kdamond(i)?.runtime.context;

@@ -5,7 +5,6 @@
  * intervals), validated by the config schema.
  */
 import { writeKdamond } from '../../backends/kernel/config-writer.js';
-import type { DamonSysfs } from '../../backends/kernel/sysfs.js';
 import { parseKdamondsConfig } from '../../config/load.js';
 import type { KdamondsConfig } from '../../config/schema.js';
 import { GOAL_METRIC_TO_CONFIG } from '../../config/scheme-specs.js';
@@ -14,15 +13,10 @@ import type { VirtualSysfs } from './tree.js';
 
 const n = (b: bigint) => Number(b);
 
-/** The config writer codes against DamonSysfs; the virtual tree has the same API. */
-function asSysfs(tree: VirtualSysfs): DamonSysfs {
-  return tree as unknown as DamonSysfs;
-}
-
 /** Creates nr_kdamonds kdamond directories and writes each kdamond's configuration. */
 export function writeConfigToTree(tree: VirtualSysfs, config: KdamondsConfig): void {
   tree.write('kdamonds/nr_kdamonds', config.kdamonds.length);
-  config.kdamonds.forEach((k, i) => writeKdamond(asSysfs(tree), i, k));
+  config.kdamonds.forEach((k, i) => writeKdamond(tree, i, k));
 }
 
 function filterJson(f: SysFilter) {

@@ -5,6 +5,7 @@
  * directory), so the kernel backend's config writer and tree reader work on it unchanged.
  */
 import { SysfsError } from '../../backends/kernel/sysfs.js';
+import type { SysfsFiles } from '../../backends/kernel/sysfs.js';
 import { SysfsErrno, errnoOf } from './errno.js';
 import { OPERATIONS, SysKdamonds, type DirEntry, type Entry, type SysKdamond } from './model.js';
 import { KdamondRuntime } from './runtime.js';
@@ -22,7 +23,7 @@ export function normalizeSysfsPath(path: string): string {
     .join('/');
 }
 
-export class VirtualSysfs {
+export class VirtualSysfs implements SysfsFiles {
   readonly root = KERNEL_ADMIN_DIR;
   readonly model: SysKdamonds;
   readonly runtimes = new WeakMap<SysKdamond, KdamondRuntime>();

@@ -1,23 +1,12 @@
 /** `damon-ts adjust`: re-aggregate a record into longer windows (damo-report-math.md §6). */
 import type { Command } from 'commander';
 import { readRecords } from '../../../records/reader.js';
-import { RECORD_FORMATS, type RecordFormat } from '../../../records/types.js';
 import { writeRecordsFile } from '../../../records/write-file.js';
 import { fillAccessUnits } from '../../../reports/access-filter.js';
 import { adjustRecords } from '../../../reports/adjust.js';
 import { UsageError } from '../../../config/errors.js';
-import { inputFile, intArg, numArg } from './report.js';
-
-export function outputOptions(o: { output_type: string; output_permission: string }): {
-  format: RecordFormat;
-  mode: number;
-} {
-  if (!(RECORD_FORMATS as readonly string[]).includes(o.output_type))
-    throw new UsageError(`--output_type: '${o.output_type}' is not one of ${RECORD_FORMATS.join(', ')}`);
-  if (!/^[0-7]{3,4}$/.test(o.output_permission))
-    throw new UsageError(`--output_permission: '${o.output_permission}' is not an octal mode`);
-  return { format: o.output_type as RecordFormat, mode: parseInt(o.output_permission, 8) };
-}
+import { inputFile, intArg, numArg } from '../shared/args.js';
+import { outputOptions } from '../shared/args.js';
 
 export function register(program: Command): void {
   program

@@ -4,12 +4,8 @@
  */
 import { type Command, Option } from 'commander';
 import { kernelPaddrRegions } from '../../../backends/kernel/numa-layout.js';
-import {
-  type MonitoringOptions,
-  addMonitoringOptions,
-  deduceTarget,
-  optionsToKdamonds,
-} from '../../../config/damo-options.js';
+import { type MonitoringOptions, deduceTarget, optionsToKdamonds } from '../../../config/damo-options.js';
+import { addMonitoringOptions } from '../shared/monitoring-options.js';
 import { kdamondsToJson, kdamondsToYaml } from '../../../config/serialize.js';
 import { UsageError } from '../../../config/errors.js';
 

@@ -7,8 +7,8 @@ import type { Command } from 'commander';
 import { readRecords } from '../../../records/reader.js';
 import { writeRecordsFile } from '../../../records/write-file.js';
 import { UsageError } from '../../../config/errors.js';
-import { outputOptions } from './adjust.js';
-import { inputFile } from './report.js';
+import { outputOptions } from '../shared/args.js';
+import { inputFile } from '../shared/args.js';
 
 interface ConvertOptions {
   input?: string;

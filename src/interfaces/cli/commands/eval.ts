@@ -11,7 +11,7 @@ import { textToUs } from '../../../config/units.js';
 import { progressBar } from '../shared/progress.js';
 import { loadSimWorkload } from '../../../runners/sim-session.js';
 import { UsageError } from '../../../config/errors.js';
-import { parsePlacements, runPlacementCli } from './eval-numa.js';
+import { parsePlacements, runPlacementCli } from '../shared/eval-placement.js';
 
 interface EvalCliOptions {
   workload?: string;

@@ -1,7 +1,7 @@
 /** `damon-ts exporter`: only the Prometheus endpoint (/metrics) of a record or a live simulated run. */
 import type { Command } from 'commander';
-import { addSourceOptions, type SourceOptions } from '../../web/server/sources.js';
-import { addListenOptions, serveUntilSignal, type ListenOptions } from './serve.js';
+import { addSourceOptions, type SourceOptions } from '../shared/source-options.js';
+import { addListenOptions, serveUntilSignal, type ListenOptions } from '../shared/listen.js';
 
 export function register(program: Command): void {
   const cmd = program

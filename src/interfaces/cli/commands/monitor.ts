@@ -13,7 +13,6 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { DamonSysfs, DEFAULT_DAMON_ADMIN } from '../../../backends/kernel/sysfs.js';
 import { requireDamonSysfs } from '../../../backends/kernel/features.js';
-import { simPaddrRegions } from '../../../backends/sim/node-ranges.js';
 import {
   type FootprintSnapshot,
   readMemFootprints,
@@ -27,12 +26,11 @@ import { computeHeatmaps, formatHeatmapAscii } from '../../../reports/heatmap.js
 import { holisticShort } from '../../../reports/holistic.js';
 import { stringSink } from '../../../reports/output.js';
 import { computeWss, formatWss, WSS_DEFAULTS } from '../../../reports/wss.js';
-import { optionsToKdamonds } from '../../../config/damo-options.js';
 import { yieldToEventLoop } from '../../../runners/event-loop.js';
 import { simFootprintSnapshot } from '../../../runners/sim-footprints.js';
-import { loadSimWorkload, machineWithWorkload, SimSession } from '../../../runners/sim-session.js';
+import { setupSimRun } from '../../../runners/sim-run.js';
 import { UsageError } from '../../../config/errors.js';
-import { parseSeed } from '../shared/seed.js';
+import { parseSeed } from '../shared/args.js';
 
 const REPORT_TYPES = ['heats', 'wss', 'holistic'] as const;
 type ReportType = (typeof REPORT_TYPES)[number];
@@ -98,13 +96,8 @@ async function monitorSim(
   dir: string,
 ): Promise<void> {
   const seed = parseSeed(o.seed);
-  const workload = loadSimWorkload({ workload: o.workload });
-  const machine = machineWithWorkload(workload, { seed });
-  const pid = workload.mainPid;
-  if (pid === undefined) throw new Error(`workload ${workload.name}: no process to monitor`);
-  const config = optionsToKdamonds({}, { kind: 'pid', pid }, { paddrRegions: simPaddrRegions(machine) });
   const sink = new WindowSink();
-  const session = new SimSession({ config, machine, sink, seed });
+  const { config, session, machine, pid } = setupSimRun({ workload: o.workload, seed, options: {}, sink });
   const step = config.kdamonds[0]?.contexts[0]?.intervals.aggr_us ?? 100_000;
   let stop = false;
   const onSignal = (): void => {
@@ -122,7 +115,7 @@ async function monitorSim(
       let nextFootprint = session.now;
       while (session.now < end && !session.done && !stop) {
         if (session.now >= nextFootprint) {
-          footprints.push(simFootprintSnapshot(machine, [pid]));
+          footprints.push(simFootprintSnapshot(machine, [pid!]));
           nextFootprint += 1_000_000;
         }
         session.run(Math.min(end, session.now + step), { stepUs: step });

@@ -18,18 +18,17 @@ import { kernelPaddrRegions } from '../../../backends/kernel/numa-layout.js';
 import { recordKernel, recordOngoing } from '../../../backends/kernel/recorder.js';
 import { DEFAULT_MACHINE_CONFIG } from '../../../backends/sim/config.js';
 import { HUGE_PAGE_SIZE } from '../../../backends/sim/layout.js';
-import { simPaddrRegions } from '../../../backends/sim/node-ranges.js';
 import type { Machine } from '../../../backends/sim/machine.js';
 import { type FootprintSnapshot, writeMemFootprints } from '../../../records/mem-footprint.js';
 import { RecordWriter } from '../../../records/writer.js';
 import { RECORD_FORMATS, type RecordFormat } from '../../../records/types.js';
 import {
-  addMonitoringOptions,
   deduceTarget,
   optionsToKdamonds,
   type DeducedTarget,
   type MonitoringOptions,
 } from '../../../config/damo-options.js';
+import { addMonitoringOptions } from '../shared/monitoring-options.js';
 import type { KdamondsConfig } from '../../../config/schema.js';
 import { textToUs } from '../../../config/units.js';
 import { kernelCanRun } from '../../../runners/kernel-session.js';
@@ -37,10 +36,10 @@ import { LIVE_SOURCES, runLiveSession, type LiveSessionResult } from '../../../r
 import { progressBar } from '../shared/progress.js';
 import { yieldToEventLoop } from '../../../runners/event-loop.js';
 import { simFootprintSnapshot } from '../../../runners/sim-footprints.js';
-import { loadSimWorkload, machineWithWorkload, SimSession } from '../../../runners/sim-session.js';
+import { setupSimRun } from '../../../runners/sim-run.js';
 import { UsageError } from '../../../config/errors.js';
 import { ExitStatus } from '../errors.js';
-import { parseSeed } from '../shared/seed.js';
+import { parseSeed } from '../shared/args.js';
 
 export interface RecordOptions extends MonitoringOptions {
   workload?: string;
@@ -157,39 +156,31 @@ async function recordSim(o: RecordOptions, writer: RecordWriter, signal: AbortSi
     throw new UsageError(
       "--snapshot: tried-regions snapshots are the kernel's; the simulated session records every aggregation",
     );
-  const workload = loadSimWorkload({ workload: o.workload, trace: o.trace });
   const nodes = parseNodes(o);
-  // Each node needs a CPU of its own (CPUs are split evenly over the nodes).
-  const machine = machineWithWorkload(workload, {
+  const { workload, machine, config, session, pid } = setupSimRun({
+    workload: o.workload,
+    trace: o.trace,
     seed,
-    nodes,
-    cpus: Math.max(DEFAULT_MACHINE_CONFIG.cpus, nodes),
-  });
-  const paddr = (o.ops ?? []).some((x) => x === 'paddr' || x === 'paddr_fault');
-  const pid = workload.mainPid;
-  if (!paddr && pid === undefined)
-    throw new Error(`workload ${workload.name}: no process to monitor with vaddr`);
-  const target: DeducedTarget = paddr ? { kind: 'paddr' } : { kind: 'pid', pid: pid! };
-  const config = optionsToKdamonds(o, target, { paddrRegions: simPaddrRegions(machine) });
-  config.kdamonds.forEach((k, i) =>
-    k.contexts.forEach((c) => {
-      if (c.ops === 'fvaddr' && c.targets.some((t) => t.regions.length === 0))
-        throw new UsageError(`--ops fvaddr (kdamond ${i}): give the regions with -r/--regions`);
-    }),
-  );
-  if (o.slices !== undefined) sliceContexts(config, o.slices, machine, paddr ? null : pid!);
-  const session = new SimSession({
-    config,
-    machine,
+    // Each node needs a CPU of its own (CPUs are split evenly over the nodes).
+    machine: { nodes, cpus: Math.max(DEFAULT_MACHINE_CONFIG.cpus, nodes) },
+    options: o,
+    adjust: (config, machine, pid) => {
+      config.kdamonds.forEach((k, i) =>
+        k.contexts.forEach((c) => {
+          if (c.ops === 'fvaddr' && c.targets.some((t) => t.regions.length === 0))
+            throw new UsageError(`--ops fvaddr (kdamond ${i}): give the regions with -r/--regions`);
+        }),
+      );
+      if (o.slices !== undefined) sliceContexts(config, o.slices, machine, pid);
+    },
     sink: writer,
-    seed,
     protection: o.protection as 'none' | 'write' | undefined,
   });
   const total = parseTimeoutUs(o) ?? workload.durationUs ?? Number.POSITIVE_INFINITY;
   const bar = progressBar('record');
   // damo samples the footprints once a second while it records.
   const footprints: FootprintSnapshot[] | null = parseDoRecord(o, true).footprints ? [] : null;
-  const pids = paddr ? [] : [pid!];
+  const pids = pid === null ? [] : [pid];
   let nextFootprintUs = session.now;
   try {
     const step = config.kdamonds[0]?.contexts[0]?.intervals.aggr_us ?? 100_000;

@@ -14,21 +14,19 @@ import {
 } from '../../../backends/kernel/features.js';
 import type { KdamondStatus } from '../../../backends/kernel/status.js';
 import { DamonSysfs, DEFAULT_DAMON_ADMIN, SysfsError } from '../../../backends/kernel/sysfs.js';
-import { simStatus, simStatusCommand } from '../../daemon/cli-backend.js';
+import { simStatus, simStatusCommand } from '../shared/sim-daemon.js';
 import { UsageError } from '../../../config/errors.js';
-import { featuresJson, formatFeatures } from './features.js';
-import { numArg } from './report.js';
+import { featuresJson, formatFeatures } from '../shared/features-view.js';
+import { numArg } from '../shared/args.js';
 import {
-  type ControlOptions,
   type KdamondsRead,
   type StatusPart,
-  addControlOptions,
-  addTriedRegionsOptions,
   printJson,
   readKernelStatus,
   statusJson,
   statusText,
-} from './status.js';
+} from '../shared/kdamonds-status.js';
+import { type ControlOptions, addControlOptions, addTriedRegionsOptions } from '../shared/control-options.js';
 
 /**
  * USER_HZ, the unit of utime and stime in /proc/PID/stat. It is part of the kernel ABI and 100 on

@@ -11,7 +11,7 @@ import { fdSink } from '../../../reports/output.js';
 import { writeImage } from '../../../reports/plot.js';
 import { textToBytes, textToUs } from '../../../config/units.js';
 import { UsageError } from '../../../config/errors.js';
-import { inputFile } from './report.js';
+import { inputFile } from '../shared/args.js';
 
 const DECIMAL: Readonly<Record<string, number>> = { '': 1, K: 1e3, M: 1e6, G: 1e9, T: 1e12 };
 const BINARY: Readonly<Record<string, number>> = { K: 2 ** 10, M: 2 ** 20, G: 2 ** 30, T: 2 ** 40 };

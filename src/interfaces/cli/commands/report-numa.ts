@@ -7,7 +7,7 @@ import { readRecords } from '../../../records/reader.js';
 import { computeNuma, formatNuma, numaToJson } from '../../../reports/numa.js';
 import { fdSink } from '../../../reports/output.js';
 import { UsageError } from '../../../config/errors.js';
-import { inputFile, intArg } from './report.js';
+import { inputFile, intArg } from '../shared/args.js';
 
 export function registerReportNuma(report: Command): void {
   report

@@ -11,7 +11,7 @@ import { computeSharing, SHARING_DEFAULTS, SLICE_KINDS, type SliceKind } from '.
 import { formatSharing, llcView, sharingJson, sharingSvg } from '../../../reports/sharing-format.js';
 import { textToBytes, UnitError } from '../../../config/units.js';
 import { UsageError } from '../../../config/errors.js';
-import { inputFile, intArg, numArg } from './report.js';
+import { inputFile, intArg, numArg } from '../shared/args.js';
 
 interface SharingCliOptions {
   input: string;

@@ -3,7 +3,6 @@
  * damo's option names and output. The computations live in src/reports; this module parses options
  * and prints.
  */
-import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { readRecords } from '../../../records/reader.js';
 import { recordsToDamoJson } from '../../../records/serialize.js';
@@ -28,7 +27,7 @@ import { BREAKDOWN_KINDS, type BreakdownBy } from '../../../reports/breakdown.js
 import { reportNrRegions } from '../../../reports/nr-regions.js';
 import { fdSink } from '../../../reports/output.js';
 import { pyRange } from '../../../reports/percentile.js';
-import { heatmapSvg, imageFormat, writeImage, wssPlotSvg } from '../../../reports/plot.js';
+import { heatmapSvg, writeImage, wssPlotSvg } from '../../../reports/plot.js';
 import { colorEnabled } from '../shared/color.js';
 import { PAGER_LINES, reportRawForm } from '../../../reports/raw-form.js';
 import { computeWss, formatWss, WSS_DEFAULTS } from '../../../reports/wss.js';
@@ -44,39 +43,7 @@ import { registerFootprints } from './report-footprints.js';
 import { registerHolistic } from './report-holistic.js';
 import { registerProfile } from './report-profile.js';
 import { registerTrace } from './report-trace.js';
-
-/** An integer option value, or a UsageError naming the option. */
-export function intArg(v: string, option: string): number {
-  if (!/^[+-]?\d+$/.test(v.trim())) throw new UsageError(`${option}: '${v}' is not an integer`);
-  return Number(v);
-}
-
-export function numArg(v: string, option: string): number {
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n)) throw new UsageError(`${option}: '${v}' is not a number`);
-  return n;
-}
-
-/** Checks that a variadic option got between min and max values. */
-export function countArgs(v: string[], option: string, min: number, max: number): string[] {
-  if (v.length < min || v.length > max)
-    throw new UsageError(`${option} takes ${min === max ? min : `${min} to ${max}`} values, got ${v.length}`);
-  return v;
-}
-
-/** An image name the plotter can write (checked before any work), or a usage error naming the option. */
-export function checkImageName(path: string, option: string): void {
-  try {
-    imageFormat(path);
-  } catch (e) {
-    throw new UsageError(`${option} ${(e as Error).message}`);
-  }
-}
-
-export function inputFile(path: string): string {
-  if (!existsSync(path)) throw new Error(`input file ${path} does not exist`);
-  return path;
-}
+import { intArg, numArg, countArgs, checkImageName, inputFile, choice } from '../shared/args.js';
 
 /** damo's `-r/--range START END [STEP]`: Python range() of percentiles, none above 100. */
 function percentilesArg(v: string[] | undefined, dflt: number[]): number[] {
@@ -86,12 +53,6 @@ function percentilesArg(v: string[] | undefined, dflt: number[]): number[] {
   const ps = pyRange(r[0]!, r[1]!, r[2] ?? 1);
   if (ps.some((p) => p > 100)) throw new UsageError('--range: percentiles above 100');
   return ps;
-}
-
-function choice<T extends string>(v: string, allowed: readonly T[], option: string): T {
-  if (!(allowed as readonly string[]).includes(v))
-    throw new UsageError(`${option}: '${v}' is not one of ${allowed.join(', ')}`);
-  return v as T;
 }
 
 const BY = BREAKDOWN_KINDS;

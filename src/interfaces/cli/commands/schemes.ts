@@ -6,12 +6,12 @@
  * them running.
  */
 import type { Command } from 'commander';
-import { simPaddrRegions } from '../../../backends/sim/node-ranges.js';
 import { fmtNr, fmtSz } from '../../../records/pyformat.js';
-import { addMonitoringOptions, type MonitoringOptions, optionsToKdamonds } from '../../../config/damo-options.js';
-import { loadSimWorkload, machineWithWorkload, SimSession } from '../../../runners/sim-session.js';
+import { type MonitoringOptions } from '../../../config/damo-options.js';
+import { addMonitoringOptions } from '../shared/monitoring-options.js';
+import { setupSimRun } from '../../../runners/sim-run.js';
 import { UsageError } from '../../../config/errors.js';
-import { parseSeed } from '../shared/seed.js';
+import { parseSeed } from '../shared/args.js';
 
 interface SchemesCliOptions extends MonitoringOptions {
   workload?: string;
@@ -38,15 +38,8 @@ export function register(program: Command): void {
           `target "${target}": schemes runs on the simulated machine; on the kernel, \`damon-ts start\` applies schemes`,
         );
       const seed = parseSeed(o.seed);
-      const workload = loadSimWorkload({ workload: o.workload });
-      const machine = machineWithWorkload(workload, { seed });
-      const paddr = (o.ops ?? []).some((x) => x === 'paddr' || x === 'paddr_fault');
+      const { workload, machine, config, session } = setupSimRun({ workload: o.workload, seed, options: o });
       const pid = workload.mainPid;
-      if (!paddr && pid === undefined)
-        throw new Error(`workload ${workload.name}: no process to monitor with vaddr`);
-      const config = optionsToKdamonds(o, paddr ? { kind: 'paddr' } : { kind: 'pid', pid: pid! }, {
-        paddrRegions: simPaddrRegions(machine),
-      });
       if (!config.kdamonds.some((k) => k.contexts.some((c) => c.schemes.length > 0)))
         throw new UsageError('no scheme given: add --damos_action (and its access pattern) or --schemes');
       const timeoutS = o.timeout === undefined ? undefined : Number(o.timeout);
@@ -54,7 +47,6 @@ export function register(program: Command): void {
         throw new UsageError(`--timeout: '${o.timeout}' is not a positive number of seconds`);
       const durationUs =
         timeoutS !== undefined ? Math.round(timeoutS * 1e6) : (workload.durationUs ?? 10_000_000);
-      const session = new SimSession({ config, machine, seed });
       session.run(machine.now + durationUs);
       session.stop();
       const lines: string[] = [];

@@ -5,8 +5,8 @@
  */
 import type { Command } from 'commander';
 import { UsageError } from '../../../config/errors.js';
-import { type ControlOptions, addControlOptions, kernelOf } from './status.js';
-import { simStop } from '../../daemon/cli-backend.js';
+import { type ControlOptions, addControlOptions, kernelOf } from '../shared/control-options.js';
+import { simStop } from '../shared/sim-daemon.js';
 
 const STOP_BACKENDS: Record<string, (o: ControlOptions) => void | Promise<void>> = {
   sim: simStop,

@@ -4,9 +4,9 @@
  */
 import type { Command } from 'commander';
 import type { KdamondsConfig } from '../../../config/schema.js';
-import { type StartOptions, registerConfigCommand } from './start.js';
-import { kernelOf } from './status.js';
-import { simTune } from '../../daemon/cli-backend.js';
+import { type StartOptions, registerConfigCommand } from '../shared/config-command.js';
+import { kernelOf } from '../shared/control-options.js';
+import { simTune } from '../shared/sim-daemon.js';
 
 const TUNE_BACKENDS: Record<string, (config: KdamondsConfig, o: StartOptions) => void> = {
   sim: simTune,

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { validateRecordFile, VALIDATE_DEFAULTS } from '../../../reports/validate.js';
 import { UsageError } from '../../../config/errors.js';
-import { countArgs, inputFile, numArg } from './report.js';
+import { countArgs, inputFile, numArg } from '../shared/args.js';
 
 function pair(v: string[] | undefined, option: string, dflt: [number, number]): [number, number] {
   if (!v) return dflt;

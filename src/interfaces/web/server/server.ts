@@ -16,7 +16,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { feedRegistry } from '../../metrics/exposition.js';
+import { feedRegistry } from './metrics.js';
 import { hostOfHeader, isLoopback, originOk, requestUrl, tokenOk } from './access.js';
 import { encodeFrames, type Frame } from '../shared/frame.js';
 import type { ServerMessage } from '../shared/protocol.js';

@@ -4,58 +4,33 @@
  * (--kernel: damo's `record ongoing` with tracepoints, which reads damon_aggregated events from a
  * private tracefs instance and changes nothing in DAMON). Shared by both commands.
  */
-import { type Command, Option } from 'commander';
+import type { MonitoringOptions } from '../../../config/damo-options.js';
 import { UsageError } from '../../../config/errors.js';
-import { addMonitoringOptions, optionsToKdamonds, type MonitoringOptions } from '../../../config/damo-options.js';
-import { simPaddrRegions } from '../../../backends/sim/node-ranges.js';
-import { textToUs } from '../../../config/units.js';
-import { loadSimWorkload, machineWithWorkload, SimSession } from '../../../runners/sim-session.js';
-import { inputFile, intArg, numArg } from '../../cli/commands/report.js';
 import { recordOngoing } from '../../../backends/kernel/recorder.js';
+import { setupSimRun } from '../../../runners/sim-run.js';
+import { loadSimWorkload } from '../../../runners/sim-session.js';
 import type { Feed } from './feed.js';
 import { liveFeed, runSimLive, type LiveRun } from './live-feed.js';
 import { recordFeed } from './record-feed.js';
 
-export interface SourceOptions extends MonitoringOptions {
+/** What to show, already parsed (the CLI's source options give it). */
+export interface SourceSpec {
+  /** A record file to show. */
   record?: string;
+  /** A live simulated run. */
   live?: boolean;
+  /** The host's running kdamonds. */
   kernel?: boolean;
+  /** The live run's workload: built-in name or masim .cfg file, or a trace replayed. */
   workload?: string;
   trace?: string;
-  speed: string;
-  duration?: string;
-  seed: string;
-}
-
-export function addSourceOptions(cmd: Command): Command {
-  cmd
-    .addOption(
-      new Option(
-        '--record <file>',
-        'show a record file (damo json / json_compressed / perf_script)',
-      ).conflicts('live'),
-    )
-    .addOption(
-      new Option('--live', 'run a simulated monitoring session and show it as it runs').conflicts('kernel'),
-    )
-    .option(
-      '--kernel',
-      "show the kdamonds running in this host's kernel (read-only: damon_aggregated tracepoints)",
-    )
-    .option('--workload <name>', 'built-in workload name or masim .cfg file of the live run (default stairs)')
-    .addOption(
-      new Option(
-        '--trace <file>',
-        "replay a trace (valgrind lackey or binary) as the live run's workload",
-      ).conflicts('workload'),
-    )
-    .option('--speed <factor>', 'virtual seconds per wall-clock second of the live run', '1')
-    .option(
-      '--duration <time>',
-      'stop the live run at this virtual time (e.g. "30 s"); default: when the workload ends',
-    )
-    .option('--seed <n>', 'seed of the simulated machine and contexts', '42');
-  return addMonitoringOptions(cmd);
+  /** Virtual seconds per wall-clock second of the live run. */
+  speed: number;
+  /** Virtual run time after which the live run stops (default: when the workload ends). */
+  durationUs?: number;
+  seed: number;
+  /** damo's monitoring options of the live run. */
+  monitoring?: MonitoringOptions;
 }
 
 export interface OpenedSource {
@@ -64,41 +39,24 @@ export interface OpenedSource {
   run: Pick<LiveRun, 'done' | 'stop'> | null;
 }
 
-export async function openSource(o: SourceOptions): Promise<OpenedSource> {
-  if (o.record !== undefined) return { feed: await recordFeed(inputFile(o.record)), run: null };
+export async function openSource(o: SourceSpec): Promise<OpenedSource> {
+  if (o.record !== undefined) return { feed: await recordFeed(o.record), run: null };
   if (o.kernel) return kernelSource();
   if (!o.live) throw new UsageError('give --record FILE, --live [--workload NAME] or --kernel');
-  const speed = numArg(o.speed, '--speed');
-  if (!(speed > 0)) throw new UsageError(`--speed: must be positive, got ${o.speed}`);
-  const seed = intArg(o.seed, '--seed');
-  const w = loadSimWorkload({
-    workload: o.workload,
-    trace: o.trace === undefined ? undefined : inputFile(o.trace),
-  });
-  const machine = machineWithWorkload(w, { seed });
-  const pid = w.mainPid;
-  if (pid === undefined) throw new Error(`workload ${w.name}: no main process to monitor`);
-  const extras = { paddrRegions: simPaddrRegions(machine) };
-  let config = optionsToKdamonds(o, { kind: 'pid', pid }, extras);
+  if (!(o.speed > 0)) throw new UsageError(`--speed: must be positive, got ${o.speed}`);
+  const load = loadSimWorkload({ workload: o.workload, trace: o.trace });
+  const feed = liveFeed(`live ${load.name}`);
   // Several contexts (e.g. --sample_primitives page_table --sample_primitives page_fault, shown side
-  // by side) each monitor the workload's process: one --target_pid per extra context.
-  if (config.kdamonds.length > 1 && !o.target_pid)
-    config = optionsToKdamonds(
-      { ...o, target_pid: Array(config.kdamonds.length - 1).fill(String(pid)) },
-      { kind: 'pid', pid },
-      extras,
-    );
-  const feed = liveFeed(`live ${w.name}`);
-  const session = new SimSession({ config, machine, sink: feed, seed });
-  let untilUs: number | undefined;
-  if (o.duration !== undefined) {
-    try {
-      untilUs = machine.now + textToUs(o.duration);
-    } catch (e) {
-      throw new UsageError(`--duration: ${(e as Error).message}`);
-    }
-  }
-  return { feed, run: runSimLive(feed, session, { speed, untilUs }) };
+  // by side) each monitor the workload's process.
+  const { session, machine } = setupSimRun({
+    load,
+    seed: o.seed,
+    options: o.monitoring ?? {},
+    mainPidEveryContext: true,
+    sink: feed,
+  });
+  const untilUs = o.durationUs === undefined ? undefined : machine.now + o.durationUs;
+  return { feed, run: runSimLive(feed, session, { speed: o.speed, untilUs }) };
 }
 
 /** The host's running kdamonds, recorded with tracepoints into a live feed until stop(). */

@@ -11,7 +11,7 @@ import {
   type PlacementPolicy,
 } from '../../../eval/numa-placement.js';
 import type { MachineWorkload } from '../../../workloads/machine-view.js';
-import { progressBar } from '../shared/progress.js';
+import { progressBar } from './progress.js';
 import { UsageError } from '../../../config/errors.js';
 
 export function parsePlacements(text: string): PlacementPolicy[] {

@@ -8,10 +8,10 @@
  * (histogram_quantile over the gauge values), not rate().
  */
 import { Registry, type Metric } from 'prom-client';
-import type { RecordRegion } from '../../records/types.js';
-import { windowDirtyBytes, type WriteSnapshot } from '../../reports/dirty.js';
-import type { Feed, LiveCounters, Stream } from '../web/server/feed.js';
-import { REGION_FIELDS, type Frame, type SchemeStatsRow } from '../web/shared/frame.js';
+import type { RecordRegion } from '../../../records/types.js';
+import { windowDirtyBytes, type WriteSnapshot } from '../../../reports/dirty.js';
+import type { Feed, LiveCounters, Stream } from './feed.js';
+import { REGION_FIELDS, type Frame, type SchemeStatsRow } from '../shared/frame.js';
 
 type Labels = Record<string, string>;
 interface Sample {

@@ -2,13 +2,13 @@
  * The simulated-daemon backend of `damon-ts start/tune/stop/status` (`--backend sim`): the same
  * kdamonds configuration the kernel backend writes to /sys goes to the daemon's virtual tree.
  */
-import type { KdamondsConfig } from '../../config/schema.js';
-import { U64_MAX } from '../../config/units.js';
-import { formatKdamondsStatus } from '../cli/commands/status.js';
-import { fmtSz } from '../../records/pyformat.js';
-import { DaemonUnavailableError, daemonRequest, ensureDaemon } from './client.js';
-import { defaultSocketPath, type DaemonRequest } from './protocol.js';
-import type { SimStatus } from './status.js';
+import type { KdamondsConfig } from '../../../config/schema.js';
+import { U64_MAX } from '../../../config/units.js';
+import { formatKdamondsStatus } from './kdamonds-status.js';
+import { fmtSz } from '../../../records/pyformat.js';
+import { DaemonUnavailableError, daemonRequest, ensureDaemon } from '../../daemon/client.js';
+import { defaultSocketPath, type DaemonRequest } from '../../daemon/protocol.js';
+import type { SimStatus } from '../../daemon/status.js';
 
 export interface SimCliOptions {
   socket?: string;
