@@ -32,7 +32,16 @@ const unplaced = readdirSync(new URL('tests', import.meta.url), { withFileTypes:
   .map((e) => e.name);
 if (unplaced.length) throw new Error(`vitest.config.ts: tests/${unplaced.join(', tests/')} in no project`);
 
-const timeouts = { testTimeout: 60_000, hookTimeout: 60_000 };
+const common = {
+  testTimeout: 60_000,
+  hookTimeout: 60_000,
+  tags: [
+    {
+      name: 'vm-must-pass',
+      description: 'a kernel test that must run and pass in the VM (tests/vm), where DAMON is free',
+    },
+  ],
+};
 
 // Groups run in order (1, 2, 3); a project of a later group waits for the earlier ones to finish.
 export default defineConfig({
@@ -40,7 +49,7 @@ export default defineConfig({
     projects: [
       {
         test: {
-          ...timeouts,
+          ...common,
           name: 'unit',
           include: UNIT.map((d) => `tests/${d}/**/*.test.ts`),
           exclude: CLI_SYSTEM,
@@ -51,19 +60,21 @@ export default defineConfig({
       },
       {
         test: {
-          ...timeouts,
+          ...common,
           name: 'system',
           include: [...SYSTEM.map((d) => `tests/${d}/**/*.test.ts`), ...CLI_SYSTEM],
           fileParallelism: false,
           sequence: { groupOrder: 2 },
         },
       },
-      // The kernel tests in a VM: last, alone (it boots a guest that runs tests/kernel and others again).
+      // The kernel tests in a VM: the guest boots when the run starts (globalSetup) and runs while the
+      // host's tests do; its results are checked last.
       {
         test: {
-          ...timeouts,
+          ...common,
           name: 'vm',
           include: ['tests/vm/**/*.test.ts'],
+          globalSetup: ['tests/vm/start-guest.ts'],
           fileParallelism: false,
           sequence: { groupOrder: 3 },
         },

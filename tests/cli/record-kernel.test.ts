@@ -46,17 +46,21 @@ const { dir } = smallWorkloadDir();
 beforeAll(ensureBuilt, 120_000);
 
 describe('damon-ts record on the kernel', () => {
-  it.skipIf(reason !== null)('records paddr for a second and leaves DAMON as found', async () => {
-    const before = readFileSync(join(admin, 'nr_kdamonds'), 'utf8');
-    const out = join(dir, 'k.data');
-    const r = run(['record', 'paddr', '--timeout', '1', '-o', out]);
-    expect(r.stderr).toMatch(RECORD_DONE);
-    expect(r.code).toBe(0);
-    const recs = await readRecords(out);
-    expect(recs.length).toBeGreaterThan(0);
-    expect(recs[0]!.snapshots.length).toBeGreaterThan(3);
-    expect(readFileSync(join(admin, 'nr_kdamonds'), 'utf8')).toBe(before);
-  });
+  it.skipIf(reason !== null)(
+    'records paddr for a second and leaves DAMON as found',
+    { tags: ['vm-must-pass'] },
+    async () => {
+      const before = readFileSync(join(admin, 'nr_kdamonds'), 'utf8');
+      const out = join(dir, 'k.data');
+      const r = run(['record', 'paddr', '--timeout', '1', '-o', out]);
+      expect(r.stderr).toMatch(RECORD_DONE);
+      expect(r.code).toBe(0);
+      const recs = await readRecords(out);
+      expect(recs.length).toBeGreaterThan(0);
+      expect(recs[0]!.snapshots.length).toBeGreaterThan(3);
+      expect(readFileSync(join(admin, 'nr_kdamonds'), 'utf8')).toBe(before);
+    },
+  );
 
   // Read only: works on a kdamond damon-ts did not start, and must leave it exactly as found.
   it.skipIf(running === null || running.aggrUs > 10_000_000)(
@@ -83,6 +87,7 @@ describe('damon-ts record on the kernel', () => {
   // operator runs them, and the reports read both kinds of kernel records.
   it.skipIf(reason !== null)(
     'start, report damon, tune, record ongoing, DAMOS stats, stop; record --snapshot; reports read the records',
+    { tags: ['vm-must-pass'], timeout: scaled(60_000) },
     async () => {
       const before = treeListing(new DamonSysfs());
       const ok = (args: string[]) => {
@@ -123,12 +128,12 @@ describe('damon-ts record on the kernel', () => {
       }
       expect(treeListing(new DamonSysfs())).toEqual(before);
     },
-    scaled(60_000),
   );
 
   // What the user had is kept on the kernel path too (here where DAMON is free: in the VM tests).
   it.skipIf(reason !== null)(
     'record paddr: a refused command and an output that is not a file leave everything as it was',
+    { tags: ['vm-must-pass'], timeout: scaled(60_000) },
     () => {
       const before = treeListing(new DamonSysfs());
       const prev = join(dir, 'prev.data');
@@ -155,11 +160,11 @@ describe('damon-ts record on the kernel', () => {
       }
       expect(treeListing(new DamonSysfs())).toEqual(before);
     },
-    scaled(60_000),
   );
 
   it.skipIf(reason !== null)(
     'record paddr: SIGINT in the middle leaves a valid record with every aggregation read, the previous one as .old, DAMON as found',
+    { tags: ['vm-must-pass'], timeout: scaled(90_000) },
     async () => {
       const before = treeListing(new DamonSysfs());
       const out = join(dir, 'sig.data');
@@ -192,7 +197,6 @@ describe('damon-ts record on the kernel', () => {
       expect(readFileSync(`${out}.old`, 'utf8')).toBe('the previous record');
       expect(treeListing(new DamonSysfs())).toEqual(before);
     },
-    scaled(90_000),
   );
 
   it('a command that cannot be started fails with its name, exit 1', () => {

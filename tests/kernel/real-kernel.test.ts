@@ -101,13 +101,17 @@ function traceListing(pids: number[] = [process.pid]): string[] {
 }
 
 describe('kernel DAMON, for real', () => {
-  it.skipIf(!kernelReady)('detects this kernel: paddr, tried regions, DAMON tracepoints', () => {
-    const f = detectFeatures(new DamonSysfs());
-    expect(f.sysfs).toBe(true);
-    expect(f.ops).toContain('paddr');
-    expect(f.files.schemes_tried_regions).not.toBe(false);
-    expect(f.traceEvents).toContain('damon_aggregated');
-  });
+  it.skipIf(!kernelReady)(
+    'detects this kernel: paddr, tried regions, DAMON tracepoints',
+    { tags: ['vm-must-pass'] },
+    () => {
+      const f = detectFeatures(new DamonSysfs());
+      expect(f.sysfs).toBe(true);
+      expect(f.ops).toContain('paddr');
+      expect(f.files.schemes_tried_regions).not.toBe(false);
+      expect(f.traceEvents).toContain('damon_aggregated');
+    },
+  );
 
   it.skipIf(!kernelReady || hasVaddr)(
     'an operations set the kernel lacks (vaddr) is refused by name, nothing changed',
@@ -126,7 +130,7 @@ describe('kernel DAMON, for real', () => {
     },
   );
 
-  it.skipIf(!kernelReady)('a busy kdamond is not taken over', () => {
+  it.skipIf(!kernelReady)('a busy kdamond is not taken over', { tags: ['vm-must-pass'] }, () => {
     const sysfs = new DamonSysfs();
     const cfg = parseKdamondsConfig({ kdamonds: [{ contexts: [{ targets: [{}] }] }] });
     const other = new KernelDamon({ stateDir: join(tmp, 'state-other') });
@@ -148,7 +152,7 @@ describe('kernel DAMON, for real', () => {
     }
   });
 
-  it('DAMON absent: an empty admin directory is named in the error', () => {
+  it('DAMON absent: an empty admin directory is named in the error', { tags: ['vm-must-pass'] }, () => {
     const empty = mkdtempSync(join(tmpdir(), 'damon-ts-empty-admin-'));
     try {
       const damon = new KernelDamon({ adminRoot: empty, stateDir: join(empty, 'state') });
@@ -159,23 +163,28 @@ describe('kernel DAMON, for real', () => {
     }
   });
 
-  it.skipIf(!isRoot || !hasDamon)('not root: the CLI fails with EACCES and says that root is needed', () => {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/interfaces/cli/main.ts', 'status'], {
-      cwd: repo,
-      uid: 65534,
-      gid: 65534,
-      encoding: 'utf8',
-      timeout: scaled(20000),
-      env: { ...process.env, HOME: tmpdir() },
-    });
-    expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(
-      /kdamonds\/nr_kdamonds failed: EACCES \(permission denied: DAMON sysfs needs root\)/,
-    );
-  });
+  it.skipIf(!isRoot || !hasDamon)(
+    'not root: the CLI fails with EACCES and says that root is needed',
+    { tags: ['vm-must-pass'] },
+    () => {
+      const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/interfaces/cli/main.ts', 'status'], {
+        cwd: repo,
+        uid: 65534,
+        gid: 65534,
+        encoding: 'utf8',
+        timeout: scaled(20000),
+        env: { ...process.env, HOME: tmpdir() },
+      });
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(
+        /kdamonds\/nr_kdamonds failed: EACCES \(permission denied: DAMON sysfs needs root\)/,
+      );
+    },
+  );
 
   it.skipIf(!kernelReady)(
     'records a running kdamond from tracefs into a record file the reader reads',
+    { tags: ['vm-must-pass'], timeout: scaled(30000) },
     async () => {
       const sysfs = new DamonSysfs();
       // As found, before a kdamond of our own is started for want of a running one.
@@ -210,11 +219,11 @@ describe('kernel DAMON, for real', () => {
       }
       expect([damonConfigListing(), traceListing()]).toEqual(before);
     },
-    scaled(30000),
   );
 
   it.skipIf(!kernelReady)(
     'SIGINT in the middle of a record: the file is valid, tracefs and DAMON as found',
+    { tags: ['vm-must-pass'], timeout: scaled(40000) },
     async () => {
       const sysfs = new DamonSysfs();
       const before = [damonConfigListing(), traceListing()];
@@ -251,7 +260,6 @@ describe('kernel DAMON, for real', () => {
       }
       expect([damonConfigListing(), traceListing()]).toEqual(before);
     },
-    scaled(40000),
   );
 
   // Tolerances: paddr samples one page per region and the buffer's pages are scattered in physical
@@ -262,22 +270,22 @@ describe('kernel DAMON, for real', () => {
   // the regions to narrow down to the buffer.)
   it.skipIf(!canStart)(
     'paddr: start, commit and stop with a workload: hot memory seen, everything restored',
+    { tags: ['vm-must-pass'], timeout: scaled(30000) },
     async () => {
       const hot = await workloadRun('paddr', 64 * MiB);
       expect(hot).toBeGreaterThanOrEqual(64 * MiB);
       expect(hot).toBeLessThanOrEqual(8 * 256 * MiB);
     },
-    scaled(30000),
   );
 
   it.skipIf(!canStart || !hasVaddr)(
     "fvaddr: start, commit and stop on a child's buffer: its hot memory seen, everything restored",
+    { tags: ['vm-must-pass'], timeout: scaled(30000) },
     async () => {
       const hot = await workloadRun('fvaddr', 0.75 * 256 * MiB);
       expect(hot).toBeGreaterThanOrEqual(0.75 * 256 * MiB);
       expect(hot).toBeLessThanOrEqual(1.5 * 256 * MiB);
     },
-    scaled(30000),
   );
 });
 

@@ -199,28 +199,29 @@ describe.skipIf(skipSd)('write-only record of a running process (soft-dirty)', (
 
   it(
     'write-only: the working set is what threads A and B write (48 MiB), not what C reads; the program runs on',
+    { tags: ['vm-must-pass'], timeout: scaled(120_000) },
     async () => {
       const wss = await recordWss(dir, prog.child.pid!, 'write-only', []);
       expect(wss).toBeGreaterThan(48 * MiB * 0.75);
       expect(wss).toBeLessThan(48 * MiB * 1.25);
       await expectRunsOn(prog);
     },
-    scaled(120_000),
   );
 
   it(
     "--exp_ops_tids <A's tid>: the working set is what thread A writes (32 MiB); the program runs on",
+    { tags: ['vm-must-pass'], timeout: scaled(120_000) },
     async () => {
       const wss = await recordWss(dir, prog.child.pid!, 'tids-A', ['--exp_ops_tids', String(tid.A)]);
       expect(wss).toBeGreaterThan(32 * MiB * 0.75);
       expect(wss).toBeLessThan(32 * MiB * 1.25);
       await expectRunsOn(prog);
     },
-    scaled(120_000),
   );
 
   it(
     'the monitored program exits 0 when told, every byte of its memory as it wrote it, its output as unmonitored',
+    { tags: ['vm-must-pass'], timeout: scaled(60_000) },
     async () => {
       expect(prog.running, `the program ended: ${prog.stderr}`).toBe(true);
       prog.child.stdin!.write('exit\n');
@@ -241,7 +242,6 @@ describe.skipIf(skipSd)('write-only record of a running process (soft-dirty)', (
       expect(checks.length).toBe(4);
       for (const l of checks) expect(l).toMatch(/^check \d+ \d+ \d+ 0$/);
     },
-    scaled(60_000),
   );
 });
 

@@ -37,6 +37,7 @@ describe('kernel sysfs parity', () => {
 
   it.skipIf(reason !== null)(
     'the script prints the same lines against the kernel and the virtual tree',
+    { tags: ['vm-must-pass'] },
     () => {
       const text = readFileSync(SCRIPT, 'utf8');
       const fs = new DamonSysfs(ADMIN);

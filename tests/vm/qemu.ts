@@ -120,7 +120,13 @@ function exited(p: ChildProcess): Promise<void> {
  */
 export async function runInVm(
   command: string,
-  { cwd = process.cwd(), timeoutMs = 600_000, memMiB = 3072, cpus = 2 } = {},
+  {
+    cwd = process.cwd(),
+    timeoutMs = 600_000,
+    memMiB = 3072,
+    cpus = 2,
+    signal,
+  }: { cwd?: string; timeoutMs?: number; memMiB?: number; cpus?: number; signal?: AbortSignal } = {},
 ): Promise<VmResult> {
   const dir = mkdtempSync(join(tmpdir(), 'damon-ts-vm-'));
   const procs: ChildProcess[] = [];
@@ -169,8 +175,12 @@ export async function runInVm(
     let qemuErr = '';
     qemu.stderr!.on('data', (d: Buffer) => (qemuErr += d.toString()));
     const timer = setTimeout(() => qemu.kill('SIGKILL'), timeoutMs);
+    const kill = () => qemu.kill('SIGKILL');
+    signal?.addEventListener('abort', kill);
     await exited(qemu);
     clearTimeout(timer);
+    signal?.removeEventListener('abort', kill);
+    if (signal?.aborted) throw new Error('the run ended before the guest finished');
     const read = (f: string) => (existsSync(f) ? readFileSync(f, 'utf8').replaceAll('\r\n', '\n') : '');
     const all = read(outFile);
     const end = all.lastIndexOf('vm-exit ');

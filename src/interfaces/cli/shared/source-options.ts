@@ -58,7 +58,7 @@ export function sourceSpec(o: SourceOptions): SourceSpec {
       throw new UsageError(`--duration: ${(e as Error).message}`);
     }
   }
-  const { record, live, kernel, workload, trace, speed, duration: _d, seed, ...monitoring } = o;
+  const { record, live, kernel, workload, trace, speed, seed, ...monitoring } = o;
   return {
     record: record === undefined ? undefined : inputFile(record),
     live,
