@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readRecords } from '../../src/records/reader.js';
 import type { DamonRecord, Snapshot } from '../../src/records/types.js';
 import { snapshotWss } from '../../src/reports/wss.js';
-import { dts } from './damo-golden.js';
+import { damo, damoAbsent, dts } from './damo-golden.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'damon-ts-replay-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -75,6 +75,16 @@ describe('record --replay on the simulated machine', () => {
       if (overlap(x, y) / (bx + by - overlap(x, y)) >= 0.9) agree++;
     }
     expect(agree / n).toBeGreaterThanOrEqual(0.9);
+  });
+
+  const why = damoAbsent();
+  it.skipIf(why !== null)("replay takes damo's options", () => {
+    const d = damo(['replay', '--help']);
+    const ours = dts(['replay', '--help']);
+    expect(ours.code).toBe(0);
+    const options = [...d.stdout.matchAll(/^\s+(--\w+)/gm)].map((m) => m[1]!);
+    expect(options.length).toBeGreaterThan(3);
+    for (const opt of options) expect(ours.stdout, opt).toContain(opt);
   });
 
   it('refuses a record without intervals, and a missing file, naming them', () => {
