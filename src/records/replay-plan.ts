@@ -32,8 +32,6 @@ export interface ReplayPlan {
   durationUs: number;
   /** Every region of the record (accessed or not), page-aligned and merged: the address space. */
   ranges: { start: number; end: number }[];
-  /** Pages accessed at least once over the whole record. */
-  accessedPages: number;
 }
 
 /** Sorted ranges merged where they touch or overlap. */
@@ -67,7 +65,6 @@ export function replayPlan(record: DamonRecord, source: string): ReplayPlan {
   };
   const t0 = startNs(0);
   const all: { start: number; end: number }[] = [];
-  const accessed: { start: number; end: number }[] = [];
   let lastEndNs = t0;
   let lastStartNs = t0;
   const snapshots = record.snapshots.map((s, i) => {
@@ -82,7 +79,6 @@ export function replayPlan(record: DamonRecord, source: string): ReplayPlan {
       all.push(range);
       if (r.nr_accesses.samples > 0) {
         regions.push({ ...range, samples: r.nr_accesses.samples });
-        accessed.push(range);
       }
     }
     regions.sort((a, b) => a.start - b.start);
@@ -93,6 +89,5 @@ export function replayPlan(record: DamonRecord, source: string): ReplayPlan {
       regions,
     };
   });
-  const accessedPages = merge(accessed).reduce((n, r) => n + (r.end - r.start) / REPLAY_PAGE_SIZE, 0);
-  return { snapshots, durationUs: (lastEndNs - t0) / 1000, ranges: merge(all), accessedPages };
+  return { snapshots, durationUs: (lastEndNs - t0) / 1000, ranges: merge(all) };
 }

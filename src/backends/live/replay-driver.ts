@@ -57,11 +57,6 @@ export class PageArena {
       page = upto;
     }
   }
-
-  /** The XOR of the bytes read (meaningless; read so that the reads happen). */
-  get checksum(): number {
-    return this.sink;
-  }
 }
 
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
