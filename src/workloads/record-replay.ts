@@ -68,12 +68,8 @@ export async function loadReplayRecord(
   path: string,
 ): Promise<{ record: DamonRecord; plan: ReplayPlan; nrRecords: number }> {
   if (!existsSync(path)) throw new Error(`${path}: record file not found`);
-  let records: DamonRecord[];
-  try {
-    records = await readRecords(path);
-  } catch (e) {
-    throw new Error(`${path}: cannot read the record (${(e as Error).message})`);
-  }
+  // The reader's errors name the file.
+  const records = await readRecords(path);
   const record = records[0];
   if (!record) throw new Error(`${path}: no monitoring records in the file`);
   return { record, plan: replayPlan(record, path), nrRecords: records.length };
