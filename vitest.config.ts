@@ -22,9 +22,14 @@ const UNIT = [
  */
 const SYSTEM = ['daemon', 'kernel', 'live', 'runners', 'sysfs', 'trace', 'tracefs', 'web'];
 /** CLI tests that read the running kernel's DAMON or tracefs, or run perf: with the system files. */
-const CLI_SYSTEM = ['monitor', 'record-kernel', 'record-safety', 'report-damon', 'report-profile'].map(
-  (f) => `tests/cli/${f}.test.ts`,
-);
+const CLI_SYSTEM = [
+  'diagnose',
+  'monitor',
+  'record-kernel',
+  'record-safety',
+  'report-damon',
+  'report-profile',
+].map((f) => `tests/cli/${f}.test.ts`);
 
 // A test folder in no project would silently not run.
 const unplaced = readdirSync(new URL('tests', import.meta.url), { withFileTypes: true })

@@ -29,7 +29,10 @@ describe.skipIf(noBash !== null)('setup_cli_completion', () => {
       expect(b.status, b.stderr).toBe(0);
       return b.stdout.trim().split(' ').filter(Boolean);
     };
-    expect(complete('rep')).toEqual(['report']);
+    expect(complete('rep').sort()).toEqual(['replay', 'report']);
+    expect(complete('repo')).toEqual(['report']);
+    expect(complete('dia')).toEqual(['diagnose']);
+    expect(complete('replay', '--test_perf_')).toEqual(['--test_perf_sz_mem', '--test_perf_runtime']);
     expect(complete('mo').sort()).toEqual(['module', 'monitor']);
     expect(complete('mon')).toEqual(['monitor']);
     expect(complete('report', 'ho')).toEqual(['holistic']);

@@ -42,6 +42,8 @@ const COMMANDS: Record<string, () => Promise<{ register(program: Command): void 
   reclaim: () => import('./commands/reclaim.js'),
   lru_sort: () => import('./commands/lru-sort.js'),
   schemes: () => import('./commands/schemes.js'),
+  replay: () => import('./commands/replay.js'),
+  diagnose: () => import('./commands/diagnose.js'),
 };
 
 /** The program with the commands `argv` needs (all of them when it names none of them). */

@@ -37,6 +37,7 @@ import { progressBar } from '../shared/progress.js';
 import { yieldToEventLoop } from '../../../runners/event-loop.js';
 import { simFootprintSnapshot } from '../../../runners/sim-footprints.js';
 import { setupSimRun } from '../../../runners/sim-run.js';
+import { loadReplayRecord, RecordReplayWorkload } from '../../../workloads/record-replay.js';
 import { UsageError } from '../../../config/errors.js';
 import { ExitStatus } from '../errors.js';
 import { parseSeed } from '../shared/args.js';
@@ -44,6 +45,7 @@ import { parseSeed } from '../shared/args.js';
 export interface RecordOptions extends MonitoringOptions {
   workload?: string;
   trace?: string;
+  replay?: string;
   out: string;
   output_type: string;
   timeout?: string;
@@ -156,8 +158,20 @@ async function recordSim(o: RecordOptions, writer: RecordWriter, signal: AbortSi
     throw new UsageError(
       "--snapshot: tried-regions snapshots are the kernel's; the simulated session records every aggregation",
     );
+  let load: RecordReplayWorkload | undefined;
+  if (o.replay !== undefined) {
+    const r = await loadReplayRecord(o.replay);
+    if (r.nrRecords > 1)
+      process.stderr.write(`damon-ts: ${o.replay} has ${r.nrRecords} records; replaying the first\n`);
+    load = new RecordReplayWorkload(`replay of ${o.replay}`, r.plan);
+    // Monitored as it was recorded, unless intervals are given.
+    const iv = r.record.intervals!;
+    if (!o.sample && !o.aggr && !o.updr && !o.monitoring_intervals && !o.kdamonds)
+      o.monitoring_intervals = [`${iv.sample_us}`, `${iv.aggr_us}`, `${iv.ops_update_us}`];
+  }
   const nodes = parseNodes(o);
   const { workload, machine, config, session, pid } = setupSimRun({
+    load,
     workload: o.workload,
     trace: o.trace,
     seed,
@@ -380,6 +394,10 @@ export function register(program: Command): void {
       '--trace <file>',
       'replay this trace (valgrind lackey log or damon-ts binary trace) on the simulated machine',
     )
+    .option(
+      '--replay <record>',
+      "replay this record's access pattern on the simulated machine (monitored with its intervals unless given)",
+    )
     .option('-o, --out <file>', 'output record file', 'damon.data')
     .option('--output_type <type>', `record format (${RECORD_FORMATS.join(', ')})`, 'json_compressed')
     .option('--timeout <seconds>', 'stop after this long (virtual seconds on the simulated machine)')
@@ -417,6 +435,7 @@ Examples:
   damon-ts record --workload hot-cold --sample_primitives page_fault -o hc.data
   damon-ts record --workload my.cfg --ops paddr --exp_ops_write_only --sample_primitives page_fault
   damon-ts record --trace prog.lackey --output_type json
+  damon-ts record --replay orig.data -o replayed.data   # orig.data's pattern replayed on the simulated machine
   damon-ts record --workload thread-pairs --sample_primitives page_fault --slices thread   # then: report sharing
   damon-ts record paddr --timeout 10                # the kernel's DAMON, physical memory
   damon-ts record paddr --numa_node 0 --timeout 10  # the kernel's DAMON, the System RAM of node 0
@@ -439,12 +458,12 @@ monitor such a program by pid instead (soft-dirty).`,
       throw new UsageError(
         `--output_type: expected one of ${RECORD_FORMATS.join(', ')}, got "${o.output_type}"`,
       );
-    const sim = o.workload !== undefined || o.trace !== undefined || (args.length === 0 && !o.kdamonds);
-    if (o.workload !== undefined && o.trace !== undefined)
-      throw new UsageError('--workload and --trace: give one of them');
+    const sources = [o.workload, o.trace, o.replay].filter((x) => x !== undefined).length;
+    const sim = sources > 0 || (args.length === 0 && !o.kdamonds);
+    if (sources > 1) throw new UsageError('--workload, --trace and --replay: give one of them');
     if (sim && args.length > 0)
       throw new UsageError(
-        `target "${args.join(' ')}": --workload/--trace run on the simulated machine; give no target with them`,
+        `target "${args.join(' ')}": --workload/--trace/--replay run on the simulated machine; give no target with them`,
       );
     if (!sim) parseDoRecord(o, false);
     let target: DeducedTarget | undefined;
