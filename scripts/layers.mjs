@@ -6,7 +6,7 @@
 const MAY_IMPORT = {
   core: [],
   records: [],
-  workloads: [],
+  workloads: ['records'],
   schemes: ['core'],
   // The operations sets run on the simulated machine as the kernel's run on mm.
   ops: ['core', 'schemes', 'backends/sim'],
