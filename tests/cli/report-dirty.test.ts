@@ -4,11 +4,13 @@
  * monitoring with at least 100 regions (-n 100; with the default 10, a region straddling the edge
  * of a hot set is counted whole, 35 % over on the hot workload below).
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { fmtSz } from '../../src/records/pyformat.js';
 import { ensureBuilt, run } from '../session/cli-helpers.js';
+import { pngSize, svgContent } from './images.js';
 
 const TOLERANCE_PCT = 25;
 const MiB = 2 ** 20;
@@ -176,14 +178,39 @@ describe('report dirty on a record of two processes', () => {
     expect(r.stdout).toMatch(/# pre-copy at 10 Gbit\/s \(downtime limit 300\.0 ms\): converges in 1 round/);
   });
 
-  it('--plot draws one curve per target (a point per window) and the link speed as a dashed line', () => {
-    const svg = join(dir, 'dirty.svg');
-    expect(run(['report', 'dirty', '-i', out, '--bandwidth', '1G', '--plot', svg]).code).toBe(0);
-    const text = readFileSync(svg, 'utf8');
-    const curves = [...text.matchAll(/<polyline [^>]*points="([^"]*)"/g)].map((m) => m[1]!.split(' ').length);
-    expect(curves).toEqual([2, 2]);
-    expect(text).toMatch(/stroke-dasharray="6 4"/);
-    expect(text).toMatch(/link 1 Gbit\/s/);
+  it('--output draws one curve per target (a point per window, at its rate), the link speed dashed', () => {
+    const targets = JSON.parse(
+      run(['report', 'dirty', '-i', out, '--json', '--bandwidth', '1G']).stdout,
+    ) as TargetJson[];
+    const svgPath = join(dir, 'dirty.svg');
+    const r = run(['report', 'dirty', '-i', out, '--bandwidth', '1G', '--output', svgPath]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('');
+    const svg = svgContent(svgPath);
+    const curves = [...svg.svg.matchAll(/<polyline [^>]*points="([^"]*)"/g)].map((m) => m[1]!.split(' '));
+    expect(curves.map((c) => c.length)).toEqual(targets.map((t) => t.windows.length));
+    expect(svg.svg).toMatch(/stroke-dasharray="6 4"/);
+    expect(svg.texts).toContain('link 1 Gbit/s');
+    expect(svg.texts).toContain('dirty rate per 1 s window, link 1 Gbit/s');
+    // The legend reads each target's dirty rate and forecast, least dirty first, as the text ranks them.
+    const legend = svg.texts.filter((t) => t.startsWith('target '));
+    expect(legend).toEqual(
+      targets.map((t) =>
+        expect.stringMatching(
+          new RegExp(
+            `^target ${t.target_id}: ${fmtSz(Math.round(t.dirty_rate), false).replace('.', '\\.')}/s \\((\\d+ rounds?, downtime [\\d.]+ ms|does not converge)\\)$`,
+          ),
+        ),
+      ),
+    );
+    // Points sit at their window's rate: y falls as the rate grows, in the same order.
+    const ys = curves[0]!.map((p) => Number(p.split(',')[1]));
+    const rates = targets[0]!.windows.map((w) => w.rate);
+    for (let k = 1; k < ys.length; k++)
+      expect(Math.sign(ys[k - 1]! - ys[k]!)).toBe(Math.sign(rates[k]! - rates[k - 1]!));
+    const pngPath = join(dir, 'dirty.png');
+    expect(run(['report', 'dirty', '-i', out, '--bandwidth', '1G', '--output', pngPath]).code).toBe(0);
+    expect(pngSize(pngPath)).toEqual({ width: svg.width, height: svg.height });
   });
 
   it('bad input: an unknown link speed and a record without write samples get clear errors', () => {
