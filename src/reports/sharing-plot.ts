@@ -5,7 +5,8 @@
  * printed in the cell when it is wide enough to read.
  */
 import { fmtSz } from '../records/pyformat.js';
-import { esc, heatColor } from './plot.js';
+import { heatColor } from './colors.js';
+import { esc } from './plot.js';
 import type { SharingResult } from './sharing.js';
 import { sizeTicks } from './ticks.js';
 
