@@ -43,7 +43,10 @@ interface EvalJson {
     damon: { rate: number; errPct: number; windowErrPct: number };
     qemu: { rate: number; errPct: number; windowErrPct: number; samplesPerWindow: number };
   }[];
-  costs: { damon: { protections: number; faults: number }; qemu: { pagesHashed: number; faults: number } };
+  costs: {
+    damon: { protections: number; faults: number; perSecond: { protections: number; faults: number } };
+    qemu: { pagesHashed: number; faults: number; perSecond: number };
+  };
 }
 
 function evalDirty(args: string[]): EvalJson {
@@ -81,6 +84,18 @@ describe('eval --dirty_rate: damon-ts and QEMU page sampling against the exact d
     expect(t.damon.errPct).toBeLessThanOrEqual(TOLERANCE_PCT);
     expect(t.damon.windowErrPct).toBeLessThanOrEqual(TOLERANCE_PCT);
     expect(t.damon.windowErrPct).toBeLessThan(t.qemu.windowErrPct);
+  }, 240_000);
+
+  it('one sample per 1 s window, 10..20 regions: lower error than QEMU while touching fewer pages', () => {
+    const r = evalDirty(['--workload', hot, '-s', '1s', '-a', '1s', '-n', '10', '-m', '20', '--seed', '3']);
+    const t = r.targets[0]!;
+    expect(t.windows).toBe(3);
+    expect(t.damon.windowErrPct).toBeLessThanOrEqual(TOLERANCE_PCT);
+    expect(t.damon.windowErrPct).toBeLessThan(t.qemu.windowErrPct);
+    // Pages touched: protection changes and faults, against pages hashed (QEMU takes no fault).
+    const damon = r.costs.damon.perSecond.protections + r.costs.damon.perSecond.faults;
+    expect(damon).toBeGreaterThan(0);
+    expect(damon).toBeLessThan(r.costs.qemu.perSecond);
   }, 240_000);
 
   it('rejects a window that is not a multiple of the aggregation interval, naming both', () => {
