@@ -94,12 +94,13 @@ describe.skipIf(!haveChromium)('dashboard in Chromium', () => {
     // Charts are drawn at most every 250 ms after the heatmap.
     await page.locator('#panel-right h3', { hasText: 'Access breakdown' }).waitFor();
     await expect.poll(() => page.locator('#panel-left .uplot').count()).toBe(2);
-    await expect.poll(() => page.locator('#panel-right .uplot').count()).toBe(3);
+    // page_fault records carry write samples: the breakdown and the dirty rate join wss and regions.
+    await expect.poll(() => page.locator('#panel-right .uplot').count()).toBe(4);
     expect(await page.locator('#panel-left h3', { hasText: 'Access breakdown' }).count()).toBe(0);
     // Per-thread breakdown: the workload's thread ids become the series.
-    await page.selectOption('#panel-right select', 'thread');
+    await page.locator('#panel-right select').first().selectOption('thread');
     await expect
-      .poll(() => page.locator('#panel-right .u-legend').last().textContent())
+      .poll(() => page.locator('#panel-right .u-legend').nth(2).textContent()) // wss, regions, breakdown, dirty rate
       .toMatch(/thread \d+/);
 
     // Hover the middle of the left heatmap: the tooltip names a region of the snapshot under the pointer.
