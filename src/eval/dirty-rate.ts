@@ -35,6 +35,11 @@ export interface DirtyEvalOptions {
   aggrUs?: number;
   minNrRegions?: number;
   maxNrRegions?: number;
+  /**
+   * Regions as QEMU counts its sample pages: min_nr_regions = this × the processes' GiB (at least
+   * 5), max_nr_regions twice that. Overrides minNrRegions and maxNrRegions.
+   */
+  regionsPerGiB?: number;
   samplePagesPerGiB?: number;
   machine?: Partial<Omit<MachineConfig, 'groundTruth'>>;
 }
@@ -67,6 +72,8 @@ export interface DirtyEvalResult {
   sampleUs: number;
   aggrUs: number;
   samplePagesPerGiB: number;
+  /** damon-ts's region bounds (min_nr_regions, max_nr_regions). */
+  regions: [number, number];
   targets: DirtyEvalTarget[];
   costs: {
     /** What damon-ts's monitor did: protection changes and faults taken, per virtual second. */
@@ -123,13 +130,22 @@ export function runDirtyEval(o: DirtyEvalOptions): DirtyEvalResult {
   m.addWorkload(w);
   const pids = m.processes();
   const origin = m.now;
+  const vmaBytes = new Map(pids.map((pid) => [pid, m.vmas(pid).reduce((s, v) => s + v.end - v.start, 0)]));
+  let minNr = o.minNrRegions;
+  let maxNr = o.maxNrRegions;
+  if (o.regionsPerGiB !== undefined) {
+    let total = 0;
+    for (const b of vmaBytes.values()) total += b;
+    minNr = Math.max(5, Math.ceil((o.regionsPerGiB * total) / 2 ** 30));
+    maxNr = 2 * minNr;
+  }
   const ctx = new DamonContext({
     ops: 'vaddr',
     attrs: {
       sampleInterval: sampleUs,
       aggrInterval: aggrUs,
-      ...(o.minNrRegions !== undefined ? { minNrRegions: o.minNrRegions } : {}),
-      ...(o.maxNrRegions !== undefined ? { maxNrRegions: o.maxNrRegions } : {}),
+      ...(minNr !== undefined ? { minNrRegions: minNr } : {}),
+      ...(maxNr !== undefined ? { maxNrRegions: maxNr } : {}),
     },
     targets: pids.map((pid) => ({ pid })),
     primitives: { pageTable: false, pageFault: true },
@@ -152,7 +168,6 @@ export function runDirtyEval(o: DirtyEvalOptions): DirtyEvalResult {
         originUs: origin,
       }),
   );
-  const vmaBytes = new Map(pids.map((pid) => [pid, m.vmas(pid).reduce((s, v) => s + v.end - v.start, 0)]));
 
   const durationUs = o.durationUs ?? w.durationUs ?? 10_000_000;
   const end = origin + durationUs;
@@ -204,6 +219,7 @@ export function runDirtyEval(o: DirtyEvalOptions): DirtyEvalResult {
     sampleUs,
     aggrUs,
     samplePagesPerGiB: perGiB,
+    regions: [ctx.attrs.minNrRegions, ctx.attrs.maxNrRegions],
     targets,
     costs: {
       damon: {
@@ -260,14 +276,29 @@ export function formatDirtyEval(results: readonly DirtyEvalResult[]): string {
     ),
   );
   const cost = table(
-    ['workload', 'virtual s', 'damon protections/s', 'damon faults/s', 'qemu pages hashed/s', 'qemu faults'],
+    [
+      'workload',
+      'virtual s',
+      'regions',
+      'damon protections/s',
+      'damon faults/s',
+      'qemu pages hashed/s',
+      'qemu faults',
+      'damon/qemu pages',
+    ],
     results.map((r) => [
       r.workload,
       (r.durationUs / 1e6).toFixed(1),
+      `${r.regions[0]}..${r.regions[1]}`,
       r.costs.damon.perSecond.protections.toFixed(0),
       r.costs.damon.perSecond.faults.toFixed(0),
       r.costs.qemu.perSecond.toFixed(0),
       String(r.costs.qemu.faults),
+      // Pages either touches: a protection change or a fault against a page hashed.
+      (
+        (r.costs.damon.perSecond.protections + r.costs.damon.perSecond.faults) /
+        Math.max(r.costs.qemu.perSecond, 1e-9)
+      ).toFixed(2),
     ]),
   );
   return `${head}\n${accuracy}\n# cost (per virtual second)\n${cost}\n`;

@@ -1,4 +1,4 @@
-/** The locality report as text (damo style), JSON, and the sharing matrix as an SVG heat map. */
+/** The locality report as text (damo style) and JSON (the heat map: sharing-plot.ts). */
 import { fmtSz } from '../records/pyformat.js';
 import type { LlcInfo } from './llc.js';
 import { median, PARTNER, type SharingResult } from './sharing.js';
@@ -139,36 +139,4 @@ export function sharingJson(r: SharingResult, llc: LlcView | null): string {
       2,
     ) + '\n'
   );
-}
-
-const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
-
-/** The matrix as a heat map: darker cells share more (scaled to the largest working set). */
-export function sharingSvg(r: SharingResult, raw = false): string {
-  const n = r.slices.length;
-  const cell = Math.max(24, Math.min(80, Math.floor(560 / Math.max(1, n))));
-  const L = 90;
-  const T = 70;
-  const W = L + n * cell + 30;
-  const H = T + n * cell + 40;
-  const max = Math.max(1, ...r.shared.flat());
-  const parts = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="DejaVu Sans" font-size="11">`,
-    `<rect width="${W}" height="${H}" fill="white"/>`,
-    `<text x="${W / 2}" y="22" text-anchor="middle" font-size="14">${esc(`memory shared per window, ${r.by} x ${r.by}`)}</text>`,
-  ];
-  r.slices.forEach((id, i) => {
-    parts.push(
-      `<text x="${L - 6}" y="${T + i * cell + cell / 2 + 4}" text-anchor="end">${r.by} ${id}</text>`,
-    );
-    parts.push(`<text x="${L + i * cell + cell / 2}" y="${T - 8}" text-anchor="middle">${id}</text>`);
-    r.shared[i]!.forEach((v, j) => {
-      const g = Math.round(255 * (1 - v / max));
-      parts.push(
-        `<rect x="${L + j * cell}" y="${T + i * cell}" width="${cell}" height="${cell}" fill="rgb(${g},${g},255)" stroke="#888"><title>${esc(fmtSz(Math.round(v), raw))}</title></rect>`,
-      );
-    });
-  });
-  parts.push('</svg>');
-  return parts.join('\n');
 }

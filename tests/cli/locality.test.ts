@@ -4,7 +4,7 @@
  * `record --slices` record finds the thread pairs that share memory, with the shared bytes of the
  * machine's ground truth.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +12,8 @@ import { Machine } from '../../src/backends/sim/machine.js';
 import type { GroundTruthWindow } from '../../src/backends/sim/ground-truth.js';
 import { getWorkload } from '../../src/workloads/builtins.js';
 import { ensureBuilt, run } from '../cli-helpers.js';
+import { fmtSz } from '../../src/records/pyformat.js';
+import { pngSize, svgContent } from './images.js';
 
 const LONG = 600_000;
 const tmp = mkdtempSync(join(tmpdir(), 'damon-ts-locality-'));
@@ -189,7 +191,7 @@ describe('report sharing on the thread-pairs workload', () => {
     LONG,
   );
 
-  it('prints the damo-style text, the LLC from the CPU cache sysfs, and a heat map', () => {
+  it('prints the damo-style text with the LLC from the CPU cache sysfs', () => {
     // A 4-CPU machine with two LLC domains of 16 MiB.
     const sys = join(tmp, 'cpu');
     for (let c = 0; c < 4; c++) {
@@ -203,19 +205,59 @@ describe('report sharing on the thread-pairs workload', () => {
       writeFileSync(join(l2, 'level'), '2\n');
       writeFileSync(join(l2, 'size'), '1024K\n');
     }
-    const svg = join(tmp, 'sharing.svg');
-    const r = run(['report', 'sharing', '-i', data, '--cpu_sysfs', sys, '--plot', svg]);
+    const r = run(['report', 'sharing', '-i', data, '--cpu_sysfs', sys]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/LLC 16\.000 MiB \(L3 of .*cpu\)/);
     expect(r.stdout).toMatch(/^group 0: threads 101 102 .* -> LLC domain 0 \(cpus 0-1\)$/m);
     expect(r.stdout).toMatch(/^group 1: threads 103 104 .* -> LLC domain 1 \(cpus 2-3\)$/m);
     expect(r.stdout).toMatch(/^thread +100 +101 +102 +103 +104$/m);
-    expect(existsSync(svg)).toBe(true);
-    expect(readFileSync(svg, 'utf8').match(/<rect x=/g)!.length).toBe(25);
     const none = run(['report', 'sharing', '-i', data, '--cpu_sysfs', join(tmp, 'nothing')]);
     expect(none.stdout).toMatch(/LLC size unknown \(give --llc\)/);
     const timeline = run(['report', 'sharing', '-i', data, '--timeline', '--llc', '8M']);
     expect(timeline.stdout).toMatch(/^time +thread 100 +thread 101/m);
+  });
+
+  it('--output draws the matrix: thread names, the median shared bytes in the cells, a colour bar in bytes', () => {
+    const j = JSON.parse(run(['report', 'sharing', '-i', data, '--json']).stdout) as {
+      slices: { id: number }[];
+      shared_bytes: number[][];
+    };
+    const svgPath = join(tmp, 'sharing.svg');
+    const r = run(['report', 'sharing', '-i', data, '--output', svgPath]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe(`wrote ${svgPath}\n`);
+    const svg = svgContent(svgPath);
+    const n = j.slices.length;
+    for (const s of j.slices) expect(svg.texts).toContain(`thread ${s.id}`);
+    // Every cell reads the matrix's value, row by row, as the text report prints it.
+    const cells = [...svg.svg.matchAll(/<title>threads (\d+) and (\d+): ([^<]*)<\/title>/g)];
+    expect(cells).toHaveLength(n * n);
+    for (const [, a, b, label] of cells) {
+      const i = j.slices.findIndex((s) => s.id === Number(a));
+      const k = j.slices.findIndex((s) => s.id === Number(b));
+      expect(label).toBe(fmtSz(Math.round(j.shared_bytes[i]![k]!), false));
+      expect(svg.texts).toContain(label);
+    }
+    // The colour bar's top tick is within the largest value, in MiB.
+    const max = Math.max(...j.shared_bytes.flat());
+    const ticks = svg.texts.filter((t) => /^\d+ MiB$/.test(t)).map((t) => Number(t.split(' ')[0]) * 2 ** 20);
+    expect(ticks.length).toBeGreaterThanOrEqual(2);
+    expect(Math.max(...ticks)).toBeLessThanOrEqual(max);
+    expect(svg.texts).toContain('bytes shared');
+    // The PNG is the same picture, rendered at the SVG's size.
+    const pngPath = join(tmp, 'sharing.png');
+    expect(run(['report', 'sharing', '-i', data, '--output', pngPath]).code).toBe(0);
+    expect(pngSize(pngPath)).toEqual({ width: svg.width, height: svg.height });
+    // An unknown picture format is refused before any work, and the old file stays.
+    const keep = join(tmp, 'sharing.gif');
+    writeFileSync(keep, 'old');
+    const bad = run(['report', 'sharing', '-i', data, '--output', keep]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(
+      /--output .*sharing\.gif: cannot write a \.gif image; damon-ts draws \.png and \.svg/,
+    );
+    expect(readFileSync(keep, 'utf8')).toBe('old');
   });
 
   it(

@@ -11,6 +11,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runNumaPlacement, type NumaPlacementResult } from '../../src/eval/numa-placement.js';
+import { pngSize, svgContent } from './images.js';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const tmp = mkdtempSync(join(tmpdir(), 'damon-ts-numa-'));
@@ -215,6 +216,28 @@ describe('damon-ts record + report numa', () => {
     expect(cli('report', 'numa', '-i', out).stdout).toMatch(
       /^# all records: remote \d+\.\d % of the accesses/m,
     );
+    // The picture: one curve per context, the remote fraction falling; the legend reads the
+    // first and last fractions of the JSON.
+    const svgPath = join(tmp, 'remote.svg');
+    expect(cli('report', 'numa', '-i', out, '--output', svgPath).code).toBe(0);
+    const svg = svgContent(svgPath);
+    const pct = (f: number | null | undefined) => (f == null ? '-' : `${(100 * f).toFixed(1)} %`);
+    for (const rec of j.records) {
+      const known = rec.snapshots.filter((x) => x.remote_fraction !== null);
+      expect(svg.texts).toContain(
+        `kdamond ${rec.kdamond_idx} target ${rec.target_id}: remote ${pct(rec.remote_fraction)} overall, first ${pct(known[0]?.remote_fraction)}, last ${pct(known.at(-1)?.remote_fraction)}`,
+      );
+    }
+    const curves = [...svg.svg.matchAll(/<polyline [^>]*points="([^"]*)"/g)];
+    expect(curves.length).toBeGreaterThanOrEqual(2);
+    // y grows downwards: the late points sit lower (less remote) than the early ones.
+    for (const c of curves) {
+      const ys = c[1]!.split(' ').map((p) => Number(p.split(',')[1]));
+      if (ys.length > 10) expect(ys.at(-1)!).toBeGreaterThan(ys[3]!);
+    }
+    const pngPath = join(tmp, 'remote.png');
+    expect(cli('report', 'numa', '-i', out, '--output', pngPath).code).toBe(0);
+    expect(pngSize(pngPath)).toEqual({ width: svg.width, height: svg.height });
   }, 300_000);
 
   it('a record without the per-node breakdown is an error naming the file; bad options are usage errors', () => {

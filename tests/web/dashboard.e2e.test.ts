@@ -2,7 +2,8 @@
  * The dashboard in real Chromium (/usr/bin/chromium, headless, offline flags, fresh profile) driven
  * by playwright-core: on a record file and on a live simulated run. Screenshots go to artifacts/.
  */
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +17,10 @@ import { CHROMIUM, haveChromium, launchChromium } from './chromium.js';
 import { makeRecord, twoContextSession } from './fixtures.js';
 import { syntheticHeader, syntheticSnapshots } from '../records/synthetic.js';
 import { STORE_MAX_FRAMES } from '../../src/interfaces/web/shared/frame.js';
+import { fmtSz } from '../../src/records/pyformat.js';
+import { DIRTY_DEFAULTS, dirtyReportOf, writeSeriesOf } from '../../src/reports/dirty.js';
+import { computeNuma } from '../../src/reports/numa.js';
+import { ensureBuilt, run } from '../cli-helpers.js';
 
 if (!haveChromium) console.log(`dashboard e2e skipped: ${CHROMIUM} is missing`);
 
@@ -89,12 +94,13 @@ describe.skipIf(!haveChromium)('dashboard in Chromium', () => {
     // Charts are drawn at most every 250 ms after the heatmap.
     await page.locator('#panel-right h3', { hasText: 'Access breakdown' }).waitFor();
     await expect.poll(() => page.locator('#panel-left .uplot').count()).toBe(2);
-    await expect.poll(() => page.locator('#panel-right .uplot').count()).toBe(3);
+    // page_fault records carry write samples: the breakdown and the dirty rate join wss and regions.
+    await expect.poll(() => page.locator('#panel-right .uplot').count()).toBe(4);
     expect(await page.locator('#panel-left h3', { hasText: 'Access breakdown' }).count()).toBe(0);
     // Per-thread breakdown: the workload's thread ids become the series.
-    await page.selectOption('#panel-right select', 'thread');
+    await page.locator('#panel-right select').first().selectOption('thread');
     await expect
-      .poll(() => page.locator('#panel-right .u-legend').last().textContent())
+      .poll(() => page.locator('#panel-right .u-legend').nth(2).textContent()) // wss, regions, breakdown, dirty rate
       .toMatch(/thread \d+/);
 
     // Hover the middle of the left heatmap: the tooltip names a region of the snapshot under the pointer.
@@ -132,6 +138,77 @@ describe.skipIf(!haveChromium)('dashboard in Chromium', () => {
     expect(errors).toEqual([]);
     await page.close();
   }, 90_000);
+
+  it('shows the decision views: dirty rate against the link, remote fraction, the sharing matrix', async () => {
+    ensureBuilt();
+    const dir = mkdtempSync(join(tmpdir(), 'damon-ts-web-decisions-'));
+    const rec = join(dir, 'numa.data');
+    const made = run([
+      'record',
+      '--workload',
+      'numa',
+      '--nodes',
+      '2',
+      '--sample_primitives',
+      'page_fault',
+      '--slices',
+      'thread',
+      '--timeout',
+      '1.5',
+      '-o',
+      rec,
+    ]);
+    expect(made.code, made.stderr).toBe(0);
+    const sharingJson = JSON.parse(run(['report', 'sharing', '-i', rec, '--json']).stdout) as {
+      slices: { id: number }[];
+      shared_bytes: number[][];
+    };
+    const recs = (await readRecords(rec)).filter((r) => r.scheme_idx === null);
+    const srv3 = await startServer({ feed: await recordFeed(rec) });
+    try {
+      const page = await browser.newPage();
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      await page.goto(srv3.url);
+      await page.waitForFunction(() => document.getElementById('status')?.dataset.state === 'record', null, {
+        timeout: 30_000,
+      });
+      // The right panel shows the second slice context: a thread that writes, on the far node from its pages.
+      const right = recs[1]!;
+      expect(await page.textContent('#panel-right h2')).toContain(right.data_source);
+      const dirty = dirtyReportOf(writeSeriesOf(right, rec), DIRTY_DEFAULTS);
+      expect(dirty.windows.length).toBeGreaterThan(0);
+      await expect
+        .poll(() => page.textContent('#dirty-right'))
+        .toContain(
+          `dirty rate ${fmtSz(Math.round(dirty.dirty_rate), false)}/s over ${dirty.windows.length} windows; pre-copy at 10 Gbit/s`,
+        );
+      await page.selectOption('#link-right', String(1e9 / 8));
+      await expect.poll(() => page.textContent('#dirty-right')).toContain('pre-copy at 1 Gbit/s');
+      const numa = computeNuma([right])[0]!;
+      expect(numa.remote_fraction).toBeGreaterThan(0.3);
+      await expect
+        .poll(() => page.textContent('#remote-right'))
+        .toContain(`remote ${(100 * numa.remote_fraction!).toFixed(1)} % of the accesses`);
+      // The sharing matrix: the numbers `report sharing` prints, cell by cell.
+      const rows = await page
+        .locator('table.sharing tr')
+        .evaluateAll((trs) => trs.map((tr) => Array.from(tr.children, (c) => c.textContent ?? '')));
+      expect(rows[0]!.slice(1)).toEqual(sharingJson.slices.map((x) => String(x.id)));
+      sharingJson.slices.forEach((x, i) =>
+        expect(rows[i + 1]).toEqual([
+          `thread ${x.id}`,
+          ...sharingJson.shared_bytes[i]!.map((v) => fmtSz(Math.round(v), false)),
+        ]),
+      );
+      await page.screenshot({ path: join(artifacts, 'dashboard-decisions.png'), fullPage: true });
+      expect(errors).toEqual([]);
+      await page.close();
+    } finally {
+      await srv3.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 
   it('follows a live simulated run: new snapshots appear and are drawn, DAMOS stats shown', async () => {
     const feed = new Feed('live', 'live stairs');

@@ -8,10 +8,10 @@ import { dirtyToJson, formatDirty } from '../../../reports/dirty-format.js';
 import { dirtyPlotSvg } from '../../../reports/dirty-plot.js';
 import { DIRTY_DEFAULTS, rankDirty, writeSeriesOf, type DirtyOptions } from '../../../reports/dirty.js';
 import { fdSink } from '../../../reports/output.js';
-import { writeImage } from '../../../reports/plot.js';
 import { textToBytes, textToUs } from '../../../config/units.js';
 import { UsageError } from '../../../config/errors.js';
 import { inputFile } from '../shared/args.js';
+import { imageOutput, writeOutputImage } from '../shared/image-output.js';
 
 const DECIMAL: Readonly<Record<string, number>> = { '': 1, K: 1e3, M: 1e6, G: 1e9, T: 1e12 };
 const BINARY: Readonly<Record<string, number>> = { K: 2 ** 10, M: 2 ** 20, G: 2 ** 30, T: 2 ** 40 };
@@ -56,7 +56,7 @@ interface DirtyCliOptions {
   memory?: string;
   raw_number?: boolean;
   json?: boolean;
-  plot?: string;
+  output?: string;
 }
 
 export function registerReportDirty(report: Command): void {
@@ -76,7 +76,10 @@ export function registerReportDirty(report: Command): void {
     .option('--memory <bytes>', "memory a migration sends (default: the target's monitored bytes)")
     .option('--raw_number', 'print numbers without units')
     .option('--json', 'one JSON object per target, least dirty first')
-    .option('--plot <file>', 'also draw the dirty rate per window against the link speed (.png or .svg)')
+    .option(
+      '--output <file>',
+      'draw the dirty rate per window against the link speed (.png or .svg) instead of the text',
+    )
     .addHelpText(
       'after',
       `
@@ -86,9 +89,10 @@ Examples:
   damon-ts report dirty -i vm.data --bandwidth 10G
   damon-ts record --sample_primitives page_fault --exp_ops_write_only y -- ./prog
   damon-ts report dirty --window 2s --bandwidth 1GB/s --json
-  damon-ts report dirty --bandwidth 1G --plot dirty.png`,
+  damon-ts report dirty --bandwidth 1G --output dirty.png`,
     )
     .action(async (o: DirtyCliOptions) => {
+      const image = imageOutput(o);
       const windowUs = usArg(o.window, '--window');
       if (!(windowUs > 0)) throw new UsageError(`--window: '${o.window}' must be positive`);
       const opts: DirtyOptions = {
@@ -119,9 +123,9 @@ Examples:
           );
       }
       const reports = rankDirty(series, opts, memory);
+      if (image) return writeOutputImage(image, dirtyPlotSvg(reports, opts));
       const sink = fdSink();
       sink.write(o.json ? dirtyToJson(reports) : formatDirty(reports, opts, o.raw_number === true));
       sink.flush();
-      if (o.plot) writeImage(o.plot, dirtyPlotSvg(reports, opts.bandwidth));
     });
 }

@@ -6,12 +6,13 @@ import type { Command } from 'commander';
 import { readRecords } from '../../../records/reader.js';
 import { CPU_SYSFS, readLlc } from '../../../reports/llc.js';
 import { fdSink } from '../../../reports/output.js';
-import { writeImage } from '../../../reports/plot.js';
 import { computeSharing, SHARING_DEFAULTS, SLICE_KINDS, type SliceKind } from '../../../reports/sharing.js';
-import { formatSharing, llcView, sharingJson, sharingSvg } from '../../../reports/sharing-format.js';
 import { textToBytes, UnitError } from '../../../config/units.js';
 import { UsageError } from '../../../config/errors.js';
 import { inputFile, intArg, numArg } from '../shared/args.js';
+import { formatSharing, llcView, sharingJson } from '../../../reports/sharing-format.js';
+import { sharingSvg } from '../../../reports/sharing-plot.js';
+import { imageOutput, writeOutputImage } from '../shared/image-output.js';
 
 interface SharingCliOptions {
   input: string;
@@ -23,7 +24,7 @@ interface SharingCliOptions {
   min_share: string;
   timeline?: boolean;
   raw_number?: boolean;
-  plot?: string;
+  output?: string;
 }
 
 export function registerReportSharing(report: Command): void {
@@ -45,18 +46,23 @@ export function registerReportSharing(report: Command): void {
     )
     .option('--timeline', "also print each window's working set per slice")
     .option('--raw_number', 'print sizes in bytes')
-    .option('--plot <file>', 'draw the sharing matrix as a heat map (.png or .svg)')
+    .option(
+      '--output <file>',
+      'draw the sharing matrix as a heat map with a colour bar in bytes (.png or .svg) instead of the text',
+    )
     .addHelpText(
       'after',
       `
 Examples:
   damon-ts record --workload thread-pairs --sample_primitives page_fault --slices thread -o pairs.data
   damon-ts report sharing -i pairs.data
+  damon-ts report sharing -i pairs.data --output sharing.png
   damon-ts record --sample_primitives page_fault --exp_ops_write_only y -- ./prog
   damon-ts report sharing --by thread --json --llc 32M`,
     )
     .action(async (o: SharingCliOptions) => {
       const path = inputFile(o.input);
+      const image = imageOutput(o);
       const by = o.by === undefined ? undefined : (o.by as SliceKind);
       if (by !== undefined && !SLICE_KINDS.includes(by))
         throw new UsageError(`--by: '${o.by}' is not one of ${SLICE_KINDS.join(', ')}`);
@@ -86,6 +92,7 @@ Examples:
       } catch (e) {
         throw new Error(`${path}: ${(e as Error).message}`);
       }
+      if (image) return writeOutputImage(image, sharingSvg(r, o.raw_number === true));
       const llc = llcView(readLlc(o.cpu_sysfs), llcOverride);
       const sink = fdSink();
       sink.write(
@@ -98,9 +105,5 @@ Examples:
             }),
       );
       sink.flush();
-      if (o.plot) {
-        writeImage(o.plot, sharingSvg(r, o.raw_number === true));
-        process.stderr.write(`wrote ${o.plot}\n`);
-      }
     });
 }

@@ -8,7 +8,7 @@ import uPlot from 'uplot';
 import { fmtSz } from '../../../records/pyformat.js';
 import type { Frame } from '../shared/frame.js';
 
-const COLORS = [
+export const COLORS = [
   '#4cc9f0',
   '#f72585',
   '#b5e48c',
@@ -23,18 +23,18 @@ const COLORS = [
 /** Breakdown series beyond this many labels are summed into "other". */
 const MAX_LABELS = 8;
 
-const axisStyle = { stroke: '#98a2ad', grid: { stroke: '#2c3038' }, ticks: { stroke: '#2c3038' } };
-const timeAxis = {
+export const axisStyle = { stroke: '#98a2ad', grid: { stroke: '#2c3038' }, ticks: { stroke: '#2c3038' } };
+export const timeAxis = {
   ...axisStyle,
   values: (_u: uPlot, vals: number[]) => vals.map((v) => (v == null ? '' : `${+v.toFixed(3)} s`)),
 };
-const bytesAxis = {
+export const bytesAxis = {
   ...axisStyle,
   size: 96,
   values: (_u: uPlot, vals: number[]) => vals.map((v) => (v == null ? '' : fmtSz(v, false))),
 };
 
-abstract class Chart {
+export abstract class Chart {
   protected plot: uPlot | null = null;
   protected readonly el: HTMLDivElement;
 
@@ -74,7 +74,7 @@ abstract class Chart {
   abstract update(frames: readonly Frame[]): void;
 }
 
-function xs(frames: readonly Frame[]): number[] {
+export function xs(frames: readonly Frame[]): number[] {
   return frames.map((f) => f.meta.t1 / 1e9);
 }
 

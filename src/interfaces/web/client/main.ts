@@ -1,7 +1,8 @@
 /**
  * The dashboard client: connects to /stream, keeps each stream's frames in a bounded FrameStore
  * (older half merged pairwise when full: docs/dashboard.md), and shows one or two streams side by
- * side, each with its heatmap, time series, breakdown and DAMOS stats. Redraws are coalesced to one
+ * side, each with its heatmap, time series, breakdown, dirty rate, remote-access fraction and DAMOS
+ * stats, and below them the sharing matrix of per-thread or per-CPU contexts. Redraws are coalesced to one
  * per animation frame (charts at most every CHART_MS).
  */
 import { fmtSz } from '../../../records/pyformat.js';
@@ -15,6 +16,9 @@ import {
 import type { ServerMessage, StreamInfo } from '../shared/protocol.js';
 import { AddressAxis } from './address-axis.js';
 import { BreakdownChart, RegionsChart, WssChart } from './charts.js';
+import { DirtyChart, RemoteChart } from './decision-charts.js';
+import { hasWrites } from '../shared/frame-records.js';
+import { SharingView } from './sharing-view.js';
 import { HeatmapView } from './heatmap-view.js';
 
 const CHART_MS = 250;
@@ -58,6 +62,8 @@ class Panel {
   readonly wss: WssChart;
   readonly regions: RegionsChart;
   private breakdown: BreakdownChart | null = null;
+  private dirty: DirtyChart | null = null;
+  private remote: RemoteChart | null = null;
   private damos: HTMLTableElement | null = null;
   private readonly extras: HTMLDivElement;
   stream: ClientStream | null = null;
@@ -79,6 +85,8 @@ class Panel {
     if (s !== this.stream) {
       this.stream = s;
       this.breakdown = null;
+      this.dirty = null;
+      this.remote = null;
       this.damos = null;
       this.extras.textContent = '';
     }
@@ -102,6 +110,14 @@ class Panel {
     if (frames.some((f) => f.meta.bd)) {
       this.breakdown ??= new BreakdownChart(this.extras);
       this.breakdown.update(frames);
+    }
+    if (frames.some(hasWrites)) {
+      this.dirty ??= new DirtyChart(this.extras, this.side, s.info);
+      this.dirty.update(frames);
+    }
+    if (frames.some((f) => f.meta.rm)) {
+      this.remote ??= new RemoteChart(this.extras, this.side);
+      this.remote.update(frames);
     }
     const ds = frames.at(-1)?.meta.ds;
     if (ds?.length) {
@@ -143,6 +159,7 @@ class Panel {
 const left = new Panel('left');
 const right = new Panel('right');
 panelsEl.append(left.el, right.el);
+const sharing = new SharingView(app);
 
 function fillSelects(): void {
   for (const [sel, none] of [
@@ -229,6 +246,7 @@ function schedule(): void {
       lastCharts = now;
       left.drawCharts();
       right.drawCharts();
+      sharing.update([...streams.values()].map((s) => ({ info: s.info, frames: s.store.frames })));
     } else if (dirtyCharts) setTimeout(schedule, CHART_MS);
   });
 }

@@ -99,6 +99,22 @@ function breakdownOf(regions: readonly RecordRegion[], maxNr: number): Record<st
   return out;
 }
 
+/** Remote and known-node hit weights of a snapshot (src/reports/numa.ts's weighting), if any region has them. */
+function remoteOf(regions: readonly RecordRegion[]): [number, number] | undefined {
+  let any = false;
+  let remote = 0;
+  let known = 0;
+  for (const r of regions) {
+    const n = r.damon_ts?.numa;
+    if (!n) continue;
+    any = true;
+    const size = r.end - r.start;
+    remote += size * n.remote;
+    for (const v of Object.values(n.page_nodes)) known += size * v;
+  }
+  return any ? [remote, known] : undefined;
+}
+
 /** The dashboard frame of a recorded snapshot. */
 export function frameOf(streamId: number, h: RecordHeader, s: Snapshot, schemes?: SchemeStatsRow[]): Frame {
   const si = s.sample_interval_us ?? h.intervals?.sample_us ?? 0;
@@ -132,6 +148,8 @@ export function frameOf(streamId: number, h: RecordHeader, s: Snapshot, schemes?
   };
   const bd = breakdownOf(s.regions, maxNr);
   if (bd) meta.bd = bd;
+  const rm = remoteOf(s.regions);
+  if (rm) meta.rm = rm;
   if (schemes?.length) meta.ds = schemes;
   return { meta, regions };
 }

@@ -22,6 +22,10 @@ header select { background: #262a31; color: #e6e6e6; border: 1px solid #444; pad
 table.damos { border-collapse: collapse; font-size: 12px; width: 100%; }
 table.damos td, table.damos th { border-bottom: 1px solid #2c3038; padding: 2px 6px; text-align: right; }
 table.damos th:first-child, table.damos td:first-child { text-align: left; }
+#sharing { margin: 0 12px 12px; }
+table.sharing { border-collapse: collapse; font-size: 12px; }
+table.sharing td, table.sharing th { border: 1px solid #2c3038; padding: 4px 8px; text-align: right; }
+table.sharing th { color: #aab4c0; font-weight: 600; }
 .u-legend { font-size: 12px; color: #cfd8e3; }
 `;
 

@@ -48,6 +48,11 @@ export interface FrameMeta {
   bd?: Record<string, number>;
   /** DAMOS stats per scheme, when the session runs schemes. */
   ds?: SchemeStatsRow[];
+  /**
+   * NUMA: Σ size × samples of the remote hits, and of the hits whose page node is known
+   * (src/reports/numa.ts), when the regions carry the per-node breakdown; remote fraction = [0] / [1].
+   */
+  rm?: [number, number];
 }
 
 export interface Frame {
@@ -203,6 +208,11 @@ export function mergeFrames(a: Frame, b: Frame): Frame {
   };
   const bd = mergeRecord(ma.bd, wa, mb.bd, wb);
   if (bd) meta.bd = bd;
+  if (ma.rm || mb.rm) {
+    const [ra, ka] = ma.rm ?? [0, 0];
+    const [rb, kb] = mb.rm ?? [0, 0];
+    meta.rm = [weightedMerge(ra, wa, rb, wb), weightedMerge(ka, wa, kb, wb)];
+  }
   // DAMOS stats are cumulative counters: the later frame's values are the merged frame's.
   if (mb.ds ?? ma.ds) meta.ds = mb.ds ?? ma.ds;
   return { meta, regions };
