@@ -244,9 +244,11 @@ export function accessRandom(
   const th = beginBatch(s, 'accessRandom', tid, start, length, stride, count);
   const slots = Math.max(1, Math.floor(length / stride));
   if (count === 1) {
-    // The common single access (traces, fine-grained workloads): no distinct-page bookkeeping,
-    // and the draw of Prng.rand(0, slots) stepped inline on the PRNG's state (the same sequence:
-    // tests/sim checks it), as a call here is not inlined once the caller's loop inlines s.
+    // The common single access (traces, fine-grained workloads): no distinct-page bookkeeping, and
+    // the draw of Prng.rand(0, slots) stepped inline on the PRNG's state: the machine's only copy of
+    // core/prng's xoshiro128** step. A call here is not inlined once the caller's loop inlines this
+    // function; calling Prng.rand measured 5-10% fewer random single accesses per second
+    // (bench/sim-speed, 2026-12-05). tests/sim/random-single.test.ts checks it draws Prng's sequence.
     s.bReused = false;
     let i = 0;
     if (slots > 0x100000000) i = s.prng.rand(0, slots);
