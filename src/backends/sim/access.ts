@@ -35,7 +35,7 @@ export function access(
   const th = beginBatch(s, 'access', tid, start, length, stride, count);
   if (count === 0) return;
   s.bReused = count >= 2 * Math.ceil(Math.min(count * stride, length) / PAGE_SIZE);
-  // The loops live in their own methods: a batch of one page (trace records) then costs no more
+  // The loops live in their own functions: a batch of one page (trace records) then costs no more
   // than a single touch, even after long batches got the loops optimised.
   if (stride > PAGE_SIZE) accessOrbit(s, th, start, length, stride, count, isWrite);
   else if (Math.floor(start / PAGE_SIZE) === Math.floor((start + length - 1) / PAGE_SIZE))
@@ -266,7 +266,7 @@ export function accessRandom(
       const r = Math.imul((m << 7) | (m >>> 25), 9) >>> 0;
       i = Math.floor((r / 0x100000000) * slots);
     }
-    // touchAt() written out: with this method inlined into a caller's loop, the call was not, and
+    // touchAt() written out: with this function inlined into a caller's loop, the call was not, and
     // passing it the address (a double) allocated a box per access.
     const a = start + i * stride;
     const vpn = Math.floor(a / PAGE_SIZE);
