@@ -5,7 +5,7 @@
 export class Prng {
   /**
    * xoshiro128** state words a, b, c, d as int32. An Int32Array rather than fields: the values are
-   * never boxed, and the simulator's per-access path (src/backends/sim/machine.ts) steps it inline.
+   * never boxed, and the simulator's per-access path (src/backends/sim/access.ts) steps it inline.
    */
   readonly state = new Int32Array(4);
 

@@ -6,8 +6,9 @@ const MiB = 1 << 20;
 const A = 0x50000000;
 
 /**
- * accessRandom() of one access steps the machine's PRNG inline (machine.ts); this checks it draws
- * exactly Prng.rand(0, slots), sharing the state with the batched paths that call Prng itself.
+ * accessRandom() of one access steps the machine's PRNG inline (src/backends/sim/access.ts); this
+ * checks it draws exactly Prng.rand(0, slots), sharing the state with the batched paths that call
+ * Prng itself.
  * Each access's page is unmapped afterwards, so the page made present names the draw.
  */
 describe('random single accesses', () => {

@@ -3,14 +3,11 @@
  * MADV_NOHUGEPAGE (per-range THP advice, honoured by later faults), MADV_COLLAPSE (synchronous
  * collapse into 2 MiB folios) and MADV_WILLNEED (read swapped-out anonymous pages back).
  *
- * It works on the machine's internals (page-table pool, frames, costs), handed over by Machine,
- * which owns them; Machine.madvise() is the entry point.
+ * It works on the machine's internals (page-table pool, frames, costs), handed over by the
+ * machine's state (machine-state.ts), which owns them; Machine.madvise() is the entry point.
  */
 import type { MachineCosts } from './costs.js';
 import { HUGE_PAGE_SIZE, PAGE_SIZE, PTES_PER_TABLE } from './layout.js';
-// Cyclic with machine.ts, which imports this module: the PTE bits are only read inside methods,
-// after both modules are evaluated.
-import { PTE_DIRTY, PTE_PRESENT, PTE_SWAPPED, PTE_WRITABLE, PTE_YOUNG } from './machine.js';
 import type { PageDirectory, PageTablePool } from './page-tables.js';
 import {
   FRAME_ACTIVE,
@@ -19,6 +16,7 @@ import {
   FRAME_REFERENCED,
   type PhysicalMemory,
 } from './physical-memory.js';
+import { PTE_DIRTY, PTE_PRESENT, PTE_SWAPPED, PTE_WRITABLE, PTE_YOUNG } from './pte.js';
 import { firstEndingAfter } from './ranges.js';
 import { pmdAllowed, ThpAdviceMap } from './thp-advice.js';
 

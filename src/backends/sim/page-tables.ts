@@ -5,8 +5,8 @@
  * floor(vpn / 512) to its table id through a Map (the upper levels of the x86 tree).
  *
  * A table mapped by a PMD (THP) keeps the state of the whole 2 MiB mapping (young, dirty, protection)
- * in its first entry; the other entries only carry present + pfn, for translation. The entry bits
- * (PTE_*) are defined next to their only user, machine.ts.
+ * in its first entry; the other entries only carry present + pfn, for translation. The entry bits:
+ * pte.ts.
  */
 import { PTES_PER_TABLE } from './layout.js';
 import { grown } from './typed-arrays.js';
