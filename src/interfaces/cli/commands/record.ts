@@ -251,9 +251,13 @@ function liveSummary(r: LiveSessionResult): string {
     st.pagesWritten !== undefined
       ? `, ${st.pagesWritten} written pages seen (${st.unattributed ?? 0} without CPU/thread)`
       : '';
+  const rearmed =
+    st.rearmed !== undefined
+      ? `, ${st.rearmed} pages re-armed after writes by CPUs/threads filtered out`
+      : '';
   const exit = r.exit !== undefined ? `; the program exited with ${r.exit}` : '';
   return (
-    `damon-ts: live ${r.source} of pid ${r.pid}: ${r.reports.reportsApplied} reports applied, ${st.lost ?? 0} events lost${written}${cost}${exit}\n` +
+    `damon-ts: live ${r.source} of pid ${r.pid}: ${r.reports.reportsApplied} reports applied, ${st.lost ?? 0} events lost${written}${rearmed}${cost}${exit}\n` +
     `damon-ts: source: ${s.how}; cannot see: ${s.blind}\n`
   );
 }
