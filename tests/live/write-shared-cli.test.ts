@@ -117,6 +117,11 @@ async function bView(
   const rearmed = /, (\d+) pages re-armed after writes by CPUs\/threads filtered out/.exec(rec.stderr);
   expect(rearmed, rec.stderr).not.toBeNull();
   expect(Number(rearmed![1])).toBeGreaterThan(0);
+  // The record keeps the run's counts with its source.
+  const info = await cli(['report', 'record_info', '-i', file]);
+  expect(info.code, info.stderr).toBe(0);
+  expect(info.stdout).toContain(`; this run: `);
+  expect(info.stdout).toContain(`, ${rearmed![1]} pages re-armed after writes by CPUs/threads filtered out`);
   const wss = ['report', 'wss', '-i', file, '--exclude_samples', String(WARMUP), '--raw_number'];
   const all = await cli([...wss, '--all_wss', '--sortby', 'time']);
   const n = all.stdout.split('\n').filter((l) => /^\d+ \d+$/.test(l)).length;

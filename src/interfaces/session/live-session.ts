@@ -59,6 +59,23 @@ export function liveDataSource(kind: LiveSourceKind): string {
   return `damon-ts live ${kind}: ${s.how}; cannot see: ${s.blind}`;
 }
 
+/** What a run delivered and cost, from its source's and its context's counters. */
+export function liveRunCounts(stats: Record<string, number>, reportsApplied: number): string {
+  const written =
+    stats.pagesWritten !== undefined
+      ? `, ${stats.pagesWritten} written pages seen (${stats.unattributed ?? 0} without CPU/thread)`
+      : '';
+  const rearmed =
+    stats.rearmed !== undefined
+      ? `, ${stats.rearmed} pages re-armed after writes by CPUs/threads filtered out`
+      : '';
+  const cost =
+    stats.monitorUs !== undefined
+      ? `, monitor ${(stats.monitorUs / 1000).toFixed(0)} ms in ${stats.samples ?? 0} samples`
+      : '';
+  return `${reportsApplied} reports applied, ${stats.lost ?? 0} events lost${written}${rearmed}${cost}`;
+}
+
 export interface LiveSessionOptions {
   /** One kdamond with one vaddr context; its target pid is filled in with the monitored process. */
   config: KdamondsConfig;
@@ -217,6 +234,11 @@ export async function runLiveSession(o: LiveSessionOptions): Promise<LiveSession
     sleep(2000, undefined, { signal: linger.signal }).catch(() => undefined),
   ]);
   linger.abort();
+  // The record keeps what the run counted, with the source that counted it.
+  o.sink.setDataSource?.(
+    `${liveDataSource(kind)}; this run: ${liveRunCounts(stats, ctx!.stats.reportsApplied)}`,
+    (h) => h.kdamond_idx === 0,
+  );
   return {
     pid: run.pid,
     source: kind,
