@@ -9,7 +9,8 @@
  *   checks them right before each check), or the soft-dirty source for a running pid; where the
  *   kernel cannot do that, an error naming what is missing;
  * - reads pass: the page-fault tracepoint source (natural faults: first touches only).
- * The record's data_source and the run's summary say which source ran and what it cannot see.
+ * The record's data_source and the run's summary say which source ran, what it cannot see and, in
+ * the end, what it counted.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { wallClockUs, runWallClock } from '../../core/drivers.js';
