@@ -173,6 +173,8 @@ export class RecordWriter {
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
   private dirty = true;
+  /** A header changed since the last flush: the next one writes the whole file again. */
+  private headersChanged = false;
   private file: FileState | null = null;
 
   private constructor(path: string, format: RecordFormat, opts: RecordWriterOptions) {
@@ -255,6 +257,20 @@ export class RecordWriter {
     if (rec.pendingBytes >= SPILL_BYTES) this.spill(rec);
   }
 
+  /**
+   * Replaces the data_source of the records recorded so far whose header passes `which` (all by
+   * default), e.g. with what the run counted once it is over. The next flush rewrites the file.
+   */
+  setDataSource(text: string, which: (h: RecordHeader) => boolean = () => true): void {
+    if (this.closed) throw new Error(`record writer for ${this.path} is closed`);
+    for (const rec of this.records)
+      if (which(rec.header) && rec.header.data_source !== text) {
+        rec.header.data_source = text;
+        this.headersChanged = true;
+        this.dirty = true;
+      }
+  }
+
   get nrRecords(): number {
     return this.records.length;
   }
@@ -293,6 +309,7 @@ export class RecordWriter {
     for (const rec of this.records) this.spill(rec);
     if (this.canAppend()) this.append();
     else this.rewrite();
+    this.headersChanged = false;
     for (const rec of this.records) {
       rec.inFile = rec.spooled;
       rec.nrInFile = rec.nrSnapshots;
@@ -305,7 +322,7 @@ export class RecordWriter {
   /** The file is still ours, and no record but its last one has grown since. */
   private canAppend(): boolean {
     const f = this.file;
-    if (!f || f.nrRecords === 0) return false;
+    if (!f || f.nrRecords === 0 || this.headersChanged) return false;
     try {
       if (lstatSync(this.path).ino !== f.ino) return false;
     } catch {

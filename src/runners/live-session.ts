@@ -9,7 +9,8 @@
  *   checks them right before each check), or the soft-dirty source for a running pid; where the
  *   kernel cannot do that, an error naming what is missing;
  * - reads pass: the page-fault tracepoint source (natural faults: first touches only).
- * The record's data_source and the run's summary say which source ran and what it cannot see.
+ * The record's data_source and the run's summary say which source ran, what it cannot see and, in
+ * the end, what it counted.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { wallClockUs, runWallClock } from '../core/drivers.js';
@@ -34,9 +35,9 @@ export type LiveSourceKind = 'write_only' | 'write_only_exact' | 'soft_dirty' | 
 /** What each live source is, and what it cannot see: in the record's data_source and the summary. */
 export const LIVE_SOURCES: Record<LiveSourceKind, { how: string; blind: string }> = {
   write_only: {
-    how: "uffd-wp on each region's sampling page, re-armed every sample (page_fault primitive, writes)",
+    how: "uffd-wp on each region's sampling page, re-armed every sample (page_fault primitive, writes); with CPU or thread filters, a page written by a CPU or thread they drop is write-protected again, once per writer per sample",
     blind:
-      'reads; shared and file-backed mappings; child processes; a mapping libc creates until the next rescan; of several writers of a sampling page in one sample, all but the first',
+      'reads; shared and file-backed mappings; child processes; a mapping libc creates until the next rescan; of several writers of a sampling page in one sample, all but the first (with CPU or thread filters: the first they keep, unless it wrote before the monitor re-protected the page)',
   },
   write_only_exact: {
     how: 'uffd-wp on every page, PAGEMAP_SCAN every sample (one write fault per written page per sample)',
@@ -57,6 +58,23 @@ export const LIVE_SOURCES: Record<LiveSourceKind, { how: string; blind: string }
 export function liveDataSource(kind: LiveSourceKind): string {
   const s = LIVE_SOURCES[kind];
   return `damon-ts live ${kind}: ${s.how}; cannot see: ${s.blind}`;
+}
+
+/** What a run delivered and cost, from its source's and its context's counters. */
+export function liveRunCounts(stats: Record<string, number>, reportsApplied: number): string {
+  const written =
+    stats.pagesWritten !== undefined
+      ? `, ${stats.pagesWritten} written pages seen (${stats.unattributed ?? 0} without CPU/thread)`
+      : '';
+  const rearmed =
+    stats.rearmed !== undefined
+      ? `, ${stats.rearmed} pages re-armed after writes by CPUs/threads filtered out`
+      : '';
+  const cost =
+    stats.monitorUs !== undefined
+      ? `, monitor ${(stats.monitorUs / 1000).toFixed(0)} ms in ${stats.samples ?? 0} samples`
+      : '';
+  return `${reportsApplied} reports applied, ${stats.lost ?? 0} events lost${written}${rearmed}${cost}`;
 }
 
 export interface LiveSessionOptions {
@@ -103,7 +121,8 @@ export async function runLiveSession(o: LiveSessionOptions): Promise<LiveSession
     throw new Error(
       'live monitoring: needs --sample_primitives page_fault (page_table of a process is the kernel backend)',
     );
-  const writeOnly = isWriteOnlyView(c.sample.filters.map(sampleFilterOf));
+  const filters = c.sample.filters.map(sampleFilterOf);
+  const writeOnly = isWriteOnlyView(filters);
   if (o.exact && !(writeOnly && o.cmd))
     throw new Error(
       'live monitoring: exact write monitoring is for write-only monitoring of a launched command (--exp_ops_write_only y -- CMD)',
@@ -145,7 +164,13 @@ export async function runLiveSession(o: LiveSessionOptions): Promise<LiveSession
   const [cmd, ...args] = o.cmd ?? [];
   let run: LiveRun;
   if (kind === 'write_only' || kind === 'write_only_exact') {
-    const wo = await recordLiveWriteOnly({ cmd: cmd!, args, exact: o.exact, timeBaseUs }, sink);
+    // Only a context that filters by CPU or thread can reject a write: its rejected writers re-arm.
+    const eligible = filters.some((f) => f.type !== 'write')
+      ? (cpu: number, tid: number): boolean =>
+          ctx === null ||
+          ctx.reportEligible({ vaddr: 0, paddr: -1, size: 1, cpu, tid, tgid: pid, isWrite: true, time: 0 })
+      : undefined;
+    const wo = await recordLiveWriteOnly({ cmd: cmd!, args, exact: o.exact, eligible, timeBaseUs }, sink);
     sampled = wo.source;
     run = wo;
   } else if (kind === 'soft_dirty') {
@@ -210,6 +235,11 @@ export async function runLiveSession(o: LiveSessionOptions): Promise<LiveSession
     sleep(2000, undefined, { signal: linger.signal }).catch(() => undefined),
   ]);
   linger.abort();
+  // The record keeps what the run counted, with the source that counted it.
+  o.sink.setDataSource?.(
+    `${liveDataSource(kind)}; this run: ${liveRunCounts(stats, ctx!.stats.reportsApplied)}`,
+    (h) => h.kdamond_idx === 0,
+  );
   return {
     pid: run.pid,
     source: kind,

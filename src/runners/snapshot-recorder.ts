@@ -16,8 +16,8 @@ import { findRegion } from '../core/report-intake.js';
 import { type RecordHeader, type RecordRegion, recordHeader } from '../records/types.js';
 import type { RecordWriter } from '../records/writer.js';
 
-/** Where snapshots go: a RecordWriter, or anything with its addSnapshot. */
-export type SnapshotSink = Pick<RecordWriter, 'addSnapshot'>;
+/** Where snapshots go: a RecordWriter, or anything with its addSnapshot (and setDataSource). */
+export type SnapshotSink = Pick<RecordWriter, 'addSnapshot'> & Partial<Pick<RecordWriter, 'setDataSource'>>;
 
 interface Hits {
   addr: number[];

@@ -27,20 +27,24 @@ function content(path: string, fmt: RecordFormat): string {
 }
 
 describe('RecordWriter flushes', () => {
-  it('any sequence of snapshots over any targets and flushes: after each flush the file holds exactly what a single write would (property)', async () => {
+  it('any sequence of snapshots over any targets, flushes and data_source changes: after each flush the file holds exactly what a single write would (property)', async () => {
     const dir = tmpDir();
     let n = 0;
     await fc.assert(
       fc.asyncProperty(
         fc.constantFrom(...FORMATS),
-        // (target, flush after it?) per snapshot
-        fc.array(fc.tuple(fc.integer({ min: 0, max: 2 }), fc.boolean()), { minLength: 1, maxLength: 12 }),
+        // (target, flush after it?, then name its record's data_source anew?) per snapshot
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 2 }), fc.boolean(), fc.boolean()), {
+          minLength: 1,
+          maxLength: 12,
+        }),
         async (fmt, steps) => {
           const path = join(dir, `p${n}.data`);
           const ref = join(dir, `r${n++}.data`);
           const w = RecordWriter.open(path, fmt, { flushIntervalMs: 0 });
           const added: [number, number][] = [];
-          for (const [i, [t, flush]] of steps.entries()) {
+          const sources = new Map<number, string>();
+          for (const [i, [t, flush, rename]] of steps.entries()) {
             const s = {
               start_time: i * 10,
               end_time: i * 10 + 10,
@@ -48,11 +52,15 @@ describe('RecordWriter flushes', () => {
             };
             w.addSnapshot(recordHeader({ target_id: t }), s);
             added.push([t, i]);
+            if (rename) {
+              w.setDataSource(`source ${i}`, (h) => h.target_id === t);
+              sources.set(t, `source ${i}`);
+            }
             if (!flush) continue;
             w.flush();
             const once = RecordWriter.open(ref, fmt, { flushIntervalMs: 0 });
             for (const [tt, ii] of added)
-              once.addSnapshot(recordHeader({ target_id: tt }), {
+              once.addSnapshot(recordHeader({ target_id: tt, data_source: sources.get(tt) }), {
                 start_time: ii * 10,
                 end_time: ii * 10 + 10,
                 regions: [region(4096 * tt, 4096 * tt + 4096 * (ii + 1), ii)],

@@ -97,6 +97,8 @@ export interface LiveWriteOnlyOptions {
   exact?: boolean;
   /** Attribute writes to CPUs and threads through the fault tracepoint (default true). */
   attribute?: boolean;
+  /** Whether the context keeps a write by this CPU and thread: others re-arm (WriteOnlySourceOptions). */
+  eligible?: (cpu: number, tid: number) => boolean;
   timeBaseUs?: number;
   stdio?: Stdio;
   /** Called with the pid while the program is still held (e.g. to add the context's target). */
@@ -124,6 +126,7 @@ export async function recordLiveWriteOnly(
       pid: prog.pid,
       exact: o.exact,
       attribute: o.attribute,
+      eligible: o.eligible,
       timeBaseUs: o.timeBaseUs ?? wallClockTimeBaseUs(),
     });
     source.start(sink);

@@ -6,6 +6,8 @@
  * A write-protected page faults once when written (uffd-wp WP_ASYNC, soft-dirty), so the first
  * writer of a watched page in an interval is known. Only watched pages are remembered: in sampling
  * mode the armed sampling pages (a sorted list, binary-searched per event), in exact mode all.
+ * A source that protects a page again after a fault (re-arming it after a writer its context's
+ * filters reject) says so through `decide`: that fault is then not the page's writer.
  */
 import { TraceInstance } from '../tracefs/instance.js';
 import { RawTraceReader } from '../tracefs/raw-reader.js';
@@ -23,6 +25,9 @@ export interface WriteFault {
   /** CLOCK_MONOTONIC µs minus the time base. */
   time: number;
 }
+
+/** Called per write fault of a watched page: true when the page is protected again (not remembered). */
+export type FaultDecider = (page: number, fault: WriteFault) => boolean;
 
 /** Whether `page` is in sorted[0..n) (binary search). */
 function contains(sorted: Float64Array, n: number, page: number): boolean {
@@ -48,6 +53,8 @@ export class WriteFaults {
   readonly tgids: TgidCache;
   /** Write faults of watched pages seen. */
   seen = 0;
+  /** See FaultDecider; null: every page's first fault is its writer. */
+  decide: FaultDecider | null = null;
 
   /** Starts tracing the write faults of `pid` (and of threads it creates). */
   constructor(pid: number, timeBaseUs: number) {
@@ -80,11 +87,12 @@ export class WriteFaults {
         if (w !== null && !contains(w, this.nWatched, page)) return;
         if (this.faults.has(page)) return;
         this.seen++;
-        this.faults.set(page, {
+        const fault = {
           cpu,
           tid: readField(buf, off, ev.pidField),
           time: Math.floor(ns / 1000) - timeBaseUs,
-        });
+        };
+        if (this.decide === null || !this.decide(page, fault)) this.faults.set(page, fault);
       });
       for (const e of events) inst.enableEvent('exceptions', e.name);
       this.reader.start(true);
@@ -103,6 +111,11 @@ export class WriteFaults {
   /** Reads the events buffered so far. */
   poll(): void {
     this.reader.poll();
+  }
+
+  /** Makes `fault` the writer of `page`, unless it has one (a re-arm that did not take). */
+  remember(page: number, fault: WriteFault): void {
+    if (!this.faults.has(page)) this.faults.set(page, fault);
   }
 
   /** The first write fault of `page` since the last clear(), if seen. */

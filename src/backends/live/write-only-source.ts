@@ -15,6 +15,16 @@
  *   since the last one and protects it again, one report per page (size 4096). The program takes a
  *   fault per written page per interval: this is what it costs to see every written page.
  *
+ * Re-arming (sampling mode, `eligible` given: a context whose filters reject some writers, e.g.
+ * --exp_ops_cpus or --exp_ops_tids): the first writer of an armed page consumes its protection, so a
+ * write by a CPU or thread the context drops would hide a later one it keeps. The fault reader is
+ * polled every `rearmPollMs` between the check points; a fault of an armed page by a writer the
+ * context rejects write-protects that page again, once per CPU and thread per page per sample (a
+ * second fault of the same writer keeps the protection consumed: at most one extra fault per writer
+ * per region per sample). The monitor learns of a fault only at its next poll, so an eligible write
+ * between the rejected one and the re-arm is still missed, and so is any when the rejected writer
+ * writes the page again before the eligible one does.
+ *
  * Reports carry the check point's time, so a sample interval's writes count in that sample. A
  * written page whose fault was not seen (lost event) is reported with cpu -1 and tid -1 and counted
  * in stats().unattributed. Only the launched process (its tgid) is monitored.
@@ -24,7 +34,7 @@ import { pagemapFlags, PM_FLAG, wpArm } from './native-sampler.js';
 import { WrittenPageScanner } from './pagemap-scan.js';
 import { fit, SampledWriteSource } from './sampled-writes.js';
 import { monotonicUs, type ReportSink } from './source.js';
-import { PAGE_SIZE } from './write-faults.js';
+import { PAGE_SIZE, type WriteFault } from './write-faults.js';
 
 export interface WriteOnlySourceOptions {
   /** The process, started with the preload helper (protect 'none' for sampling, 'all' for exact). */
@@ -37,6 +47,13 @@ export interface WriteOnlySourceOptions {
   timeBaseUs?: number;
   /** Least time between two rescans of /proc/PID/maps for unregistered mappings, µs (default 100 ms). */
   rescanUs?: number;
+  /**
+   * Whether the monitoring context keeps a write by this CPU and thread; when given (sampling mode,
+   * with attribution), a rejected writer's fault re-arms the page (see above).
+   */
+  eligible?: (cpu: number, tid: number) => boolean;
+  /** Period of the fault reader's polls that re-arm pages, ms (default 1). */
+  rearmPollMs?: number;
 }
 
 export class WriteOnlySource extends SampledWriteSource {
@@ -48,11 +65,23 @@ export class WriteOnlySource extends SampledWriteSource {
   private flags = new Uint8Array(1024);
   private nArmed = 0;
   private lastRescanUs = -Infinity;
+  /** Re-arming: the writers (cpu, tid pairs) a page was re-armed for this sample; pages to re-arm. */
+  private rearmedFor = new Map<number, number[]>();
+  private toRearm: { page: number; fault: WriteFault }[] = [];
+  private rearmTimer: NodeJS.Timeout | null = null;
+  private rearmError: unknown = null;
+  /** True while the check step reads the faults (each is then its page's writer), and at arming. */
+  private rearmPaused = false;
 
   constructor(private readonly opts: WriteOnlySourceOptions) {
     super(opts.pid, opts.attribute ?? true, opts.timeBaseUs ?? 0);
     this.name = opts.exact ? 'write_only_exact' : 'write_only';
     Object.assign(this.counters, { armed: 0, armFailed: 0, mappingsRegistered: 0 });
+    if (this.rearming) this.counters.rearmed = 0;
+  }
+
+  private get rearming(): boolean {
+    return !this.exact && this.opts.eligible !== undefined && (this.opts.attribute ?? true);
   }
 
   get exact(): boolean {
@@ -70,6 +99,12 @@ export class WriteOnlySource extends SampledWriteSource {
       if (this.exact) this.scanner.scan();
       this.faults?.poll();
       this.faults?.clear();
+      if (this.rearming && this.faults) {
+        this.faults.decide = (page, fault) => this.decide(page, fault);
+        const t = setInterval(() => this.pollRearm(), this.opts.rearmPollMs ?? 1);
+        t.unref();
+        this.rearmTimer = t;
+      }
     } catch (e) {
       this.stop();
       throw e;
@@ -93,7 +128,15 @@ export class WriteOnlySource extends SampledWriteSource {
     this.armed.set(addrs.subarray(0, n));
     this.nArmed = n;
     // Watch before protecting: a write right after the protection must find its fault remembered.
-    this.watch(this.armed, n);
+    // The previous sample's last faults are read and forgotten there: its re-arms are over.
+    this.rearmPaused = true;
+    try {
+      this.watch(this.armed, n);
+    } finally {
+      this.rearmPaused = false;
+    }
+    this.rearmedFor.clear();
+    this.toRearm.length = 0;
     const missing = wpArm(scanner.uffd, n, this.armed, this.armedOk);
     // Sampling pages in mappings nobody registered yet (libc-internal mmap): register, then arm them.
     if (missing > 0 && t0 - this.lastRescanUs >= (this.opts.rescanUs ?? 100_000) && this.registerNew() > 0)
@@ -103,6 +146,45 @@ export class WriteOnlySource extends SampledWriteSource {
     this.counters.armed! += ok;
     this.counters.armFailed! += n - ok;
     this.counters.monitorUs! += monotonicUs() - t0;
+  }
+
+  /** A watched page's write fault: re-arm it when the context rejects its writer (first time per writer). */
+  private decide(page: number, fault: WriteFault): boolean {
+    if (this.rearmPaused || this.opts.eligible!(fault.cpu, fault.tid)) return false;
+    let writers = this.rearmedFor.get(page);
+    if (writers === undefined) this.rearmedFor.set(page, (writers = []));
+    for (let i = 0; i < writers.length; i += 2)
+      if (writers[i] === fault.cpu && writers[i + 1] === fault.tid) return false;
+    writers.push(fault.cpu, fault.tid);
+    this.toRearm.push({ page, fault });
+    return true;
+  }
+
+  /** Reads the faults so far and write-protects again the pages rejected writers took. */
+  private pollRearm(): void {
+    const scanner = this.scanner;
+    if (!scanner || !this.faults || this.rearmError !== null) return;
+    const t0 = monotonicUs();
+    try {
+      this.faults.poll();
+      const n = this.toRearm.length;
+      if (n === 0) return;
+      const addrs = Float64Array.from(this.toRearm, (r) => r.page * PAGE_SIZE);
+      const ok = new Uint8Array(n);
+      wpArm(scanner.uffd, n, addrs, ok);
+      for (let k = 0; k < n; k++) {
+        const r = this.toRearm[k]!;
+        // Still unprotected: the rejected writer's fault stays the page's writer.
+        if (ok[k]) this.counters.rearmed!++;
+        else this.faults.remember(r.page, r.fault);
+      }
+      this.toRearm.length = 0;
+    } catch (e) {
+      // Thrown by the next check step, whose caller knows whether the program has exited.
+      this.rearmError = e;
+    } finally {
+      this.counters.monitorUs! += monotonicUs() - t0;
+    }
   }
 
   /** Arms the pages that failed, after new mappings were registered. */
@@ -123,6 +205,11 @@ export class WriteOnlySource extends SampledWriteSource {
   sample(nowUs?: number): void {
     const scanner = this.scanner;
     if (!scanner || !this.batcher) return;
+    if (this.rearmError !== null) {
+      const e = this.rearmError;
+      this.rearmError = null;
+      throw e;
+    }
     const t0 = monotonicUs();
     const now = this.now(nowUs);
     this.counters.samples!++;
@@ -135,9 +222,16 @@ export class WriteOnlySource extends SampledWriteSource {
   private sampleArmed(scanner: WrittenPageScanner, now: number): void {
     const n = this.nArmed;
     this.flags = fit(this.flags, n, (k) => new Uint8Array(k));
+    // Last re-arms of the sample, before its pages are read.
+    if (this.rearming) this.pollRearm();
     pagemapFlags(scanner.pagemapFd, n, this.armed, this.flags);
     // Faults are traced before the kernel lifts the protection: every page seen written has its event.
-    this.faults?.poll();
+    this.rearmPaused = true;
+    try {
+      this.faults?.poll();
+    } finally {
+      this.rearmPaused = false;
+    }
     const present = PM_FLAG.present | PM_FLAG.swapped;
     for (let k = 0; k < n; k++) {
       const f = this.flags[k]!;
@@ -156,6 +250,8 @@ export class WriteOnlySource extends SampledWriteSource {
   }
 
   protected release(): void {
+    if (this.rearmTimer) clearInterval(this.rearmTimer);
+    this.rearmTimer = null;
     // The program may go on running: nothing the monitor protected stays protected.
     if (this.scanner && processRunning(this.pid)) {
       try {

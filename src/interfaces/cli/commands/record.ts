@@ -32,7 +32,12 @@ import { addMonitoringOptions } from '../shared/monitoring-options.js';
 import type { KdamondsConfig } from '../../../config/schema.js';
 import { textToUs } from '../../../config/units.js';
 import { kernelCanRun } from '../../../runners/kernel-session.js';
-import { LIVE_SOURCES, runLiveSession, type LiveSessionResult } from '../../../runners/live-session.js';
+import {
+  LIVE_SOURCES,
+  liveRunCounts,
+  runLiveSession,
+  type LiveSessionResult,
+} from '../../../runners/live-session.js';
 import { progressBar } from '../shared/progress.js';
 import { yieldToEventLoop } from '../../../runners/event-loop.js';
 import { simFootprintSnapshot } from '../../../runners/sim-footprints.js';
@@ -249,18 +254,9 @@ function sliceContexts(config: KdamondsConfig, kind: string, machine: Machine, p
 /** The run's summary: the source, what it cannot see, what it delivered and what it cost. */
 function liveSummary(r: LiveSessionResult): string {
   const s = LIVE_SOURCES[r.source];
-  const st = r.stats;
-  const cost =
-    st.monitorUs !== undefined
-      ? `, monitor ${(st.monitorUs / 1000).toFixed(0)} ms in ${st.samples ?? 0} samples`
-      : '';
-  const written =
-    st.pagesWritten !== undefined
-      ? `, ${st.pagesWritten} written pages seen (${st.unattributed ?? 0} without CPU/thread)`
-      : '';
   const exit = r.exit !== undefined ? `; the program exited with ${r.exit}` : '';
   return (
-    `damon-ts: live ${r.source} of pid ${r.pid}: ${r.reports.reportsApplied} reports applied, ${st.lost ?? 0} events lost${written}${cost}${exit}\n` +
+    `damon-ts: live ${r.source} of pid ${r.pid}: ${liveRunCounts(r.stats, r.reports.reportsApplied)}${exit}\n` +
     `damon-ts: source: ${s.how}; cannot see: ${s.blind}\n`
   );
 }
