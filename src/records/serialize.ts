@@ -6,7 +6,7 @@
  *   strings (damo-report-math.md §6), byte-identical to what damo writes once decompressed.
  * and damo's perf_script text (§1.3).
  */
-import { fmtNr, fmtSz, fmtTimeNsExact, pyD, pyF, pyFloatRepr } from './pyformat.js';
+import { fmtBp, fmtNr, fmtSz, fmtTimeNsExact, fmtTimeUs, pyD, pyF, pyFloatRepr } from './pyformat.js';
 import type { DamonRecord, RecordHeader, RecordRegion, Snapshot } from './types.js';
 import { snapshotTotalBytes } from './types.js';
 
@@ -118,23 +118,29 @@ function regionKv(r: RecordRegion): PyValue {
   return kv;
 }
 
-function recordKv(rec: DamonRecord): PyValue {
+/**
+ * A record as damo's to_kvpairs(raw) gives it. Files hold the raw form (`print` absent); `report access
+ * --json` prints either form, where damo writes a snapshot's sample interval as its ns count when raw.
+ */
+function recordKv(rec: DamonRecord, print?: { raw: boolean }): PyValue {
   const base = rec.time_base_ns;
   const i = rec.intervals;
   const g = i?.intervals_goal;
+  const raw = print ? print.raw : true;
+  const us = (v: number): string => fmtTimeUs(v, raw);
   return {
     kdamond_idx: rec.kdamond_idx,
     context_idx: rec.context_idx,
     intervals: i
       ? {
-          sample_us: pyD(i.sample_us),
-          aggr_us: pyD(i.aggr_us),
-          ops_update_us: pyD(i.ops_update_us),
+          sample_us: us(i.sample_us),
+          aggr_us: us(i.aggr_us),
+          ops_update_us: us(i.ops_update_us),
           intervals_goal: {
-            access_bp: pyF(g?.access_bp ?? 0, 6),
-            aggrs: pyD(g?.aggrs ?? 0),
-            min_sample_us: pyD(g?.min_sample_us ?? 0),
-            max_sample_us: pyD(g?.max_sample_us ?? 0),
+            access_bp: fmtBp(g?.access_bp ?? 0, raw),
+            aggrs: fmtNr(g?.aggrs ?? 0, raw),
+            min_sample_us: us(g?.min_sample_us ?? 0),
+            max_sample_us: us(g?.max_sample_us ?? 0),
           },
         }
       : null,
@@ -142,20 +148,36 @@ function recordKv(rec: DamonRecord): PyValue {
     target_id: rec.target_id,
     scheme_filters: rec.scheme_filters as PyValue[],
     snapshots: rec.snapshots.map((s) => ({
-      start_time: s.start_time === null ? null : pyD(absTime(s.start_time, base)),
-      end_time: pyD(absTime(s.end_time, base)),
+      start_time: s.start_time === null ? null : fmtTimeNsExact(absTime(s.start_time, base), raw),
+      end_time: fmtTimeNsExact(absTime(s.end_time, base), raw),
       regions: s.regions.map(regionKv),
-      total_bytes: pyD(snapshotTotalBytes(s)),
+      total_bytes: fmtSz(snapshotTotalBytes(s), raw),
       damos_stats: null,
-      sample_interval_us: s.sample_interval_us ?? null,
+      sample_interval_us:
+        s.sample_interval_us === undefined || s.sample_interval_us === null
+          ? null
+          : print
+            ? fmtTimeNsExact(s.sample_interval_us * 1000, raw)
+            : s.sample_interval_us,
     })),
     data_source: rec.data_source,
   };
 }
 
-/** damo's JSON text of a record list (json.dumps(..., indent=4) of to_kvpairs). */
+/** damo's JSON text of a record list (json.dumps(..., indent=4) of to_kvpairs), as files hold it. */
 export function recordsToDamoJson(records: DamonRecord[]): string {
-  return pyDumps(records.map(recordKv), '');
+  return pyDumps(
+    records.map((r) => recordKv(r)),
+    '',
+  );
+}
+
+/** What damo prints for `--json` (raw or with units). */
+export function recordsToDamoPrintJson(records: DamonRecord[], raw: boolean): string {
+  return pyDumps(
+    records.map((r) => recordKv(r, { raw })),
+    '',
+  );
 }
 
 /** damo's perf_script line of one region. */

@@ -354,7 +354,7 @@ export function formatHeatmapRaw(m: Heatmap, absTimeOut: boolean, absAddr: boole
   out.write(lines.length ? lines.join('\n') + '\n' : '');
 }
 
-const COLORSETS = {
+export const COLORSETS = {
   gray: { bg: Array(10).fill(232) as number[], fg: [237, 239, 241, 243, 245, 247, 249, 251, 253, 255] },
   flame: { bg: [232, 1, 1, 2, 3, 3, 20, 21, 26, 27], fg: [239, 235, 237, 239, 243, 245, 247, 249, 251, 255] },
   emotion: {

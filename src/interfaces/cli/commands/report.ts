@@ -5,16 +5,6 @@
  */
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
-import { readRecords } from '../../../records/reader.js';
-import { recordsToDamoJson } from '../../../records/serialize.js';
-import {
-  ACCESS_DEFAULTS,
-  ACCESS_STYLES,
-  formatAccess,
-  MissingIntervalsError,
-  type AccessStyle,
-} from '../../../reports/access.js';
-import { fillAccessUnits } from '../../../reports/access-filter.js';
 import { computeGuides, formatGuide } from '../../../reports/guide.js';
 import {
   COLORSET_NAMES,
@@ -30,7 +20,6 @@ import { fdSink } from '../../../reports/output.js';
 import { pyRange } from '../../../reports/percentile.js';
 import { heatmapSvg, imageFormat, writeImage, wssPlotSvg } from '../../../reports/plot.js';
 import { colorEnabled } from '../../session/color.js';
-import { PAGER_LINES, reportRawForm } from '../../../reports/raw-form.js';
 import { computeWss, formatWss, WSS_DEFAULTS } from '../../../reports/wss.js';
 import { UsageError } from '../errors.js';
 import { registerReportDamon } from './report-damon.js';
@@ -44,6 +33,7 @@ import { registerFootprints } from './report-footprints.js';
 import { registerHolistic } from './report-holistic.js';
 import { registerProfile } from './report-profile.js';
 import { registerTrace } from './report-trace.js';
+import { registerAccess } from './report-access.js';
 
 /** An integer option value, or a UsageError naming the option. */
 export function intArg(v: string, option: string): number {
@@ -95,68 +85,6 @@ function choice<T extends string>(v: string, allowed: readonly T[], option: stri
 }
 
 const BY = BREAKDOWN_KINDS;
-
-function registerAccess(report: Command): void {
-  report
-    .command('access')
-    .description('show the access pattern snapshots of a record')
-    .option('-i, --input <file>', 'record file', 'damon.data')
-    .option('--style <style>', `output style: ${ACCESS_STYLES.join(', ')}`, 'detailed')
-    .option('--raw_form', "damo's raw text form of every snapshot")
-    .option('--raw_number', 'print numbers without units')
-    .option('--json', 'print the records as JSON')
-    .option('--by <kind>', 'also break the regions down by cpu, thread or write (report-fed records)')
-    .addHelpText(
-      'after',
-      `
-Examples:
-  damon-ts report access --raw_form -i damon.data
-  damon-ts report access --style hot
-  damon-ts report access --by cpu`,
-    )
-    .action(
-      async (o: {
-        input: string;
-        style: string;
-        raw_form?: boolean;
-        raw_number?: boolean;
-        json?: boolean;
-        by?: string;
-      }) => {
-        const style = choice(o.style, ACCESS_STYLES, '--style') as AccessStyle;
-        const by = o.by === undefined ? undefined : choice(o.by, BY, '--by');
-        const path = inputFile(o.input);
-        const sink = fdSink();
-        if (o.raw_form) {
-          await reportRawForm(path, o.raw_number === true, sink);
-          sink.flush();
-          return;
-        }
-        const records = await readRecords(path);
-        fillAccessUnits(records);
-        if (o.json) {
-          sink.write(recordsToDamoJson(records) + '\n');
-          sink.flush();
-          return;
-        }
-        let text: string;
-        try {
-          text = formatAccess(records, {
-            ...ACCESS_DEFAULTS,
-            style,
-            rawNumber: o.raw_number === true,
-            ...(by ? { by } : {}),
-          });
-        } catch (e) {
-          if (e instanceof MissingIntervalsError) throw new Error(`${path}: ${e.message}`);
-          throw e;
-        }
-        const newlines = text.split('\n').length - 1;
-        sink.write(text + (newlines <= PAGER_LINES ? '\n' : ''));
-        sink.flush();
-      },
-    );
-}
 
 interface HeatmapCliOptions {
   input: string;
