@@ -7,6 +7,7 @@
  * and damo's perf_script text (§1.3).
  */
 import { fmtBp, fmtNr, fmtSz, fmtTimeNsExact, fmtTimeUs, pyD, pyF, pyFloatRepr } from './pyformat.js';
+import { textToBytes, textToNr } from './textnum.js';
 import type { DamonRecord, RecordHeader, RecordRegion, Snapshot } from './types.js';
 import { snapshotTotalBytes } from './types.js';
 
@@ -118,6 +119,30 @@ function regionKv(r: RecordRegion): PyValue {
   return kv;
 }
 
+const truthy = (v: unknown): boolean =>
+  typeof v === 'boolean' ? v : ['y', 'yes', 'true'].includes(String(v).toLowerCase());
+
+/** A DAMOS filter of a record as damo prints it: its parsed form written back (paths, numbers). */
+function schemeFilterKv(f: unknown, raw: boolean): PyValue {
+  if (typeof f !== 'object' || f === null || Array.isArray(f)) return f as PyValue;
+  const kv = f as Record<string, unknown>;
+  const type = String(kv.filter_type);
+  const range = kv.address_range as { start?: unknown; end?: unknown } | null | undefined;
+  const hp = kv.hugepage_size;
+  return {
+    filter_type: type,
+    matching: truthy(kv.matching),
+    allow: truthy(kv.allow ?? kv.filter_pass ?? false),
+    memcg_path: type === 'memcg' ? (kv.memcg_path as PyValue) : '',
+    address_range:
+      type === 'addr' && range
+        ? { start: fmtNr(Number(textToNr(range.start)), raw), end: fmtNr(Number(textToNr(range.end)), raw) }
+        : null,
+    damon_target_idx: type === 'target' ? fmtNr(Number(textToNr(kv.damon_target_idx)), raw) : null,
+    hugepage_size: Array.isArray(hp) ? hp.map((x) => fmtSz(textToBytes(x), raw)) : null,
+  };
+}
+
 /**
  * A record as damo's to_kvpairs(raw) gives it. Files hold the raw form (`print` absent); `report access
  * --json` prints either form, where damo writes a snapshot's sample interval as its ns count when raw.
@@ -146,7 +171,9 @@ function recordKv(rec: DamonRecord, print?: { raw: boolean }): PyValue {
       : null,
     scheme_idx: rec.scheme_idx,
     target_id: rec.target_id,
-    scheme_filters: rec.scheme_filters as PyValue[],
+    scheme_filters: print
+      ? rec.scheme_filters.map((f) => schemeFilterKv(f, raw))
+      : (rec.scheme_filters as PyValue[]),
     snapshots: rec.snapshots.map((s) => ({
       start_time: s.start_time === null ? null : fmtTimeNsExact(absTime(s.start_time, base), raw),
       end_time: fmtTimeNsExact(absTime(s.end_time, base), raw),
