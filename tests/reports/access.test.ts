@@ -187,8 +187,8 @@ describe('report access styles', () => {
     // the last column is a partial one, as in damo (column size 1.004 MiB / 80 leaves a remainder)
     expect(t[0]).toBe('heatmap: ' + '9'.repeat(79) + '08');
     expect(t[2]).toBe('intervals: sample 5 ms aggr 100 ms (max access hz 200)');
-    expect(t[3]).toBe('0   addr 1024.000 KiB size 1024.000 KiB access 50 hz  age 0 ns       ');
-    expect(t[4]).toBe('1   addr 2.000 MiB    size 4.000 KiB   access 0 hz   age 3 s        ');
+    expect(t[3]).toBe('0   addr 1024.000 KiB size 1024.000 KiB access 50 hz  age ' + '0 ns'.padEnd(13));
+    expect(t[4]).toBe('1   addr 2.000 MiB    size 4.000 KiB   access 0 hz   age ' + '3 s'.padEnd(13));
     expect(t[5]).toBe('memory bw estimate: 50.000 MiB per second');
     expect(t[6]).toBe('total size: 1.004 MiB');
     expect(t[7]).toBe('record DAMON intervals: sample 5 ms, aggr 100 ms');
