@@ -22,6 +22,7 @@ import {
   hottestRegion,
   type Guide,
 } from './guide.js';
+import { sortRegionsByTemperature } from './heatmap-sort.js';
 import type { TextSink } from './output.js';
 
 export interface HeatmapOptions {
@@ -38,6 +39,8 @@ export interface HeatmapOptions {
   tid?: string;
   dfPassed?: boolean;
   by?: BreakdownBy;
+  /** Lay each range's regions out coldest to hottest (heatmap-sort.ts), with these weights. */
+  sortTemperature?: [number, number];
 }
 
 /** The axes of a map: T time rows from t0 in steps of tu, A address columns from a0 in steps of au. */
@@ -270,9 +273,12 @@ export async function computeHeatmaps(
         }
         const lastEnd = last ? last.end_time : -Infinity;
         const start = S.start_time;
-        const c = S.regions;
+        const weights = o.sortTemperature;
+        if (weights && !iv)
+          throw new Error(`${path}: --sort_temperature needs records with monitoring intervals`);
         for (let gi = 0; gi < grids.length; gi++) {
           const g = grids[gi]!;
+          const c = weights ? sortRegionsByTemperature(S.regions, ranges[gi]!, weights, iv!) : S.regions;
           const whole = o.by ? null : accFor(gi, '');
           const rowTo = Math.min(g.T - 1, Math.trunc((S.end_time - g.t0) / g.tu));
           for (let i = 0; i < c.n; i++) {

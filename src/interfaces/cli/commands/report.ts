@@ -16,7 +16,7 @@ import {
 } from '../../../reports/heatmap.js';
 import { BREAKDOWN_KINDS, type BreakdownBy } from '../../../reports/breakdown.js';
 import { reportNrRegions } from '../../../reports/nr-regions.js';
-import { fdSink } from '../../../reports/output.js';
+import { fdSink, stringSink } from '../../../reports/output.js';
 import { pyRange } from '../../../reports/percentile.js';
 import { heatmapSvg, imageFormat, writeImage, wssPlotSvg } from '../../../reports/plot.js';
 import { colorEnabled } from '../../session/color.js';
@@ -105,6 +105,9 @@ interface HeatmapCliOptions {
   scheme_idx?: string;
   tid?: string;
   by?: string;
+  sort_temperature?: boolean;
+  temperature_weights?: string[];
+  interactive_edit?: boolean;
 }
 
 /** Repeated `--address_range a b [guided]` groups (a third numeric base only when it is the only group). */
@@ -154,11 +157,20 @@ function registerHeatmap(report: Command): void {
     .option('--scheme_idx <n>', 'scheme of the record to draw')
     .option('--tid <id>', 'target id of the record to draw')
     .option('--by <kind>', 'one map per cpu, thread, or read/write (report-fed records)')
+    .option(
+      '--sort_temperature',
+      'lay the regions of each range out coldest to hottest (the space axis is size)',
+    )
+    .option(
+      '--temperature_weights <w...>',
+      'weights of access frequency and age in temperature (default 1 1)',
+    )
     .addHelpText(
       'after',
       `
 Examples:
   damon-ts report heatmap                          # 80x40 coloured map of the hottest range
+  damon-ts report heatmap --sort_temperature       # how much memory is how hot
   damon-ts report heatmap --output raw --resol 500 500
   damon-ts report heatmap --output heatmap.png --draw_range all
   damon-ts report heatmap --by write --output rw.svg
@@ -197,6 +209,14 @@ Examples:
       if (sc !== undefined) opts.schemeIdx = sc;
       if (o.tid !== undefined) opts.tid = o.tid;
       if (o.by !== undefined) opts.by = choice(o.by, BY, '--by') as BreakdownBy;
+      if (o.temperature_weights && !o.sort_temperature)
+        process.stderr.write('damon-ts: --temperature_weights takes effect with --sort_temperature\n');
+      if (o.sort_temperature)
+        opts.sortTemperature = o.temperature_weights
+          ? (countArgs(o.temperature_weights, '--temperature_weights', 2, 2).map((v) =>
+              numArg(v, '--temperature_weights'),
+            ) as [number, number])
+          : [1, 1];
       const maps = await computeHeatmaps(path, opts);
       if (maps.length === 0)
         throw new Error(`${path}: the records have no ${opts.by ?? ''} breakdown to draw`);
@@ -304,6 +324,18 @@ Examples:
     });
 }
 
+/** The `<percentile>\t<value>` rows of each `# target_id` block of nr_regions' text. */
+function nrRegionsSeries(text: string): { key: string; values: number[] }[] {
+  const series: { key: string; values: number[] }[] = [];
+  for (const line of text.split('\n')) {
+    if (line.startsWith('# target_id\t'))
+      series.push({ key: line.slice('# target_id\t'.length), values: [] });
+    else if (line && !line.startsWith('#') && series.length)
+      series[series.length - 1]!.values.push(Number(line.split('\t')[1]));
+  }
+  return series;
+}
+
 function registerNrRegions(report: Command): void {
   report
     .command('nr_regions')
@@ -311,12 +343,32 @@ function registerNrRegions(report: Command): void {
     .option('-i, --input <file>', 'record file', 'damon.data')
     .option('-r, --range <n...>', 'percentiles as <start> <end> <step> (Python range)')
     .option('--sortby <key>', "'time' keeps time order instead of sorting", 'size')
-    .addHelpText('after', '\nExamples:\n  damon-ts report nr_regions -r 1 101 1')
-    .action(async (o: { input: string; range?: string[]; sortby: string }) => {
+    .option('-p, --plot <file>', 'draw the distribution into an image (.png or .svg) instead of printing it')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  damon-ts report nr_regions -r 1 101 1\n  damon-ts report nr_regions --plot nr_regions.svg',
+    )
+    .action(async (o: { input: string; range?: string[]; sortby: string; plot?: string }) => {
       const path = inputFile(o.input);
-      const sink = fdSink();
-      await reportNrRegions(path, percentilesArg(o.range, [0, 25, 50, 75, 100]), o.sortby === 'time', sink);
+      if (o.plot) checkImageName(o.plot, '--plot');
+      const percentiles = percentilesArg(o.range, [0, 25, 50, 75, 100]);
+      if (!o.plot) {
+        const sink = fdSink();
+        await reportNrRegions(path, percentiles, o.sortby === 'time', sink);
+        sink.flush();
+        return;
+      }
+      // as damo: with --plot the distribution goes into the image only
+      const { sink, text } = stringSink();
+      await reportNrRegions(path, percentiles, o.sortby === 'time', sink);
       sink.flush();
+      const xLabel = o.sortby === 'time' ? 'runtime (percent)' : 'percentile';
+      writeImage(
+        o.plot,
+        wssPlotSvg(nrRegionsSeries(text()), xLabel, 'number of monitoring target regions', undefined, (v) =>
+          String(Math.round(v)),
+        ),
+      );
     });
 }
 
