@@ -7,14 +7,50 @@
 import { allocColumns, type RegionColumns } from '../records/columns.js';
 import type { RecordIntervals } from '../records/types.js';
 
+interface Picked {
+  i: number;
+  s: number;
+  e: number;
+  t: number;
+}
+
+/** The snapshot's regions as they are laid out in each range, the ranges' layouts one after another. */
 export function sortRegionsByTemperature(
+  c: RegionColumns,
+  ranges: [number, number][],
+  weights: [number, number],
+  iv: RecordIntervals,
+): RegionColumns {
+  const laid: { p: Picked; s: number; e: number }[] = [];
+  for (const range of ranges) {
+    let at = range[0];
+    for (const p of pickSorted(c, range, weights, iv)) {
+      laid.push({ p, s: at, e: at + (p.e - p.s) });
+      at += p.e - p.s;
+    }
+  }
+  const out = allocColumns(laid.length);
+  laid.forEach(({ p, s, e }, k) => {
+    out.start[k] = s;
+    out.end[k] = e;
+    out.samples[k] = c.samples[p.i]!;
+    out.percent[k] = c.percent[p.i]!;
+    out.usec[k] = c.usec[p.i]!;
+    out.aggr[k] = c.aggr[p.i]!;
+    out.szFilter[k] = c.szFilter[p.i]!;
+    if (c.breakdown) (out.breakdown ??= [])[k] = c.breakdown[p.i];
+  });
+  return out;
+}
+
+function pickSorted(
   c: RegionColumns,
   [start, end]: [number, number],
   [wFreq, wAge]: [number, number],
   iv: RecordIntervals,
-): RegionColumns {
+): Picked[] {
   const maxSamples = iv.aggr_us / iv.sample_us;
-  const picked: { i: number; s: number; e: number; t: number }[] = [];
+  const picked: Picked[] = [];
   for (let i = 0; i < c.n; i++) {
     // damo keeps regions that only touch the range (as empty ones)
     if (end < c.start[i]! || c.end[i]! < start) continue;
@@ -30,19 +66,5 @@ export function sortRegionsByTemperature(
       t: percent > 0 ? score : -1 * score,
     });
   }
-  picked.sort((a, b) => a.t - b.t);
-  const out = allocColumns(picked.length);
-  let at = start;
-  picked.forEach((p, k) => {
-    out.start[k] = at;
-    out.end[k] = at + (p.e - p.s);
-    at = out.end[k]!;
-    out.samples[k] = c.samples[p.i]!;
-    out.percent[k] = c.percent[p.i]!;
-    out.usec[k] = c.usec[p.i]!;
-    out.aggr[k] = c.aggr[p.i]!;
-    out.szFilter[k] = c.szFilter[p.i]!;
-    if (c.breakdown) (out.breakdown ??= [])[k] = c.breakdown[p.i];
-  });
-  return out;
+  return picked.sort((a, b) => a.t - b.t);
 }

@@ -4,6 +4,7 @@
  * and prints.
  */
 import { existsSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { computeGuides, formatGuide } from '../../../reports/guide.js';
 import {
@@ -12,11 +13,19 @@ import {
   formatHeatmapAscii,
   formatHeatmapRaw,
   type Colorset,
+  type Heatmap,
   type HeatmapOptions,
 } from '../../../reports/heatmap.js';
+import {
+  editView,
+  INTERACTIVE_EDIT_HELP,
+  shortcutEdit,
+  type EditAction,
+  type HeatmapView,
+} from '../../../reports/heatmap-edit.js';
 import { BREAKDOWN_KINDS, type BreakdownBy } from '../../../reports/breakdown.js';
 import { reportNrRegions } from '../../../reports/nr-regions.js';
-import { fdSink, stringSink } from '../../../reports/output.js';
+import { fdSink, stringSink, type TextSink } from '../../../reports/output.js';
 import { pyRange } from '../../../reports/percentile.js';
 import { heatmapSvg, imageFormat, writeImage, wssPlotSvg } from '../../../reports/plot.js';
 import { colorEnabled } from '../../session/color.js';
@@ -132,6 +141,74 @@ function idArg(v: string | undefined, option: string): number | null | undefined
   return v === 'None' ? null : intArg(v, option);
 }
 
+/**
+ * --interactive_edit: after each drawing, read an edit from stdin (a line: a key, or a menu answer),
+ * apply it to the drawn ranges and draw again. It reads lines, so it needs no terminal: piped input
+ * scripts the edits, and the end of the input quits as 'q' does.
+ */
+async function interactiveEdit(
+  maps: Heatmap[],
+  opts: HeatmapOptions,
+  toStdout: boolean,
+  draw: () => Promise<Heatmap[]>,
+  sink: TextSink,
+): Promise<void> {
+  const m0 = maps[0]!;
+  const view: HeatmapView = { time: [m0.t0, m0.t1!], addrs: [] };
+  for (const m of maps)
+    if (!view.addrs.some(([a, b]) => a === m.a0 && b === m.a1)) view.addrs.push([m.a0, m.a1!]);
+  const base = m0.timeBase;
+  // the regions were laid out once, in the first drawing's ranges (damo sorts its records once)
+  if (opts.sortTemperature) opts.sortRanges = view.addrs.map(([a, b]) => [a, b]);
+  const lines = createInterface({ input: process.stdin, terminal: false })[Symbol.asyncIterator]();
+  const ask = async (prompt: string): Promise<string | null> => {
+    sink.write(prompt);
+    sink.flush();
+    const r = await lines.next();
+    return r.done ? null : r.value;
+  };
+  const redraw = async (): Promise<void> => {
+    opts.timeRange =
+      base === undefined ? [view.time[0], view.time[1]] : [view.time[0], view.time[1], base.toString()];
+    opts.addressRanges = view.addrs.map(([a, b]) => [a, b]);
+    opts.floatRanges = true;
+    await draw();
+  };
+  for (;;) {
+    const answer = await ask('Enter (zoom, scroll, quit, help): ');
+    if (answer === null || ['0', 'q', 'quit'].includes(answer)) return;
+    if (shortcutEdit(view, answer, toStdout)) {
+      await redraw();
+      continue;
+    }
+    if (['3', 'help'].includes(answer)) {
+      sink.write(INTERACTIVE_EDIT_HELP + '\n');
+      continue;
+    }
+    const action: EditAction | null = ['1', 'zoom'].includes(answer)
+      ? 'zoom'
+      : ['2', 'scroll'].includes(answer)
+        ? 'scroll'
+        : null;
+    if (action === null) {
+      sink.write('Wrong input.\n');
+      continue;
+    }
+    const t = await ask('Enter (1. Time, 2. Space, 3. Time and Space): ');
+    if (t === null) return;
+    const target = ({ '1': 'time', '2': 'space', '3': 'both' } as const)[t];
+    const p = target && (await ask('Enter percentage: '));
+    if (p === null) return;
+    const ratio = Number(p) / 100;
+    if (!target || p === undefined || p.trim() === '' || !Number.isFinite(ratio)) {
+      sink.write('Wrong input.\n');
+      continue;
+    }
+    editView(view, action, target, ratio);
+    await redraw();
+  }
+}
+
 function registerHeatmap(report: Command): void {
   report
     .command('heatmap')
@@ -164,6 +241,10 @@ function registerHeatmap(report: Command): void {
     .option(
       '--temperature_weights <w...>',
       'weights of access frequency and age in temperature (default 1 1)',
+    )
+    .option(
+      '--interactive_edit',
+      'after drawing, read zoom/scroll edits from stdin (h j k l + -, or the menu) and draw again; end of input quits',
     )
     .addHelpText(
       'after',
@@ -217,35 +298,40 @@ Examples:
               numArg(v, '--temperature_weights'),
             ) as [number, number])
           : [1, 1];
-      const maps = await computeHeatmaps(path, opts);
-      if (maps.length === 0)
-        throw new Error(`${path}: the records have no ${opts.by ?? ''} breakdown to draw`);
-      if (o.output === 'raw') {
-        for (const m of maps) formatHeatmapRaw(m, o.abs_time === true, o.abs_addr === true, sink);
-      } else if (toStdout) {
-        for (const m of maps) {
-          if (m.label) sink.write(`# ${m.label}\n`);
-          sink.write(
-            formatHeatmapAscii(
-              m,
-              colorEnabled(process.stdout) ? colorset : null,
-              o.stdout_skip_colorset_example === true,
-            ),
-          );
+      const draw = async (): Promise<Heatmap[]> => {
+        const maps = await computeHeatmaps(path, opts);
+        if (maps.length === 0)
+          throw new Error(`${path}: the records have no ${opts.by ?? ''} breakdown to draw`);
+        if (o.output === 'raw') {
+          for (const m of maps) formatHeatmapRaw(m, o.abs_time === true, o.abs_addr === true, sink);
+        } else if (toStdout) {
+          for (const m of maps) {
+            if (m.label) sink.write(`# ${m.label}\n`);
+            sink.write(
+              formatHeatmapAscii(
+                m,
+                colorEnabled(process.stdout) ? colorset : null,
+                o.stdout_skip_colorset_example === true,
+              ),
+            );
+          }
+        } else {
+          maps.forEach((m, i) => {
+            const dot = o.output.lastIndexOf('.');
+            const suffix = [maps.length > 1 && !m.label ? String(i) : '', m.label.replace(/\s+/g, '')]
+              .filter(Boolean)
+              .join('.');
+            const file =
+              suffix && dot > 0 ? `${o.output.slice(0, dot)}.${suffix}${o.output.slice(dot)}` : o.output;
+            writeImage(file, heatmapSvg(m, `DAMON access heatmap${m.label ? ` (${m.label})` : ''}`));
+            process.stderr.write(`wrote ${file}\n`);
+          });
         }
-      } else {
-        maps.forEach((m, i) => {
-          const dot = o.output.lastIndexOf('.');
-          const suffix = [maps.length > 1 && !m.label ? String(i) : '', m.label.replace(/\s+/g, '')]
-            .filter(Boolean)
-            .join('.');
-          const file =
-            suffix && dot > 0 ? `${o.output.slice(0, dot)}.${suffix}${o.output.slice(dot)}` : o.output;
-          writeImage(file, heatmapSvg(m, `DAMON access heatmap${m.label ? ` (${m.label})` : ''}`));
-          process.stderr.write(`wrote ${file}\n`);
-        });
-      }
-      sink.flush();
+        sink.flush();
+        return maps;
+      };
+      const maps = await draw();
+      if (o.interactive_edit) await interactiveEdit(maps, opts, toStdout, draw, sink);
     });
 }
 
