@@ -13,7 +13,7 @@ import { regionBoxDescription, regionBoxText, type BoxRanges } from './access-bo
 import { percentilesText, recencyHistText, temperatureHistText } from './access-hist.js';
 import { snapshotHeatmapText } from './access-heatmap-line.js';
 import { filtersPassType } from './access-scheme-filters.js';
-import { temperature } from './access.js';
+import { temperature } from './temperature.js';
 import type { Colorset } from './heatmap.js';
 
 export const SORT_KEYS = ['address', 'access_rate', 'age', 'size', 'temperature'] as const;

@@ -11,6 +11,7 @@ import { setFormats, type StyleArgs } from './access-styles.js';
 import { breakdownSamples, compareLabels, type BreakdownBy } from './breakdown.js';
 
 export { ACCESS_STYLES, type AccessStyle } from './access-styles.js';
+export { temperature } from './temperature.js';
 
 export interface AccessOptions extends StyleArgs {
   /** Rendering options and the user's own templates (null: chosen by style and defaults). */
@@ -30,13 +31,6 @@ export class MissingIntervalsError extends Error {
   constructor() {
     super('some records lack the intervals information');
   }
-}
-
-/** damo's temperature: size·w0 + percent·w1 + age_us·w2, negated when the access rate is 0. */
-export function temperature(r: RecordRegion, w: [number, number, number]): number {
-  const percent = r.nr_accesses.percent ?? 0;
-  const t = (r.end - r.start) * w[0] + percent * w[1] + (r.age.usec ?? 0) * w[2];
-  return percent <= 0 ? -t : t;
 }
 
 /** Per label, the snapshot's regions with that label's samples, and its share of the bytes. */
