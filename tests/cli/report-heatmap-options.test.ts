@@ -7,6 +7,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { reportNrRegions } from '../../src/reports/nr-regions.js';
+import { stringSink } from '../../src/reports/output.js';
 import { damoSrc } from '../damo.js';
 import { damoAbsent, dts, repo } from './damo-golden.js';
 
@@ -23,7 +25,7 @@ beforeAll(() => {
 // zoom in, scroll down and right, a wrong answer, the scroll and zoom menus, quit
 const EDITS = '+\nj\nl\nbogus\n2\n1\n20\n1\n3\n150\nq\n';
 const CASES: { args: string[]; stdin?: string }[] = [
-  { args: ['--sort_temperature'] },
+  { args: ['--sort_temperature', '--resol', '10', '40'] },
   {
     args: [
       '--sort_temperature',
@@ -39,7 +41,7 @@ const CASES: { args: string[]; stdin?: string }[] = [
       '20',
     ],
   },
-  { args: ['--interactive_edit', '--resol', '10', '20'], stdin: EDITS },
+  { args: ['--interactive_edit', '--resol', '5', '10'], stdin: EDITS },
   {
     args: ['--interactive_edit', '--sort_temperature', '--output', 'raw', '--resol', '5', '5'],
     stdin: '+\nj\nq\n',
@@ -76,20 +78,20 @@ describe.skipIf(damoAbsent())('report heatmap options against damo 3.3', () => {
       expect(golden[i]!.code).toBe(0);
       expect(got[i], c.args.join(' ')).toBe(golden[i]!.out);
     });
-    // the layout changed the map, and the edits drew it six times (five edits, one wrong answer)
-    const plain = await ours(['--resol', '10', '20', '--output', 'raw']);
-    const sorted = await ours(['--resol', '10', '20', '--output', 'raw', '--sort_temperature']);
-    expect(sorted).not.toBe(plain);
+    // the edits drew the map six times (five edits, one wrong answer)
     expect(got[2]!.split('# resolution:').length - 1).toBe(6);
     expect(got[2]).toContain('Wrong input.');
   }, 240_000);
 });
 
 describe('report nr_regions --plot', () => {
-  it('draws the percentiles the text report prints, and prints nothing', () => {
-    const text = dts(['report', 'nr_regions', '-i', rec, '-r', '0', '101', '25']);
-    expect(text.code).toBe(0);
-    const rows = text.stdout.split('\n').filter((l) => /^\d+\t\d+$/.test(l));
+  it('draws the percentiles the text report prints, and prints nothing', async () => {
+    const { sink, text } = stringSink();
+    await reportNrRegions(rec, [0, 25, 50, 75, 100], false, sink);
+    sink.flush();
+    const rows = text()
+      .split('\n')
+      .filter((l) => /^\d+\t\d+$/.test(l));
     expect(rows.length).toBe(5);
     const svg = join(dir, 'nr.svg');
     const plot = dts(['report', 'nr_regions', '-i', rec, '-r', '0', '101', '25', '--plot', svg]);
@@ -100,7 +102,5 @@ describe('report nr_regions --plot', () => {
     const max = Math.max(...rows.map((l) => Number(l.split('\t')[1])));
     expect(img).toContain(`>${max}</text>`);
     expect(img).toContain('number of monitoring target regions');
-    const bad = dts(['report', 'nr_regions', '-i', rec, '--plot', join(dir, 'nr.gif')]);
-    expect(bad.code).toBe(2);
   });
 });
