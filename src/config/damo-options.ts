@@ -261,7 +261,7 @@ function parseSampleFilter(option: string, words: string[]) {
   );
 }
 
-function parseDamosFilter(option: string, words: string[]): DamosFilterConfigInput {
+export function parseDamosFilter(option: string, words: string[]): DamosFilterConfigInput {
   const [verdict, ...rest] = words;
   if (verdict !== 'allow' && verdict !== 'reject')
     throw new UsageError(`${option}: expected allow or reject, got "${verdict}"`);

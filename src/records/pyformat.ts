@@ -105,6 +105,8 @@ function groupThousands(digits: string): string {
 
 /** damo format_nr: `%d`, with comma thousands separators unless raw. */
 export function fmtNr(n: number | bigint, raw: boolean): string {
+  // damo puts the sign before formatting the magnitude: -0.5 prints as '-0'
+  if (n < 0) return '-' + fmtNr(typeof n === 'bigint' ? -n : -n, raw);
   const s = pyD(n);
   return raw ? s : groupThousands(s);
 }
@@ -188,4 +190,42 @@ export function fmtTimeNsExact(t: number | bigint, raw: boolean): string {
     }
   }
   return `${v} ns`;
+}
+
+/** damo format_time_us: raw prints the µs, otherwise format_time_ns of the ns. */
+export function fmtTimeUs(us: number, raw: boolean): string {
+  return raw ? pyD(us) : fmtTimeNs(us * 1000, false);
+}
+
+/** Python `x % 1.0` (non-negative for a positive divisor, unlike JS's remainder). */
+function pyModOne(x: number): number {
+  const m = x % 1;
+  return m !== 0 && m < 0 ? m + 1 : m;
+}
+
+/** damo format_ratio: whole percents with thousands separators, then up to 7 fraction digits. */
+export function fmtRatio(ratio: number, raw: boolean): string {
+  if (raw) return pyF(ratio);
+  const over = fmtNr(Math.trunc(ratio * 100), false);
+  const under = pyF(pyModOne(ratio * 100), 7)
+    .replace(/0+$/, '')
+    .slice(2);
+  return under === '' ? `${over} %` : `${over}.${under} %`;
+}
+
+/** damo format_percent. */
+export function fmtPercent(percent: number, raw: boolean): string {
+  return raw ? pyF(percent) : fmtRatio(percent / 100, false);
+}
+
+/** damo format_bp. */
+export function fmtBp(bp: number, raw: boolean): string {
+  return raw ? pyF(bp) : fmtRatio(bp / 10000, false);
+}
+
+/** damo format_hz: three decimals below 10 hz (but not 0), whole hz with separators otherwise. */
+export function fmtHz(hz: number, raw: boolean, noSuffix = false): string {
+  if (raw) return pyF(hz);
+  const suffix = noSuffix ? '' : ' hz';
+  return hz < 10 && hz !== 0 ? `${pyF(hz, 3)}${suffix}` : `${fmtNr(hz, false)}${suffix}`;
 }

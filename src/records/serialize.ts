@@ -6,7 +6,8 @@
  *   strings (damo-report-math.md §6), byte-identical to what damo writes once decompressed.
  * and damo's perf_script text (§1.3).
  */
-import { fmtNr, fmtSz, fmtTimeNsExact, pyD, pyF, pyFloatRepr } from './pyformat.js';
+import { fmtBp, fmtNr, fmtSz, fmtTimeNsExact, fmtTimeUs, pyD, pyF, pyFloatRepr } from './pyformat.js';
+import { textToBytes, textToNr } from './textnum.js';
 import type { DamonRecord, RecordHeader, RecordRegion, Snapshot } from './types.js';
 import { snapshotTotalBytes } from './types.js';
 
@@ -118,44 +119,92 @@ function regionKv(r: RecordRegion): PyValue {
   return kv;
 }
 
-function recordKv(rec: DamonRecord): PyValue {
+const truthy = (v: unknown): boolean =>
+  typeof v === 'boolean' ? v : ['y', 'yes', 'true'].includes(String(v).toLowerCase());
+
+/** A DAMOS filter of a record as damo prints it: its parsed form written back (paths, numbers). */
+function schemeFilterKv(f: unknown, raw: boolean): PyValue {
+  if (typeof f !== 'object' || f === null || Array.isArray(f)) return f as PyValue;
+  const kv = f as Record<string, unknown>;
+  const type = String(kv.filter_type);
+  const range = kv.address_range as { start?: unknown; end?: unknown } | null | undefined;
+  const hp = kv.hugepage_size;
+  return {
+    filter_type: type,
+    matching: truthy(kv.matching),
+    allow: truthy(kv.allow ?? kv.filter_pass ?? false),
+    memcg_path: type === 'memcg' ? (kv.memcg_path as PyValue) : '',
+    address_range:
+      type === 'addr' && range
+        ? { start: fmtNr(Number(textToNr(range.start)), raw), end: fmtNr(Number(textToNr(range.end)), raw) }
+        : null,
+    damon_target_idx: type === 'target' ? fmtNr(Number(textToNr(kv.damon_target_idx)), raw) : null,
+    hugepage_size: Array.isArray(hp) ? hp.map((x) => fmtSz(textToBytes(x), raw)) : null,
+  };
+}
+
+/**
+ * A record as damo's to_kvpairs(raw) gives it. Files hold the raw form (`print` absent); `report access
+ * --json` prints either form, where damo writes a snapshot's sample interval as its ns count when raw.
+ */
+function recordKv(rec: DamonRecord, print?: { raw: boolean }): PyValue {
   const base = rec.time_base_ns;
   const i = rec.intervals;
   const g = i?.intervals_goal;
+  const raw = print ? print.raw : true;
+  const us = (v: number): string => fmtTimeUs(v, raw);
   return {
     kdamond_idx: rec.kdamond_idx,
     context_idx: rec.context_idx,
     intervals: i
       ? {
-          sample_us: pyD(i.sample_us),
-          aggr_us: pyD(i.aggr_us),
-          ops_update_us: pyD(i.ops_update_us),
+          sample_us: us(i.sample_us),
+          aggr_us: us(i.aggr_us),
+          ops_update_us: us(i.ops_update_us),
           intervals_goal: {
-            access_bp: pyF(g?.access_bp ?? 0, 6),
-            aggrs: pyD(g?.aggrs ?? 0),
-            min_sample_us: pyD(g?.min_sample_us ?? 0),
-            max_sample_us: pyD(g?.max_sample_us ?? 0),
+            access_bp: fmtBp(g?.access_bp ?? 0, raw),
+            aggrs: fmtNr(g?.aggrs ?? 0, raw),
+            min_sample_us: us(g?.min_sample_us ?? 0),
+            max_sample_us: us(g?.max_sample_us ?? 0),
           },
         }
       : null,
     scheme_idx: rec.scheme_idx,
     target_id: rec.target_id,
-    scheme_filters: rec.scheme_filters as PyValue[],
+    scheme_filters: print
+      ? rec.scheme_filters.map((f) => schemeFilterKv(f, raw))
+      : (rec.scheme_filters as PyValue[]),
     snapshots: rec.snapshots.map((s) => ({
-      start_time: s.start_time === null ? null : pyD(absTime(s.start_time, base)),
-      end_time: pyD(absTime(s.end_time, base)),
+      start_time: s.start_time === null ? null : fmtTimeNsExact(absTime(s.start_time, base), raw),
+      end_time: fmtTimeNsExact(absTime(s.end_time, base), raw),
       regions: s.regions.map(regionKv),
-      total_bytes: pyD(snapshotTotalBytes(s)),
+      total_bytes: fmtSz(snapshotTotalBytes(s), raw),
       damos_stats: null,
-      sample_interval_us: s.sample_interval_us ?? null,
+      sample_interval_us:
+        s.sample_interval_us === undefined || s.sample_interval_us === null
+          ? null
+          : print
+            ? fmtTimeNsExact(s.sample_interval_us * 1000, raw)
+            : s.sample_interval_us,
     })),
     data_source: rec.data_source,
   };
 }
 
-/** damo's JSON text of a record list (json.dumps(..., indent=4) of to_kvpairs). */
+/** damo's JSON text of a record list (json.dumps(..., indent=4) of to_kvpairs), as files hold it. */
 export function recordsToDamoJson(records: DamonRecord[]): string {
-  return pyDumps(records.map(recordKv), '');
+  return pyDumps(
+    records.map((r) => recordKv(r)),
+    '',
+  );
+}
+
+/** What damo prints for `--json` (raw or with units). */
+export function recordsToDamoPrintJson(records: DamonRecord[], raw: boolean): string {
+  return pyDumps(
+    records.map((r) => recordKv(r, { raw })),
+    '',
+  );
 }
 
 /** damo's perf_script line of one region. */

@@ -22,15 +22,16 @@ import {
   hottestRegion,
   type Guide,
 } from './guide.js';
+import { sortRegionsByTemperature } from './heatmap-sort.js';
 import type { TextSink } from './output.js';
 
 export interface HeatmapOptions {
   /** [time rows, address columns]; default [40, 80] for the terminal, [500, 500] otherwise. */
   resol: [number, number];
   /** text_to_ns values and an optional base: 'guided', 'guided_end' or a number. */
-  timeRange?: [string, string, string?];
+  timeRange?: [string | number, string | number, string?];
   /** text_to_bytes values and an optional base: 'guided' or a number. */
-  addressRanges?: [string, string, string?][];
+  addressRanges?: [string | number, string | number, string?][];
   drawRange: 'hottest' | 'all';
   kdamondIdx?: number | null;
   contextIdx?: number | null;
@@ -38,6 +39,12 @@ export interface HeatmapOptions {
   tid?: string;
   dfPassed?: boolean;
   by?: BreakdownBy;
+  /** Lay each range's regions out coldest to hottest (heatmap-sort.ts), with these weights. */
+  sortTemperature?: [number, number];
+  /** The ranges whose regions are sorted (default: the drawn ones); later drawings keep the first layout. */
+  sortRanges?: [number, number][];
+  /** The ranges are Python floats (zoomed or scrolled ranges): raw output prints float offsets. */
+  floatRanges?: boolean;
 }
 
 /** The axes of a map: T time rows from t0 in steps of tu, A address columns from a0 in steps of au. */
@@ -59,9 +66,15 @@ export interface Heatmap extends GridAxes {
   /** Row-major [T][A]; NaN = no data (damo's None). */
   heats: Float64Array;
   unit: 'hz' | 'samples';
+  /** The ends of the time and address ranges drawn (the grid may stop short of them). */
+  t1?: number;
+  a1?: number;
+  a0IsFloat?: boolean;
 }
 
 interface Grid extends GridAxes {
+  t1: number;
+  a1: number;
   pts: number;
   exactTime: boolean;
   times: Float64Array;
@@ -90,7 +103,7 @@ function makeGrid(
   for (let i = 0; i < T; i++) times[i] = Math.trunc(t0 + i * tu);
   const addrs = new Float64Array(A);
   for (let j = 0; j < A; j++) addrs[j] = Math.trunc(a0 + j * au);
-  return { T, A, t0, t0IsFloat, tu, au, a0, pts, exactTime, times, addrs };
+  return { T, A, t0, t1, t0IsFloat, tu, au, a0, a1, pts, exactTime, times, addrs };
 }
 
 const TWO53 = 2 ** 53;
@@ -234,6 +247,7 @@ export async function computeHeatmaps(
     });
   } else for (const c of guidedRanges) ranges.push([c.start, c.end]);
 
+  if (o.floatRanges) t0IsFloat = true;
   const grids = ranges.map(([a0, a1]) => makeGrid(t0, t1, t0IsFloat, a0, a1, T, A));
   // maps per range index and label ('' without a breakdown)
   const accs: { range: number; label: string; acc: Accumulator }[] = [];
@@ -270,7 +284,12 @@ export async function computeHeatmaps(
         }
         const lastEnd = last ? last.end_time : -Infinity;
         const start = S.start_time;
-        const c = S.regions;
+        const weights = o.sortTemperature;
+        if (weights && !iv)
+          throw new Error(`${path}: --sort_temperature needs records with monitoring intervals`);
+        const c = weights
+          ? sortRegionsByTemperature(S.regions, o.sortRanges ?? ranges, weights, iv!)
+          : S.regions;
         for (let gi = 0; gi < grids.length; gi++) {
           const g = grids[gi]!;
           const whole = o.by ? null : accFor(gi, '');
@@ -317,7 +336,10 @@ export async function computeHeatmaps(
         T: g.T,
         A: g.A,
         t0: g.t0,
+        t1: g.t1,
+        a1: g.a1,
         t0IsFloat: g.t0IsFloat,
+        a0IsFloat: o.floatRanges === true,
         tu: g.tu,
         au: g.au,
         a0: g.a0,
@@ -335,7 +357,7 @@ export function formatHeatmapRaw(m: Heatmap, absTimeOut: boolean, absAddr: boole
   const addrs: string[] = [];
   for (let j = 0; j < m.A; j++) {
     const pa = Math.trunc(m.a0 + j * m.au);
-    addrs.push(`\t${absAddr ? pyD(pa) : pyD(pa - m.a0)}\t`);
+    addrs.push(`\t${absAddr ? pyD(pa) : m.a0IsFloat ? pyFloatRepr(pa - m.a0) : pyD(pa - m.a0)}\t`);
   }
   for (let i = 0; i < m.T; i++) {
     const pt = Math.trunc(m.t0 + i * m.tu);
@@ -354,7 +376,7 @@ export function formatHeatmapRaw(m: Heatmap, absTimeOut: boolean, absAddr: boole
   out.write(lines.length ? lines.join('\n') + '\n' : '');
 }
 
-const COLORSETS = {
+export const COLORSETS = {
   gray: { bg: Array(10).fill(232) as number[], fg: [237, 239, 241, 243, 245, 247, 249, 251, 253, 255] },
   flame: { bg: [232, 1, 1, 2, 3, 3, 20, 21, 26, 27], fg: [239, 235, 237, 239, 243, 245, 247, 249, 251, 255] },
   emotion: {

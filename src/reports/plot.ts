@@ -166,6 +166,7 @@ export function wssPlotSvg(
   xLabel: string,
   yLabel = 'working set size',
   seriesLabel = (key: string) => `target ${key}`,
+  fmtY: (v: number) => string = (v) => fmtSz(v, false),
 ): string {
   const [W, H, L, R, Tm, B] = [800, 500, 110, 30, 40, 60];
   const { pw, ph, parts } = svgCanvas(W, H, L, R, Tm, B);
@@ -175,9 +176,7 @@ export function wssPlotSvg(
   for (let k = 0; k <= 5; k++) {
     const y = Tm + ph - (ph * k) / 5;
     parts.push(`<line x1="${L}" y1="${y}" x2="${L + pw}" y2="${y}" stroke="#ddd"/>`);
-    parts.push(
-      `<text x="${L - 8}" y="${y + 4}" text-anchor="end">${esc(fmtSz((max * k) / 5, false))}</text>`,
-    );
+    parts.push(`<text x="${L - 8}" y="${y + 4}" text-anchor="end">${esc(fmtY((max * k) / 5))}</text>`);
     const x = L + (pw * k) / 5;
     parts.push(`<text x="${x}" y="${Tm + ph + 18}" text-anchor="middle">${k * 20}</text>`);
   }

@@ -8,7 +8,7 @@
 import type { DamonRecord, RecordRegion, Snapshot } from '../records/types.js';
 import { snapshotTotalBytes } from '../records/types.js';
 import { absTime } from '../records/serialize.js';
-import { temperature } from './access.js';
+import { temperature } from './temperature.js';
 import { fillAccessUnits } from './access-filter.js';
 
 export type Range = [number, number];

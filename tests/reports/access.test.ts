@@ -182,19 +182,27 @@ describe('report access styles', () => {
     };
     fillAccessUnits([rec]);
     expect(temperature(rec.snapshots[0]!.regions[1]!, [0, 100, 100])).toBe(-300000000);
-    const t = formatAccess([rec], ACCESS_DEFAULTS).split('\n');
+    const opts = { ...ACCESS_DEFAULTS, format: { ...ACCESS_DEFAULTS.format, color: false } };
+    const t = formatAccess([rec], opts).split('\n');
+    // the last column is a partial one, as in damo (column size 1.004 MiB / 80 leaves a remainder)
+    expect(t[0]).toBe('heatmap: ' + '9'.repeat(79) + '08');
     expect(t[2]).toBe('intervals: sample 5 ms aggr 100 ms (max access hz 200)');
-    expect(t[3]).toBe('0   addr 1024.000 KiB size 1024.000 KiB access 50 hz  age 0 ns');
-    expect(t[4]).toBe('1   addr 2.000 MiB    size 4.000 KiB   access 0 hz   age 3 s');
+    expect(t[3]).toBe('0   addr 1024.000 KiB size 1024.000 KiB access 50 hz  age ' + '0 ns'.padEnd(13));
+    expect(t[4]).toBe('1   addr 2.000 MiB    size 4.000 KiB   access 0 hz   age ' + '3 s'.padEnd(13));
     expect(t[5]).toBe('memory bw estimate: 50.000 MiB per second');
     expect(t[6]).toBe('total size: 1.004 MiB');
     expect(t[7]).toBe('record DAMON intervals: sample 5 ms, aggr 100 ms');
-    const hot = formatAccess([rec], {
-      ...ACCESS_DEFAULTS,
+    const pct = formatAccess([rec], {
+      ...opts,
       style: 'temperature-percentiles',
-      percentiles: [0, 100],
+      format: { ...opts.format, percentilesRange: [0, 101, 100] },
     }).split('\n');
-    expect(hot.slice(0, 3)).toEqual(['# <percentile> <temperature>', '  0 -300,000,000', '100 2,500']);
+    expect(pct.slice(0, 4)).toEqual([
+      '# total temperature percentiles',
+      '<percentile> <temperature (weights: [0, 100, 100])>',
+      '  0  -300,000,000  |                    |',
+      '100         2,500  |********************|',
+    ]);
   });
 
   it('breaks regions down by write from damon_ts', () => {
@@ -205,12 +213,12 @@ describe('report access styles', () => {
       snapshots: [{ start_time: 0, end_time: 1e8, regions: [r] }],
     };
     fillAccessUnits([rec]);
-    const t = formatAccess([rec], { ...ACCESS_DEFAULTS, by: 'write' });
+    const t = formatAccess([rec], { ...ACCESS_DEFAULTS, by: 'write' }).replace(/ +\n/g, '\n');
     expect(t).toContain(
       '# by read: working set 2.400 KiB\n0   addr 4.000 KiB    size 4.000 KiB   access 60 hz  age 0 ns\n# by write: working set 1.600 KiB\n0   addr 4.000 KiB    size 4.000 KiB   access 40 hz  age 0 ns',
     );
     // A region two threads hit is theirs in proportion to their samples (6 and 4 of 10).
-    const byThread = formatAccess([rec], { ...ACCESS_DEFAULTS, by: 'thread' });
+    const byThread = formatAccess([rec], { ...ACCESS_DEFAULTS, by: 'thread' }).replace(/ +\n/g, '\n');
     expect(byThread).toContain(
       '# by thread 7: working set 2.400 KiB\n0   addr 4.000 KiB    size 4.000 KiB   access 60 hz',
     );

@@ -3,17 +3,8 @@
  * damo's option names and output. The computations live in src/reports; this module parses options
  * and prints.
  */
+import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
-import { readRecords } from '../../../records/reader.js';
-import { recordsToDamoJson } from '../../../records/serialize.js';
-import {
-  ACCESS_DEFAULTS,
-  ACCESS_STYLES,
-  formatAccess,
-  MissingIntervalsError,
-  type AccessStyle,
-} from '../../../reports/access.js';
-import { fillAccessUnits } from '../../../reports/access-filter.js';
 import { computeGuides, formatGuide } from '../../../reports/guide.js';
 import {
   COLORSET_NAMES,
@@ -21,15 +12,22 @@ import {
   formatHeatmapAscii,
   formatHeatmapRaw,
   type Colorset,
+  type Heatmap,
   type HeatmapOptions,
 } from '../../../reports/heatmap.js';
+import {
+  editView,
+  INTERACTIVE_EDIT_HELP,
+  shortcutEdit,
+  type EditAction,
+  type HeatmapView,
+} from '../../../reports/heatmap-edit.js';
 import { BREAKDOWN_KINDS, type BreakdownBy } from '../../../reports/breakdown.js';
 import { reportNrRegions } from '../../../reports/nr-regions.js';
-import { fdSink } from '../../../reports/output.js';
+import { fdSink, stringSink, type TextSink } from '../../../reports/output.js';
 import { pyRange } from '../../../reports/percentile.js';
 import { heatmapSvg, writeImage, wssPlotSvg } from '../../../reports/plot.js';
 import { colorEnabled } from '../shared/color.js';
-import { PAGER_LINES, reportRawForm } from '../../../reports/raw-form.js';
 import { computeWss, formatWss, WSS_DEFAULTS } from '../../../reports/wss.js';
 import { UsageError } from '../../../config/errors.js';
 import { registerReportDamon } from './report-damon.js';
@@ -44,6 +42,7 @@ import { registerHolistic } from './report-holistic.js';
 import { registerProfile } from './report-profile.js';
 import { registerTrace } from './report-trace.js';
 import { intArg, numArg, countArgs, checkImageName, inputFile, choice } from '../shared/args.js';
+import { registerAccess } from './report-access.js';
 
 /** damo's `-r/--range START END [STEP]`: Python range() of percentiles, none above 100. */
 function percentilesArg(v: string[] | undefined, dflt: number[]): number[] {
@@ -56,68 +55,6 @@ function percentilesArg(v: string[] | undefined, dflt: number[]): number[] {
 }
 
 const BY = BREAKDOWN_KINDS;
-
-function registerAccess(report: Command): void {
-  report
-    .command('access')
-    .description('show the access pattern snapshots of a record')
-    .option('-i, --input <file>', 'record file', 'damon.data')
-    .option('--style <style>', `output style: ${ACCESS_STYLES.join(', ')}`, 'detailed')
-    .option('--raw_form', "damo's raw text form of every snapshot")
-    .option('--raw_number', 'print numbers without units')
-    .option('--json', 'print the records as JSON')
-    .option('--by <kind>', 'also break the regions down by cpu, thread or write (report-fed records)')
-    .addHelpText(
-      'after',
-      `
-Examples:
-  damon-ts report access --raw_form -i damon.data
-  damon-ts report access --style hot
-  damon-ts report access --by cpu`,
-    )
-    .action(
-      async (o: {
-        input: string;
-        style: string;
-        raw_form?: boolean;
-        raw_number?: boolean;
-        json?: boolean;
-        by?: string;
-      }) => {
-        const style = choice(o.style, ACCESS_STYLES, '--style') as AccessStyle;
-        const by = o.by === undefined ? undefined : choice(o.by, BY, '--by');
-        const path = inputFile(o.input);
-        const sink = fdSink();
-        if (o.raw_form) {
-          await reportRawForm(path, o.raw_number === true, sink);
-          sink.flush();
-          return;
-        }
-        const records = await readRecords(path);
-        fillAccessUnits(records);
-        if (o.json) {
-          sink.write(recordsToDamoJson(records) + '\n');
-          sink.flush();
-          return;
-        }
-        let text: string;
-        try {
-          text = formatAccess(records, {
-            ...ACCESS_DEFAULTS,
-            style,
-            rawNumber: o.raw_number === true,
-            ...(by ? { by } : {}),
-          });
-        } catch (e) {
-          if (e instanceof MissingIntervalsError) throw new Error(`${path}: ${e.message}`);
-          throw e;
-        }
-        const newlines = text.split('\n').length - 1;
-        sink.write(text + (newlines <= PAGER_LINES ? '\n' : ''));
-        sink.flush();
-      },
-    );
-}
 
 interface HeatmapCliOptions {
   input: string;
@@ -138,6 +75,9 @@ interface HeatmapCliOptions {
   scheme_idx?: string;
   tid?: string;
   by?: string;
+  sort_temperature?: boolean;
+  temperature_weights?: string[];
+  interactive_edit?: boolean;
 }
 
 /** Repeated `--address_range a b [guided]` groups (a third numeric base only when it is the only group). */
@@ -160,6 +100,74 @@ function addressRanges(v: string[]): [string, string, string?][] {
 function idArg(v: string | undefined, option: string): number | null | undefined {
   if (v === undefined) return undefined;
   return v === 'None' ? null : intArg(v, option);
+}
+
+/**
+ * --interactive_edit: after each drawing, read an edit from stdin (a line: a key, or a menu answer),
+ * apply it to the drawn ranges and draw again. It reads lines, so it needs no terminal: piped input
+ * scripts the edits, and the end of the input quits as 'q' does.
+ */
+async function interactiveEdit(
+  maps: Heatmap[],
+  opts: HeatmapOptions,
+  toStdout: boolean,
+  draw: () => Promise<Heatmap[]>,
+  sink: TextSink,
+): Promise<void> {
+  const m0 = maps[0]!;
+  const view: HeatmapView = { time: [m0.t0, m0.t1!], addrs: [] };
+  for (const m of maps)
+    if (!view.addrs.some(([a, b]) => a === m.a0 && b === m.a1)) view.addrs.push([m.a0, m.a1!]);
+  const base = m0.timeBase;
+  // the regions were laid out once, in the first drawing's ranges (damo sorts its records once)
+  if (opts.sortTemperature) opts.sortRanges = view.addrs.map(([a, b]) => [a, b]);
+  const lines = createInterface({ input: process.stdin, terminal: false })[Symbol.asyncIterator]();
+  const ask = async (prompt: string): Promise<string | null> => {
+    sink.write(prompt);
+    sink.flush();
+    const r = await lines.next();
+    return r.done ? null : r.value;
+  };
+  const redraw = async (): Promise<void> => {
+    opts.timeRange =
+      base === undefined ? [view.time[0], view.time[1]] : [view.time[0], view.time[1], base.toString()];
+    opts.addressRanges = view.addrs.map(([a, b]) => [a, b]);
+    opts.floatRanges = true;
+    await draw();
+  };
+  for (;;) {
+    const answer = await ask('Enter (zoom, scroll, quit, help): ');
+    if (answer === null || ['0', 'q', 'quit'].includes(answer)) return;
+    if (shortcutEdit(view, answer, toStdout)) {
+      await redraw();
+      continue;
+    }
+    if (['3', 'help'].includes(answer)) {
+      sink.write(INTERACTIVE_EDIT_HELP + '\n');
+      continue;
+    }
+    const action: EditAction | null = ['1', 'zoom'].includes(answer)
+      ? 'zoom'
+      : ['2', 'scroll'].includes(answer)
+        ? 'scroll'
+        : null;
+    if (action === null) {
+      sink.write('Wrong input.\n');
+      continue;
+    }
+    const t = await ask('Enter (1. Time, 2. Space, 3. Time and Space): ');
+    if (t === null) return;
+    const target = ({ '1': 'time', '2': 'space', '3': 'both' } as const)[t];
+    const p = target && (await ask('Enter percentage: '));
+    if (p === null) return;
+    const ratio = Number(p) / 100;
+    if (!target || p === undefined || p.trim() === '' || !Number.isFinite(ratio)) {
+      sink.write('Wrong input.\n');
+      continue;
+    }
+    editView(view, action, target, ratio);
+    await redraw();
+  }
 }
 
 function registerHeatmap(report: Command): void {
@@ -187,11 +195,24 @@ function registerHeatmap(report: Command): void {
     .option('--scheme_idx <n>', 'scheme of the record to draw')
     .option('--tid <id>', 'target id of the record to draw')
     .option('--by <kind>', 'one map per cpu, thread, or read/write (report-fed records)')
+    .option(
+      '--sort_temperature',
+      'lay the regions of each range out coldest to hottest (the space axis is size)',
+    )
+    .option(
+      '--temperature_weights <w...>',
+      'weights of access frequency and age in temperature (default 1 1)',
+    )
+    .option(
+      '--interactive_edit',
+      'after drawing, read zoom/scroll edits from stdin (h j k l + -, or the menu) and draw again; end of input quits',
+    )
     .addHelpText(
       'after',
       `
 Examples:
   damon-ts report heatmap                          # 80x40 coloured map of the hottest range
+  damon-ts report heatmap --sort_temperature       # how much memory is how hot
   damon-ts report heatmap --output raw --resol 500 500
   damon-ts report heatmap --output heatmap.png --draw_range all
   damon-ts report heatmap --by write --output rw.svg
@@ -230,35 +251,48 @@ Examples:
       if (sc !== undefined) opts.schemeIdx = sc;
       if (o.tid !== undefined) opts.tid = o.tid;
       if (o.by !== undefined) opts.by = choice(o.by, BY, '--by') as BreakdownBy;
-      const maps = await computeHeatmaps(path, opts);
-      if (maps.length === 0)
-        throw new Error(`${path}: the records have no ${opts.by ?? ''} breakdown to draw`);
-      if (o.output === 'raw') {
-        for (const m of maps) formatHeatmapRaw(m, o.abs_time === true, o.abs_addr === true, sink);
-      } else if (toStdout) {
-        for (const m of maps) {
-          if (m.label) sink.write(`# ${m.label}\n`);
-          sink.write(
-            formatHeatmapAscii(
-              m,
-              colorEnabled(process.stdout) ? colorset : null,
-              o.stdout_skip_colorset_example === true,
-            ),
-          );
+      if (o.temperature_weights && !o.sort_temperature)
+        process.stderr.write('damon-ts: --temperature_weights takes effect with --sort_temperature\n');
+      if (o.sort_temperature)
+        opts.sortTemperature = o.temperature_weights
+          ? (countArgs(o.temperature_weights, '--temperature_weights', 2, 2).map((v) =>
+              numArg(v, '--temperature_weights'),
+            ) as [number, number])
+          : [1, 1];
+      const draw = async (): Promise<Heatmap[]> => {
+        const maps = await computeHeatmaps(path, opts);
+        if (maps.length === 0)
+          throw new Error(`${path}: the records have no ${opts.by ?? ''} breakdown to draw`);
+        if (o.output === 'raw') {
+          for (const m of maps) formatHeatmapRaw(m, o.abs_time === true, o.abs_addr === true, sink);
+        } else if (toStdout) {
+          for (const m of maps) {
+            if (m.label) sink.write(`# ${m.label}\n`);
+            sink.write(
+              formatHeatmapAscii(
+                m,
+                colorEnabled(process.stdout) ? colorset : null,
+                o.stdout_skip_colorset_example === true,
+              ),
+            );
+          }
+        } else {
+          maps.forEach((m, i) => {
+            const dot = o.output.lastIndexOf('.');
+            const suffix = [maps.length > 1 && !m.label ? String(i) : '', m.label.replace(/\s+/g, '')]
+              .filter(Boolean)
+              .join('.');
+            const file =
+              suffix && dot > 0 ? `${o.output.slice(0, dot)}.${suffix}${o.output.slice(dot)}` : o.output;
+            writeImage(file, heatmapSvg(m, `DAMON access heatmap${m.label ? ` (${m.label})` : ''}`));
+            process.stderr.write(`wrote ${file}\n`);
+          });
         }
-      } else {
-        maps.forEach((m, i) => {
-          const dot = o.output.lastIndexOf('.');
-          const suffix = [maps.length > 1 && !m.label ? String(i) : '', m.label.replace(/\s+/g, '')]
-            .filter(Boolean)
-            .join('.');
-          const file =
-            suffix && dot > 0 ? `${o.output.slice(0, dot)}.${suffix}${o.output.slice(dot)}` : o.output;
-          writeImage(file, heatmapSvg(m, `DAMON access heatmap${m.label ? ` (${m.label})` : ''}`));
-          process.stderr.write(`wrote ${file}\n`);
-        });
-      }
-      sink.flush();
+        sink.flush();
+        return maps;
+      };
+      const maps = await draw();
+      if (o.interactive_edit) await interactiveEdit(maps, opts, toStdout, draw, sink);
     });
 }
 
@@ -337,6 +371,18 @@ Examples:
     });
 }
 
+/** The `<percentile>\t<value>` rows of each `# target_id` block of nr_regions' text. */
+function nrRegionsSeries(text: string): { key: string; values: number[] }[] {
+  const series: { key: string; values: number[] }[] = [];
+  for (const line of text.split('\n')) {
+    if (line.startsWith('# target_id\t'))
+      series.push({ key: line.slice('# target_id\t'.length), values: [] });
+    else if (line && !line.startsWith('#') && series.length)
+      series[series.length - 1]!.values.push(Number(line.split('\t')[1]));
+  }
+  return series;
+}
+
 function registerNrRegions(report: Command): void {
   report
     .command('nr_regions')
@@ -344,12 +390,32 @@ function registerNrRegions(report: Command): void {
     .option('-i, --input <file>', 'record file', 'damon.data')
     .option('-r, --range <n...>', 'percentiles as <start> <end> <step> (Python range)')
     .option('--sortby <key>', "'time' keeps time order instead of sorting", 'size')
-    .addHelpText('after', '\nExamples:\n  damon-ts report nr_regions -r 1 101 1')
-    .action(async (o: { input: string; range?: string[]; sortby: string }) => {
+    .option('-p, --plot <file>', 'draw the distribution into an image (.png or .svg) instead of printing it')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  damon-ts report nr_regions -r 1 101 1\n  damon-ts report nr_regions --plot nr_regions.svg',
+    )
+    .action(async (o: { input: string; range?: string[]; sortby: string; plot?: string }) => {
       const path = inputFile(o.input);
-      const sink = fdSink();
-      await reportNrRegions(path, percentilesArg(o.range, [0, 25, 50, 75, 100]), o.sortby === 'time', sink);
+      if (o.plot) checkImageName(o.plot, '--plot');
+      const percentiles = percentilesArg(o.range, [0, 25, 50, 75, 100]);
+      if (!o.plot) {
+        const sink = fdSink();
+        await reportNrRegions(path, percentiles, o.sortby === 'time', sink);
+        sink.flush();
+        return;
+      }
+      // as damo: with --plot the distribution goes into the image only
+      const { sink, text } = stringSink();
+      await reportNrRegions(path, percentiles, o.sortby === 'time', sink);
       sink.flush();
+      const xLabel = o.sortby === 'time' ? 'runtime (percent)' : 'percentile';
+      writeImage(
+        o.plot,
+        wssPlotSvg(nrRegionsSeries(text()), xLabel, 'number of monitoring target regions', undefined, (v) =>
+          String(Math.round(v)),
+        ),
+      );
     });
 }
 
