@@ -3,12 +3,7 @@
  * can be run against damon-ts. Each one loads its input into the engine's own storage, runs the
  * engine's algorithm and returns fresh records; inputs are never mutated.
  */
-import {
-  feedLoopNextInput as feedLoop,
-  mvsum as mvsumOf,
-  validateAttrs as validate,
-  type IntervalPair,
-} from './attrs.js';
+import type { IntervalPair } from './attrs.js';
 import { Prng } from './prng.js';
 import { RegionList, type RegionRecord } from './region-list.js';
 import * as ops from './region-ops.js';
@@ -82,20 +77,4 @@ export function updateMonitoringResult(
   return l.record(0);
 }
 
-export function mvsum(nrAccesses: number, lastNrAccesses: number, leftBp: number): number {
-  return mvsumOf(nrAccesses, lastNrAccesses, leftBp);
-}
-
-export function feedLoopNextInput(last: number, score: number): number {
-  return feedLoop(last, score);
-}
-
-export function validateAttrs(attrs: {
-  sampleInterval: number;
-  aggrInterval: number;
-  opsUpdateInterval: number;
-  minNrRegions: number;
-  maxNrRegions: number;
-}): void {
-  validate(attrs);
-}
+export { mvsum, feedLoopNextInput, validateAttrs } from './attrs.js';

@@ -5,9 +5,10 @@
  * outputs stay aligned with inputs. The same runner drives the real kernel tree (parity tests).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
+import { DEFAULT_DAMON_ADMIN } from '../../backends/kernel/sysfs.js';
 import { join } from 'node:path';
 import { errnoOf } from './errno.js';
-import { KERNEL_ADMIN_DIR, normalizeSysfsPath, type VirtualSysfs } from './tree.js';
+import { normalizeSysfsPath, type VirtualSysfs } from './tree.js';
 
 /** What a script runs against: both throw an Error whose `code` is the errno. */
 export interface SysfsIo {
@@ -20,7 +21,7 @@ export function virtualIo(tree: VirtualSysfs): SysfsIo {
 }
 
 /** The kernel's tree under `root` (default /sys/kernel/mm/damon/admin), through plain file I/O. */
-export function kernelIo(root = KERNEL_ADMIN_DIR): SysfsIo {
+export function kernelIo(root = DEFAULT_DAMON_ADMIN): SysfsIo {
   return {
     read: (p) => readFileSync(join(root, normalizeSysfsPath(p)), 'utf8').replace(/\n$/, ''),
     write: (p, v) => writeFileSync(join(root, normalizeSysfsPath(p)), v),

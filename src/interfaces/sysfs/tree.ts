@@ -5,18 +5,16 @@
  * directory), so the kernel backend's config writer and tree reader work on it unchanged.
  */
 import { SysfsError } from '../../backends/kernel/sysfs.js';
-import type { SysfsFiles } from '../../backends/kernel/sysfs.js';
+import { DEFAULT_DAMON_ADMIN, type SysfsFiles } from '../../backends/kernel/sysfs.js';
 import { SysfsErrno, errnoOf } from './errno.js';
 import { OPERATIONS, SysKdamonds, type DirEntry, type Entry, type SysKdamond } from './model.js';
 import { KdamondRuntime } from './runtime.js';
 import { SimHost } from './sim-host.js';
 
-export const KERNEL_ADMIN_DIR = '/sys/kernel/mm/damon/admin';
-
 /** A path relative to the admin directory: the kernel's absolute path is accepted too. */
 export function normalizeSysfsPath(path: string): string {
   let p = path.trim();
-  if (p.startsWith(KERNEL_ADMIN_DIR)) p = p.slice(KERNEL_ADMIN_DIR.length);
+  if (p.startsWith(DEFAULT_DAMON_ADMIN)) p = p.slice(DEFAULT_DAMON_ADMIN.length);
   return p
     .split('/')
     .filter((x) => x !== '' && x !== '.')
@@ -24,7 +22,7 @@ export function normalizeSysfsPath(path: string): string {
 }
 
 export class VirtualSysfs implements SysfsFiles {
-  readonly root = KERNEL_ADMIN_DIR;
+  readonly root = DEFAULT_DAMON_ADMIN;
   readonly model: SysKdamonds;
   readonly runtimes = new WeakMap<SysKdamond, KdamondRuntime>();
 

@@ -7,12 +7,13 @@ import { adjustRecords } from '../../../reports/adjust.js';
 import { UsageError } from '../../../config/errors.js';
 import { inputFile, intArg, numArg } from '../shared/args.js';
 import { outputOptions } from '../shared/args.js';
+import { inputOption } from '../shared/options.js';
 
 export function register(program: Command): void {
   program
     .command('adjust')
     .description('re-aggregate the snapshots of a record into windows of --aggregate_interval µs')
-    .option('-i, --input <file>', 'record file', 'damon.data')
+    .addOption(inputOption())
     .option('-o, --output <file>', 'output file', 'damon.adjusted.data')
     .option('--aggregate_interval <us>', 'new aggregation interval in µs')
     .option('--skip <n>', 'snapshots to drop at the start of each record', '20')

@@ -9,6 +9,7 @@ import { writeRecordsFile } from '../../../records/write-file.js';
 import { UsageError } from '../../../config/errors.js';
 import { outputOptions } from '../shared/args.js';
 import { inputFile } from '../shared/args.js';
+import { inputOption } from '../shared/options.js';
 
 interface ConvertOptions {
   input?: string;
@@ -31,7 +32,7 @@ export function register(program: Command): void {
   program
     .command('convert_record_format')
     .description("convert a record file between damo's formats")
-    .option('-i, --input <file>', 'record file (default damon.data)')
+    .addOption(inputOption('record file (default damon.data)', undefined))
     .option('--record_file <file>', "the record file (damo's name of -i)")
     .option('-o, --output <file>', 'output file (default: convert the record file in place)')
     .option('--output_file <file>', "the output file (damo's name of -o)")

@@ -14,10 +14,11 @@ import {
   readSystemInfo,
 } from '../../../backends/kernel/diagnose.js';
 import { MODULE_ROOT } from '../../../backends/kernel/modules.js';
-import { DamonSysfs, DEFAULT_DAMON_ADMIN } from '../../../backends/kernel/sysfs.js';
+import { DamonSysfs } from '../../../backends/kernel/sysfs.js';
 import { fmtNr, fmtSz } from '../../../records/pyformat.js';
 import { ConfigError, parseKdamondsConfig } from '../../../config/load.js';
 import { kdamondsToDamo } from '../../../config/serialize.js';
+import { damonAdminOption } from '../shared/options.js';
 
 type Obj = Record<string, unknown>;
 
@@ -71,7 +72,7 @@ export function register(program: Command): void {
     .command('diagnose')
     .description('generate a report on if DAMON is malfunctioning')
     .option('--verbose', 'make the output verbose')
-    .option('--damon_admin <dir>', 'DAMON sysfs admin directory', DEFAULT_DAMON_ADMIN)
+    .addOption(damonAdminOption())
     .option('--module_root <dir>', 'where the DAMON modules are', MODULE_ROOT)
     .addHelpText(
       'after',

@@ -12,6 +12,7 @@ import { progressBar } from '../shared/progress.js';
 import { loadSimWorkload } from '../../../runners/sim-session.js';
 import { UsageError } from '../../../config/errors.js';
 import { parsePlacements, runPlacementCli } from '../shared/eval-placement.js';
+import { jsonOption } from '../shared/options.js';
 
 interface EvalCliOptions {
   workload?: string;
@@ -75,7 +76,7 @@ export function register(program: Command): void {
     .option('--seed <n>', 'seed of the machine and the monitors', '1')
     .option('--tlb_entries <n>', 'per-CPU TLB entries of the machine (0: no TLB model)')
     .option('--accesses_per_second <n>', 'memory accesses per second of each thread')
-    .option('--json', 'print the result as JSON')
+    .addOption(jsonOption())
     .option(
       '--placement <list>',
       'instead of setups, NUMA placements on a 2-node machine: none, damos, numa-balancing (default workload numa)',

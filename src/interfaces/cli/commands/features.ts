@@ -5,13 +5,14 @@ import type { Command } from 'commander';
 import { detectFeatures, requireDamonSysfs } from '../../../backends/kernel/features.js';
 import { DamonSysfs } from '../../../backends/kernel/sysfs.js';
 import { featuresJson, formatFeatures } from '../shared/features-view.js';
+import { damonAdminOption, jsonOption } from '../shared/options.js';
 
 export function register(program: Command): void {
   program
     .command('features')
     .description('list the DAMON features the running kernel supports and what damon-ts uses')
-    .option('--damon_admin <dir>', 'DAMON sysfs admin directory', '/sys/kernel/mm/damon/admin')
-    .option('--json', 'print as JSON')
+    .addOption(damonAdminOption())
+    .addOption(jsonOption('print as JSON'))
     .addHelpText(
       'after',
       `

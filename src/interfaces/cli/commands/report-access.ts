@@ -39,6 +39,7 @@ import { colorEnabled } from '../shared/color.js';
 import { UsageError } from '../../../config/errors.js';
 import { addRecordFilterOptions, recordFilterOf, type FilterCliOptions } from '../shared/record-filter.js';
 import { countArgs, inputFile, intArg } from '../shared/args.js';
+import { inputOption, jsonOption } from '../shared/options.js';
 
 interface AccessCliOptions extends FilterCliOptions {
   input: string;
@@ -286,7 +287,7 @@ export function registerAccess(report: Command): void {
   const cmd = report
     .command('access')
     .description('show the access pattern snapshots of a record')
-    .option('-i, --input <file>', 'record file', 'damon.data')
+    .addOption(inputOption())
     .option('--style <style>', `output style: ${ACCESS_STYLES.join(', ')}`, 'detailed')
     .option(
       '--snapshot_damos_filter <words...>',
@@ -342,7 +343,7 @@ export function registerAccess(report: Command): void {
     )
     .option('--raw_form', "damo's raw text form of every snapshot")
     .option('--raw_number', 'print numbers without units')
-    .option('--json', 'print the records as JSON')
+    .addOption(jsonOption('print the records as JSON'))
     .option(
       '--exec <cmd>',
       "run an ES module's main(records, argv) on the records ('FILE args'), or 'interpreter'",

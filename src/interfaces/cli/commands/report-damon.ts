@@ -13,7 +13,7 @@ import {
   requireDamonSysfs,
 } from '../../../backends/kernel/features.js';
 import type { KdamondStatus } from '../../../backends/kernel/status.js';
-import { DamonSysfs, DEFAULT_DAMON_ADMIN, SysfsError } from '../../../backends/kernel/sysfs.js';
+import { DamonSysfs, SysfsError } from '../../../backends/kernel/sysfs.js';
 import { simStatus, simStatusCommand } from '../shared/sim-daemon.js';
 import { UsageError } from '../../../config/errors.js';
 import { featuresJson, formatFeatures } from '../shared/features-view.js';
@@ -27,6 +27,7 @@ import {
   statusText,
 } from '../shared/kdamonds-status.js';
 import { type ControlOptions, addControlOptions, addTriedRegionsOptions } from '../shared/control-options.js';
+import { damonAdminOption, jsonOption } from '../shared/options.js';
 
 /**
  * USER_HZ, the unit of utime and stime in /proc/PID/stat. It is part of the kernel ABI and 100 on
@@ -133,7 +134,7 @@ function registerDamon(report: Command): void {
     )
     .option('--show_cpu_usage', 'also the CPU use of each running kdamond thread (kernel backend)')
     .option('--cpu_usage_interval <seconds>', 'how long --show_cpu_usage samples', '1')
-    .option('--json', 'print as JSON');
+    .addOption(jsonOption('print as JSON'));
   addTriedRegionsOptions(cmd);
   addControlOptions(cmd, false);
   cmd.addHelpText(
@@ -185,8 +186,8 @@ function registerSysinfo(report: Command): void {
   report
     .command('sysinfo')
     .description("versions, the kernel's DAMON features and the backend damon-ts uses (damo report sysinfo)")
-    .option('--damon_admin <dir>', 'DAMON sysfs admin directory', DEFAULT_DAMON_ADMIN)
-    .option('--json', 'print as JSON')
+    .addOption(damonAdminOption())
+    .addOption(jsonOption('print as JSON'))
     .addHelpText(
       'after',
       `

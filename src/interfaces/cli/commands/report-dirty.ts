@@ -12,6 +12,7 @@ import { textToBytes, textToUs } from '../../../config/units.js';
 import { UsageError } from '../../../config/errors.js';
 import { inputFile } from '../shared/args.js';
 import { imageOutput, writeOutputImage } from '../shared/image-output.js';
+import { inputOption, jsonOption } from '../shared/options.js';
 
 const DECIMAL: Readonly<Record<string, number>> = { '': 1, K: 1e3, M: 1e6, G: 1e9, T: 1e12 };
 const BINARY: Readonly<Record<string, number>> = { K: 2 ** 10, M: 2 ** 20, G: 2 ** 30, T: 2 ** 40 };
@@ -65,7 +66,7 @@ export function registerReportDirty(report: Command): void {
     .description(
       'live-migration candidates: dirty rate, written working set and pre-copy forecast of each target of a write-only record',
     )
-    .option('-i, --input <file>', 'record file (made with write-only monitoring)', 'damon.data')
+    .addOption(inputOption('record file (made with write-only monitoring)'))
     .option('--window <time>', 'dirty rate window: distinct bytes written per window, per second', '1s')
     .option(
       '--bandwidth <speed>',
@@ -75,7 +76,7 @@ export function registerReportDirty(report: Command): void {
     .option('--downtime_limit <time>', 'longest acceptable stop-and-copy pause', '300ms')
     .option('--memory <bytes>', "memory a migration sends (default: the target's monitored bytes)")
     .option('--raw_number', 'print numbers without units')
-    .option('--json', 'one JSON object per target, least dirty first')
+    .addOption(jsonOption('one JSON object per target, least dirty first'))
     .option(
       '--output <file>',
       'draw the dirty rate per window against the link speed (.png or .svg) instead of the text',

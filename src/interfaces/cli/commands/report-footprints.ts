@@ -6,6 +6,7 @@ import { FOOTPRINT_METRICS, type FootprintMetric, footprintValues } from '../../
 import { pyRange } from '../../../reports/percentile.js';
 import { wssPlotSvg, writeImage } from '../../../reports/plot.js';
 import { UsageError } from '../../../config/errors.js';
+import { inputOption } from '../shared/options.js';
 
 function ints(v: string[], option: string, n: number): number[] {
   if (v.length !== n) throw new UsageError(`${option} takes ${n} values, got ${v.length}`);
@@ -30,10 +31,8 @@ export function registerFootprints(report: Command): void {
     .command('footprints')
     .description('distribution of the memory footprints (vsz, rss, sys_used) sampled while recording')
     .argument('[metric]', `${FOOTPRINT_METRICS.join(', ')} or all`, 'all')
-    .option(
-      '-i, --input <file>',
-      'footprint record file (record writes <out>.mem_footprint)',
-      'damon.data.mem_footprint',
+    .addOption(
+      inputOption('footprint record file (record writes <out>.mem_footprint)', 'damon.data.mem_footprint'),
     )
     .option('-r, --range <n...>', 'percentiles as <start> <stop> <step> (Python range)')
     .option('-s, --sortby <key>', "'size' sorts the values; 'time' keeps them in time order", 'size')

@@ -10,6 +10,7 @@ import { fdSink } from '../../../reports/output.js';
 import { UsageError } from '../../../config/errors.js';
 import { inputFile, intArg } from '../shared/args.js';
 import { imageOutput, writeOutputImage } from '../shared/image-output.js';
+import { inputOption, jsonOption } from '../shared/options.js';
 
 interface NumaCliOptions {
   input: string;
@@ -25,10 +26,10 @@ export function registerReportNuma(report: Command): void {
     .description(
       "which nodes' CPUs access each region and where its pages live: the remote-access fraction over time",
     )
-    .option('-i, --input <file>', 'record file', 'damon.data')
+    .addOption(inputOption())
     .option('--snapshot <index>', 'list the regions of this snapshot (negative: from the end)', '-1')
     .option('--raw_number', 'print numbers without units')
-    .option('--json', 'print the result as JSON')
+    .addOption(jsonOption())
     .option('--output <file>', 'draw the remote-access fraction over time (.png or .svg) instead of the text')
     .addHelpText(
       'after',

@@ -13,6 +13,7 @@ import { inputFile, intArg, numArg } from '../shared/args.js';
 import { formatSharing, llcView, sharingJson } from '../../../reports/sharing-format.js';
 import { sharingSvg } from '../../../reports/sharing-plot.js';
 import { imageOutput, writeOutputImage } from '../shared/image-output.js';
+import { inputOption, jsonOption } from '../shared/options.js';
 
 interface SharingCliOptions {
   input: string;
@@ -33,9 +34,9 @@ export function registerReportSharing(report: Command): void {
     .description(
       'per-thread or per-CPU working sets against the LLC, who shares memory with whom, and co-scheduling groups',
     )
-    .option('-i, --input <file>', 'record file', 'damon.data')
+    .addOption(inputOption())
     .option('--by <kind>', 'slices: thread or cpu (default: thread when the record has them)')
-    .option('--json', 'print the result as JSON')
+    .addOption(jsonOption())
     .option('--llc <size>', 'LLC size to compare against (default: read from the CPU cache sysfs)')
     .option('--cpu_sysfs <dir>', 'where to read the CPU cache info', CPU_SYSFS)
     .option('--min_samples <n>', 'samples a region needs in a window to count as accessed by a slice', '1')

@@ -9,6 +9,7 @@ import type { Command } from 'commander';
 import { DAMON_TRACE_EVENTS, formatTrace, type TraceLineKind } from '../../../reports/trace-events.js';
 import { UsageError } from '../../../config/errors.js';
 import { commandAvailable } from '../shared/perf.js';
+import { inputOption } from '../shared/options.js';
 
 function runTool(cmd: string, args: string[]): { text: string | null; err: string } {
   if (!commandAvailable(cmd)) return { text: null, err: `${cmd} not found` };
@@ -57,9 +58,11 @@ export function registerTrace(report: Command): void {
     .description('show the DAMON trace events of a recorded trace')
     .option('--event <events...>', `events to show (${all.join(', ')}, all)`, ['all'])
     .option('--no_event <events...>', 'events to leave out')
-    .option(
-      '-i, --input <file>',
-      'trace record file (perf record, trace-cmd record, or a saved report trace text)',
+    .addOption(
+      inputOption(
+        'trace record file (perf record, trace-cmd record, or a saved report trace text)',
+        undefined,
+      ),
     )
     .option('--raw', 'also show each raw trace line')
     .option('--max_cols <n>', 'max columns per line', '100')

@@ -43,6 +43,7 @@ import { registerProfile } from './report-profile.js';
 import { registerTrace } from './report-trace.js';
 import { intArg, numArg, countArgs, checkImageName, inputFile, choice } from '../shared/args.js';
 import { registerAccess } from './report-access.js';
+import { inputOption } from '../shared/options.js';
 
 /** damo's `-r/--range START END [STEP]`: Python range() of percentiles, none above 100. */
 function percentilesArg(v: string[] | undefined, dflt: number[]): number[] {
@@ -174,7 +175,7 @@ function registerHeatmap(report: Command): void {
   report
     .command('heatmap')
     .description('draw the access heatmap (time × address) of a record')
-    .option('-i, --input <file>', 'record file', 'damon.data')
+    .addOption(inputOption())
     .option('--output <dest>', 'stdout (coloured digits), raw, or an image file (.png or .svg)', 'stdout')
     .option(
       '--resol <n...>',
@@ -316,7 +317,7 @@ function registerWss(report: Command): void {
   report
     .command('wss')
     .description('working set size distribution of a record')
-    .option('-i, --input <file>', 'record file', 'damon.data')
+    .addOption(inputOption())
     .option('-r, --range <n...>', 'percentiles as <start> <end> <step> (Python range)')
     .option('--exclude_samples <n>', 'snapshots to skip at the start of each record', '20')
     .option('--work_time <us>', 'merge snapshots into windows of this many µs', '1')
@@ -387,7 +388,7 @@ function registerNrRegions(report: Command): void {
   report
     .command('nr_regions')
     .description('distribution of the number of regions per snapshot')
-    .option('-i, --input <file>', 'record file', 'damon.data')
+    .addOption(inputOption())
     .option('-r, --range <n...>', 'percentiles as <start> <end> <step> (Python range)')
     .option('--sortby <key>', "'time' keeps time order instead of sorting", 'size')
     .option('-p, --plot <file>', 'draw the distribution into an image (.png or .svg) instead of printing it')

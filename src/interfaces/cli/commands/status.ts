@@ -5,12 +5,13 @@ import { type Command } from 'commander';
 import { simStatusCommand } from '../shared/sim-daemon.js';
 import { type ControlOptions, addControlOptions, addTriedRegionsOptions } from '../shared/control-options.js';
 import { readKernelStatus, statusText, statusJson, printJson } from '../shared/kdamonds-status.js';
+import { jsonOption } from '../shared/options.js';
 
 export function register(program: Command): void {
   const cmd = program
     .command('status')
     .description('show kdamonds: state, parameters, DAMOS stats (damo report damon)')
-    .option('--json', 'print as JSON');
+    .addOption(jsonOption('print as JSON'));
   addTriedRegionsOptions(cmd);
   addControlOptions(cmd, false);
   cmd.addHelpText(

@@ -5,12 +5,13 @@
  * against the kernel's real tree) and prints one line per input line.
  */
 import { readFileSync } from 'node:fs';
+import { DEFAULT_DAMON_ADMIN } from '../../../backends/kernel/sysfs.js';
 import type { Command } from 'commander';
 import { errnoMeaning } from '../../../backends/kernel/sysfs.js';
 import { DaemonUnavailableError, daemonRequest, ensureDaemon } from '../../daemon/client.js';
 import { defaultSocketPath } from '../../daemon/protocol.js';
 import { kernelIo, runSysfsScript, virtualIo } from '../../sysfs/script.js';
-import { KERNEL_ADMIN_DIR, VirtualSysfs } from '../../sysfs/tree.js';
+import { VirtualSysfs } from '../../sysfs/tree.js';
 import { UsageError } from '../../../config/errors.js';
 
 interface DaemonOpts {
@@ -57,7 +58,7 @@ function scriptCmd(file: string, o: { kernel?: string | boolean }): void {
     );
   }
   const io = o.kernel
-    ? kernelIo(typeof o.kernel === 'string' ? o.kernel : KERNEL_ADMIN_DIR)
+    ? kernelIo(typeof o.kernel === 'string' ? o.kernel : DEFAULT_DAMON_ADMIN)
     : virtualIo(new VirtualSysfs());
   let out: string[];
   try {
@@ -76,7 +77,7 @@ export function register(program: Command): void {
     'after',
     `
 PATH is relative to the admin directory (kdamonds/0/state) or the kernel's absolute path
-(${KERNEL_ADMIN_DIR}/kdamonds/0/state).
+(${DEFAULT_DAMON_ADMIN}/kdamonds/0/state).
 
 Examples:
   damon-ts sysfs write kdamonds/nr_kdamonds 1 --workload hot-cold
@@ -110,7 +111,7 @@ Examples:
     .argument('<file>', 'script file, or - for standard input')
     .option(
       '--kernel [dir]',
-      `run it against the kernel's real tree instead (default ${KERNEL_ADMIN_DIR}); it changes the kernel's DAMON settings`,
+      `run it against the kernel's real tree instead (default ${DEFAULT_DAMON_ADMIN}); it changes the kernel's DAMON settings`,
     )
     .addHelpText(
       'after',

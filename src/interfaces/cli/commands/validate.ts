@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { validateRecordFile, VALIDATE_DEFAULTS } from '../../../reports/validate.js';
 import { UsageError } from '../../../config/errors.js';
 import { countArgs, inputFile, numArg } from '../shared/args.js';
+import { inputOption } from '../shared/options.js';
 
 function pair(v: string[] | undefined, option: string, dflt: [number, number]): [number, number] {
   if (!v) return dflt;
@@ -24,7 +25,7 @@ export function register(program: Command): void {
   program
     .command('validate')
     .description('sanity-check a record file')
-    .option('-i, --input <file>', 'record file', 'damon.data')
+    .addOption(inputOption())
     .option('--aggr <us...>', 'allowed snapshot duration range in µs (default 75000 125000)')
     .option('--nr_regions <n...>', 'allowed number of regions (default 3 1200)')
     .option('--nr_accesses <n...>', 'allowed nr_accesses (default 0 24)')

@@ -2,6 +2,7 @@
 import { type Command, Option } from 'commander';
 import { KernelDamon } from '../../../backends/kernel/control.js';
 import { UsageError } from '../../../config/errors.js';
+import { damonAdminOption } from './options.js';
 
 export interface ControlOptions {
   backend: string;
@@ -28,7 +29,7 @@ export function addControlOptions(cmd: Command, withForce: boolean): Command {
     '--workload <name>',
     'sim backend: workload the daemon runs when start launches it (built-in name or masim .cfg; default hot-cold)',
   );
-  cmd.option('--damon_admin <dir>', 'DAMON sysfs admin directory', '/sys/kernel/mm/damon/admin');
+  cmd.addOption(damonAdminOption());
   cmd.option('--state_dir <dir>', 'where damon-ts keeps which kdamonds it started (default /run/damon-ts)');
   cmd.option('--iomem <file>', 'iomem listing for the default paddr region', '/proc/iomem');
   if (withForce) cmd.option('--force', 'act on kdamonds damon-ts did not start (they are restored by stop)');
