@@ -2,10 +2,34 @@
  * The access-report intake of report-based monitoring (spec §3): a bounded per-context buffer in
  * typed arrays, and check_reported_accesses, which folds one sample's reports into the regions.
  */
-import type { DamonContext, Target } from './context.js';
 import type { RegionList } from './region-list.js';
-import { samplePasses } from './sample-filters.js';
-import type { AccessReport, ReportBatch } from './types.js';
+import { samplePasses, type CompiledFilters } from './sample-filters.js';
+import type { AccessReport, OperationsSet, ReportBatch, TargetView } from './types.js';
+
+/** A target as the intake sees it: its pid (null for paddr) and its regions. */
+export interface IntakeTarget extends TargetView {
+  readonly regions: RegionList;
+}
+
+/** What the intake reads of a context (DamonContext is one). */
+export interface IntakeContext<T extends IntakeTarget> {
+  readonly reportBuffer: ReportBuffer;
+  readonly stats: ReportStats;
+  readonly now: number;
+  readonly compiledFilters: CompiledFilters;
+  readonly targets: readonly T[];
+  readonly passedSampleIntervals: number;
+  readonly ops: Pick<OperationsSet, 'eligibleReport'>;
+  readonly addrUnit: number;
+  readonly onReportHit?: (
+    target: T,
+    regionIndex: number,
+    cpu: number,
+    tid: number,
+    isWrite: boolean,
+    paddr: number,
+  ) => void;
+}
 
 /** Default intake capacity (reports buffered per context between two samples). */
 export const DEFAULT_REPORT_CAPACITY = 1 << 16;
@@ -196,7 +220,10 @@ let state = new Uint8Array(0);
  * counts for the region holding its start, at most one hit per region per sample; regions without
  * a report stay as not accessed. Returns the max nr_accesses over all regions.
  */
-export function checkReportedAccesses(ctx: DamonContext, windowStartUs: number): number {
+export function checkReportedAccesses<T extends IntakeTarget>(
+  ctx: IntakeContext<T>,
+  windowStartUs: number,
+): number {
   const buf = ctx.reportBuffer;
   const stats = ctx.stats;
   const now = ctx.now;
@@ -228,7 +255,7 @@ export function checkReportedAccesses(ctx: DamonContext, windowStartUs: number):
   const onHit = ctx.onReportHit;
   const addrUnit = ctx.addrUnit;
   for (let ti = 0; pending > 0 && ti < targets.length; ti++) {
-    const tg: Target = targets[ti]!;
+    const tg = targets[ti]!;
     const l = tg.regions;
     if (l.length === 0) continue;
     let lookup = lookups.get(l);
@@ -310,7 +337,7 @@ export function checkReportedAccesses(ctx: DamonContext, windowStartUs: number):
 }
 
 /** The filters and eligibleReport of checkReportedAccesses, for one report (see DamonContext.reportEligible). */
-export function reportEligible(ctx: DamonContext, r: AccessReport): boolean {
+export function reportEligible<T extends IntakeTarget>(ctx: IntakeContext<T>, r: AccessReport): boolean {
   const f = ctx.compiledFilters;
   if (f.count > 0 && !samplePasses(f, r.cpu, r.tid, r.isWrite)) return false;
   const eligible = ctx.ops.eligibleReport;
@@ -319,10 +346,10 @@ export function reportEligible(ctx: DamonContext, r: AccessReport): boolean {
 }
 
 function isEligible(
-  eligible: (r: AccessReport, t: Target) => boolean,
+  eligible: (r: AccessReport, t: TargetView) => boolean,
   buf: ReportBuffer,
   k: number,
-  tg: Target,
+  tg: TargetView,
 ): boolean {
   scratchReport.paddr = buf.paddr[k]!;
   scratchReport.vaddr = buf.vaddr[k]!;

@@ -4,10 +4,18 @@
  * goal's access_bp of the maximum possible, through the feedback loop of §4.3.
  */
 import { feedLoopNextInput } from './attrs.js';
-import type { DamonContext } from './context.js';
+import type { RegionArrays, Attrs } from './types.js';
+
+/** What the tuner reads and sets of a context (DamonContext is one). */
+export interface TunedContext {
+  readonly targets: readonly { readonly regions: RegionArrays }[];
+  readonly aggrSamples: number;
+  readonly attrs: Readonly<Attrs>;
+  applyAttrs(attrs: Attrs, aggrSamples: number): void;
+}
 
 /** damon_get_intervals_score: observed access events ×10000 / goal events (BigInt: sums pass 2^53). */
-export function intervalsScoreBp(ctx: DamonContext): number {
+export function intervalsScoreBp(ctx: TunedContext): number {
   let maxEv = 0n;
   let ev = 0n;
   const samples = BigInt(ctx.aggrSamples);
@@ -32,7 +40,7 @@ export function intervalsAdaptationBp(scoreBp: number): number {
 }
 
 /** kdamond_tune_intervals. */
-export function tuneIntervals(ctx: DamonContext): void {
+export function tuneIntervals(ctx: TunedContext): void {
   const bp = intervalsAdaptationBp(intervalsScoreBp(ctx));
   if (bp === 10000) return;
   const a = ctx.attrs;

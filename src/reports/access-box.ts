@@ -6,7 +6,7 @@
 import { fmtPercent, fmtSz, fmtTimeUs } from '../records/pyformat.js';
 import type { DamonRecord, RecordRegion } from '../records/types.js';
 import { colored, colorSamples } from './access-color.js';
-import type { AccessFormat, BoxValueName } from './access-format.js';
+import type { AccessFormat, BoxValueName } from './access-options.js';
 
 /** [min, max] of each value over all regions of all records. */
 export type BoxRanges = Record<'size' | 'access_rate' | 'age', [number, number]>;

@@ -8,7 +8,7 @@
 import { fmtNr, fmtSz } from '../records/pyformat.js';
 import type { RecordRegion } from '../records/types.js';
 import { colored, MAX_COLOR_LEVEL } from './access-color.js';
-import type { AccessFormat } from './access-format.js';
+import type { AccessFormat } from './access-options.js';
 
 /** Python's float floor division a // b (b > 0). */
 function pyFloorDiv(a: number, b: number): number {

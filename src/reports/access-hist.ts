@@ -6,7 +6,7 @@
 import { fmtNr, fmtSz, fmtTimeUs, pyD } from '../records/pyformat.js';
 import { textToNr, textToUs } from '../records/textnum.js';
 import type { RecordRegion, Snapshot } from '../records/types.js';
-import type { AccessFormat } from './access-format.js';
+import type { AccessFormat } from './access-options.js';
 import { temperature } from './temperature.js';
 
 type Metric = (r: RecordRegion, f: AccessFormat, aggrUs: number) => number;

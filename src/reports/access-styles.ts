@@ -5,7 +5,7 @@
  */
 import type { DamonRecord } from '../records/types.js';
 import { isOpsFilter } from './access-scheme-filters.js';
-import type { AccessFormat } from './access-format.js';
+import type { AccessFormat } from './access-options.js';
 
 export const ACCESS_STYLES = [
   'detailed',

@@ -6,7 +6,8 @@
 import type { DamonRecord, RecordRegion, Snapshot } from '../records/types.js';
 import { fmtSz } from '../records/pyformat.js';
 import { boxRanges, type BoxRanges } from './access-box.js';
-import { defaultAccessFormat, expand, formatRecords, KEYWORDS, type AccessFormat } from './access-format.js';
+import { expand, formatRecords, KEYWORDS } from './access-format.js';
+import { defaultAccessFormat, type AccessFormat } from './access-options.js';
 import { setFormats, type StyleArgs } from './access-styles.js';
 import { breakdownSamples, compareLabels, type BreakdownBy } from './breakdown.js';
 

@@ -15,7 +15,10 @@ const { version } = require('../../../package.json') as { version: string };
  * The command modules, loaded on demand: a run imports only the module of the command it names
  * (start-up stays short, which the CLI's many short runs feel), help without a command all of them.
  */
-const COMMANDS: Record<string, () => Promise<{ register(program: Command): void }>> = {
+const COMMANDS: Record<
+  string,
+  () => Promise<{ register(program: Command, env: { wholeProgram: () => Promise<Command> }): void }>
+> = {
   args: () => import('./commands/args.js'),
   features: () => import('./commands/features.js'),
   start: () => import('./commands/start.js'),
@@ -61,7 +64,9 @@ export async function buildProgram(argv: readonly string[] = []): Promise<Comman
       : named === undefined && argv.some((a) => a === '-V' || a === '--version')
         ? []
         : Object.keys(COMMANDS);
-  for (const m of await Promise.all(names.map((n) => COMMANDS[n]!()))) m.register(program);
+  // A command that needs the whole tree (completion) gets it from here rather than importing this module.
+  const whole = { wholeProgram: () => buildProgram([]) };
+  for (const m of await Promise.all(names.map((n) => COMMANDS[n]!()))) m.register(program, whole);
   return program;
 }
 

@@ -28,7 +28,7 @@ import {
   type AccessFormat,
   type BoxValueName,
   type SortKey,
-} from '../../../reports/access-format.js';
+} from '../../../reports/access-options.js';
 import { FORMAT_AREAS, type FormatArea, type FormatEdit } from '../../../reports/access-styles.js';
 import { BREAKDOWN_KINDS } from '../../../reports/breakdown.js';
 import { COLORSET_NAMES, type Colorset } from '../../../reports/heatmap.js';

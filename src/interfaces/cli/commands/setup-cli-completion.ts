@@ -8,14 +8,13 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { bashCompletionScript } from '../completion.js';
 
-export function register(program: Command): void {
+export function register(program: Command, env: { wholeProgram: () => Promise<Command> }): void {
   program
     .command('setup_cli_completion')
     .description('set up command line auto-completion (bash)')
     .action(async () => {
       // The whole tree: this run loaded only this command's module.
-      const { buildProgram } = await import('../program.js');
-      const script = bashCompletionScript(await buildProgram([]), 'damon-ts');
+      const script = bashCompletionScript(await env.wholeProgram(), 'damon-ts');
       const path = join(mkdtempSync(join(tmpdir(), 'damon-ts-completion-')), 'damon-ts-completion.bash');
       writeFileSync(path, script, { mode: 0o644 });
       process.stdout.write(
