@@ -262,12 +262,32 @@ describe('SnapshotDecoder', () => {
     const text = snapshotToJson(snap);
     for (const cut of [1, 40, text.length - 1])
       expect(decoder.decode(Buffer.from(text.slice(0, cut)), 0)).toBe(NEED_MORE);
-    expect(decoder.decode(Buffer.from(text.replace('"start":4096', '"start":"4 KiB"')), 0)).toBe(GIVE_UP);
+    expect(decoder.decode(Buffer.from(text.replace('"start":4096', '"start":"4 KiX"')), 0)).toBe(GIVE_UP);
+    expect(decoder.decode(Buffer.from(text.replace('"start":4096', '"start":"\\u0034"')), 0)).toBe(GIVE_UP);
+    expect(decoder.decode(Buffer.from(text.replace('"start":4096', '"start":"nan"')), 0)).toBe(GIVE_UP);
     expect(decoder.decode(Buffer.from(text.replace('"start":4096', '"start":40960000000000000')), 0)).toBe(
       GIVE_UP,
     );
     expect(decoder.decode(Buffer.from(text.replace('"start":4096', '"start":04096')), 0)).toBe(GIVE_UP);
     expect(decoder.decode(Buffer.from(text.replace('"damos_stats":null', '"other":null')), 0)).toBe(GIVE_UP);
+  });
+
+  it("reads damo's texts with its text_to_* rules and skips probe_hits", () => {
+    const text = snapshotToJson(snap)
+      .replace('"start_time":10', '"start_time":"10"')
+      .replace('"start":4096', '"start":"4 KiB"')
+      .replace('"end":8192', '"end":"8,192"')
+      .replace('"sz_filter_passed":0', '"probe_hits":[1,[2,{"x":null}],"y"],\n  "sz_filter_passed":"1,024 B"')
+      .replace('"samples":3', '"samples":"3"')
+      .replace('"usec":null', '"usec":"1 s 500 ms"');
+    const r = decoder.decode(Buffer.from(text), 0);
+    if (typeof r === 'number') throw new Error(`decode gave ${r}`);
+    expect(r.snap.startTime).toBe('10');
+    expect(Array.from(r.snap.regions.start)).toEqual([4096, 8192]);
+    expect(Array.from(r.snap.regions.end)).toEqual([8192, 12288]);
+    expect(Array.from(r.snap.regions.samples)).toEqual([3, 0]);
+    expect(Array.from(r.snap.regions.usec)).toEqual([1_500_000, NaN]);
+    expect(Array.from(r.snap.regions.szFilter)).toEqual([1024, 0]);
   });
 
   it('keeps ≥ 16-digit times as their digits for the exact time rules', () => {
