@@ -145,8 +145,24 @@ if (DAMO_SIZE && damoPy) {
   const [n, regions] = DAMO_SIZE.split('x').map(Number) as [number, number];
   const ourLayout = recordFile(n, regions);
   const damoLayout = join(dir, `synthetic-${n}x${regions}-damo-layout.data`);
+  // damo's own converter writes its layout (generated once: about a minute of CPU)
   if (!existsSync(damoLayout))
-    measure(['convert_record_format', '-i', ourLayout, '-o', damoLayout, '--output_type', 'json_compressed']);
+    run(
+      'python3',
+      [
+        '-c',
+        DAMO_WRAPPER,
+        damoPy,
+        'convert_record_format',
+        '--record_file',
+        ourLayout,
+        '--format',
+        'json_compressed',
+        '--output_file',
+        damoLayout,
+      ],
+      'damo convert_record_format',
+    );
   for (const [layout, file] of [
     ["our writer's", ourLayout],
     ["damo's", damoLayout],

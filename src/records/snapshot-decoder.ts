@@ -212,11 +212,17 @@ export class SnapshotDecoder {
 
   private ws(): number {
     const b = this.b;
+    const n = b.length;
     let p = this.p;
     for (;;) {
-      if (p >= b.length) throw needMore;
+      if (p >= n) throw needMore;
       const c = b[p]!;
-      if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) p++;
+      if (c === 0x20) {
+        // indented JSON (damo's) is mostly runs of spaces: four at a time
+        p++;
+        const dv = this.dv;
+        while (p + 4 <= n && dv.getInt32(p) === 0x20202020) p += 4;
+      } else if (c === 0x0a || c === 0x0d || c === 0x09) p++;
       else break;
     }
     this.p = p;
