@@ -10,11 +10,12 @@ import { deflateSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { columnsToSnapshot, snapshotToColumns, type ColumnarSnapshot } from '../../src/records/columns.js';
+import { ColumnarPasses } from '../../src/records/passes.js';
 import { readRecords, streamColumnar, type ColumnarStreamOptions } from '../../src/records/reader.js';
 import { snapshotToJson } from '../../src/records/serialize.js';
 import { GIVE_UP, NEED_MORE, SnapshotDecoder } from '../../src/records/snapshot-decoder.js';
 import { captureStderr, region, tmpDir } from './helpers.js';
-import { syntheticSnapshots } from './synthetic.js';
+import { syntheticSnapshots, writeSynthetic } from './synthetic.js';
 
 interface Outcome {
   snapshots: { header: unknown; snap: ColumnarSnapshot }[];
@@ -295,5 +296,31 @@ describe('SnapshotDecoder', () => {
     const r = decoder.decode(Buffer.from(text), 0);
     if (typeof r === 'number') throw new Error(`decode gave ${r}`);
     expect(r.snap.startTime).toBe('1700000000123456789');
+  });
+});
+
+describe('ColumnarPasses', () => {
+  it('replays the kept snapshots on later passes exactly as a new read delivers them', async () => {
+    const path = join(tmpDir(), 'passes.data');
+    writeSynthetic(path, 'json_compressed', { seed: 4, snapshots: 30, regions: 25 }, 1);
+    const dump = async (p: ColumnarPasses): Promise<string> => {
+      const out: unknown[] = [];
+      await p.stream({
+        recordStart: (h, ri) => out.push(['start', ri, h.target_id]),
+        snapshot: (s, h, ri, si) => out.push([ri, si, h.target_id, columnsToSnapshot(s)]),
+        recordEnd: (h, ri, nr) => out.push(['end', ri, nr, h.data_source]),
+      });
+      return JSON.stringify(out, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+    };
+    const kept = new ColumnarPasses(path);
+    const reread = new ColumnarPasses(path, {}, 0);
+    const first = await dump(kept);
+    expect(first.endsWith('["end",0,30,"synthetic"]]')).toBe(true);
+    expect(kept.replays).toBe(true);
+    expect(await dump(kept)).toBe(first);
+    expect(await dump(kept)).toBe(first);
+    expect(await dump(reread)).toBe(first);
+    expect(reread.replays).toBe(false);
+    expect(await dump(reread)).toBe(first);
   });
 });
