@@ -33,9 +33,11 @@ export interface ColumnarSnapshot {
 
 const FIELDS = 7;
 
-/** Columns for n regions, backed by one allocation. */
-export function allocColumns(n: number): RegionColumns {
-  const all = new Float64Array(n * FIELDS);
+/** Float64 values the columns of n regions take. */
+export const columnsLength = (n: number): number => n * FIELDS;
+
+/** Columns for n regions, backed by one allocation (`all`, of columnsLength(n) values, when given). */
+export function allocColumns(n: number, all = new Float64Array(n * FIELDS)): RegionColumns {
   const col = (k: number): Float64Array => all.subarray(k * n, (k + 1) * n);
   return {
     n,

@@ -1,14 +1,18 @@
 /**
- * A decoder for snapshot objects as our writer and damo's kernel records hold them: keys in any order,
- * values that are JSON numbers or null. It reads the bytes straight into region columns, with no
+ * A decoder for snapshot objects as our writer and damo write them: keys in any order, values that are
+ * JSON numbers, null, or damo's texts ("139,637,976,727,552", "0 B", "4.000 KiB", "1 s 500 ms"; ASCII,
+ * no escapes; converted by the same text_to_* functions as the general path), and damo's `probe_hits`
+ * (skipped, as the general path ignores it). It reads the bytes straight into region columns, with no
  * JSON.parse and no per-region objects: runs of regions in our writer's exact compact layout go
  * through a generated straight-line matcher (templateRun), any other region through the key-any-order
- * decoder below. Anything else (strings such as "4 KiB", integers of 16
- * or more digits, true/false, unknown keys, damon_ts breakdowns, duplicate or missing keys, malformed
- * JSON) makes it give up so that the caller takes the general JSON.parse path, which decides the value
- * or the error exactly as before.
+ * decoder below. Anything else (integers of 16 or more digits, true/false, unknown keys, damon_ts
+ * breakdowns, duplicate or missing keys, texts the text_to_* functions refuse, malformed JSON) makes it
+ * give up so that the caller takes the general JSON.parse path, which decides the value or the error
+ * exactly as before.
  */
 import { allocColumns, type RegionColumns } from './columns.js';
+import { templateRun } from './template-run.js';
+import { textToBytes, textToNr, textToPercent, textToUs } from './textnum.js';
 
 /** A snapshot decoded from bytes; times are still as written (≥ 16-digit integers as their digits). */
 export interface DecodedSnapshot {
@@ -45,109 +49,24 @@ const K = {
   total_bytes: key('total_bytes'),
   damos_stats: key('damos_stats'),
   sample_interval_us: key('sample_interval_us'),
+  probe_hits: key('probe_hits'),
 };
 
-/** The compact region layout our writer emits: the literal text before each of its seven numbers. */
-const TEMPLATE_PARTS = [
-  '{"start":',
-  ',"end":',
-  ',"nr_accesses":{"samples":',
-  ',"percent":',
-  '},"age":{"usec":',
-  ',"aggr_intervals":',
-  '},"sz_filter_passed":',
-];
-/** The longest template region and its ',': literals, seven 15-digit numbers, '}' and ','. */
-const TEMPLATE_MAX_BYTES = TEMPLATE_PARTS.reduce((a, t) => a + t.length, 0) + 7 * 15 + 2;
-
-/**
- * Reads consecutive regions from `p` while they are exactly in our writer's layout with non-negative
- * integers of at most 15 digits or null (percent, usec, aggr_intervals, sz_filter_passed only; a null
- * sz_filter_passed is 0), separated by ','; their values go to `c0..c6[i0...]`, at most `max - i0` of
- * them. Returns how many were read; `at.end` is the offset after the last one. It stops short of the
- * buffer's last TEMPLATE_MAX_BYTES: the general decoder reads whatever does not match (values a
- * failed region left in the columns are overwritten) and decides about truncation.
- */
-type TemplateRun = (
-  b: Uint8Array,
-  dv: DataView<ArrayBufferLike>,
-  p: number,
-  c0: Float64Array,
-  c1: Float64Array,
-  c2: Float64Array,
-  c3: Float64Array,
-  c4: Float64Array,
-  c5: Float64Array,
-  c6: Float64Array,
-  i0: number,
-  max: number,
-  at: { end: number },
-) => number;
-
-/**
- * templateRun is generated from TEMPLATE_PARTS as straight-line code: each literal is checked as
- * 32-bit words with the constants inlined (the last word ends at the literal's end, overlapping the
- * one before), which runs about twice as fast as loops over tables of literals.
- */
-function compileTemplateRun(): TemplateRun {
-  const body: string[] = [
-    'let i = i0, c = 0, v = 0, s = 0;',
-    'at.end = p;',
-    `const limit = b.length - ${TEMPLATE_MAX_BYTES};`,
-    'regions: while (i < max && p <= limit) {',
-  ];
-  TEMPLATE_PARTS.forEach((t, k) => {
-    const lit = Buffer.from(t, 'latin1');
-    const words: string[] = [];
-    for (let o = 0; o + 4 < lit.length; o += 4)
-      words.push(`dv.getInt32(p + ${o}, true) !== ${lit.readInt32LE(o)}`);
-    words.push(`dv.getInt32(p + ${lit.length - 4}, true) !== ${lit.readInt32LE(lit.length - 4)}`);
-    const nullValue = k < 3 ? null : k === 6 ? '0' : 'NaN';
-    body.push(
-      `if (${words.join(' || ')}) break; // ${t}`,
-      `p += ${lit.length};`,
-      'if (b[p] === 0x6e) {',
-      nullValue === null
-        ? '  break regions;'
-        : `  if (b[p + 1] !== 0x75 || b[p + 2] !== 0x6c || b[p + 3] !== 0x6c) break regions;\n  p += 4;\n  v = ${nullValue};`,
-      '} else {',
-      '  s = p;',
-      '  v = 0;',
-      '  while ((c = b[p]) >= 0x30 && c <= 0x39) { v = v * 10 + (c - 0x30); p++; }',
-      '  if (p === s || p - s > 15 || (b[s] === 0x30 && p - s > 1)) break regions;',
-      '}',
-      `c${k}[i] = v;`,
-    );
-  });
-  body.push(
-    'if (b[p] !== 0x7d) break;',
-    'i++;',
-    'at.end = ++p;',
-    'if (b[p] !== 0x2c) break;',
-    'p++;',
-    '}',
-    'return i - i0;',
-  );
-  // the source is generated from the constant template above, never from input
-  return new Function(
-    'b',
-    'dv',
-    'p',
-    'c0',
-    'c1',
-    'c2',
-    'c3',
-    'c4',
-    'c5',
-    'c6',
-    'i0',
-    'max',
-    'at',
-    body.join('\n'),
-  ) as TemplateRun;
+/** How a field's text value reads: damo's text_to_* of that key, as the general path (reader.ts) uses them. */
+const enum Conv {
+  Bytes,
+  Nr,
+  Percent,
+  Us,
 }
-
-const templateRun = compileTemplateRun();
+const CONVERT: readonly ((v: string) => number)[] = [
+  textToBytes,
+  (v) => Number(textToNr(v)),
+  textToPercent,
+  textToUs,
+];
+/** A JSON value nested deeper than this in a skipped value makes the decoder give up. */
+const MAX_SKIP_DEPTH = 32;
 
 export class SnapshotDecoder {
   private b: Buffer = Buffer.alloc(0);
@@ -160,6 +79,8 @@ export class SnapshotDecoder {
   private cap = 0;
   private sc: Float64Array[] = [];
   private readonly at = { end: 0 };
+  /** The value of the digits of the last text textEnd() read. */
+  private textDigits = 0;
 
   /**
    * With `transient`, the columns returned are views of the decoder's own arrays, overwritten by the
@@ -190,11 +111,17 @@ export class SnapshotDecoder {
 
   private ws(): number {
     const b = this.b;
+    const n = b.length;
     let p = this.p;
     for (;;) {
-      if (p >= b.length) throw needMore;
+      if (p >= n) throw needMore;
       const c = b[p]!;
-      if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) p++;
+      if (c === 0x20) {
+        // indented JSON (damo's) is mostly runs of spaces: four at a time
+        p++;
+        const dv = this.dv;
+        while (p + 4 <= n && dv.getInt32(p) === 0x20202020) p += 4;
+      } else if (c === 0x0a || c === 0x0d || c === 0x09) p++;
       else break;
     }
     this.p = p;
@@ -300,13 +227,91 @@ export class SnapshotDecoder {
 
   /** A time: a number, or the digits of an integer too long for a double. */
   private time(nullable: boolean): number | string | null {
+    if (this.ws() === 0x22) {
+      const s = this.p + 1;
+      this.textEnd();
+      return this.b.toString('latin1', s, this.p - 1);
+    }
     const v = this.num(nullable);
     if (this.big) return this.b.toString('latin1', this.bigFrom, this.p);
     return Number.isNaN(v) ? null : v;
   }
 
-  /** A number that must be exact; null allowed when `nullable` (returned as NaN). */
-  private field(nullable: boolean): number {
+  /**
+   * Moves past a string whose '"' is at p, returning the count of its digits and of its characters
+   * other than digits and ','; gives up on escapes and non-ASCII (the general path decodes those).
+   * The value of its digits is left in `textDigits`.
+   */
+  private textEnd(): number {
+    const b = this.b;
+    let p = this.p + 1;
+    let v = 0;
+    let digits = 0;
+    let other = 0;
+    for (; ; p++) {
+      if (p >= b.length) throw needMore;
+      const c = b[p]!;
+      if (c === 0x22) break;
+      if (c >= 0x30 && c <= 0x39) {
+        v = v * 10 + (c - 0x30);
+        digits++;
+      } else if (c === 0x5c || c < 0x20 || c >= 0x80) throw giveUp;
+      else if (c !== 0x2c) other++;
+    }
+    this.p = p + 1;
+    this.textDigits = v;
+    return digits > 15 || digits === 0 ? -1 : other;
+  }
+
+  /**
+   * A text value as `conv` reads it. Digits with ',' (damo's numbers) and, for sizes, digits and " B"
+   * are read here; other texts go through the text_to_* function itself.
+   */
+  private text(conv: Conv): number {
+    const b = this.b;
+    const s = this.p + 1;
+    const other = this.textEnd();
+    const e = this.p - 1;
+    if (other === 0) return this.textDigits;
+    if (other === 2 && conv === Conv.Bytes && b[e - 1] === 0x42 && b[e - 2] === 0x20) return this.textDigits;
+    let v: number;
+    try {
+      v = CONVERT[conv]!(b.toString('latin1', s, e));
+    } catch {
+      throw giveUp;
+    }
+    // NaN stands for null in the columns: a text meaning NaN is left to the general path
+    if (Number.isNaN(v)) throw giveUp;
+    return v;
+  }
+
+  /** Moves past any JSON value (objects' keys without escapes). */
+  private skip(depth: number): void {
+    const c = this.ws();
+    if (c === 0x22) {
+      this.textEnd();
+      return;
+    }
+    if (c !== 0x5b && c !== 0x7b) {
+      this.num(true);
+      return;
+    }
+    if (depth >= MAX_SKIP_DEPTH) throw giveUp;
+    this.p++;
+    const close = c === 0x5b ? 0x5d : 0x7d;
+    if (this.ws() === close) {
+      this.p++;
+      return;
+    }
+    do {
+      if (close === 0x7d) this.keyAt();
+      this.skip(depth + 1);
+    } while (this.more(close));
+  }
+
+  /** A number that must be exact, or a text read by `conv`; null allowed when `nullable` (returned as NaN). */
+  private field(nullable: boolean, conv: Conv): number {
+    if (this.ws() === 0x22) return this.text(conv);
     const v = this.num(nullable);
     if (this.big) throw giveUp;
     return v;
@@ -338,11 +343,11 @@ export class SnapshotDecoder {
         const t = this.time(false);
         endTime = t!;
       } else if (this.is(k, K.regions) && !regions) regions = this.regions();
-      else if (this.is(k, K.total_bytes) && total === undefined) total = this.nullable();
-      else if (this.is(k, K.sample_interval_us) && siu === undefined) siu = this.nullable();
+      else if (this.is(k, K.total_bytes) && total === undefined) total = this.nullable(Conv.Bytes);
+      else if (this.is(k, K.sample_interval_us) && siu === undefined) siu = this.nullable(Conv.Us);
       else if (this.is(k, K.damos_stats) && !seenStats) {
         // only null: damos stats objects take the general path
-        if (!Number.isNaN(this.field(true))) throw giveUp;
+        if (this.ws() !== 0x6e || !Number.isNaN(this.num(true))) throw giveUp;
         seenStats = true;
       } else throw giveUp;
     } while (this.more(0x7d));
@@ -350,8 +355,8 @@ export class SnapshotDecoder {
     return { startTime, endTime, totalBytes: total, sampleIntervalUs: siu, regions };
   }
 
-  private nullable(): number | null {
-    const v = this.field(true);
+  private nullable(conv: Conv): number | null {
+    const v = this.field(true, conv);
     return Number.isNaN(v) ? null : v;
   }
 
@@ -428,6 +433,8 @@ export class SnapshotDecoder {
     kb: Uint8Array,
     cb: number,
     bitB: number,
+    convA: Conv,
+    convB: Conv,
   ): number {
     this.expect(0x7b);
     do {
@@ -435,10 +442,10 @@ export class SnapshotDecoder {
       let bit: number;
       if (this.is(k, ka)) {
         bit = bitA;
-        this.sc[ca]![i] = this.field(nullableA);
+        this.sc[ca]![i] = this.field(nullableA, convA);
       } else if (this.is(k, kb)) {
         bit = bitB;
-        this.sc[cb]![i] = this.field(true);
+        this.sc[cb]![i] = this.field(true, convB);
       } else throw giveUp;
       if (seen & bit) throw giveUp;
       seen |= bit;
@@ -448,7 +455,7 @@ export class SnapshotDecoder {
 
   private region(i: number): void {
     const sc = this.sc;
-    // bits: start, end, nr_accesses, age, sz_filter_passed; samples, percent; usec, aggr_intervals
+    // bits: start, end, nr_accesses, age, sz_filter_passed; samples, percent; usec, aggr_intervals; probe_hits
     let seen = 0;
     let szf = 0;
     this.expect(0x7b);
@@ -457,25 +464,28 @@ export class SnapshotDecoder {
       let bit: number;
       if (this.is(k, K.start)) {
         bit = 1;
-        sc[0]![i] = this.field(false);
+        sc[0]![i] = this.field(false, Conv.Bytes);
       } else if (this.is(k, K.end)) {
         bit = 2;
-        sc[1]![i] = this.field(false);
+        sc[1]![i] = this.field(false, Conv.Bytes);
       } else if (this.is(k, K.nr_accesses)) {
         bit = 4;
-        seen = this.pair(i, seen, K.samples, 2, false, 32, K.percent, 3, 64);
+        seen = this.pair(i, seen, K.samples, 2, false, 32, K.percent, 3, 64, Conv.Nr, Conv.Percent);
       } else if (this.is(k, K.age)) {
         bit = 8;
-        seen = this.pair(i, seen, K.usec, 4, true, 128, K.aggr_intervals, 5, 256);
+        seen = this.pair(i, seen, K.usec, 4, true, 128, K.aggr_intervals, 5, 256, Conv.Us, Conv.Nr);
       } else if (this.is(k, K.sz_filter_passed)) {
         bit = 16;
-        szf = this.field(true);
+        szf = this.field(true, Conv.Bytes);
+      } else if (this.is(k, K.probe_hits)) {
+        bit = 512;
+        this.skip(0);
       } else throw giveUp;
       if (seen & bit) throw giveUp;
       seen |= bit;
     } while (this.more(0x7d));
-    // sz_filter_passed may be absent; everything else must be there
-    if ((seen | 16) !== 511) throw giveUp;
+    // sz_filter_passed and probe_hits may be absent; everything else must be there
+    if ((seen | 16 | 512) !== 1023) throw giveUp;
     sc[6]![i] = Number.isNaN(szf) ? 0 : szf;
   }
 }

@@ -8,6 +8,8 @@ const U64_MAX = 18446744073709551615n;
 /** The longest text read as an integer: far above any 64-bit value, even with spaces and a sign. */
 const MAX_INT_TEXT = 64;
 const INT_RE = /^\s*[+-]?\d+\s*$/;
+/** Digits alone, ≤ 15 of them: exact as a double, read without BigInt. */
+const DIGITS_RE = /^\d+$/;
 const FLOAT_RE = /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/;
 const SPECIAL_RE = /^\s*([+-]?)(inf|infinity|nan)\s*$/i;
 
@@ -20,6 +22,7 @@ export function normInt(v: bigint): number | bigint {
 export function pyInt(text: string): number | bigint | null {
   // BigInt() of a huge digit string takes long, and nothing in a record exceeds 2^64 (20 digits)
   if (text.length > MAX_INT_TEXT) return null;
+  if (text.length <= 15 && DIGITS_RE.test(text)) return Number(text);
   return INT_RE.test(text) ? normInt(BigInt(text.trim())) : null;
 }
 
@@ -36,17 +39,20 @@ function bad(kind: string, v: unknown): Error {
   return new Error(`invalid ${kind} value ${JSON.stringify(typeof v === 'bigint' ? v.toString() : v)}`);
 }
 
-/** text_to_nr: numbers pass through; `max` = 2^64-1; commas are ignored; int, else float. */
-export function textToNr(v: unknown): number | bigint {
+/** textToNr, or null where it would throw (no Error built: sizes such as "4 KiB" try it first). */
+function nrOrNull(v: unknown): number | bigint | null {
   if (typeof v === 'number' || typeof v === 'bigint') return v;
-  if (typeof v !== 'string') throw bad('number', v);
+  if (typeof v !== 'string') return null;
   if (v === 'max') return U64_MAX;
   const s = v.replaceAll(',', '');
-  const i = pyInt(s);
-  if (i !== null) return i;
-  const f = pyFloat(s);
-  if (f !== null) return f;
-  throw bad('number', v);
+  return pyInt(s) ?? pyFloat(s);
+}
+
+/** text_to_nr: numbers pass through; `max` = 2^64-1; commas are ignored; int, else float. */
+export function textToNr(v: unknown): number | bigint {
+  const n = nrOrNull(v);
+  if (n === null) throw bad('number', v);
+  return n;
 }
 
 const BYTE_UNITS: Record<string, number> = {};
@@ -62,12 +68,8 @@ BYTE_UNITS['B'] = 1;
 export function textToBytes(v: unknown): number {
   if (v === 'min') return 0;
   if (v === 'max') return Number(U64_MAX);
-  try {
-    const n = textToNr(v);
-    return Number(n);
-  } catch {
-    // fall through to suffixes
-  }
+  const n = nrOrNull(v);
+  if (n !== null) return Number(n);
   if (typeof v !== 'string') throw bad('bytes', v);
   for (const len of [3, 2, 1]) {
     const unit = BYTE_UNITS[v.slice(-len)];

@@ -4,7 +4,8 @@
  * Built by streaming passes over the record file: one for spans and gaps, one more for the heats.
  */
 import type { ColumnarSnapshot } from '../records/columns.js';
-import { streamColumnar, type ColumnarStreamOptions } from '../records/reader.js';
+import { ColumnarPasses } from '../records/passes.js';
+import type { ColumnarStreamOptions } from '../records/reader.js';
 import { absTime } from '../records/serialize.js';
 import { fmtSz, fmtSzAccurate, fmtTimeNs, pyS } from '../records/pyformat.js';
 import type { RecordHeader } from '../records/types.js';
@@ -107,59 +108,54 @@ export function finishGuideHeats(g: Guide): void {
   for (const c of g.regions) c.heatPerByte = c.heats ? c.heats / (c.end - c.start) : 0;
 }
 
-/** Guides of a record file, sorted by total span (descending, stable); `withHeats` adds the heat pass. */
+/**
+ * Guides of a record file, sorted by total span (descending, stable); `withHeats` adds the heat pass.
+ * `passes` reads the file (callers that pass over it again afterwards share it).
+ */
 export async function computeGuides(
   path: string,
   withHeats: boolean,
   read: ColumnarStreamOptions = {},
+  passes = new ColumnarPasses(path, read),
 ): Promise<Guide[]> {
   const guides = new Map<string, Guide>();
-  await streamColumnar(
-    path,
-    {
-      snapshot(s, h, ri, si) {
-        const key = guideKey(h);
-        let g = guides.get(key);
-        if (!g) {
-          if (s.start_time === null)
-            throw new Error(`${path}: record ${ri} snapshot ${si} has no start time`);
-          let start = s.start_time;
-          if (h.intervals) {
-            let maxAge = 0;
-            const aggr = s.regions.aggr;
-            for (let i = 0; i < aggr.length; i++)
-              maxAge = Math.max(maxAge, Number.isNaN(aggr[i]) ? 0 : aggr[i]!);
-            start -= maxAge * h.intervals.aggr_us * 1000;
-          }
-          g = {
-            key,
-            kdamond_idx: h.kdamond_idx,
-            context_idx: h.context_idx,
-            scheme_idx: h.scheme_idx,
-            target_id: h.target_id,
-            start,
-            startIsFloat: s.start_is_float === true,
-            end: s.end_time,
-            timeBase: h.time_base_ns,
-            lowest: 0,
-            highest: 0,
-            gaps: [],
-            regions: [],
-          };
-          guides.set(key, g);
+  await passes.stream({
+    snapshot(s, h, ri, si) {
+      const key = guideKey(h);
+      let g = guides.get(key);
+      if (!g) {
+        if (s.start_time === null) throw new Error(`${path}: record ${ri} snapshot ${si} has no start time`);
+        let start = s.start_time;
+        if (h.intervals) {
+          let maxAge = 0;
+          const aggr = s.regions.aggr;
+          for (let i = 0; i < aggr.length; i++)
+            maxAge = Math.max(maxAge, Number.isNaN(aggr[i]) ? 0 : aggr[i]!);
+          start -= maxAge * h.intervals.aggr_us * 1000;
         }
-        updateGuide(g, s);
-      },
+        g = {
+          key,
+          kdamond_idx: h.kdamond_idx,
+          context_idx: h.context_idx,
+          scheme_idx: h.scheme_idx,
+          target_id: h.target_id,
+          start,
+          startIsFloat: s.start_is_float === true,
+          end: s.end_time,
+          timeBase: h.time_base_ns,
+          lowest: 0,
+          highest: 0,
+          gaps: [],
+          regions: [],
+        };
+        guides.set(key, g);
+      }
+      updateGuide(g, s);
     },
-    { ...read, transient: true },
-  );
+  });
   for (const g of guides.values()) g.regions = contiguous(g);
   if (withHeats) {
-    await streamColumnar(
-      path,
-      { snapshot: (s, h) => addGuideHeats(guides.get(guideKey(h))!, s) },
-      { ...read, transient: true },
-    );
+    await passes.stream({ snapshot: (s, h) => addGuideHeats(guides.get(guideKey(h))!, s) });
     for (const g of guides.values()) finishGuideHeats(g);
   }
   return [...guides.values()]

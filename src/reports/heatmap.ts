@@ -1,14 +1,18 @@
 /**
  * `report heatmap` (damo-report-math.md §7): the grid, the heat accumulation with damo's exact order
  * of floating-point operations, and the raw and terminal renderings. Images are in heatmap-image.ts.
- * The record file is streamed twice: once for the guide (time span, address ranges), once for the
+ * The snapshots are passed over twice: once for the guide (time span, address ranges), once for the
  * pixels. Two passes are needed because the grid (first/last time, final gaps) is known only at the end
  * of the file and damo's pixel accumulation is an order-dependent float sum that cannot be rescaled.
- * When the hottest range is drawn, the second pass also sums the ranges' heats and fills a map for every
- * candidate range, keeping the hottest one (a third pass only past MAX_CANDIDATE_MAPS ranges).
+ * The guide's pass keeps the snapshots' columns for the later passes when they fit in a budget
+ * (ColumnarPasses), so such a file is inflated and decoded once, and the hottest range is found by a
+ * heat pass over the kept snapshots. A file read again at each pass has its second pass sum the
+ * ranges' heats and fill a map for every candidate range, keeping the hottest one (a third pass only
+ * past MAX_CANDIDATE_MAPS ranges).
  */
 import { columnRegion, type ColumnarSnapshot } from '../records/columns.js';
-import { streamColumnar, type ColumnarStreamOptions } from '../records/reader.js';
+import { ColumnarPasses } from '../records/passes.js';
+import type { ColumnarStreamOptions } from '../records/reader.js';
 import { absTime } from '../records/serialize.js';
 import { fmtSz, fmtSzAccurate, fmtTimeNs, pyD, pyF, pyFloatRepr } from '../records/pyformat.js';
 import { textToBytes, textToNs } from '../records/textnum.js';
@@ -184,7 +188,9 @@ export async function computeHeatmaps(
   read: ColumnarStreamOptions = {},
 ): Promise<Heatmap[]> {
   const needHeats = o.drawRange === 'hottest' && !o.addressRanges?.length;
-  const guides = await computeGuides(path, false, read);
+  // the guide's pass keeps the snapshots (within a budget) for the pixel pass
+  const passes = new ColumnarPasses(path, read);
+  const guides = await computeGuides(path, false, read, passes);
   const first = guides[0];
   if (!first) throw new Error(`${path}: no snapshot to draw`);
   const kd = parseIdOpt(o.kdamondIdx, first.kdamond_idx);
@@ -227,14 +233,11 @@ export async function computeHeatmaps(
   const [T, A] = o.resol;
   if (!(T >= 1 && A >= 1)) throw new Error(`invalid resolution ${T} ${A}`);
   const ranges: [number, number][] = [];
-  // the hottest range is known after the pixel pass: every range gets a map unless there are too many
-  const heatsInPixelPass = needHeats && guide.regions.length <= MAX_CANDIDATE_MAPS;
+  // the hottest range is known after a heat pass: when passes read the file again, the pixel pass sums
+  // the heats and draws every candidate range (unless there are too many), saving a read
+  const heatsInPixelPass = needHeats && !passes.replays && guide.regions.length <= MAX_CANDIDATE_MAPS;
   if (needHeats && !heatsInPixelPass) {
-    await streamColumnar(
-      path,
-      { snapshot: (s, h) => guideKey(h) === key && addGuideHeats(guide, s) },
-      { ...read, transient: true },
-    );
+    await passes.stream({ snapshot: (s, h) => guideKey(h) === key && addGuideHeats(guide, s) });
     finishGuideHeats(guide);
   }
   const guidedRanges = needHeats && !heatsInPixelPass ? [hottestRegion(guide)] : guide.regions;
@@ -265,63 +268,59 @@ export async function computeHeatmaps(
   let anyIntervals = false;
   let last: ColumnarSnapshot | null = null;
 
-  await streamColumnar(
-    path,
-    {
-      snapshot(S: ColumnarSnapshot, h: RecordHeader, ri, si) {
-        if (guideKey(h) !== key) return;
-        if (heatsInPixelPass) addGuideHeats(guide, S);
-        if (S.start_time === null) throw new Error(`${path}: record ${ri} snapshot ${si} has no start time`);
-        const iv = h.intervals;
-        if (iv) anyIntervals = true;
-        let aggr = iv ? iv.aggr_us : 0;
-        if (iv && iv.intervals_goal && iv.intervals_goal.aggrs !== 0) {
-          if (S.sample_interval_us != null) aggr = (S.sample_interval_us * iv.aggr_us) / iv.sample_us;
-          else {
-            const d = (S.end_time - S.start_time) / 1000;
-            if (Math.abs(d - iv.aggr_us) > iv.aggr_us * 0.1) aggr = d;
-          }
+  await passes.stream({
+    snapshot(S: ColumnarSnapshot, h: RecordHeader, ri, si) {
+      if (guideKey(h) !== key) return;
+      if (heatsInPixelPass) addGuideHeats(guide, S);
+      if (S.start_time === null) throw new Error(`${path}: record ${ri} snapshot ${si} has no start time`);
+      const iv = h.intervals;
+      if (iv) anyIntervals = true;
+      let aggr = iv ? iv.aggr_us : 0;
+      if (iv && iv.intervals_goal && iv.intervals_goal.aggrs !== 0) {
+        if (S.sample_interval_us != null) aggr = (S.sample_interval_us * iv.aggr_us) / iv.sample_us;
+        else {
+          const d = (S.end_time - S.start_time) / 1000;
+          if (Math.abs(d - iv.aggr_us) > iv.aggr_us * 0.1) aggr = d;
         }
-        const lastEnd = last ? last.end_time : -Infinity;
-        const start = S.start_time;
-        const weights = o.sortTemperature;
-        if (weights && !iv)
-          throw new Error(`${path}: --sort_temperature needs records with monitoring intervals`);
-        const c = weights
-          ? sortRegionsByTemperature(S.regions, o.sortRanges ?? ranges, weights, iv!)
-          : S.regions;
-        for (let gi = 0; gi < grids.length; gi++) {
-          const g = grids[gi]!;
-          const whole = o.by ? null : accFor(gi, '');
-          const rowTo = Math.min(g.T - 1, Math.trunc((S.end_time - g.t0) / g.tu));
-          for (let i = 0; i < c.n; i++) {
-            const rs = c.start[i]!;
-            const re = c.end[i]!;
-            // regions outside the map add nothing (Accumulator.add's own test, made before any work); with
-            // a breakdown the test stays in add(), since reaching it creates the labels' maps
-            if (whole && (re < g.a0 || g.a0 + g.au * g.A < rs)) continue;
-            const age = c.aggr[i]!;
-            const os = iv ? start - (Number.isNaN(age) ? 0 : age) * iv.aggr_us * 1000 : start;
-            const ts = os < lastEnd ? lastEnd : os;
-            const rowFrom = Math.max(0, Math.trunc((ts - g.t0) / g.tu));
-            if (rowFrom > rowTo) continue;
-            const szf = o.dfPassed ? c.szFilter[i]! : NaN;
-            const hvIsInt = !iv && !o.dfPassed;
-            if (whole) {
-              const hv = heatValue(c.samples[i]!, iv !== null, aggr, szf, re - rs);
-              whole.add(S.end_time, os, rowFrom, rowTo, rs, re, hv, hvIsInt);
-            } else
-              for (const [label, samples] of breakdownSamples(columnRegion(c, i), o.by!)) {
-                const hv = heatValue(samples, iv !== null, aggr, szf, re - rs);
-                accFor(gi, label).add(S.end_time, os, rowFrom, rowTo, rs, re, hv, hvIsInt);
-              }
-          }
+      }
+      const lastEnd = last ? last.end_time : -Infinity;
+      const start = S.start_time;
+      const weights = o.sortTemperature;
+      if (weights && !iv)
+        throw new Error(`${path}: --sort_temperature needs records with monitoring intervals`);
+      const c = weights
+        ? sortRegionsByTemperature(S.regions, o.sortRanges ?? ranges, weights, iv!)
+        : S.regions;
+      for (let gi = 0; gi < grids.length; gi++) {
+        const g = grids[gi]!;
+        const whole = o.by ? null : accFor(gi, '');
+        const rowTo = Math.min(g.T - 1, Math.trunc((S.end_time - g.t0) / g.tu));
+        for (let i = 0; i < c.n; i++) {
+          const rs = c.start[i]!;
+          const re = c.end[i]!;
+          // regions outside the map add nothing (Accumulator.add's own test, made before any work); with
+          // a breakdown the test stays in add(), since reaching it creates the labels' maps
+          if (whole && (re < g.a0 || g.a0 + g.au * g.A < rs)) continue;
+          const age = c.aggr[i]!;
+          const os = iv ? start - (Number.isNaN(age) ? 0 : age) * iv.aggr_us * 1000 : start;
+          const ts = os < lastEnd ? lastEnd : os;
+          const rowFrom = Math.max(0, Math.trunc((ts - g.t0) / g.tu));
+          if (rowFrom > rowTo) continue;
+          const szf = o.dfPassed ? c.szFilter[i]! : NaN;
+          const hvIsInt = !iv && !o.dfPassed;
+          if (whole) {
+            const hv = heatValue(c.samples[i]!, iv !== null, aggr, szf, re - rs);
+            whole.add(S.end_time, os, rowFrom, rowTo, rs, re, hv, hvIsInt);
+          } else
+            for (const [label, samples] of breakdownSamples(columnRegion(c, i), o.by!)) {
+              const hv = heatValue(samples, iv !== null, aggr, szf, re - rs);
+              accFor(gi, label).add(S.end_time, os, rowFrom, rowTo, rs, re, hv, hvIsInt);
+            }
         }
-        last = S;
-      },
+      }
+      last = S;
     },
-    { ...read, transient: true },
-  );
+  });
   if (heatsInPixelPass) finishGuideHeats(guide);
   // the maps of the hottest range only, when every range was drawn to find it
   const hottest = heatsInPixelPass ? guide.regions.indexOf(hottestRegion(guide)) : -1;
@@ -350,30 +349,42 @@ export async function computeHeatmaps(
     });
 }
 
-/** `--output raw`: one `time\taddr\theat` line per pixel, as damo prints it. */
+/** Bytes of raw heatmap lines gathered before they are written (one reused buffer). */
+const RAW_BUF_BYTES = 1 << 16;
+/** Room for a line past its time: a ≤ 20-digit address, a float heat, the tabs and the newline. */
+const RAW_LINE_MAX = 64;
+
+/**
+ * `--output raw`: one `time\taddr\theat` line per pixel, as damo prints it. The lines are ASCII and go
+ * as bytes through one reused buffer: 250,000 lines without 250,000 strings to join.
+ */
 export function formatHeatmapRaw(m: Heatmap, absTimeOut: boolean, absAddr: boolean, out: TextSink): void {
-  const lines: string[] = [];
   // the address column of every row, with the tabs around it
   const addrs: string[] = [];
   for (let j = 0; j < m.A; j++) {
     const pa = Math.trunc(m.a0 + j * m.au);
     addrs.push(`\t${absAddr ? pyD(pa) : m.a0IsFloat ? pyFloatRepr(pa - m.a0) : pyD(pa - m.a0)}\t`);
   }
+  const buf = Buffer.allocUnsafe(RAW_BUF_BYTES);
+  let n = 0;
   for (let i = 0; i < m.T; i++) {
     const pt = Math.trunc(m.t0 + i * m.tu);
     let ts: string;
     if (absTimeOut) ts = pyD(absTime(pt, m.timeBase));
     else ts = m.t0IsFloat ? pyFloatRepr(pt - m.t0) : pyD(pt - m.t0);
     for (let j = 0; j < m.A; j++) {
-      const h = m.heats[i * m.A + j]!;
-      lines.push(ts + addrs[j]! + (Number.isNaN(h) ? 'NaN' : pyFloatRepr(h)));
-      if (lines.length >= 4096) {
-        out.write(lines.join('\n') + '\n');
-        lines.length = 0;
+      if (n + RAW_LINE_MAX + ts.length > RAW_BUF_BYTES) {
+        out.writeBytes(buf.subarray(0, n));
+        n = 0;
       }
+      const h = m.heats[i * m.A + j]!;
+      n += buf.write(ts, n, 'latin1');
+      n += buf.write(addrs[j]!, n, 'latin1');
+      n += buf.write(Number.isNaN(h) ? 'NaN' : pyFloatRepr(h), n, 'latin1');
+      buf[n++] = 0x0a;
     }
   }
-  out.write(lines.length ? lines.join('\n') + '\n' : '');
+  if (n) out.writeBytes(buf.subarray(0, n));
 }
 
 export const COLORSETS = {

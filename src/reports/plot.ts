@@ -3,9 +3,10 @@
  * that SVG with resvg. The heatmap pixels are a PNG raster (pngjs) embedded in the SVG, so a 500×500
  * map stays a small file; axes, units and the colour scale are SVG text.
  */
-import { Resvg } from '@resvg/resvg-js';
+import type { Resvg as ResvgClass } from '@resvg/resvg-js';
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
-import { PNG } from 'pngjs';
+import { createRequire } from 'node:module';
+import type { PNG as PNGClass } from 'pngjs';
 import { fmtSz, pyF } from '../records/pyformat.js';
 import type { Heatmap } from './heatmap.js';
 import { heatColor, NO_DATA } from './colors.js';
@@ -26,8 +27,14 @@ function heatRange(m: Heatmap): [number, number] {
   return lo === Infinity ? [0, 0] : [lo, hi];
 }
 
+// the renderers load when an image is drawn: text reports, the common case, start faster without them
+const require = createRequire(import.meta.url);
+const pngjs = (): typeof PNGClass => (require('pngjs') as { PNG: typeof PNGClass }).PNG;
+const resvg = (): typeof ResvgClass => (require('@resvg/resvg-js') as { Resvg: typeof ResvgClass }).Resvg;
+
 /** The heat raster: x = time (rows of the map), y = address growing upwards, as damo's gnuplot image. */
 function rasterDataUri(m: Heatmap, lo: number, hi: number): string {
+  const PNG = pngjs();
   const png = new PNG({ width: m.T, height: m.A });
   for (let i = 0; i < m.T; i++) {
     for (let j = 0; j < m.A; j++) {
@@ -129,6 +136,7 @@ export function heatmapSvg(m: Heatmap, title: string): string {
 }
 
 export function svgToPng(svg: string): Buffer {
+  const Resvg = resvg();
   const r = new Resvg(svg, { font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' } });
   return r.render().asPng();
 }

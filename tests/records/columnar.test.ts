@@ -10,11 +10,12 @@ import { deflateSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { columnsToSnapshot, snapshotToColumns, type ColumnarSnapshot } from '../../src/records/columns.js';
+import { ColumnarPasses } from '../../src/records/passes.js';
 import { readRecords, streamColumnar, type ColumnarStreamOptions } from '../../src/records/reader.js';
 import { snapshotToJson } from '../../src/records/serialize.js';
 import { GIVE_UP, NEED_MORE, SnapshotDecoder } from '../../src/records/snapshot-decoder.js';
 import { captureStderr, region, tmpDir } from './helpers.js';
-import { syntheticSnapshots } from './synthetic.js';
+import { syntheticSnapshots, writeSynthetic } from './synthetic.js';
 
 interface Outcome {
   snapshots: { header: unknown; snap: ColumnarSnapshot }[];
@@ -262,7 +263,9 @@ describe('SnapshotDecoder', () => {
     const text = snapshotToJson(snap);
     for (const cut of [1, 40, text.length - 1])
       expect(decoder.decode(Buffer.from(text.slice(0, cut)), 0)).toBe(NEED_MORE);
-    expect(decoder.decode(Buffer.from(text.replace('"start":4096', '"start":"4 KiB"')), 0)).toBe(GIVE_UP);
+    expect(decoder.decode(Buffer.from(text.replace('"start":4096', '"start":"4 KiX"')), 0)).toBe(GIVE_UP);
+    expect(decoder.decode(Buffer.from(text.replace('"start":4096', '"start":"\\u0034"')), 0)).toBe(GIVE_UP);
+    expect(decoder.decode(Buffer.from(text.replace('"start":4096', '"start":"nan"')), 0)).toBe(GIVE_UP);
     expect(decoder.decode(Buffer.from(text.replace('"start":4096', '"start":40960000000000000')), 0)).toBe(
       GIVE_UP,
     );
@@ -270,10 +273,54 @@ describe('SnapshotDecoder', () => {
     expect(decoder.decode(Buffer.from(text.replace('"damos_stats":null', '"other":null')), 0)).toBe(GIVE_UP);
   });
 
+  it("reads damo's texts with its text_to_* rules and skips probe_hits", () => {
+    const text = snapshotToJson(snap)
+      .replace('"start_time":10', '"start_time":"10"')
+      .replace('"start":4096', '"start":"4 KiB"')
+      .replace('"end":8192', '"end":"8,192"')
+      .replace('"sz_filter_passed":0', '"probe_hits":[1,[2,{"x":null}],"y"],\n  "sz_filter_passed":"1,024 B"')
+      .replace('"samples":3', '"samples":"3"')
+      .replace('"usec":null', '"usec":"1 s 500 ms"');
+    const r = decoder.decode(Buffer.from(text), 0);
+    if (typeof r === 'number') throw new Error(`decode gave ${r}`);
+    expect(r.snap.startTime).toBe('10');
+    expect(Array.from(r.snap.regions.start)).toEqual([4096, 8192]);
+    expect(Array.from(r.snap.regions.end)).toEqual([8192, 12288]);
+    expect(Array.from(r.snap.regions.samples)).toEqual([3, 0]);
+    expect(Array.from(r.snap.regions.usec)).toEqual([1_500_000, NaN]);
+    expect(Array.from(r.snap.regions.szFilter)).toEqual([1024, 0]);
+  });
+
   it('keeps ≥ 16-digit times as their digits for the exact time rules', () => {
     const text = snapshotToJson(snap).replace('"start_time":10', '"start_time":1700000000123456789');
     const r = decoder.decode(Buffer.from(text), 0);
     if (typeof r === 'number') throw new Error(`decode gave ${r}`);
     expect(r.snap.startTime).toBe('1700000000123456789');
+  });
+});
+
+describe('ColumnarPasses', () => {
+  it('replays the kept snapshots on later passes exactly as a new read delivers them', async () => {
+    const path = join(tmpDir(), 'passes.data');
+    writeSynthetic(path, 'json_compressed', { seed: 4, snapshots: 30, regions: 25 }, 1);
+    const dump = async (p: ColumnarPasses): Promise<string> => {
+      const out: unknown[] = [];
+      await p.stream({
+        recordStart: (h, ri) => out.push(['start', ri, h.target_id]),
+        snapshot: (s, h, ri, si) => out.push([ri, si, h.target_id, columnsToSnapshot(s)]),
+        recordEnd: (h, ri, nr) => out.push(['end', ri, nr, h.data_source]),
+      });
+      return JSON.stringify(out, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+    };
+    const kept = new ColumnarPasses(path);
+    const reread = new ColumnarPasses(path, {}, 0);
+    const first = await dump(kept);
+    expect(first.endsWith('["end",0,30,"synthetic"]]')).toBe(true);
+    expect(kept.replays).toBe(true);
+    expect(await dump(kept)).toBe(first);
+    expect(await dump(kept)).toBe(first);
+    expect(await dump(reread)).toBe(first);
+    expect(reread.replays).toBe(false);
+    expect(await dump(reread)).toBe(first);
   });
 });

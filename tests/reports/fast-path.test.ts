@@ -1,12 +1,13 @@
 /**
  * Report output through the byte decoder (fast path) equals the output through the general JSON.parse
- * path, on random records written by our writer: wss, heatmap raw (hottest and all ranges, --df_passed,
- * --by) and the raw form.
+ * path, on random records written by our writer and rewritten in damo's own layout: wss, heatmap raw
+ * (hottest and all ranges, --df_passed, --by) and the raw form.
  */
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { ColumnarStreamOptions } from '../../src/records/reader.js';
+import { readRecords, type ColumnarStreamOptions } from '../../src/records/reader.js';
+import { writeRecordsFile } from '../../src/records/write-file.js';
 import { RecordWriter } from '../../src/records/writer.js';
 import type { RecordRegion, Snapshot } from '../../src/records/types.js';
 import { computeHeatmaps, formatHeatmapRaw, type HeatmapOptions } from '../../src/reports/heatmap.js';
@@ -21,6 +22,7 @@ const regionArb = fc.record({
   pages: fc.integer({ min: 1, max: 64 }),
   samples: fc.integer({ min: 0, max: 20 }),
   age: fc.option(fc.integer({ min: 0, max: 30 })),
+  usec: fc.option(fc.integer({ min: 0, max: 90_000_000 })),
   szf: fc.integer({ min: 0, max: 4096 }),
   breakdown: fc.boolean(),
 });
@@ -30,6 +32,8 @@ const recordArb = fc.record({
   snapshots: fc.array(fc.array(regionArb, { minLength: 1, maxLength: 12 }), { minLength: 1, maxLength: 30 }),
   overlap: fc.boolean(),
   format: fc.constantFrom('json_compressed', 'json') as fc.Arbitrary<'json_compressed' | 'json'>,
+  /** Rewritten in damo's own layout (indented, "139,637,976,727,552", "4.000 KiB", "1 s 500 ms", probe_hits). */
+  damoLayout: fc.boolean(),
 });
 
 type RecordCase = typeof recordArb extends fc.Arbitrary<infer T> ? T : never;
@@ -49,7 +53,7 @@ function writeRecord(path: string, r: RecordCase, withBreakdown: boolean): void 
           start,
           end: addr,
           nr_accesses: { samples: x.samples, percent: null },
-          age: { usec: null, aggr_intervals: x.age },
+          age: { usec: x.usec, aggr_intervals: x.age },
           sz_filter_passed: x.szf,
         };
         if (withBreakdown && x.breakdown)
@@ -62,6 +66,11 @@ function writeRecord(path: string, r: RecordCase, withBreakdown: boolean): void 
     }
   }
   w.close();
+}
+
+async function writeCase(path: string, r: RecordCase, withBreakdown: boolean): Promise<void> {
+  writeRecord(path, r, withBreakdown);
+  if (r.damoLayout) writeRecordsFile(path, await readRecords(path), r.format);
 }
 
 async function reports(path: string, read: ColumnarStreamOptions, by: boolean): Promise<string> {
@@ -94,7 +103,7 @@ describe('reports through the byte decoder', () => {
     await fc.assert(
       fc.asyncProperty(recordArb, fc.boolean(), async (r, breakdown) => {
         const path = join(dir, `r-${runs++}.data`);
-        writeRecord(path, r, breakdown);
+        await writeCase(path, r, breakdown);
         const fast = await reports(path, {}, breakdown);
         const general = await reports(path, { general: true }, breakdown);
         expect(fast).toBe(general);
