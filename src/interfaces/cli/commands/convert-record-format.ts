@@ -32,7 +32,7 @@ export function register(program: Command): void {
   program
     .command('convert_record_format')
     .description("convert a record file between damo's formats")
-    .addOption(inputOption('record file (default damon.data)', undefined))
+    .addOption(inputOption('record file (default damon.data)', null))
     .option('--record_file <file>', "the record file (damo's name of -i)")
     .option('-o, --output <file>', 'output file (default: convert the record file in place)')
     .option('--output_file <file>', "the output file (damo's name of -o)")

@@ -61,7 +61,7 @@ export function registerTrace(report: Command): void {
     .addOption(
       inputOption(
         'trace record file (perf record, trace-cmd record, or a saved report trace text)',
-        undefined,
+        null,
       ),
     )
     .option('--raw', 'also show each raw trace line')

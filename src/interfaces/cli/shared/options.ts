@@ -2,10 +2,10 @@
 import { Option } from 'commander';
 import { DEFAULT_DAMON_ADMIN } from '../../../backends/kernel/sysfs.js';
 
-/** `-i, --input <file>`: the record a command reads (damon.data unless `dflt` says otherwise). */
-export function inputOption(description = 'record file', dflt: string | undefined = 'damon.data'): Option {
+/** `-i, --input <file>`: the record a command reads (damon.data unless `dflt` says otherwise; null: none). */
+export function inputOption(description = 'record file', dflt: string | null = 'damon.data'): Option {
   const o = new Option('-i, --input <file>', description);
-  return dflt === undefined ? o : o.default(dflt);
+  return dflt === null ? o : o.default(dflt);
 }
 
 /** `--json`: print the result as JSON instead of text. */
