@@ -218,14 +218,15 @@ describe('report access options without damo', () => {
     }
   });
 
-  it('refuses tried_regions_of, which would write to a kdamond it does not own, by name', () => {
-    const r = dts(['report', 'access', '-i', 'tried_regions_of', '0', '0', '0']);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toContain('--input tried_regions_of 0 0 0: damo takes these regions');
-    expect(r.stderr).toContain('update_schemes_tried_regions');
+  it('takes tried_regions_of only with three indices, and not with --raw_form (kdamonds: report-damon.test.ts)', () => {
     const bad = dts(['report', 'access', '-i', snap, '-i', 'tried_regions_of', '0', 'x']);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain('tried_regions_of takes <kdamond idx> <context idx> <scheme idx>');
+    expect(bad.stderr).toContain(
+      'tried_regions_of takes <kdamond idx> <context idx> <scheme idx>, got "0 x"',
+    );
+    const raw = dts(['report', 'access', '-i', 'tried_regions_of', '1', '0', '0', '--raw_form']);
+    expect(raw.code).toBe(2);
+    expect(raw.stderr).toContain('--raw_form shows record files, not tried_regions_of');
   });
 
   it('--exec hands the records to a module', () => {

@@ -39,9 +39,12 @@ import { colorEnabled } from '../shared/color.js';
 import { UsageError } from '../../../config/errors.js';
 import { addRecordFilterOptions, recordFilterOf, type FilterCliOptions } from '../shared/record-filter.js';
 import { countArgs, inputFile, intArg } from '../shared/args.js';
-import { jsonOption } from '../shared/options.js';
+import { damonAdminOption, jsonOption } from '../shared/options.js';
+import { triedRegionsRecords } from '../shared/tried-records.js';
 
 interface AccessCliOptions extends FilterCliOptions {
+  damon_admin: string;
+  state_dir?: string;
   input?: string[];
   input_file?: string[];
   style: string;
@@ -244,16 +247,21 @@ function pagedText(text: string, repeating: boolean): string {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+interface Inputs {
+  files: string[];
+  tried: [number, number, number][];
+}
+
 /**
  * The record files of `-i`: damo's `--input` takes a file, or `tried_regions_of <kdamond> <context>
  * <scheme>` (DAMOS tried regions of a running kdamond), and may be given again for more; damo reads the
  * files (the tried regions only when no file is given) and shows the records of all, in order.
  */
-function inputFiles(o: AccessCliOptions): string[] {
+function inputs(o: AccessCliOptions): Inputs {
   const given = [...(o.input ?? []), ...(o.input_file ?? [])];
   const words = given.length > 0 ? given : ['damon.data'];
   const files: string[] = [];
-  const tried: string[] = [];
+  const tried: [number, number, number][] = [];
   for (let i = 0; i < words.length; i++) {
     if (words[i] !== 'tried_regions_of') {
       files.push(words[i]!);
@@ -264,30 +272,34 @@ function inputFiles(o: AccessCliOptions): string[] {
       throw new UsageError(
         `--input: tried_regions_of takes <kdamond idx> <context idx> <scheme idx>, got "${idx.join(' ')}"`,
       );
-    tried.push(idx.join(' '));
+    tried.push(idx.map(Number) as [number, number, number]);
     i += 3;
   }
-  if (files.length === 0 && tried.length > 0)
-    throw new Error(
-      `--input tried_regions_of ${tried[0]}: damo takes these regions from a running kdamond by writing ` +
-        'update_schemes_tried_regions to its state file, which damon-ts report access does not do (it ' +
-        'reads record files); record them with `damon-ts record` and give the file with -i',
-    );
-  return files.map(inputFile);
+  if (files.length > 0) return { files: files.map(inputFile), tried: [] };
+  if (o.raw_form) throw new UsageError('--raw_form shows record files, not tried_regions_of');
+  return { files: [], tried };
 }
 
 /** A list of files as damo prints it (Python's repr of a list of str). */
 const pyList = (files: string[]): string => `[${files.map((f) => `'${f}'`).join(', ')}]`;
 
-async function showOnce(o: AccessCliOptions, paths: string[], repeating: boolean): Promise<void> {
+async function readInputs(o: AccessCliOptions, { files, tried }: Inputs): Promise<DamonRecord[]> {
+  if (files.length === 0)
+    return triedRegionsRecords({ ...o, backend: 'kernel' }, tried, o.dont_merge_regions !== true);
+  const records: DamonRecord[] = [];
+  for (const path of files) records.push(...(await readRecords(path)));
+  return records;
+}
+
+async function showOnce(o: AccessCliOptions, input: Inputs, repeating: boolean): Promise<void> {
+  const paths = input.files;
   const sink = fdSink();
   if (o.raw_form && !o.exec) {
     await reportRawForm(paths, o.raw_number === true, sink);
     sink.flush();
     return;
   }
-  const records: DamonRecord[] = [];
-  for (const path of paths) records.push(...(await readRecords(path)));
+  const records = await readInputs(o, input);
   const filter = recordFilterOf(o);
   const f = accessFormat(o);
   filterRecords(records, { ...filter, temperatureWeights: f.temperatureWeights });
@@ -315,7 +327,7 @@ async function showOnce(o: AccessCliOptions, paths: string[], repeating: boolean
     if (e instanceof MissingIntervalsError) throw new Error(`${paths.join(', ')}: ${e.message}`);
     throw e;
   }
-  if (records.length === 0 && !repeating) text = `No record in ${pyList(paths)}\n${text}`;
+  if (records.length === 0 && !repeating && paths.length > 0) text = `No record in ${pyList(paths)}\n${text}`;
   sink.write(pagedText(text, repeating));
   sink.flush();
 }
@@ -327,10 +339,12 @@ export function registerAccess(report: Command): void {
     .addOption(
       new Option(
         '-i, --input <words...>',
-        'record file (default damon.data); repeat -i for more files, shown one after another',
+        'record file (default damon.data), or tried_regions_of <kdamond> <context> <scheme> (of a kdamond damon-ts started); repeat -i for more files, shown one after another',
       ),
     )
     .addOption(new Option('--input_file <files...>', "record files (damo's older name of -i)").hideHelp())
+    .addOption(damonAdminOption())
+    .option('--state_dir <dir>', 'where damon-ts keeps which kdamonds it started (default /run/damon-ts)')
     .option('--style <style>', `output style: ${ACCESS_STYLES.join(', ')}`, 'detailed')
     .option(
       '--snapshot_damos_filter <words...>',
@@ -430,8 +444,8 @@ Examples:
       }
       formatEdits(o.format);
       const repeat = repeatArg(o.repeat);
-      const paths = inputFiles(o);
-      if (!repeat) return showOnce(o, paths, false);
+      const input = inputs(o);
+      if (!repeat) return showOnce(o, input, false);
       let stop = false;
       const onInt = (): void => {
         process.stdout.write('\nsignal 2 received\n');
@@ -440,7 +454,7 @@ Examples:
       process.on('SIGINT', onInt);
       try {
         for (let n = 0; !stop && (repeat.count === -1 || n < repeat.count); n++) {
-          await showOnce(o, paths, true);
+          await showOnce(o, input, true);
           if (stop) break;
           await sleep(repeat.delayMs);
         }
