@@ -34,6 +34,8 @@ export interface RecordStreamHandler {
   snapshot?(snapshot: Snapshot, header: RecordHeader, recordIndex: number, snapshotIndex: number): void;
   /** The complete header. */
   recordEnd?(header: RecordHeader, recordIndex: number, nrSnapshots: number): void;
+  /** Awaited after each piece of input, before the next is read: a writer's backpressure. */
+  drain?(): void | Promise<void>;
 }
 
 export interface StreamResult {
@@ -386,7 +388,10 @@ async function streamJson(
   const source: NodeJS.ReadableStream = inflate ? file.pipe(inflate) : file;
   let truncatedByZlib = false;
   try {
-    for await (const chunk of source) scanner.push(chunk as Buffer);
+    for await (const chunk of source) {
+      scanner.push(chunk as Buffer);
+      await handler.drain?.();
+    }
   } catch (e) {
     file.destroy();
     const code = (e as NodeJS.ErrnoException).code ?? '';
@@ -423,12 +428,15 @@ export async function streamRecords(path: string, handler: RecordStreamHandler):
   if (type !== 'perf_script')
     return { type, truncated: await streamJson(path, skip, type === 'json_compressed', handler) };
   const { records, truncated } = await readPerfScript(path, skip);
-  records.forEach((rec, ri) => {
+  for (const [ri, rec] of records.entries()) {
     const { snapshots, ...header } = rec;
     handler.recordStart?.(header, ri);
-    snapshots.forEach((s, si) => handler.snapshot?.(s, header, ri, si));
+    for (const [si, s] of snapshots.entries()) {
+      handler.snapshot?.(s, header, ri, si);
+      await handler.drain?.();
+    }
     handler.recordEnd?.(header, ri, snapshots.length);
-  });
+  }
   return { type, truncated };
 }
 

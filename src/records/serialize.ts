@@ -143,12 +143,29 @@ function schemeFilterKv(f: unknown, raw: boolean): PyValue {
   };
 }
 
+/** A snapshot as damo's to_kvpairs(raw) gives it (see recordKv). */
+function snapshotKv(s: Snapshot, base: bigint | undefined, print?: { raw: boolean }): PyValue {
+  const raw = print ? print.raw : true;
+  return {
+    start_time: s.start_time === null ? null : fmtTimeNsExact(absTime(s.start_time, base), raw),
+    end_time: fmtTimeNsExact(absTime(s.end_time, base), raw),
+    regions: s.regions.map(regionKv),
+    total_bytes: fmtSz(snapshotTotalBytes(s), raw),
+    damos_stats: null,
+    sample_interval_us:
+      s.sample_interval_us === undefined || s.sample_interval_us === null
+        ? null
+        : print
+          ? fmtTimeNsExact(s.sample_interval_us * 1000, raw)
+          : s.sample_interval_us,
+  };
+}
+
 /**
  * A record as damo's to_kvpairs(raw) gives it. Files hold the raw form (`print` absent); `report access
  * --json` prints either form, where damo writes a snapshot's sample interval as its ns count when raw.
  */
 function recordKv(rec: DamonRecord, print?: { raw: boolean }): PyValue {
-  const base = rec.time_base_ns;
   const i = rec.intervals;
   const g = i?.intervals_goal;
   const raw = print ? print.raw : true;
@@ -174,30 +191,44 @@ function recordKv(rec: DamonRecord, print?: { raw: boolean }): PyValue {
     scheme_filters: print
       ? rec.scheme_filters.map((f) => schemeFilterKv(f, raw))
       : (rec.scheme_filters as PyValue[]),
-    snapshots: rec.snapshots.map((s) => ({
-      start_time: s.start_time === null ? null : fmtTimeNsExact(absTime(s.start_time, base), raw),
-      end_time: fmtTimeNsExact(absTime(s.end_time, base), raw),
-      regions: s.regions.map(regionKv),
-      total_bytes: fmtSz(snapshotTotalBytes(s), raw),
-      damos_stats: null,
-      sample_interval_us:
-        s.sample_interval_us === undefined || s.sample_interval_us === null
-          ? null
-          : print
-            ? fmtTimeNsExact(s.sample_interval_us * 1000, raw)
-            : s.sample_interval_us,
-    })),
+    snapshots: rec.snapshots.map((s) => snapshotKv(s, rec.time_base_ns, print)),
     data_source: rec.data_source,
   };
 }
 
-/** damo's JSON text of a record list (json.dumps(..., indent=4) of to_kvpairs), as files hold it. */
-export function recordsToDamoJson(records: DamonRecord[]): string {
-  return pyDumps(
-    records.map((r) => recordKv(r)),
-    '',
-  );
+/** Indentation of a record, and of its snapshots, in damo's file (a list of records, indent=4). */
+const RECORD_INDENT = '    ';
+const SNAPSHOT_INDENT = '            ';
+const NO_SNAPSHOTS = `\n${RECORD_INDENT}    "snapshots": []`;
+
+/**
+ * A record's text in damo's file layout around its snapshots, so that a file can be written snapshot
+ * by snapshot: `head`, the snapshots joined by `,\n`, `tail`; or `empty` for a record without
+ * snapshots. The text starts at the record's own level (the file's list indents it: DAMO_FILE).
+ */
+export function damoRecordFrame(h: RecordHeader): { head: string; tail: string; empty: string } {
+  const empty = pyDumps(recordKv({ ...h, snapshots: [] }), RECORD_INDENT);
+  // A string value cannot hold a raw newline, so the indented key is found only where damo puts it.
+  const at = empty.indexOf(NO_SNAPSHOTS) + NO_SNAPSHOTS.length - 1;
+  return {
+    head: `${empty.slice(0, at)}\n`,
+    tail: `\n${RECORD_INDENT}    ${empty.slice(at)}`,
+    empty,
+  };
 }
+
+/** One snapshot in damo's file layout, indented as inside its record (damoRecordFrame). */
+export function damoSnapshotText(s: Snapshot, base: bigint | undefined): string {
+  return SNAPSHOT_INDENT + pyDumps(snapshotKv(s, base), SNAPSHOT_INDENT);
+}
+
+/** damo's record file around its records: before the first, between two, after the last; no record. */
+export const DAMO_FILE = {
+  open: `[\n${RECORD_INDENT}`,
+  between: `,\n${RECORD_INDENT}`,
+  close: '\n]',
+  empty: '[]',
+} as const;
 
 /** What damo prints for `--json` (raw or with units). */
 export function recordsToDamoPrintJson(records: DamonRecord[], raw: boolean): string {

@@ -108,8 +108,9 @@ export function pagerTail(newlines: number): string {
   return newlines <= PAGER_LINES ? '\n' : '';
 }
 
+/** The raw form of the records of one file, or of several one after another (damo's `-i A -i B`). */
 export async function reportRawForm(
-  path: string,
+  paths: string | readonly string[],
   rawNumber: boolean,
   out: TextSink,
   read: ColumnarStreamOptions = {},
@@ -140,49 +141,50 @@ export async function reportRawForm(
     body = null;
   };
   try {
-    await streamColumnar(
-      path,
-      {
-        snapshot(s, h, ri, si) {
-          if (s.start_time === null)
-            throw new Error(`${path}: record ${ri} snapshot ${si} has no start time`);
-          if (si === 0) {
-            base = s.start_time;
-            head = fmtTimeNs(absTime(base, h.time_base_ns), rawNumber);
-            fd = openSync(spoolPath, 'w+');
-            body = new SpoolWriter(fd);
-          }
-          bodyLine(`monitoring_start:    ${fmtTimeNs(s.start_time - base, rawNumber).padStart(16)}`);
-          bodyLine(`monitoring_end:      ${fmtTimeNs(s.end_time - base, rawNumber).padStart(16)}`);
-          bodyLine(`monitoring_duration: ${fmtTimeNs(s.end_time - s.start_time, rawNumber).padStart(16)}`);
-          bodyLine(`target_id: ${pyS(h.target_id)}`);
-          bodyLine(`nr_regions: ${s.regions.n}`);
-          bodyLine('# start_addr     end_addr        length  nr_accesses   age');
-          const c = s.regions;
-          const w = body!;
-          for (let i = 0; i < c.n; i++) {
-            const st = c.start[i]!;
-            const en = c.end[i]!;
-            const a = c.aggr[i]!;
-            w.hex12(st);
-            w.bytes(DASH);
-            w.hex12(en);
-            w.bytes(size(en - st));
-            w.bytes(samples(c.samples[i]!));
-            w.bytes(age(Number.isNaN(a) ? -1 : a));
-          }
-          newlines += c.n;
-          bodyLine('');
+    for (const path of typeof paths === 'string' ? [paths] : paths)
+      await streamColumnar(
+        path,
+        {
+          snapshot(s, h, ri, si) {
+            if (s.start_time === null)
+              throw new Error(`${path}: record ${ri} snapshot ${si} has no start time`);
+            if (si === 0) {
+              base = s.start_time;
+              head = fmtTimeNs(absTime(base, h.time_base_ns), rawNumber);
+              fd = openSync(spoolPath, 'w+');
+              body = new SpoolWriter(fd);
+            }
+            bodyLine(`monitoring_start:    ${fmtTimeNs(s.start_time - base, rawNumber).padStart(16)}`);
+            bodyLine(`monitoring_end:      ${fmtTimeNs(s.end_time - base, rawNumber).padStart(16)}`);
+            bodyLine(`monitoring_duration: ${fmtTimeNs(s.end_time - s.start_time, rawNumber).padStart(16)}`);
+            bodyLine(`target_id: ${pyS(h.target_id)}`);
+            bodyLine(`nr_regions: ${s.regions.n}`);
+            bodyLine('# start_addr     end_addr        length  nr_accesses   age');
+            const c = s.regions;
+            const w = body!;
+            for (let i = 0; i < c.n; i++) {
+              const st = c.start[i]!;
+              const en = c.end[i]!;
+              const a = c.aggr[i]!;
+              w.hex12(st);
+              w.bytes(DASH);
+              w.hex12(en);
+              w.bytes(size(en - st));
+              w.bytes(samples(c.samples[i]!));
+              w.bytes(age(Number.isNaN(a) ? -1 : a));
+            }
+            newlines += c.n;
+            bodyLine('');
+          },
+          recordEnd(h, _ri, nr) {
+            if (nr === 0 || !body) return;
+            out.write(`base_time_absolute: ${head}\ndata source: ${h.data_source}\n\n`);
+            newlines += 3;
+            copyBody();
+          },
         },
-        recordEnd(h, _ri, nr) {
-          if (nr === 0 || !body) return;
-          out.write(`base_time_absolute: ${head}\ndata source: ${h.data_source}\n\n`);
-          newlines += 3;
-          copyBody();
-        },
-      },
-      { ...read, transient: true },
-    );
+        { ...read, transient: true },
+      );
     out.write(pagerTail(newlines));
   } finally {
     if (fd >= 0) closeSync(fd);

@@ -139,6 +139,9 @@ const CASES: [string, string[]][] = [
   [vaddr, ['--snapshot_heatmap_width', '30', '--snapshot_heatmap_static', '--snapshot_idx', '3', '5']],
   // read twice, printed as damo prints while repeating (no pager)
   [snap, ['--total_sz_only', '--repeat', '0', '2']],
+  // two files: the records of both, one after another (-i given again, as damo takes it)
+  [vaddr, ['-i', snap]],
+  [vaddr, ['-i', snap, '--raw_form']],
 ];
 
 /** damo's outputs for the cases, from one Python process. */
@@ -187,8 +190,13 @@ describe.skipIf(damoAbsent())('report access against damo 3.3', () => {
     expect(got[0]).toContain('age 2 m 42 s');
     expect(got[0]).toContain('(max access hz 16)');
     expect(got[4]).toMatch(/100 +2 m 45 s/);
-    const twice = got[CASES.length - 1]!;
+    const twice = got[CASES.length - 3]!;
     expect(twice.slice(0, twice.length / 2)).toBe(twice.slice(twice.length / 2));
+    // the vaddr record (no scheme), then the snapshot record's two targets
+    const heads = [
+      ...got[CASES.length - 2]!.matchAll(/^kdamond 0 \/ context 0 \/ scheme (\S+) \/ target id (\d+)/gm),
+    ].map((m) => `${m[1]}/${m[2]}`);
+    expect(heads.filter((h, i) => h !== heads[i - 1])).toEqual(['None/0', '0/0', '0/1']);
   }, 240_000);
 });
 
@@ -208,6 +216,17 @@ describe('report access options without damo', () => {
       expect(r.stderr).toContain(msg);
       expect(r.stderr).not.toContain('    at ');
     }
+  });
+
+  it('takes tried_regions_of only with three indices, and not with --raw_form (kdamonds: report-damon.test.ts)', () => {
+    const bad = dts(['report', 'access', '-i', snap, '-i', 'tried_regions_of', '0', 'x']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain(
+      'tried_regions_of takes <kdamond idx> <context idx> <scheme idx>, got "0 x"',
+    );
+    const raw = dts(['report', 'access', '-i', 'tried_regions_of', '1', '0', '0', '--raw_form']);
+    expect(raw.code).toBe(2);
+    expect(raw.stderr).toContain('--raw_form shows record files, not tried_regions_of');
   });
 
   it('--exec hands the records to a module', () => {

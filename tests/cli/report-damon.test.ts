@@ -4,7 +4,7 @@
  * written out to a temp dir, then pointed at with --damon_admin. Also the simulated daemon, and the
  * real kernel read-only.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import {
   existsSync,
   mkdirSync,
@@ -22,6 +22,7 @@ import { DamonSysfs, SysfsError } from '../../src/backends/kernel/sysfs.js';
 import { SimDaemon } from '../../src/interfaces/daemon/server.js';
 import { runCli } from '../../src/interfaces/cli/program.js';
 import { FakeKernel } from '../kernel/fake-kernel.js';
+import { repo } from './damo-golden.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'damon-ts-report-damon-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -532,4 +533,89 @@ describe('report damon on the real kernel (read only)', () => {
       expect(params()).toEqual(before);
     },
   );
+});
+
+/** Every file of a tree and its content, to see what a command wrote. */
+function treeFiles(dir: string, rel = ''): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const e of readdirSync(join(dir, rel), { withFileTypes: true })) {
+    const r = rel ? `${rel}/${e.name}` : e.name;
+    if (e.isDirectory()) Object.assign(out, treeFiles(dir, r));
+    else out[r] = readFileSync(join(dir, r), 'utf8');
+  }
+  return out;
+}
+
+/** The built CLI (report access writes to fd 1 itself), and the files of the tree it changed. */
+function builtCli(admin: string, args: string[]) {
+  const before = treeFiles(admin);
+  const r = spawnSync(process.execPath, [join(repo, 'dist', 'interfaces', 'cli', 'main.js'), ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '' },
+  });
+  const after = treeFiles(admin);
+  const changed = Object.keys(after)
+    .filter((f) => after[f] !== before[f])
+    .map((f) => `${f}=${after[f]!.trim()}`);
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr, changed };
+}
+
+describe('report access -i tried_regions_of on a fake DAMON sysfs tree', () => {
+  it('shows the tried regions of a kdamond damon-ts started, and refuses the others untouched', () => {
+    const t = fakeTree();
+    // what the kernel would fill for kdamond 1's first scheme: two regions of one pattern, one other
+    const td = join(t.admin, 'kdamonds/1/contexts/0/schemes/0/tried_regions');
+    const put = (rel: string, v: number) => {
+      mkdirSync(join(td, rel, '..'), { recursive: true });
+      writeFileSync(join(td, rel), `${v}\n`);
+    };
+    [
+      [GiB, GiB + 4 * 2 ** 20, 3, 5],
+      [GiB + 4 * 2 ** 20, GiB + 8 * 2 ** 20, 3, 5],
+      [GiB + 8 * 2 ** 20, 2 * GiB, 0, 40],
+    ].forEach(([s, e, n, a], i) => {
+      put(`${i}/start`, s!);
+      put(`${i}/end`, e!);
+      put(`${i}/nr_accesses`, n!);
+      put(`${i}/age`, a!);
+    });
+    put('total_bytes', GiB);
+    const args = (k: number, ...more: string[]) => [
+      'report',
+      'access',
+      '-i',
+      'tried_regions_of',
+      String(k),
+      '0',
+      '0',
+      ...on(t),
+      ...more,
+    ];
+    const ours = builtCli(t.admin, args(1));
+    expect(ours.stderr).toBe('');
+    expect(ours.code).toBe(0);
+    expect(ours.changed).toEqual(['kdamonds/1/state=update_schemes_tried_regions']);
+    // the first two merged (damo's default); rates and ages from kdamond 1's 5 ms / 100 ms intervals
+    const regionLines = (out: string) => out.split('\n').filter((l) => /^\d+ +addr /.test(l));
+    expect(regionLines(ours.stdout).map((l) => l.trimEnd())).toEqual([
+      '0   addr 1024.000 MiB size 8.000 MiB   access 30 hz  age 500 ms',
+      '1   addr 1.008 GiB    size 1016.000 MiB access 0 hz   age 4 s',
+    ]);
+    expect(ours.stdout).toContain(
+      'total size: 1024.000 MiB\nrecord DAMON intervals: sample 5 ms, aggr 100 ms\n',
+    );
+    // a plain file keeps the command written to it; the kernel reads back "on"
+    writeFileSync(join(t.admin, 'kdamonds/1/state'), 'on\n');
+    expect(regionLines(builtCli(t.admin, args(1, '--dont_merge_regions')).stdout)).toHaveLength(3);
+
+    const theirs = builtCli(t.admin, args(0));
+    expect(theirs.code).toBe(1);
+    expect(theirs.changed).toEqual([]);
+    expect(theirs.stderr).toContain(
+      'tried_regions_of 0 0 0: kdamond 0 was not started by damon-ts; its tried regions are filled only by writing update_schemes_tried_regions',
+    );
+    const off = builtCli(t.admin, args(2));
+    expect([off.code, off.changed]).toEqual([1, []]);
+    expect(off.stderr).toContain('kdamond 2 is not running');
+  });
 });

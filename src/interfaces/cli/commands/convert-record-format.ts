@@ -1,11 +1,11 @@
 /**
  * `damon-ts convert_record_format`: rewrite a record as json_compressed, json or perf_script.
  * damo's option names (--record_file, --format, --output_file) work beside ours (-i, --output_type,
- * -o); as in damo, without an output file the record is converted in place.
+ * -o); as in damo, without an output file the record is converted in place. The record is read and
+ * written snapshot by snapshot (records/convert.ts): its size is not bounded by memory.
  */
 import type { Command } from 'commander';
-import { readRecords } from '../../../records/reader.js';
-import { writeRecordsFile } from '../../../records/write-file.js';
+import { convertRecordFile } from '../../../records/convert.js';
 import { UsageError } from '../../../config/errors.js';
 import { outputOptions } from '../shared/args.js';
 import { inputFile } from '../shared/args.js';
@@ -48,6 +48,6 @@ export function register(program: Command): void {
       const output = either(o.output, o.output_file, '-o/--output_file') ?? input;
       const type = either(o.output_type, o.format, '--output_type/--format') ?? 'json_compressed';
       const { format, mode } = outputOptions({ output_type: type, output_permission: o.output_permission });
-      writeRecordsFile(output, await readRecords(inputFile(input)), format, mode);
+      await convertRecordFile(inputFile(input), output, format, mode);
     });
 }

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { start as startRepl } from 'node:repl';
 import { pathToFileURL } from 'node:url';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { parseDamosFilter } from '../../../config/damo-options.js';
 import { readRecords } from '../../../records/reader.js';
 import { recordsToDamoPrintJson } from '../../../records/serialize.js';
@@ -39,10 +39,14 @@ import { colorEnabled } from '../shared/color.js';
 import { UsageError } from '../../../config/errors.js';
 import { addRecordFilterOptions, recordFilterOf, type FilterCliOptions } from '../shared/record-filter.js';
 import { countArgs, inputFile, intArg } from '../shared/args.js';
-import { inputOption, jsonOption } from '../shared/options.js';
+import { damonAdminOption, jsonOption } from '../shared/options.js';
+import { triedRegionsRecords } from '../shared/tried-records.js';
 
 interface AccessCliOptions extends FilterCliOptions {
-  input: string;
+  damon_admin: string;
+  state_dir?: string;
+  input?: string[];
+  input_file?: string[];
   style: string;
   percentiles_range?: string[];
   sort_regions_by?: string[];
@@ -243,14 +247,59 @@ function pagedText(text: string, repeating: boolean): string {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-async function showOnce(o: AccessCliOptions, path: string, repeating: boolean): Promise<void> {
+interface Inputs {
+  files: string[];
+  tried: [number, number, number][];
+}
+
+/**
+ * The record files of `-i`: damo's `--input` takes a file, or `tried_regions_of <kdamond> <context>
+ * <scheme>` (DAMOS tried regions of a running kdamond), and may be given again for more; damo reads the
+ * files (the tried regions only when no file is given) and shows the records of all, in order.
+ */
+function inputs(o: AccessCliOptions): Inputs {
+  const given = [...(o.input ?? []), ...(o.input_file ?? [])];
+  const words = given.length > 0 ? given : ['damon.data'];
+  const files: string[] = [];
+  const tried: [number, number, number][] = [];
+  for (let i = 0; i < words.length; i++) {
+    if (words[i] !== 'tried_regions_of') {
+      files.push(words[i]!);
+      continue;
+    }
+    const idx = words.slice(i + 1, i + 4);
+    if (idx.length !== 3 || !idx.every((w) => /^\d+$/.test(w)))
+      throw new UsageError(
+        `--input: tried_regions_of takes <kdamond idx> <context idx> <scheme idx>, got "${idx.join(' ')}"`,
+      );
+    tried.push(idx.map(Number) as [number, number, number]);
+    i += 3;
+  }
+  if (files.length > 0) return { files: files.map(inputFile), tried: [] };
+  if (o.raw_form) throw new UsageError('--raw_form shows record files, not tried_regions_of');
+  return { files: [], tried };
+}
+
+/** A list of files as damo prints it (Python's repr of a list of str). */
+const pyList = (files: string[]): string => `[${files.map((f) => `'${f}'`).join(', ')}]`;
+
+async function readInputs(o: AccessCliOptions, { files, tried }: Inputs): Promise<DamonRecord[]> {
+  if (files.length === 0)
+    return triedRegionsRecords({ ...o, backend: 'kernel' }, tried, o.dont_merge_regions !== true);
+  const records: DamonRecord[] = [];
+  for (const path of files) records.push(...(await readRecords(path)));
+  return records;
+}
+
+async function showOnce(o: AccessCliOptions, input: Inputs, repeating: boolean): Promise<void> {
+  const paths = input.files;
   const sink = fdSink();
   if (o.raw_form && !o.exec) {
-    await reportRawForm(path, o.raw_number === true, sink);
+    await reportRawForm(paths, o.raw_number === true, sink);
     sink.flush();
     return;
   }
-  const records = await readRecords(path);
+  const records = await readInputs(o, input);
   const filter = recordFilterOf(o);
   const f = accessFormat(o);
   filterRecords(records, { ...filter, temperatureWeights: f.temperatureWeights });
@@ -275,10 +324,10 @@ async function showOnce(o: AccessCliOptions, path: string, repeating: boolean): 
       ...(o.by ? { by: choice(o.by, BREAKDOWN_KINDS, '--by') } : {}),
     });
   } catch (e) {
-    if (e instanceof MissingIntervalsError) throw new Error(`${path}: ${e.message}`);
+    if (e instanceof MissingIntervalsError) throw new Error(`${paths.join(', ')}: ${e.message}`);
     throw e;
   }
-  if (records.length === 0 && !repeating) text = `No record in ['${path}']\n${text}`;
+  if (records.length === 0 && !repeating && paths.length > 0) text = `No record in ${pyList(paths)}\n${text}`;
   sink.write(pagedText(text, repeating));
   sink.flush();
 }
@@ -286,8 +335,16 @@ async function showOnce(o: AccessCliOptions, path: string, repeating: boolean): 
 export function registerAccess(report: Command): void {
   const cmd = report
     .command('access')
-    .description('show the access pattern snapshots of a record')
-    .addOption(inputOption())
+    .description('show the access pattern snapshots of records')
+    .addOption(
+      new Option(
+        '-i, --input <words...>',
+        'record file (default damon.data), or tried_regions_of <kdamond> <context> <scheme> (of a kdamond damon-ts started); repeat -i for more files, shown one after another',
+      ),
+    )
+    .addOption(new Option('--input_file <files...>', "record files (damo's older name of -i)").hideHelp())
+    .addOption(damonAdminOption())
+    .option('--state_dir <dir>', 'where damon-ts keeps which kdamonds it started (default /run/damon-ts)')
     .option('--style <style>', `output style: ${ACCESS_STYLES.join(', ')}`, 'detailed')
     .option(
       '--snapshot_damos_filter <words...>',
@@ -361,6 +418,7 @@ Colour escapes (heatmap line, boxes) are written where colour is on: on a termin
 
 Examples:
   damon-ts report access --raw_form -i damon.data
+  damon-ts report access -i a.data -i b.data
   damon-ts report access --style hot
   damon-ts report access --style temperature-sz-hist --hist_cumulate
   damon-ts report access --style recency-percentiles --percentiles_range 0 101 10
@@ -386,8 +444,8 @@ Examples:
       }
       formatEdits(o.format);
       const repeat = repeatArg(o.repeat);
-      const path = inputFile(o.input);
-      if (!repeat) return showOnce(o, path, false);
+      const input = inputs(o);
+      if (!repeat) return showOnce(o, input, false);
       let stop = false;
       const onInt = (): void => {
         process.stdout.write('\nsignal 2 received\n');
@@ -396,7 +454,7 @@ Examples:
       process.on('SIGINT', onInt);
       try {
         for (let n = 0; !stop && (repeat.count === -1 || n < repeat.count); n++) {
-          await showOnce(o, path, true);
+          await showOnce(o, input, true);
           if (stop) break;
           await sleep(repeat.delayMs);
         }
