@@ -3,6 +3,9 @@
  * no-restricted-imports rules: an import of a folder not listed fails lint. Folder names are
  * relative to src/; a folder may always import itself.
  */
+/** Everything below the runners: what a runner, eval and the interfaces build on. */
+const BELOW_RUNNERS = ['core', 'records', 'workloads', 'schemes', 'ops', 'config', 'backends', 'reports'];
+
 const MAY_IMPORT = {
   core: [],
   records: [],
@@ -18,63 +21,17 @@ const MAY_IMPORT = {
   // A live lackey or perf run is a trace read as it is written: live uses trace's decoders.
   'backends/live': ['core', 'records', 'config', 'backends/tracefs', 'backends/trace'],
   reports: ['core', 'records'],
-  runners: ['core', 'records', 'workloads', 'schemes', 'ops', 'config', 'backends', 'reports'],
-  eval: ['core', 'records', 'workloads', 'schemes', 'ops', 'config', 'backends', 'reports', 'runners'],
-  'interfaces/sysfs': [
-    'core',
-    'records',
-    'workloads',
-    'schemes',
-    'ops',
-    'config',
-    'backends',
-    'reports',
-    'runners',
-  ],
-  'interfaces/daemon': [
-    ...['core', 'records', 'workloads', 'schemes', 'ops', 'config', 'backends', 'reports', 'runners'],
-    'interfaces/sysfs',
-  ],
-  'interfaces/web': [
-    'core',
-    'records',
-    'workloads',
-    'schemes',
-    'ops',
-    'config',
-    'backends',
-    'reports',
-    'runners',
-  ],
+  runners: BELOW_RUNNERS,
+  eval: [...BELOW_RUNNERS, 'runners'],
+  'interfaces/sysfs': [...BELOW_RUNNERS, 'runners'],
+  // The daemon serves virtual sysfs trees.
+  'interfaces/daemon': [...BELOW_RUNNERS, 'runners', 'interfaces/sysfs'],
+  'interfaces/web': [...BELOW_RUNNERS, 'runners'],
   // The CLI starts everything, the other interfaces included.
-  'interfaces/cli': [
-    'core',
-    'records',
-    'workloads',
-    'schemes',
-    'ops',
-    'config',
-    'backends',
-    'reports',
-    'runners',
-    'eval',
-    'interfaces',
-  ],
+  'interfaces/cli': [...BELOW_RUNNERS, 'runners', 'eval', 'interfaces'],
 };
 
-const TOP = [
-  'core',
-  'records',
-  'workloads',
-  'schemes',
-  'ops',
-  'config',
-  'backends',
-  'reports',
-  'runners',
-  'eval',
-  'interfaces',
-];
+const TOP = [...BELOW_RUNNERS, 'runners', 'eval', 'interfaces'];
 const SUB = {
   backends: ['tracefs', 'sim', 'trace', 'kernel', 'live'],
   interfaces: ['sysfs', 'daemon', 'web', 'cli'],

@@ -30,6 +30,7 @@ import {
   DEFAULT_REPORT_CAPACITY,
   newReportStats,
   ReportBuffer,
+  type IntakeContext,
   type ReportStats,
 } from './report-intake.js';
 import { compileSampleFilters, type CompiledFilters } from './sample-filters.js';
@@ -71,15 +72,7 @@ export interface AggregationWindow {
 export type AggregationListener = (w: AggregationWindow) => void;
 
 /** Called for the report that produced a region's hit of the current sample (report-fed only). */
-export type ReportHitListener = (
-  target: Target,
-  regionIndex: number,
-  cpu: number,
-  tid: number,
-  isWrite: boolean,
-  /** The report's physical address (negative or NaN when the source does not know it). */
-  paddr: number,
-) => void;
+export type ReportHitListener = NonNullable<IntakeContext<Target>['onReportHit']>;
 
 export interface ContextOptions {
   /** Operations set, or its registered name. `paddr_fault` (seed name) = paddr + page_fault. */

@@ -21,12 +21,14 @@ export interface IntakeContext<T extends IntakeTarget> {
   readonly passedSampleIntervals: number;
   readonly ops: Pick<OperationsSet, 'eligibleReport'>;
   readonly addrUnit: number;
+  /** Called for the report that produced a region's hit of the current sample. */
   readonly onReportHit?: (
     target: T,
     regionIndex: number,
     cpu: number,
     tid: number,
     isWrite: boolean,
+    /** The report's physical address (negative or NaN when the source does not know it). */
     paddr: number,
   ) => void;
 }
