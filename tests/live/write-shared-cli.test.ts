@@ -14,12 +14,11 @@
  * B runs as a thread whose id the test chooses (clone3 set_tid), so that --exp_ops_tids can name it
  * before it starts. Without re-arming, both views measured 4.0 to 5.1 MiB.
  */
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bin, ensureBuilt, root } from '../cli-helpers.js';
+import { ensureBuilt, runAsync } from '../cli-helpers.js';
 import { scaled } from '../time-scale.js';
 import { fixtureBinary, helperLibrary, skipReason } from './kernel-features.js';
 
@@ -42,21 +41,7 @@ afterAll(() => {
   if (dir && !process.env.DAMON_TS_TEST_KEEP) rmSync(dir, { recursive: true, force: true });
 });
 
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [bin, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    p.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const timer = setTimeout(() => p.kill('SIGKILL'), TEST_MS);
-    p.once('error', reject);
-    p.once('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const cli = (args: string[]) => runAsync(args, TEST_MS);
 
 /**
  * A thread id no task has, behind the kernel's last allocated pid: the allocator comes back to it
