@@ -18,22 +18,12 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { DamonSysfs } from '../../src/backends/kernel/sysfs.js';
 import { damoSrc } from '../damo.js';
-import { FakeKernel } from '../kernel/fake-kernel.js';
+import { dump, FakeKernel } from '../kernel/fake-kernel.js';
 import { damoAbsent, dts, repo } from './damo-golden.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'damon-ts-diagnose-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
-function dump(fs: DamonSysfs, rel: string, dir: string): void {
-  mkdirSync(dir, { recursive: true });
-  for (const e of fs.list(rel)) {
-    const r = rel ? `${rel}/${e}` : e;
-    if (fs.isDir(r)) dump(fs, r, join(dir, e));
-    else writeFileSync(join(dir, e), fs.read(r) + '\n');
-  }
-}
 
 /** Every file of a tree with its content and modification time. */
 function listing(dir: string, rel = ''): Record<string, string> {

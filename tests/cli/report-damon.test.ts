@@ -21,7 +21,7 @@ import { OwnershipStore } from '../../src/backends/kernel/ownership.js';
 import { DamonSysfs, SysfsError } from '../../src/backends/kernel/sysfs.js';
 import { SimDaemon } from '../../src/interfaces/daemon/server.js';
 import { runCli } from '../../src/interfaces/cli/program.js';
-import { FakeKernel } from '../kernel/fake-kernel.js';
+import { dump, FakeKernel } from '../kernel/fake-kernel.js';
 import { repo } from './damo-golden.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'damon-ts-report-damon-'));
@@ -46,15 +46,6 @@ async function cli(args: string[]): Promise<{ code: number; stdout: string; stde
   } finally {
     out.mockRestore();
     err.mockRestore();
-  }
-}
-
-function dump(fs: DamonSysfs, rel: string, dir: string): void {
-  mkdirSync(dir, { recursive: true });
-  for (const e of fs.list(rel)) {
-    const r = rel ? `${rel}/${e}` : e;
-    if (fs.isDir(r)) dump(fs, r, join(dir, e));
-    else writeFileSync(join(dir, e), fs.read(r) + '\n');
   }
 }
 

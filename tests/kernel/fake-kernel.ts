@@ -4,6 +4,8 @@
  * defaults, nr_kdamonds is EBUSY while a kdamond runs, `on` fails with EINVAL for an operations set
  * the kernel lacks, read-only files have mode 0400. It logs every write, so tests can check order.
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { DamonSysfs, SysfsError } from '../../src/backends/kernel/sysfs.js';
 
 type Node = { dir: Map<string, Node> } | { file: string; mode: number };
@@ -240,5 +242,15 @@ export class FakeKernel extends DamonSysfs {
       default:
         throw fail('write', `${base}/state`, cmd, 'EINVAL');
     }
+  }
+}
+
+/** Writes the files of `fs` under `rel` into `dir`, as a sysfs tree a command can be pointed at. */
+export function dump(fs: DamonSysfs, rel: string, dir: string): void {
+  mkdirSync(dir, { recursive: true });
+  for (const e of fs.list(rel)) {
+    const r = rel ? `${rel}/${e}` : e;
+    if (fs.isDir(r)) dump(fs, r, join(dir, e));
+    else writeFileSync(join(dir, e), fs.read(r) + '\n');
   }
 }
