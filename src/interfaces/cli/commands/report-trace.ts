@@ -59,10 +59,7 @@ export function registerTrace(report: Command): void {
     .option('--event <events...>', `events to show (${all.join(', ')}, all)`, ['all'])
     .option('--no_event <events...>', 'events to leave out')
     .addOption(
-      inputOption(
-        'trace record file (perf record, trace-cmd record, or a saved report trace text)',
-        null,
-      ),
+      inputOption('trace record file (perf record, trace-cmd record, or a saved report trace text)', null),
     )
     .option('--raw', 'also show each raw trace line')
     .option('--max_cols <n>', 'max columns per line', '100')
