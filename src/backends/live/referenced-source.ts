@@ -6,8 +6,17 @@
  *
  * It sees every access, but only per VMA: smaps gives counts, not addresses, so this source gives
  * working-set samples rather than address reports (it cannot feed regions smaller than a VMA).
+ *
+ * clear_refs 1 clears the Accessed bits without flushing the TLB, so a page whose translation stays
+ * cached is not marked again when touched. Under a hypervisor that shadows the guest's page tables
+ * the translations are never dropped and a process writing the same 64 MiB over and over shows
+ * ~0 referenced bytes (measured in a Firecracker guest). Where the kernel has no
+ * soft-dirty tracking, writing 4 does nothing but walk the page tables and flush the process's TLB
+ * (and invalidate secondary MMUs), so the source writes it after each 1; where the kernel has
+ * soft-dirty, 4 would clear the process's soft-dirty bits and is not written.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
+import { softDirtyUnsupported } from './soft-dirty-source.js';
 import { monotonicUs } from './source.js';
 
 export interface VmaReferenced {
@@ -70,16 +79,20 @@ export class ReferencedBytesSource {
   readonly name = 'referenced';
   private timer: NodeJS.Timeout | null = null;
   private lastClear = 0;
+  /** Flush the TLB after each clear (see the header); decided once per source. */
+  private readonly flushTlb = softDirtyUnsupported() !== null;
   samples = 0;
 
   constructor(private readonly opts: ReferencedSourceOptions) {}
 
   private clear(): void {
     const path = `/proc/${this.opts.pid}/clear_refs`;
-    try {
-      writeFileSync(path, '1');
-    } catch (e) {
-      throw new Error(`referenced source: writing 1 to ${path} failed: ${(e as Error).message}`);
+    for (const value of this.flushTlb ? ['1', '4'] : ['1']) {
+      try {
+        writeFileSync(path, value);
+      } catch (e) {
+        throw new Error(`referenced source: writing ${value} to ${path} failed: ${(e as Error).message}`);
+      }
     }
     this.lastClear = monotonicUs();
   }
