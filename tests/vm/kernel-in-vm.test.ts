@@ -18,6 +18,7 @@ if (reason) console.log(`tests/vm: kernel tests in a VM skipped: ${reason}`);
 interface GuestTest {
   title: string;
   status: string;
+  duration?: number;
   tags?: string[];
   failureMessages: string[];
 }
@@ -52,6 +53,13 @@ beforeAll(async () => {
     files = (JSON.parse(output.slice(at + RESULTS_MARK.length)) as { testResults: GuestFile[] }).testResults;
     // Measurements the guest tests print (hot memory of the workload runs), for the reader of the log.
     for (const line of log.split('\n')) if (/hot MiB|skipp/.test(line)) console.log(`[vm] ${line.trim()}`);
+    // Where the guest's time goes (its CPU is emulated): every test's duration.
+    for (const f of files)
+      for (const t of f.assertionResults)
+        if (t.duration !== undefined)
+          console.log(
+            `[vm] ${(t.duration / 1000).toFixed(1).padStart(6)} s  ${f.name.replace(/.*\/tests\//, 'tests/')}: ${t.title}`,
+          );
     const n = files.reduce((k, f) => k + f.assertionResults.length, 0);
     console.log(`[vm] ${vmKernelVersion()}: ${n} guest tests in ${r.seconds?.toFixed(0)} s`);
   } catch (e) {
