@@ -12,7 +12,7 @@
  */
 import { parseKdamondsConfig } from '../src/config/load.js';
 import { writeConfigToTree } from '../src/interfaces/sysfs/config.js';
-import { SimHost } from '../src/interfaces/sysfs/sim-host.js';
+import { SimHost } from '../src/runners/sim-host.js';
 import { VirtualSysfs } from '../src/interfaces/sysfs/tree.js';
 import { MAJOR_FAULT_STALL_US } from '../src/ops/actions/machine-metrics.js';
 import { parseMasimConfig } from '../src/workloads/masim-config.js';

@@ -13,7 +13,7 @@
 import type { Machine } from '../src/backends/sim/machine.js';
 import { parseKdamondsConfig } from '../src/config/load.js';
 import { writeConfigToTree } from '../src/interfaces/sysfs/config.js';
-import { SimHost } from '../src/interfaces/sysfs/sim-host.js';
+import { SimHost } from '../src/runners/sim-host.js';
 import { VirtualSysfs } from '../src/interfaces/sysfs/tree.js';
 import { parseMasimConfig } from '../src/workloads/masim-config.js';
 import { MASIM_LAYOUT, MasimWorkload } from '../src/workloads/masim-workload.js';

@@ -8,7 +8,7 @@
  */
 import { parseKdamondsConfig } from '../src/config/load.js';
 import { writeConfigToTree } from '../src/interfaces/sysfs/config.js';
-import { SimHost } from '../src/interfaces/sysfs/sim-host.js';
+import { SimHost } from '../src/runners/sim-host.js';
 import { VirtualSysfs } from '../src/interfaces/sysfs/tree.js';
 
 const MiB = 1 << 20;

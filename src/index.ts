@@ -211,6 +211,9 @@ export type { ReportOpsOptions } from './ops/report-only.js';
 export { SimSession, loadSimWorkload, machineWithWorkload, DEFAULT_WORKLOAD } from './runners/sim-session.js';
 export type { SimSessionOptions } from './runners/sim-session.js';
 export { contextFromConfig, contextsFromConfig, sampleFilterOf } from './runners/contexts.js';
+export { bindSimContext, newSimContext } from './runners/sim-context.js';
+export { setupSimRun } from './runners/sim-run.js';
+export type { SimRun, SimRunSpec } from './runners/sim-run.js';
 export { recordContext } from './runners/snapshot-recorder.js';
 export type { RecordContextOptions } from './runners/snapshot-recorder.js';
 export { runLiveSession } from './runners/live-session.js';
@@ -266,7 +269,7 @@ export {
 } from './ops/actions/index.js';
 export type { SchemeSupport, OpsKind } from './ops/actions/index.js';
 export { VirtualSysfs, normalizeSysfsPath } from './interfaces/sysfs/tree.js';
-export { SimHost } from './interfaces/sysfs/sim-host.js';
+export { SimHost } from './runners/sim-host.js';
 export { runSysfsScript, virtualIo, kernelIo } from './interfaces/sysfs/script.js';
 export type { SysfsIo } from './interfaces/sysfs/script.js';
 export { configOfTree, writeConfigToTree } from './interfaces/sysfs/config.js';

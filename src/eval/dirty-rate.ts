@@ -11,13 +11,12 @@
  * protection faults are resolved without changing the access stream.
  */
 import { DirtyTruth } from '../backends/sim/dirty-truth.js';
-import { Machine } from '../backends/sim/machine.js';
 import type { MachineConfig } from '../backends/sim/config.js';
 import { PageSamplingEstimator, QEMU_SAMPLE_PAGES_PER_GIB } from '../backends/sim/page-sampling.js';
-import { DamonContext } from '../core/context.js';
 import { runVirtual } from '../core/drivers.js';
-import { registerSimOps } from '../ops/register.js';
-import { attachMachine, type SimOpsCounts } from '../ops/sim-binding.js';
+import type { SimOpsCounts } from '../ops/sim-binding.js';
+import { newSimContext } from '../runners/sim-context.js';
+import { machineWithWorkload } from '../runners/sim-session.js';
 import { recordContext } from '../runners/snapshot-recorder.js';
 import { recordKeyString, type DamonRecord, type RecordHeader, type Snapshot } from '../records/types.js';
 import { DIRTY_DEFAULTS, dirtyReportOf, writeSeriesOf } from '../reports/dirty.js';
@@ -115,7 +114,6 @@ function score(est: number[], truth: number[]): EstimatorScore {
 }
 
 export function runDirtyEval(o: DirtyEvalOptions): DirtyEvalResult {
-  registerSimOps();
   const seed = o.seed ?? 1;
   const sampleUs = o.sampleUs ?? 5000;
   const aggrUs = o.aggrUs ?? 100_000;
@@ -125,9 +123,12 @@ export function runDirtyEval(o: DirtyEvalOptions): DirtyEvalResult {
     throw new Error(
       `dirty eval: the window (${windowUs} µs) must be a multiple of the aggregation interval (${aggrUs} µs), itself a multiple of the sample interval (${sampleUs} µs)`,
     );
-  const m = new Machine({ ...o.machine, seed, groundTruth: { intervalUs: sampleUs, windowUs: aggrUs } });
   const w = o.workload();
-  m.addWorkload(w);
+  const m = machineWithWorkload(w, {
+    ...o.machine,
+    seed,
+    groundTruth: { intervalUs: sampleUs, windowUs: aggrUs },
+  });
   const pids = m.processes();
   const origin = m.now;
   const vmaBytes = new Map(pids.map((pid) => [pid, m.vmas(pid).reduce((s, v) => s + v.end - v.start, 0)]));
@@ -139,21 +140,23 @@ export function runDirtyEval(o: DirtyEvalOptions): DirtyEvalResult {
     minNr = Math.max(5, Math.ceil((o.regionsPerGiB * total) / 2 ** 30));
     maxNr = 2 * minNr;
   }
-  const ctx = new DamonContext({
-    ops: 'vaddr',
-    attrs: {
-      sampleInterval: sampleUs,
-      aggrInterval: aggrUs,
-      ...(minNr !== undefined ? { minNrRegions: minNr } : {}),
-      ...(maxNr !== undefined ? { maxNrRegions: maxNr } : {}),
+  const { ctx, binding } = newSimContext(
+    m,
+    {
+      ops: 'vaddr',
+      attrs: {
+        sampleInterval: sampleUs,
+        aggrInterval: aggrUs,
+        ...(minNr !== undefined ? { minNrRegions: minNr } : {}),
+        ...(maxNr !== undefined ? { maxNrRegions: maxNr } : {}),
+      },
+      targets: pids.map((pid) => ({ pid })),
+      primitives: { pageTable: false, pageFault: true },
+      sampleFilters: [{ type: 'write', matching: true, allow: true }],
+      seed,
     },
-    targets: pids.map((pid) => ({ pid })),
-    primitives: { pageTable: false, pageFault: true },
-    sampleFilters: [{ type: 'write', matching: true, allow: true }],
-    seed,
-  });
-  const binding = attachMachine(ctx, m, { protection: 'write' });
-  ctx.now = m.now;
+    { protection: 'write' },
+  );
   const sink = memorySink();
   const stopRecording = recordContext(ctx, sink, {
     kdamondIdx: 0,

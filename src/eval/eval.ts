@@ -11,16 +11,17 @@
  * `isolation: 'shared'` runs every setup on one machine (cheaper; costs are then the sum of all
  * setups and the interference above is part of the result).
  */
-import { Machine } from '../backends/sim/machine.js';
+import type { Machine } from '../backends/sim/machine.js';
 import type { GroundTruthView, MachineConfig } from '../backends/sim/config.js';
 import type { GroundTruthWindow } from '../backends/sim/ground-truth.js';
 import { DEFAULT_COST_MODEL, type CostModel, type MachineCosts } from '../backends/sim/costs.js';
-import { DamonContext } from '../core/context.js';
+import type { DamonContext } from '../core/context.js';
 import { runVirtual } from '../core/drivers.js';
 import type { ReportStats } from '../core/report-intake.js';
 import type { Attrs, SampleFilter } from '../core/types.js';
-import { registerSimOps } from '../ops/register.js';
-import { attachMachine, type ProtectionKind, type SimOpsCounts } from '../ops/sim-binding.js';
+import type { ProtectionKind, SimOpsCounts } from '../ops/sim-binding.js';
+import { newSimContext } from '../runners/sim-context.js';
+import { machineWithWorkload } from '../runners/sim-session.js';
 import { recordContext, type SnapshotSink } from '../runners/snapshot-recorder.js';
 import { yieldToEventLoop } from '../runners/event-loop.js';
 import type { MachineWorkload } from '../workloads/machine-view.js';
@@ -212,7 +213,6 @@ export async function runEvalAsync(o: EvalOptions): Promise<EvalResult> {
 
 /** The evaluation as steps of one aggregation interval; yields the virtual time reached. */
 export function* evalSteps(o: EvalOptions): Generator<number, EvalResult> {
-  registerSimOps();
   const setups = o.setups ?? DEFAULT_SETUPS;
   if (setups.length === 0) throw new Error('eval: no setup to run');
   const sampleUs = o.attrs?.sampleInterval ?? 5000;
@@ -247,9 +247,8 @@ export function* evalSteps(o: EvalOptions): Generator<number, EvalResult> {
   };
   const machines: { m: Machine; w: MachineWorkload }[] = [];
   const newMachine = () => {
-    const m = new Machine(mconf);
     const w = o.workload();
-    m.addWorkload(w);
+    const m = machineWithWorkload(w, mconf);
     machines.push({ m, w });
     return machines[machines.length - 1]!;
   };
@@ -261,20 +260,22 @@ export function* evalSteps(o: EvalOptions): Generator<number, EvalResult> {
     const pid = ops === 'paddr' ? null : (w.mainPid ?? null);
     if (ops === 'vaddr' && pid === null)
       throw new Error(`eval: workload '${w.name}' has no main process to monitor with vaddr`);
-    const ctx = new DamonContext({
-      ops,
-      attrs: { sampleInterval: sampleUs, aggrInterval: aggrUs, ...o.attrs },
-      targets: [{ pid }],
-      primitives: { pageTable: s.primitive === 'page_table', pageFault: s.primitive === 'page_fault' },
-      sampleFilters: s.filters ?? [],
-      seed: (o.seed ?? 1) + i,
-    });
-    const binding = attachMachine(ctx, m, {
-      protection: s.protection,
-      staleFaults: s.staleFaults,
-      ...(s.rearm === false ? { rearm: false } : {}),
-    });
-    ctx.now = m.now;
+    const { ctx, binding } = newSimContext(
+      m,
+      {
+        ops,
+        attrs: { sampleInterval: sampleUs, aggrInterval: aggrUs, ...o.attrs },
+        targets: [{ pid }],
+        primitives: { pageTable: s.primitive === 'page_table', pageFault: s.primitive === 'page_fault' },
+        sampleFilters: s.filters ?? [],
+        seed: (o.seed ?? 1) + i,
+      },
+      {
+        protection: s.protection,
+        staleFaults: s.staleFaults,
+        ...(s.rearm === false ? { rearm: false } : {}),
+      },
+    );
     const lane: Lane = {
       setup: s,
       machine: m,

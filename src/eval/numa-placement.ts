@@ -14,13 +14,12 @@
  * protection faults or NUMA hinting faults), protection changes and TLB shootdown IPIs.
  */
 import type { MachineConfig } from '../backends/sim/config.js';
-import { Machine } from '../backends/sim/machine.js';
 import { NumaBalancing, type NumaBalancingConfig } from '../backends/sim/numa-balancing.js';
 import { remoteFraction, trackRemoteAccesses, type RemoteWindow } from '../backends/sim/numa-truth.js';
 import { optionsToKdamonds } from '../config/damo-options.js';
 import type { KdamondsConfig } from '../config/schema.js';
 import { yieldToEventLoop } from '../runners/event-loop.js';
-import { SimSession } from '../runners/sim-session.js';
+import { machineWithWorkload, SimSession } from '../runners/sim-session.js';
 import type { SnapshotSink } from '../runners/snapshot-recorder.js';
 import type { DamonRecord, RecordHeader, Snapshot } from '../records/types.js';
 import { computeNuma } from '../reports/numa.js';
@@ -171,7 +170,8 @@ export async function runNumaPlacement(opts: NumaPlacementOptions): Promise<Numa
   };
   const durationUs = opts.durationUs ?? DEFAULT_DURATION_US;
   const seed = opts.seed ?? 1;
-  const m = new Machine({
+  const w = (opts.workload ?? (() => getWorkload('numa')))();
+  const m = machineWithWorkload(w, {
     nodes: 2,
     cpus: 2,
     ...opts.machine,
@@ -179,8 +179,6 @@ export async function runNumaPlacement(opts: NumaPlacementOptions): Promise<Numa
     numaBalancing: opts.policy === 'numa-balancing',
     groundTruth: { intervalUs: opts.truthIntervalUs ?? 5000, windowUs: opts.truthWindowUs ?? 100_000 },
   });
-  const w = (opts.workload ?? (() => getWorkload('numa')))();
-  m.addWorkload(w);
   const truth = trackRemoteAccesses(m);
   const mem = memorySink();
   let session: SimSession | null = null;

@@ -10,7 +10,7 @@ import { TraceWorkload } from '../backends/trace/trace-workload.js';
 import type { DamonContext } from '../core/context.js';
 import { runVirtual } from '../core/drivers.js';
 import { schemeSupportOf } from '../ops/actions/index.js';
-import { attachMachine, isWriteOnlyView, type ProtectionKind } from '../ops/sim-binding.js';
+import { isWriteOnlyView, type ProtectionKind } from '../ops/sim-binding.js';
 import { registerSimOps } from '../ops/register.js';
 import { SchemesEngine } from '../schemes/engine.js';
 import type { SampleFilter } from '../core/types.js';
@@ -20,6 +20,7 @@ import type { MachineWorkload } from '../workloads/machine-view.js';
 import type { KdamondsConfig } from '../config/schema.js';
 import { schemesOfContextConfig } from '../config/scheme-specs.js';
 import { contextsFromConfig } from './contexts.js';
+import { bindSimContext } from './sim-context.js';
 import { recordContext, type SnapshotSink } from './snapshot-recorder.js';
 
 /** The built-in workload run when no target is given. */
@@ -65,8 +66,7 @@ export class SimSession {
     this.machine = o.machine;
     this.contexts = contextsFromConfig(o.config, { seed: o.seed ?? o.machine.config.seed });
     this.contexts.forEach((ctx, i) => {
-      attachMachine(ctx, o.machine, { protection: o.protection });
-      ctx.now = o.machine.now; // the virtual clock starts at the machine's time
+      bindSimContext(ctx, o.machine, { protection: o.protection });
       const prim = ctx.primitives.pageFault ? 'page_fault' : 'page_table';
       // Readers of the record (report dirty, the exporter) tell write-only monitoring by this.
       const view = isWriteOnlyView(ctx.sampleFilters) ? ' write-only' : '';

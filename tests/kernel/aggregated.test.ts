@@ -61,6 +61,23 @@ describe('damon_aggregated events → snapshots', () => {
     expect(out[0]!.regions.map((r) => r.nr_accesses.samples)).toEqual([4, 5, 6]);
   });
 
+  it('never emits a snapshot that ends before the previous one: it is dropped and counted', () => {
+    const out: Snapshot[] = [];
+    const asm = new AggregatedAssembler(
+      () => intervals,
+      (_k, _t, s) => out.push(s),
+    );
+    for (const [t, a] of [
+      [1.1e9, 1],
+      [1.0e9, 2], // older than the one before it
+      [1.2e9, 3],
+    ] as const)
+      for (const e of burst(0, [0, 10], [a], t)) asm.push(e);
+    expect(out.map((s) => s.regions[0]!.nr_accesses.samples)).toEqual([1, 3]);
+    expect(out.every((s) => s.end_time > s.start_time)).toBe(true);
+    expect(asm.incomplete).toBe(1);
+  });
+
   it('keeps targets and kdamonds apart', () => {
     const out: string[] = [];
     const asm = new AggregatedAssembler(

@@ -67,6 +67,13 @@ export class AggregatedAssembler {
     p.lastEnd = e.end;
     if (p.regions.length < p.nrRegions) return;
     const endTime = e.timeNs;
+    if (p.lastEndTime !== null && endTime <= p.lastEndTime) {
+      // Out of time order (the reader merges CPUs by timestamp, so only a clock step does this):
+      // a record's snapshots follow each other, so this one is dropped and counted.
+      this.incomplete++;
+      p.regions = [];
+      return;
+    }
     const snapshot: Snapshot = {
       start_time: p.lastEndTime ?? endTime - iv.aggr_us * 1000,
       end_time: endTime,

@@ -40,7 +40,10 @@ export interface RecordKernelOptions extends KernelDamonOptions {
 export interface RecordStats {
   mode: 'trace' | 'snapshot';
   snapshots: number;
-  /** Trace mode: events lost in the ring buffers, and aggregations dropped because of them. */
+  /**
+   * Trace mode: events lost in the ring buffers, and aggregations dropped because of them (or
+   * because they came out of time order).
+   */
   lost: LostEvents | null;
   incompleteAggregations: number;
 }
@@ -161,6 +164,8 @@ async function recordTrace(
         // damon_aggregated comes in one burst per aggregation (at most nr_regions events, ~48 bytes
         // each): a 50 ms poll keeps far below the per-CPU buffer and costs a tenth of the 5 ms default.
         pollMs: 50,
+        // A kdamond moves between CPUs: its aggregations must come out in the order they happened.
+        ordered: true,
         onError: (e) => {
           failure = e;
           abort.abort();

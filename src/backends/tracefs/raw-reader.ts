@@ -6,6 +6,13 @@
  * returns at most one sub-buffer, which is decoded at once into the handler; the buffer is reused, so
  * handlers copy what they keep. Lost events are never hidden: pages flagged "missed" are counted, and
  * the per-CPU stats (overrun, dropped events) are read at stop and on demand.
+ *
+ * Each CPU's buffer is in time order, but draining them one after the other is not: a kdamond that
+ * moved from CPU 1 to CPU 0 has its older events read after its newer ones. With `ordered`, events
+ * are merged by timestamp the way trace_pipe does, with a watermark: an event stamped before the
+ * previous poll began was in its buffer when this poll read it, so everything older than that is
+ * delivered, sorted; the rest waits for the next poll (or stop). The instance's clock must then be
+ * 'mono', comparable with process.hrtime.
  */
 import { closeSync, constants, openSync, readSync } from 'node:fs';
 import type { HeaderPage } from './format.js';
@@ -25,7 +32,17 @@ export interface RawReaderOptions {
   onPollEnd?: () => void;
   /** Called when reading fails in the background poll (the reader stops). */
   onError?: (e: Error) => void;
+  /** Deliver events in timestamp order across CPUs (see the header; the clock must be 'mono'). */
+  ordered?: boolean;
 }
+
+interface HeldEvent {
+  cpu: number;
+  timeNs: number;
+  data: Buffer;
+}
+
+const nowNs = (): number => Number(process.hrtime.bigint());
 
 export interface LostEvents {
   /** Sum over CPUs of events overwritten before being read, since the reader started. */
@@ -48,8 +65,10 @@ export class RawTraceReader {
   private timer: NodeJS.Timeout | null = null;
   private removeCloser: (() => void) | null = null;
   private cpuIndex = 0;
-  private readonly dispatch: RawEventHandler = (buf, off, len, ts) =>
-    this.onEvent(this.cpuIndex, buf, off, len, ts);
+  private readonly dispatch: RawEventHandler;
+  /** Events read but not yet delivered (ordered), and the time the previous poll began. */
+  private held: HeldEvent[] = [];
+  private watermarkNs = 0;
   /** Events decoded so far. */
   events = 0;
   pagesFlaggedMissed = 0;
@@ -64,6 +83,10 @@ export class RawTraceReader {
     this.hdr = instance.headerPage();
     this.page = Buffer.alloc(instance.subbufSize());
     this.pollMs = opts.pollMs ?? 5;
+    this.dispatch = opts.ordered
+      ? (buf, off, len, timeNs) =>
+          this.held.push({ cpu: this.cpuIndex, timeNs, data: Buffer.from(buf.subarray(off, off + len)) })
+      : (buf, off, len, timeNs) => this.onEvent(this.cpuIndex, buf, off, len, timeNs);
   }
 
   /** Opens the per-CPU buffers and starts the poll loop (unless `manual`: then call poll() yourself). */
@@ -80,6 +103,7 @@ export class RawTraceReader {
       this.baseline.push(this.instance.cpuStats(cpu));
     }
     this.removeCloser = this.instance.addCloser(() => this.closeFds());
+    this.watermarkNs = nowNs();
     if (!manual) this.schedule();
   }
 
@@ -100,6 +124,7 @@ export class RawTraceReader {
   poll(): number {
     const before = this.events;
     const size = this.page.length;
+    const began = nowNs();
     for (let k = 0; k < this.fds.length; k++) {
       const fd = this.fds[k]!;
       this.cpuIndex = this.cpus[k]!;
@@ -122,8 +147,23 @@ export class RawTraceReader {
         }
       }
     }
+    if (this.opts.ordered) {
+      this.deliverHeld(this.watermarkNs);
+      this.watermarkNs = began;
+    }
     if (this.events > before) this.opts.onPollEnd?.();
     return this.events - before;
+  }
+
+  /** Delivers the held events stamped before `untilNs`, oldest first (stable for equal stamps). */
+  private deliverHeld(untilNs: number): void {
+    if (this.held.length === 0) return;
+    this.held.sort((a, b) => a.timeNs - b.timeNs);
+    let n = 0;
+    while (n < this.held.length && this.held[n]!.timeNs < untilNs) n++;
+    const out = this.held.slice(0, n);
+    this.held = this.held.slice(n);
+    for (const e of out) this.onEvent(e.cpu, e.data, 0, e.data.length, e.timeNs);
   }
 
   /** Lost events since start, from the per-CPU stats and the page flags. */
@@ -150,6 +190,7 @@ export class RawTraceReader {
         missedStored: this.missedStored,
       };
     this.poll();
+    this.deliverHeld(Infinity);
     const lost = this.lost();
     this.closeFds();
     return lost;

@@ -9,7 +9,7 @@ import type { Workload } from '../../backends/sim/machine.js';
 import { writeKdamond } from '../../backends/kernel/config-writer.js';
 import { errnoOf } from '../sysfs/errno.js';
 import { writeConfigToTree } from '../sysfs/config.js';
-import { SimHost } from '../sysfs/sim-host.js';
+import { SimHost } from '../../runners/sim-host.js';
 import { VirtualSysfs } from '../sysfs/tree.js';
 import type { DaemonRequest, DaemonResponse } from './protocol.js';
 import { simStatus } from './status.js';

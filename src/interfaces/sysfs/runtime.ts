@@ -14,15 +14,13 @@
 import { DamonContext, Target } from '../../core/context.js';
 import type { Attrs, SampleFilter } from '../../core/types.js';
 import { checkActionSupported, schemeSupportOf, type OpsKind } from '../../ops/actions/index.js';
-import { registerSimOps } from '../../ops/register.js';
-import { attachMachine } from '../../ops/sim-binding.js';
 import { commitSchemes, commitQuotaGoals } from '../../schemes/commit.js';
 import { SchemesEngine } from '../../schemes/engine.js';
 import { Scheme } from '../../schemes/scheme.js';
 import type { DamosFilter, SchemeSpec } from '../../schemes/types.js';
 import { SysfsErrno, errnoOf } from './errno.js';
 import type { KdamondControl, StateCommand, SysContext, SysKdamond, SysScheme } from './model.js';
-import type { SimHost } from './sim-host.js';
+import type { SimHost } from '../../runners/sim-host.js';
 
 const WALK_LIMIT_US = 60_000_000;
 const PAGE_SIZE = 4096;
@@ -310,7 +308,6 @@ export class KdamondRuntime implements KdamondControl {
   private on(): void {
     if (this.running) throw new SysfsErrno('EBUSY');
     const c = this.k.contexts[0]!; // command() checked there is exactly one
-    registerSimOps();
     const kind = opsKind(c.operations);
     const m = this.host.machine;
     const targets = c.targets.map((t, i) => {
@@ -338,7 +335,6 @@ export class KdamondRuntime implements KdamondControl {
       throw new SysfsErrno(errnoOf(e), (e as Error).message);
     }
     const schemes = this.buildSchemes(c);
-    attachMachine(ctx, m);
     this.engine = new SchemesEngine(ctx, schemes, { metrics: schemeSupportOf(m).metrics });
     this.engine.paused = c.pause;
     this.kind = kind;
@@ -355,7 +351,7 @@ export class KdamondRuntime implements KdamondControl {
         qt_exceeds: 0,
         nr_snapshots: 0,
       };
-    this.host.addContext(ctx);
+    this.host.startContext(ctx);
   }
 
   /** damon_commit_ctx: everything validated first (a scratch build), then applied. */

@@ -9,7 +9,7 @@ import { DEFAULT_DAMON_ADMIN, type SysfsFiles } from '../../backends/kernel/sysf
 import { SysfsErrno, errnoOf } from './errno.js';
 import { OPERATIONS, SysKdamonds, type DirEntry, type Entry, type SysKdamond } from './model.js';
 import { KdamondRuntime } from './runtime.js';
-import { SimHost } from './sim-host.js';
+import { SimHost } from '../../runners/sim-host.js';
 
 /** A path relative to the admin directory: the kernel's absolute path is accepted too. */
 export function normalizeSysfsPath(path: string): string {

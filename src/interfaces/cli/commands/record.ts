@@ -15,7 +15,7 @@ import { constants as osConstants } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { kernelPaddrRegions } from '../../../backends/kernel/numa-layout.js';
-import { recordKernel, recordOngoing } from '../../../backends/kernel/recorder.js';
+import { recordKernel, recordOngoing, type RecordStats } from '../../../backends/kernel/recorder.js';
 import { DEFAULT_MACHINE_CONFIG } from '../../../backends/sim/config.js';
 import { HUGE_PAGE_SIZE } from '../../../backends/sim/layout.js';
 import type { Machine } from '../../../backends/sim/machine.js';
@@ -345,12 +345,14 @@ async function recordReal(
     ac.abort();
   });
   try {
-    await recordKernel(config, writer, {
-      signal: ac.signal,
-      timeoutMs,
-      snapshot: parseSnapshot(o),
-      force: o.force,
-    });
+    warnDropped(
+      await recordKernel(config, writer, {
+        signal: ac.signal,
+        timeoutMs,
+        snapshot: parseSnapshot(o),
+        force: o.force,
+      }),
+    );
   } finally {
     // The program does not outlive its recording (a refused or failed one included).
     if (launched && !ended) launched.kill();
@@ -367,7 +369,17 @@ async function recordRunning(o: RecordOptions, writer: RecordWriter, signal: Abo
     signal,
     timeoutMs: timeoutUs === undefined ? undefined : Math.ceil(timeoutUs / 1000),
   });
+  warnDropped(r);
   process.stderr.write(`damon-ts: recorded ${r.snapshots} snapshot(s) of the running kdamond(s)\n`);
+}
+
+/** A record with gaps says so: aggregations the kernel's events did not fully deliver. */
+function warnDropped(r: RecordStats): void {
+  const lost = r.lost ? r.lost.overrun + r.lost.dropped + r.lost.missedStored : 0;
+  if (r.incompleteAggregations > 0 || lost > 0)
+    process.stderr.write(
+      `damon-ts: ${r.incompleteAggregations} incomplete aggregation(s) left out of the record (trace events lost: ${lost})\n`,
+    );
 }
 
 export function register(program: Command): void {

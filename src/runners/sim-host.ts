@@ -4,11 +4,13 @@
  * runVirtual with the machine as environment). The daemon advances it with the wall clock; a
  * script runs it only while a command waits for the kdamond (tried regions).
  */
-import { Machine } from '../../backends/sim/machine.js';
-import type { Workload } from '../../backends/sim/machine.js';
-import type { MachineConfig } from '../../backends/sim/config.js';
-import type { DamonContext } from '../../core/context.js';
-import { runVirtual } from '../../core/drivers.js';
+import { Machine } from '../backends/sim/machine.js';
+import type { Workload } from '../backends/sim/machine.js';
+import type { MachineConfig } from '../backends/sim/config.js';
+import type { DamonContext } from '../core/context.js';
+import { runVirtual } from '../core/drivers.js';
+import { registerSimOps } from '../ops/register.js';
+import { bindSimContext } from './sim-context.js';
 
 /** Frames accessed since the previous LRU scan become active: kswapd-like aging once per second. */
 const LRU_SCAN_INTERVAL_US = 1_000_000;
@@ -21,6 +23,7 @@ export class SimHost {
   private lastLruScan = 0;
 
   constructor(opts: { machine?: Partial<MachineConfig>; workload?: Workload } = {}) {
+    registerSimOps(); // the kdamonds of its tree are built with the simulated operations sets
     this.machine = new Machine(opts.machine ?? { memoryBytes: 1 << 30 });
     if (opts.workload) this.machine.addWorkload(opts.workload);
   }
@@ -33,8 +36,9 @@ export class SimHost {
     return this.nextKdamondPid++;
   }
 
-  addContext(ctx: DamonContext): void {
-    ctx.now = this.machine.now;
+  /** Binds a kdamond's context to the machine and runs it with the others from now on. */
+  startContext(ctx: DamonContext): void {
+    bindSimContext(ctx, this.machine);
     this.contexts.push(ctx);
   }
 
