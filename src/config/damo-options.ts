@@ -13,6 +13,7 @@
  * --damos_quota_goal at a metric name), and --damos_quotas by 3 or 6 values per scheme.
  */
 import { UsageError } from './errors.js';
+import { optionValue as value, parseDamosFilter } from './option-text.js';
 import {
   ConfigError,
   loadKdamondsConfig,
@@ -20,17 +21,9 @@ import {
   parseSchemes,
   readConfigArgument,
 } from './load.js';
+import { DAMOS_ACTIONS, type KdamondsConfig, QUOTA_GOAL_METRICS, type SchemeConfig } from './schema.js';
 import {
-  DAMOS_ACTIONS,
-  type DamosFilterConfigInput,
-  type KdamondsConfig,
-  QUOTA_GOAL_METRICS,
-  type SchemeConfig,
-} from './schema.js';
-import {
-  type NumberText,
   U64_MAX,
-  UnitError,
   textToBp,
   textToBytes,
   textToMs,
@@ -156,15 +149,6 @@ function defaultPaddrRegions(extras: ExpandExtras, numaNode: number | undefined)
   return regions;
 }
 
-function value<T>(option: string, text: NumberText, parse: (t: NumberText) => T): T {
-  try {
-    return parse(text);
-  } catch (e) {
-    if (e instanceof UnitError) throw new UsageError(`${option}: ${e.message}`);
-    throw e;
-  }
-}
-
 function groupsOf(option: string, words: string[] | undefined, n: number): string[][] {
   if (!words) return [];
   if (words.length % n !== 0)
@@ -259,53 +243,6 @@ function parseSampleFilter(option: string, words: string[]) {
   throw new UsageError(
     `${option}: expected "<allow|reject> [none] <cpumask CPUS | threads TIDS | write>", got "${words.join(' ')}"`,
   );
-}
-
-export function parseDamosFilter(option: string, words: string[]): DamosFilterConfigInput {
-  const [verdict, ...rest] = words;
-  if (verdict !== 'allow' && verdict !== 'reject')
-    throw new UsageError(`${option}: expected allow or reject, got "${verdict}"`);
-  const matching = rest[0] !== 'none';
-  if (!matching) rest.shift();
-  const [type, ...args] = rest;
-  const base = { matching, allow: verdict === 'allow' };
-  const bad = () => new UsageError(`${option}: bad filter "${words.join(' ')}" (see --help)`);
-  switch (type) {
-    case 'anon':
-    case 'active':
-    case 'young':
-    case 'unmapped':
-      if (args.length) throw bad();
-      return { type, ...base };
-    case 'memcg':
-      if (args.length !== 1) throw bad();
-      return { type, ...base, memcg_path: args[0]! };
-    case 'addr':
-      if (args.length !== 2) throw bad();
-      return {
-        type,
-        ...base,
-        address_range: {
-          start: value(option, args[0]!, textToBytes),
-          end: value(option, args[1]!, textToBytes),
-        },
-      };
-    case 'target':
-      if (args.length !== 1) throw bad();
-      return { type, ...base, damon_target_idx: value(option, args[0]!, textToNr) };
-    case 'hugepage_size':
-      if (args.length !== 2) throw bad();
-      return {
-        type,
-        ...base,
-        hugepage_size: {
-          min: value(option, args[0]!, textToBytes),
-          max: value(option, args[1]!, textToBytes),
-        },
-      };
-    default:
-      throw bad();
-  }
 }
 
 function intList(option: string, list: string[] | undefined): number[] | undefined {

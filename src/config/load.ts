@@ -3,7 +3,8 @@
  * `kdamonds[0].contexts[0].intervals.sample_us: expected a time ...`.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { type YAMLParseError, parse as parseYaml } from 'yaml';
+import { createRequire } from 'node:module';
+import type * as Yaml from 'yaml';
 import type { z } from 'zod';
 import { fromDamoKdamonds, fromDamoSchemes } from './damo-shape.js';
 import {
@@ -73,6 +74,9 @@ function isInlineConfig(text: string): boolean {
   return text.startsWith('{') || text.startsWith('[') || /^kdamonds\s*:/m.test(text);
 }
 
+/** yaml is loaded when a configuration is YAML: most commands never read one, and start faster. */
+const yaml = (): typeof Yaml => createRequire(import.meta.url)('yaml') as typeof Yaml;
+
 /**
  * Parses configuration text: JSON, or YAML (damo accepts both, trying JSON first). A name ending in
  * .json or .yaml/.yml decides alone; a YAML error names the line and column.
@@ -88,9 +92,9 @@ export function parseConfigText(text: string, source: string): unknown {
     }
   }
   try {
-    return parseYaml(text, { prettyErrors: true, uniqueKeys: true });
+    return yaml().parse(text, { prettyErrors: true, uniqueKeys: true });
   } catch (e) {
-    const yamlError = (e as YAMLParseError).message.split('\n')[0];
+    const yamlError = (e as Yaml.YAMLParseError).message.split('\n')[0];
     throw new ConfigError(source, [
       jsonError ? `neither JSON (${jsonError}) nor YAML (${yamlError})` : `not valid YAML: ${yamlError}`,
     ]);

@@ -6,7 +6,8 @@
  * output back to an equal configuration. `raw` writes plain numbers in each key's own unit (as
  * damo's --raw, except that damo writes some times in ns there) and "max" for 2^64-1.
  */
-import { stringify as stringifyYaml } from 'yaml';
+import { createRequire } from 'node:module';
+import type * as Yaml from 'yaml';
 import { fmtNr, fmtSz, fmtSzAccurate, fmtTimeNs, fmtTimeNsExact } from '../records/pyformat.js';
 import type {
   ContextConfig,
@@ -223,5 +224,6 @@ export function kdamondsToJson(config: KdamondsConfig, o: SerializeOptions = {})
 }
 
 export function kdamondsToYaml(config: KdamondsConfig, o: SerializeOptions = {}): string {
-  return stringifyYaml(kdamondsToDamo(config, o));
+  // Loaded here only: most commands never write YAML, and start faster without it.
+  return (createRequire(import.meta.url)('yaml') as typeof Yaml).stringify(kdamondsToDamo(config, o));
 }

@@ -1,7 +1,7 @@
 /**
  * Write-only monitoring of a process that is already running (soft-dirty bits), through the CLI as a
  * user runs it: the test starts a program of its own (tests/live/fixtures/sd-writers.c: thread A
- * writes 32 MiB over and over, thread B 16 MiB, thread C only reads 64 MiB), then
+ * writes 16 MiB over and over, thread B 8 MiB, thread C only reads 32 MiB), then
  * `damon-ts record --sample_primitives page_fault --exp_ops_write_only y PID` records it and
  * `damon-ts report wss` reads the record: the working set is what A and B write. With
  * --exp_ops_tids, what A alone writes. The program runs on unharmed, and exits as it would have.
@@ -120,11 +120,14 @@ async function expectRunsOn(prog: Program): Promise<void> {
 const SAMPLE_US = scaled(5_000);
 const AGGR_US = scaled(100_000);
 const UPDATE_US = scaled(1_000_000);
-const RECORD_S = 5 * TIME_SCALE;
+const RECORD_S = 3 * TIME_SCALE;
 const WARMUP = 5;
 const MIN_SNAPSHOTS = 10;
 /** The program's buffers (MiB: A and B write theirs, C reads) and its pause between passes (ms). */
-const PROGRAM_ARGS = ['32', '16', '64', '20'];
+const A_MIB = 16;
+const B_MIB = 8;
+const C_MIB = 32;
+const PROGRAM_ARGS = [A_MIB, B_MIB, C_MIB, 20].map(String);
 
 /**
  * Records PID's writes with `extra` options; returns the median WSS after the warm-up, in bytes. A
@@ -193,7 +196,7 @@ describe.skipIf(skipSd)('write-only record of a running process (soft-dirty)', (
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'damon-ts-soft-dirty-'));
     prog = new Program(fixtureBinary('sd-writers'), PROGRAM_ARGS);
-    // Filling its 112 MiB comes first (about a second on an emulated CPU).
+    // Filling its buffers comes first (about a second on an emulated CPU).
     expect(await prog.next(scaled(20_000))).toBe(`pid ${prog.child.pid}`);
     for (const k of 'ABC') {
       const m = new RegExp(`^tid ${k} (\\d+)$`).exec(await prog.next(scaled(10_000)));
@@ -207,23 +210,23 @@ describe.skipIf(skipSd)('write-only record of a running process (soft-dirty)', (
   });
 
   it(
-    'write-only: the working set is what threads A and B write (48 MiB), not what C reads; the program runs on',
+    `write-only: the working set is what threads A and B write (${A_MIB + B_MIB} MiB), not what C reads; the program runs on`,
     { tags: ['vm-must-pass'], timeout: scaled(120_000) },
     async () => {
       const wss = await recordWss(dir, prog.child.pid!, 'write-only', []);
-      expect(wss).toBeGreaterThan(48 * MiB * 0.75);
-      expect(wss).toBeLessThan(48 * MiB * 1.25);
+      expect(wss).toBeGreaterThan((A_MIB + B_MIB) * MiB * 0.75);
+      expect(wss).toBeLessThan((A_MIB + B_MIB) * MiB * 1.25);
       await expectRunsOn(prog);
     },
   );
 
   it(
-    "--exp_ops_tids <A's tid>: the working set is what thread A writes (32 MiB); the program runs on",
+    `--exp_ops_tids <A's tid>: the working set is what thread A writes (${A_MIB} MiB); the program runs on`,
     { tags: ['vm-must-pass'], timeout: scaled(120_000) },
     async () => {
       const wss = await recordWss(dir, prog.child.pid!, 'tids-A', ['--exp_ops_tids', String(tid.A)]);
-      expect(wss).toBeGreaterThan(32 * MiB * 0.75);
-      expect(wss).toBeLessThan(32 * MiB * 1.25);
+      expect(wss).toBeGreaterThan(A_MIB * MiB * 0.75);
+      expect(wss).toBeLessThan(A_MIB * MiB * 1.25);
       await expectRunsOn(prog);
     },
   );

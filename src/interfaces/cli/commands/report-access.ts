@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
 import { start as startRepl } from 'node:repl';
 import { pathToFileURL } from 'node:url';
 import { Option, type Command } from 'commander';
-import { parseDamosFilter } from '../../../config/damo-options.js';
+import { parseDamosFilter } from '../../../config/option-text.js';
 import { readRecords } from '../../../records/reader.js';
 import { recordsToDamoPrintJson } from '../../../records/serialize.js';
 import { textToNr, textToUs } from '../../../records/textnum.js';
