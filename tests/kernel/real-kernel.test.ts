@@ -6,7 +6,7 @@
  * tests/vm runs this file inside a VM whose DAMON is free.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +22,7 @@ import { parseKdamondsConfig } from '../../src/config/load.js';
 import { readRecords } from '../../src/records/reader.js';
 import type { Snapshot } from '../../src/records/types.js';
 import { RecordWriter } from '../../src/records/writer.js';
+import { bin, ensureBuilt } from '../cli-helpers.js';
 import { scaled } from '../time-scale.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -61,7 +62,8 @@ if (kernelReady && !canStart) {
 let tmp = '';
 beforeAll(() => {
   tmp = mkdtempSync(join(tmpdir(), 'damon-ts-real-kernel-'));
-});
+  ensureBuilt();
+}, 120_000);
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 /** The configuration part of the DAMON tree (writable files and state), which must come back as found. */
@@ -167,7 +169,7 @@ describe('kernel DAMON, for real', () => {
     'not root: the CLI fails with EACCES and says that root is needed',
     { tags: ['vm-must-pass'] },
     () => {
-      const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/interfaces/cli/main.ts', 'status'], {
+      const r = spawnSync(process.execPath, [bin, 'status'], {
         cwd: repo,
         uid: 65534,
         gid: 65534,
@@ -222,7 +224,7 @@ describe('kernel DAMON, for real', () => {
   );
 
   it.skipIf(!kernelReady)(
-    'SIGINT in the middle of a record: the file is valid, tracefs and DAMON as found',
+    'record ongoing: SIGINT in the middle leaves a valid record, the previous one as .old, tracefs and DAMON as found',
     { tags: ['vm-must-pass'], timeout: scaled(40000) },
     async () => {
       const sysfs = new DamonSysfs();
@@ -240,20 +242,34 @@ describe('kernel DAMON, for real', () => {
       try {
         if (aggrUs > 8_000_000)
           return void console.log(`aggregation interval ${aggrUs} us is too long for a short test`);
-        const child = spawn(
-          process.execPath,
-          ['--import', 'tsx', join(here, 'fixtures/record-child.ts'), out, DEFAULT_DAMON_ADMIN, stateDir],
-          { cwd: repo },
-        );
-        const exit = new Promise<NodeJS.Signals | number | null>((res) =>
-          child.on('exit', (code, sig) => res(sig ?? code)),
-        );
-        await waitForLine(child, /^snapshot 1$/m, scaled(20000));
+        writeFileSync(out, 'the previous record');
+        const child = spawn(process.execPath, [bin, 'record', 'ongoing', '-o', out], {
+          cwd: repo,
+          stdio: ['ignore', 'ignore', 'pipe'],
+        });
+        let stderr = '';
+        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+        const exit = new Promise<number | null>((res) => child.once('close', (code) => res(code)));
+        // Interrupted once a snapshot is on disk (record flushes every second; the previous file is
+        // kept as .old).
+        const onDisk = async () => {
+          try {
+            return (await readRecords(out)).reduce((n, r) => n + r.snapshots.length, 0);
+          } catch {
+            return 0;
+          }
+        };
+        const deadline = Date.now() + scaled(20000);
+        while (!(existsSync(`${out}.old`) && (await onDisk()) >= 1)) {
+          if (Date.now() > deadline) throw new Error(`no snapshot on disk in time: ${stderr}`);
+          await new Promise((r) => setTimeout(r, 100));
+        }
         expect(traceListing([child.pid!]).at(-1)).toMatch(new RegExp(`^instances=damon-ts-${child.pid}-`));
         child.kill('SIGINT');
-        expect(await exit).toBe('SIGINT');
+        expect(await exit, stderr).toBe(130);
         const records = await readRecords(out);
         expect(records[0]!.snapshots.length).toBeGreaterThanOrEqual(1);
+        expect(readFileSync(`${out}.old`, 'utf8')).toBe('the previous record');
         expect(traceListing([child.pid!])).toEqual(trace);
       } finally {
         mine?.stop();
