@@ -14,12 +14,12 @@ import { accessSync, constants as fsConstants, statSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { kernelPaddrRegions } from '../../../backends/kernel/numa-layout.js';
-import { recordKernel, recordOngoing, type RecordStats } from '../../../backends/kernel/recorder.js';
+import type { RecordStats } from '../../../backends/kernel/recorder.js';
+import type { LiveSessionResult } from '../../../runners/live-session.js';
 import { DEFAULT_MACHINE_CONFIG } from '../../../backends/sim/config.js';
 import { HUGE_PAGE_SIZE } from '../../../backends/sim/layout.js';
 import type { Machine } from '../../../backends/sim/machine.js';
-import { type FootprintSnapshot, writeMemFootprints } from '../../../records/mem-footprint.js';
+import type { FootprintSnapshot } from '../../../records/mem-footprint.js';
 import { RecordWriter } from '../../../records/writer.js';
 import { RECORD_FORMATS, type RecordFormat } from '../../../records/types.js';
 import {
@@ -31,18 +31,8 @@ import {
 import { addMonitoringOptions } from '../shared/monitoring-options.js';
 import type { KdamondsConfig } from '../../../config/schema.js';
 import { textToUs } from '../../../config/units.js';
-import { kernelCanRun } from '../../../runners/kernel-session.js';
-import {
-  LIVE_SOURCES,
-  liveRunCounts,
-  runLiveSession,
-  type LiveSessionResult,
-} from '../../../runners/live-session.js';
 import { progressBar } from '../shared/progress.js';
 import { yieldToEventLoop } from '../../../runners/event-loop.js';
-import { simFootprintSnapshot } from '../../../runners/sim-footprints.js';
-import { setupSimRun } from '../../../runners/sim-run.js';
-import { loadReplayRecord, RecordReplayWorkload } from '../../../workloads/record-replay.js';
 import { UsageError } from '../../../config/errors.js';
 import { ExitStatus } from '../errors.js';
 import { parseSeed } from '../shared/args.js';
@@ -163,7 +153,15 @@ async function recordSim(o: RecordOptions, writer: RecordWriter, signal: AbortSi
     throw new UsageError(
       "--snapshot: tried-regions snapshots are the kernel's; the simulated session records every aggregation",
     );
-  let load: RecordReplayWorkload | undefined;
+  // The simulated machine loads only for a simulated run (the kernel and live paths start faster).
+  const [{ setupSimRun }, { simFootprintSnapshot }, { loadReplayRecord, RecordReplayWorkload }, mem] =
+    await Promise.all([
+      import('../../../runners/sim-run.js'),
+      import('../../../runners/sim-footprints.js'),
+      import('../../../workloads/record-replay.js'),
+      import('../../../records/mem-footprint.js'),
+    ]);
+  let load: InstanceType<typeof RecordReplayWorkload> | undefined;
   if (o.replay !== undefined) {
     const r = await loadReplayRecord(o.replay);
     if (r.nrRecords > 1)
@@ -212,7 +210,7 @@ async function recordSim(o: RecordOptions, writer: RecordWriter, signal: AbortSi
       if (Number.isFinite(total)) bar.update(session.now, total, `${writer.nrSnapshots} snapshots`);
       await yieldToEventLoop();
     }
-    if (footprints) writeMemFootprints(`${o.out}.mem_footprint`, footprints);
+    if (footprints) mem.writeMemFootprints(`${o.out}.mem_footprint`, footprints);
     return session.now;
   } finally {
     bar.stop();
@@ -252,7 +250,8 @@ function sliceContexts(config: KdamondsConfig, kind: string, machine: Machine, p
 }
 
 /** The run's summary: the source, what it cannot see, what it delivered and what it cost. */
-function liveSummary(r: LiveSessionResult): string {
+function liveSummary(live: typeof import('../../../runners/live-session.js'), r: LiveSessionResult): string {
+  const { LIVE_SOURCES, liveRunCounts } = live;
   const s = LIVE_SOURCES[r.source];
   const exit = r.exit !== undefined ? `; the program exited with ${r.exit}` : '';
   return (
@@ -317,7 +316,8 @@ async function recordReal(
       );
     // The live session puts the monitored pid into the target.
     const config = optionsToKdamonds(o, { kind: 'pid', pid: target?.kind === 'pid' ? target.pid : 0 });
-    const r = await runLiveSession({
+    const live = await import('../../../runners/live-session.js');
+    const r = await live.runLiveSession({
       config,
       pid: target?.kind === 'pid' ? target.pid : undefined,
       cmd: cmd ?? undefined,
@@ -327,9 +327,14 @@ async function recordReal(
       timeoutMs,
       seed: parseSeed(o.seed),
     });
-    process.stderr.write(liveSummary(r));
+    process.stderr.write(liveSummary(live, r));
     return cmd && r.exit !== undefined ? { exit: r.exit, stopped: r.timedOut } : null;
   }
+  const [{ kernelPaddrRegions }, { recordKernel }, { kernelCanRun }] = await Promise.all([
+    import('../../../backends/kernel/numa-layout.js'),
+    import('../../../backends/kernel/recorder.js'),
+    import('../../../runners/kernel-session.js'),
+  ]);
   const launched = cmd ? await launch(cmd) : null;
   const deduced = launched ? ({ kind: 'pid', pid: launched.pid } as const) : target;
   const config: KdamondsConfig = optionsToKdamonds(o, deduced, { paddrRegions: kernelPaddrRegions() });
@@ -365,6 +370,7 @@ async function recordReal(
 /** `record ongoing`: the kdamonds already running in the kernel, read without changing them. */
 async function recordRunning(o: RecordOptions, writer: RecordWriter, signal: AbortSignal): Promise<void> {
   const timeoutUs = parseTimeoutUs(o);
+  const { recordOngoing } = await import('../../../backends/kernel/recorder.js');
   const r = await recordOngoing(writer, {
     signal,
     timeoutMs: timeoutUs === undefined ? undefined : Math.ceil(timeoutUs / 1000),
