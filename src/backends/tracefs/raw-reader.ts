@@ -10,9 +10,9 @@
  * Each CPU's buffer is in time order, but draining them one after the other is not: a kdamond that
  * moved from CPU 1 to CPU 0 has its older events read after its newer ones. With `ordered`, events
  * are merged by timestamp the way trace_pipe does, with a watermark: an event stamped before the
- * previous poll began was in its buffer when this poll read it, so everything older than that is
- * delivered, sorted; the rest waits for the next poll (or stop). The instance's clock must then be
- * 'mono', comparable with process.hrtime.
+ * previous poll began was already in its CPU's buffer when that poll read it, so each poll delivers,
+ * sorted, everything older than the previous poll's start; the rest waits for the next poll (or
+ * stop). The instance's clock must then be 'mono', comparable with process.hrtime.
  */
 import { closeSync, constants, openSync, readSync } from 'node:fs';
 import type { HeaderPage } from './format.js';
