@@ -48,9 +48,11 @@ export default function setup(project: TestProject): () => Promise<void> {
   const running =
     vmUnavailable() === null
       ? runInVm(
-          `DAMON_TS_TEST_TIME_SCALE=${GUEST_TIME_SCALE} node_modules/.bin/vitest run --configLoader runner ` +
-            `${GUEST_FILES.join(' ')} --reporter=default --reporter=json --outputFile.json="$TMPDIR/vm-results.json" ` +
-            `> "$TMPDIR/vm-log.txt" 2>&1; s=$?; cat "$TMPDIR/vm-log.txt"; echo ${RESULTS_MARK}; cat "$TMPDIR/vm-results.json"; exit $s`,
+          // The log streams out as the tests run (through a pipe, so vitest draws no terminal UI):
+          // a guest that times out still shows how far it got.
+          `{ DAMON_TS_TEST_TIME_SCALE=${GUEST_TIME_SCALE} node_modules/.bin/vitest run --configLoader runner ` +
+            `${GUEST_FILES.join(' ')} --reporter=verbose --reporter=json --outputFile.json="$TMPDIR/vm-results.json"; ` +
+            `echo $? > "$TMPDIR/vm-status"; } 2>&1 | cat; echo ${RESULTS_MARK}; cat "$TMPDIR/vm-results.json"; exit "$(cat "$TMPDIR/vm-status")"`,
           { cwd: join(import.meta.dirname, '..', '..'), timeoutMs: 20 * 60_000, signal: abort.signal },
         ).then(
           (r) => write({ output: r.output, status: r.status, seconds: r.seconds }),
