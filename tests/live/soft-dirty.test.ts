@@ -113,14 +113,14 @@ async function expectRunsOn(prog: Program): Promise<void> {
     expect(b.passes[k], `thread ${'ABC'[k]} made no pass`).toBeGreaterThan(a.passes[k]!);
 }
 
-// Five-millisecond samples and 100 ms aggregations (the defaults) for 5 s: 50 snapshots, the first 5
+// Five-millisecond samples and 100 ms aggregations (the defaults) for 4 s: 40 snapshots, the first 5
 // of which (the regions still adapting) are left out of the distribution. Intervals and duration
 // scale with the CPU (emulated in the VM tests). The monitor may take longer than a sample interval
 // per sample there (aggregations count samples): fewer snapshots, but enough for a median.
 const SAMPLE_US = scaled(5_000);
 const AGGR_US = scaled(100_000);
 const UPDATE_US = scaled(1_000_000);
-const RECORD_S = 3 * TIME_SCALE;
+const RECORD_S = 4 * TIME_SCALE;
 const WARMUP = 5;
 const MIN_SNAPSHOTS = 10;
 /** The program's buffers (MiB: A and B write theirs, C reads) and its pause between passes (ms). */
