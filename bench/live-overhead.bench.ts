@@ -1,7 +1,7 @@
 /**
  * Overhead of live write-only monitoring on a real program, through the CLI as a user runs it. The
  * program (bench/fixtures/continuous-writer.c, built here with cc) writes one byte per 4 KiB page of
- * a 64 MiB buffer in a loop for SECONDS seconds, then prints its loop iterations and its own
+ * a 64 MiB buffer (LIVE_OVERHEAD_WRITE_MIB) in a loop for SECONDS seconds, then prints its loop iterations and its own
  * getrusage figures (minor faults, CPU). Three configurations, each run for the same time, interleaved
  * over ROUNDS rounds (the order rotates each round) so that load on the shared machine hits all
  * alike; medians are shown:
@@ -19,7 +19,8 @@
  * Environment: LIVE_OVERHEAD_SECONDS (default 4), LIVE_OVERHEAD_ROUNDS (default 7: single runs vary by
  * ±10 % on the shared machine),
  * LIVE_OVERHEAD_READ_MIB (default 0: the writer also reads one byte per page of a buffer of this
- * many MiB after each pass over the 64 MiB).
+ * many MiB after each pass over what it writes), LIVE_OVERHEAD_WRITE_MIB (default 64: the buffer it
+ * writes).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -34,6 +35,7 @@ const CLI = join(here, '..', 'dist', 'interfaces', 'cli', 'main.js');
 const SECONDS = Number(process.env.LIVE_OVERHEAD_SECONDS ?? 4);
 const ROUNDS = Number(process.env.LIVE_OVERHEAD_ROUNDS ?? 7);
 const READ_MIB = Number(process.env.LIVE_OVERHEAD_READ_MIB ?? 0);
+const WRITE_MIB = Number(process.env.LIVE_OVERHEAD_WRITE_MIB ?? 64);
 
 function skip(why: string): never {
   console.log(`[skip] live-overhead bench: ${why}`);
@@ -49,7 +51,7 @@ const tmp = mkdtempSync(join(tmpdir(), 'damon-ts-live-overhead-'));
 process.on('exit', () => rmSync(tmp, { recursive: true, force: true }));
 const writer = join(tmp, 'continuous-writer');
 execFileSync('cc', ['-O2', '-pthread', '-o', writer, join(here, 'fixtures', 'continuous-writer.c')]);
-const writerArgs = [String(SECONDS), ...(READ_MIB > 0 ? [String(READ_MIB)] : [])];
+const writerArgs = [String(SECONDS), String(READ_MIB), String(WRITE_MIB)];
 /** GNU time if installed (-f, -o), else bash's `times` builtin: both read the rusage of a waited child. */
 const gnuTime = spawnSync('/usr/bin/time', ['-f', '%U', '-o', '/dev/null', 'true']).status === 0;
 
@@ -171,7 +173,7 @@ console.log(
     .join(' ')}`,
 );
 console.log(
-  `writer: one byte per 4 KiB page of 64 MiB per iteration${READ_MIB > 0 ? ` + reads ${READ_MIB} MiB` : ''}, ${SECONDS} s per run; ${ROUNDS} rounds of ${configs.length} configurations, interleaved; medians; CPU via ${gnuTime ? '/usr/bin/time' : "bash's times"}`,
+  `writer: one byte per 4 KiB page of ${WRITE_MIB} MiB per iteration${READ_MIB > 0 ? ` + reads ${READ_MIB} MiB` : ''}, ${SECONDS} s per run; ${ROUNDS} rounds of ${configs.length} configurations, interleaved; medians; CPU via ${gnuTime ? '/usr/bin/time' : "bash's times"}`,
 );
 
 const runs: Run[][] = configs.map(() => []);
@@ -261,7 +263,7 @@ console.log(
 );
 console.log(
   [
-    "it/s: the writer's loop iterations per second (one byte written per page of 64 MiB each); vs unmon.: median it/s",
+    "it/s: the writer's loop iterations per second (one byte written per page of the write buffer each); vs unmon.: median it/s",
     "  over the unmonitored median; per round: each round's ratio to that round's unmonitored run.",
     "prog CPU s: the writer's own user+system CPU (less than the run time when the machine is busy);",
     '  it/CPU-s vs unmon.: iterations per second of that CPU over the unmonitored median (the cost the writer pays',
