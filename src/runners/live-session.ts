@@ -77,6 +77,16 @@ export function liveRunCounts(stats: Record<string, number>, reportsApplied: num
   return `${reportsApplied} reports applied, ${stats.lost ?? 0} events lost${written}${rearmed}${cost}`;
 }
 
+/** A finished run's summary: the source, what it cannot see, what it delivered and what it cost. */
+export function liveRunSummary(r: LiveSessionResult): string {
+  const s = LIVE_SOURCES[r.source];
+  const exit = r.exit !== undefined ? `; the program exited with ${r.exit}` : '';
+  return (
+    `damon-ts: live ${r.source} of pid ${r.pid}: ${liveRunCounts(r.stats, r.reports.reportsApplied)}${exit}\n` +
+    `damon-ts: source: ${s.how}; cannot see: ${s.blind}\n`
+  );
+}
+
 export interface LiveSessionOptions {
   /** One kdamond with one vaddr context; its target pid is filled in with the monitored process. */
   config: KdamondsConfig;

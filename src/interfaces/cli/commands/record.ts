@@ -15,7 +15,6 @@ import { constants as osConstants } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { RecordStats } from '../../../backends/kernel/recorder.js';
-import type { LiveSessionResult } from '../../../runners/live-session.js';
 import { DEFAULT_MACHINE_CONFIG } from '../../../backends/sim/config.js';
 import { HUGE_PAGE_SIZE } from '../../../backends/sim/layout.js';
 import type { Machine } from '../../../backends/sim/machine.js';
@@ -249,17 +248,6 @@ function sliceContexts(config: KdamondsConfig, kind: string, machine: Machine, p
   });
 }
 
-/** The run's summary: the source, what it cannot see, what it delivered and what it cost. */
-function liveSummary(live: typeof import('../../../runners/live-session.js'), r: LiveSessionResult): string {
-  const { LIVE_SOURCES, liveRunCounts } = live;
-  const s = LIVE_SOURCES[r.source];
-  const exit = r.exit !== undefined ? `; the program exited with ${r.exit}` : '';
-  return (
-    `damon-ts: live ${r.source} of pid ${r.pid}: ${liveRunCounts(r.stats, r.reports.reportsApplied)}${exit}\n` +
-    `damon-ts: source: ${s.how}; cannot see: ${s.blind}\n`
-  );
-}
-
 /**
  * Throws unless `name` is an executable file (a path, or found in $PATH as the shell would): a
  * program that cannot start is refused before anything is recorded, not reported as its exit 127.
@@ -327,7 +315,7 @@ async function recordReal(
       timeoutMs,
       seed: parseSeed(o.seed),
     });
-    process.stderr.write(liveSummary(live, r));
+    process.stderr.write(live.liveRunSummary(r));
     return cmd && r.exit !== undefined ? { exit: r.exit, stopped: r.timedOut } : null;
   }
   const [{ kernelPaddrRegions }, { recordKernel }, { kernelCanRun }] = await Promise.all([
